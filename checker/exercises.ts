@@ -1,0 +1,64 @@
+// Finds the exercises on disk and resolves the ids learners type (`1`, `01`, `async-join`, `01-async-join`).
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { EXERCISES_DIR, SOLUTIONS_DIR } from './paths.ts';
+import { parseExerciseMeta, type ExerciseMeta } from './formats/exercise-meta.ts';
+import { parseHints } from './formats/hints.ts';
+
+export interface Exercise extends ExerciseMeta {
+  /** The folder name, e.g. `01-async-join`: the id used everywhere. */
+  id: string;
+  number: number;
+  slug: string;
+  dir: string;
+  solutionDir: string;
+  lessonPath: string;
+  hints: string[];
+}
+
+const FOLDER = /^(\d{2})-([a-z0-9-]+)$/;
+
+export function loadExercises(exercisesDir = EXERCISES_DIR, solutionsDir = SOLUTIONS_DIR): Exercise[] {
+  return readdirSync(exercisesDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && FOLDER.test(entry.name))
+    .map((entry) => loadExercise(entry.name, exercisesDir, solutionsDir))
+    .sort((a, b) => a.number - b.number);
+}
+
+function loadExercise(id: string, exercisesDir: string, solutionsDir: string): Exercise {
+  const [, number = '0', slug = ''] = FOLDER.exec(id) ?? [];
+  const dir = path.join(exercisesDir, id);
+  const metaPath = path.join(dir, 'exercise.json');
+  const meta = parseExerciseMeta(readFileSync(metaPath, 'utf8'), metaPath);
+  const hintsPath = path.join(dir, 'hints.md');
+  const hints = existsSync(hintsPath) ? parseHints(readFileSync(hintsPath, 'utf8')) : [];
+  return {
+    ...meta,
+    id,
+    number: Number(number),
+    slug,
+    dir,
+    solutionDir: path.join(solutionsDir, id),
+    lessonPath: path.join(dir, 'README.md'),
+    hints,
+  };
+}
+
+export class UnknownExerciseError extends Error {
+  override name = 'UnknownExerciseError';
+}
+
+export function resolveExercise(input: string, exercises: readonly Exercise[]): Exercise {
+  const wanted = input.trim().toLowerCase();
+  const asNumber = /^\d+$/.test(wanted) ? Number(wanted) : undefined;
+  const found = exercises.find(
+    (exercise) => exercise.id === wanted || exercise.slug === wanted || exercise.number === asNumber,
+  );
+  if (found) return found;
+  const valid = exercises.map((exercise) => `  ${String(exercise.number).padStart(2)}  ${exercise.id}`).join('\n');
+  throw new UnknownExerciseError(`There is no exercise "${input}". Valid ids (number, slug, or both):\n${valid}`);
+}
+
+export function totalPoints(exercise: ExerciseMeta): number {
+  return exercise.steps.reduce((sum, step) => sum + step.points, 0);
+}

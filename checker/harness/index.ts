@@ -1,0 +1,11 @@
+// The timing harness the exercise tests import: `import { SimulatedIo, ... } from '../../checker/harness/index.ts'`.
+export { KataError, fail, ms } from './explain.ts';
+export { Timeline, drawTimeline, peakOverlap, ranOneAfterAnother, type Interval } from './timeline.ts';
+export { InFlightCounter } from './in-flight.ts';
+export { SimulatedIo, type IoCallOptions } from './io.ts';
+export { startEventLoopProbe, probeWhile, type EventLoopReport } from './event-loop.ts';
+export { cpuWork, unitsFor, ITERATIONS_PER_UNIT } from './cpu.ts';
+export { expectOrder } from './order.ts';
+export { track, advance, withFakeTimers, pendingTimers, type Tracked } from './fake-time.ts';
+export { expectJoined, describeError } from './joined.ts';
+export { collectUnhandledRejections } from './unhandled.ts';

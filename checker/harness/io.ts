@@ -1,0 +1,87 @@
+// Simulated IO: a call that waits a given latency on a timer (so vitest's fake timers control it
+// exactly), records itself on a timeline and in an in-flight counter, and honours an AbortSignal.
+import { InFlightCounter } from './in-flight.ts';
+import { Timeline } from './timeline.ts';
+
+export interface IoCallOptions<T> {
+  latencyMs?: number;
+  value?: T;
+  /** Make the call reject with this error once its latency has passed. */
+  error?: Error;
+  signal?: AbortSignal;
+}
+
+export class SimulatedIo {
+  readonly timeline = new Timeline();
+  readonly inFlight = new InFlightCounter();
+  /** Labels in the order the calls started and ended: order evidence without timing. */
+  readonly started: string[] = [];
+  readonly finished: string[] = [];
+  private openTimers = 0;
+
+  constructor(readonly latencyMs = 100) {}
+
+  /** One IO call, started now. */
+  call<T = string>(label: string, options: IoCallOptions<T> = {}): Promise<T> {
+    const { latencyMs = this.latencyMs, signal } = options;
+    const value = (options.value ?? `${label} done`) as T;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    this.started.push(label);
+    this.inFlight.enter();
+    const end = this.timeline.begin(label);
+    this.openTimers++;
+    return new Promise<T>((resolve, reject) => {
+      const finish = (outcome: 'ok' | 'failed' | 'aborted') => {
+        this.openTimers--;
+        this.inFlight.exit();
+        this.finished.push(label);
+        end(outcome);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const timer = setTimeout(() => {
+        if (options.error) {
+          finish('failed');
+          reject(options.error);
+        } else {
+          finish('ok');
+          resolve(value);
+        }
+      }, latencyMs);
+      const onAbort = () => {
+        clearTimeout(timer);
+        finish('aborted');
+        reject(abortReason(signal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** A task that has not started yet: calling it starts the IO. This is what the exercises join. */
+  task<T = string>(label: string, options: IoCallOptions<T> = {}): () => Promise<T> {
+    return () => this.call(label, options);
+  }
+
+  /** Like `task`, but the task accepts an AbortSignal and stops waiting when it fires. */
+  abortableTask<T = string>(
+    label: string,
+    options: Omit<IoCallOptions<T>, 'signal'> = {},
+  ): (signal?: AbortSignal) => Promise<T> {
+    return (signal) => this.call(label, { ...options, signal });
+  }
+
+  /** IO calls still waiting on their timer. */
+  get pending(): number {
+    return this.openTimers;
+  }
+
+  draw(notes?: Record<string, string>): string {
+    return this.timeline.draw({ notes });
+  }
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  // An AbortSignal's reason is an Error unless someone aborted with a plain value: wrap that case.
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException(reason === undefined ? 'This operation was aborted' : JSON.stringify(reason), 'AbortError');
+}

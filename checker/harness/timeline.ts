@@ -1,0 +1,97 @@
+// A record of when tasks ran, and a text drawing of it: the picture explains an overlap (or the
+// lack of one) faster than any sentence.
+export interface Interval {
+  label: string;
+  start: number;
+  /** Undefined while the task is still running. */
+  end?: number;
+  outcome?: 'ok' | 'failed' | 'aborted';
+}
+
+export class Timeline {
+  readonly intervals: Interval[] = [];
+  private readonly origin: number;
+
+  constructor(private readonly clock: () => number = () => performance.now()) {
+    this.origin = clock();
+  }
+
+  now(): number {
+    return this.clock() - this.origin;
+  }
+
+  /** Starts an interval; call the returned function when the task ends. */
+  begin(label: string): (outcome?: Interval['outcome']) => void {
+    const interval: Interval = { label, start: this.now() };
+    this.intervals.push(interval);
+    return (outcome = 'ok') => {
+      interval.end = this.now();
+      interval.outcome = outcome;
+    };
+  }
+
+  draw(options: DrawOptions = {}): string {
+    return drawTimeline(this.intervals, { ...options, now: options.now ?? this.now() });
+  }
+}
+
+export interface DrawOptions {
+  width?: number;
+  /** Where unfinished intervals end in the drawing. */
+  now?: number;
+  /** Notes printed after a row, keyed by label. */
+  notes?: Record<string, string>;
+  /** At most this many rows; the rest are summarised in one line. */
+  maxRows?: number;
+}
+
+export function drawTimeline(intervals: readonly Interval[], options: DrawOptions = {}): string {
+  const { width = 20, maxRows = 12, notes = {} } = options;
+  if (intervals.length === 0) return '  (no task ever started)';
+  const endOf = (i: Interval) => i.end ?? options.now ?? i.start;
+  const span = Math.max(1, ...intervals.map(endOf));
+  const labelWidth = Math.min(16, Math.max(...intervals.map((i) => i.label.length)));
+  const rows = intervals.slice(0, maxRows).map((interval) => {
+    const start = interval.start;
+    const end = endOf(interval);
+    let bar = '';
+    for (let cell = 0; cell < width; cell++) {
+      const from = (cell / width) * span;
+      const to = ((cell + 1) / width) * span;
+      const covered = start < to && end > from;
+      bar += covered ? (interval.end === undefined ? '░' : '█') : '·';
+    }
+    const range = `${Math.round(start)}-${interval.end === undefined ? '…' : Math.round(end)} ms`;
+    const status = interval.outcome && interval.outcome !== 'ok' ? ` (${interval.outcome})` : '';
+    const note = notes[interval.label] ? `   -> ${notes[interval.label]}` : '';
+    return `  ${interval.label.slice(0, labelWidth).padEnd(labelWidth)} |${bar}| ${range}${status}${note}`;
+  });
+  if (intervals.length > maxRows) rows.push(`  … and ${intervals.length - maxRows} more tasks`);
+  return rows.join('\n');
+}
+
+/** True when no two intervals overlapped: each started only after the one before it ended. */
+export function ranOneAfterAnother(intervals: readonly Interval[]): boolean {
+  const sorted = [...intervals].sort((a, b) => a.start - b.start);
+  return sorted.every((interval, i) => {
+    const previous = sorted[i - 1];
+    return previous === undefined || (previous.end !== undefined && interval.start >= previous.end);
+  });
+}
+
+/** The largest number of intervals running at one instant. */
+export function peakOverlap(intervals: readonly Interval[]): number {
+  const events = intervals.flatMap((i) => [
+    { at: i.start, delta: +1 },
+    { at: i.end ?? Number.POSITIVE_INFINITY, delta: -1 },
+  ]);
+  // Ends sort before starts at the same instant: back-to-back tasks do not overlap.
+  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let current = 0;
+  let peak = 0;
+  for (const event of events) {
+    current += event.delta;
+    peak = Math.max(peak, current);
+  }
+  return peak;
+}

@@ -1,0 +1,19 @@
+// Where things live. Every other module asks here, so the layout is written down once.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const EXERCISES_DIR = path.join(ROOT, 'exercises');
+export const SOLUTIONS_DIR = path.join(ROOT, 'solutions');
+export const STATE_DIR = path.join(ROOT, '.kata');
+export const PROGRESS_FILE = path.join(STATE_DIR, 'progress.json');
+export const BACKUP_DIR = path.join(STATE_DIR, 'backups');
+
+/** Known-wrong variants of a reference solution live beside it, one folder per mistake. */
+export function variantsDir(exerciseId: string): string {
+  return path.join(SOLUTIONS_DIR, exerciseId, 'wrong');
+}
+
+export function isTestFile(file: string): boolean {
+  return /\.test\.ts$/.test(file);
+}

@@ -1,0 +1,50 @@
+// The progress table (list, verify, npm start without a terminal).
+import type { Exercise } from '../exercises.ts';
+import { totalPoints } from '../exercises.ts';
+import type { ExerciseProgress } from '../formats/progress-file.ts';
+import type { ExerciseReport } from '../grade.ts';
+import { c } from './colors.ts';
+import { progressBar } from './progress-bar.ts';
+
+export interface TableRow {
+  exercise: Exercise;
+  status: 'passed' | 'failed' | 'error' | 'not run' | 'tampered';
+  points?: number;
+  progress?: ExerciseProgress;
+  current?: boolean;
+}
+
+const MARK: Record<TableRow['status'], [string, (text: string) => string]> = {
+  passed: ['✓ passed', c.green],
+  failed: ['✗ failed', c.red],
+  error: ['! error', c.red],
+  tampered: ['! tampered', c.red],
+  'not run': ['· not run', c.dim],
+};
+
+export function renderTable(rows: readonly TableRow[]): string {
+  const width = Math.max(...rows.map((row) => row.exercise.id.length));
+  const lines = rows.map((row) => {
+    const marker = row.current ? c.cyan('→') : ' ';
+    const points = row.points === undefined ? '' : `${row.points}/${totalPoints(row.exercise)} pts`;
+    const extras: string[] = [];
+    if (row.progress?.hintsShown) extras.push(`${row.progress.hintsShown} hint${row.progress.hintsShown > 1 ? 's' : ''}`);
+    if (row.progress?.solutionRevealed === 'early') extras.push('solution seen early');
+    return `${marker} ${row.exercise.id.padEnd(width)}  ${mark(row.status)} ${points.padEnd(10)} ${c.dim(extras.join(', '))}`.trimEnd();
+  });
+  const passed = rows.filter((row) => row.status === 'passed').length;
+  lines.push('', `Progress: ${progressBar(passed, rows.length)} exercises`);
+  return lines.join('\n');
+}
+
+function mark(status: TableRow['status']): string {
+  const [text, color] = MARK[status];
+  return color(text.padEnd(11));
+}
+
+export function rowsFromReports(exercises: readonly Exercise[], reports: readonly ExerciseReport[]): TableRow[] {
+  return exercises.map((exercise) => {
+    const report = reports.find((r) => r.id === exercise.id);
+    return report ? { exercise, status: report.status, points: report.points } : { exercise, status: 'not run' };
+  });
+}
