@@ -18,10 +18,21 @@ export interface Exercise extends ExerciseMeta {
 
 const FOLDER = /^(\d{2})-([a-z0-9-]+)$/;
 
+/** Thrown for a malformed exercise folder: the message names the file and what is wrong. */
+export class ExerciseSetupError extends Error {
+  override name = 'ExerciseSetupError';
+}
+
 export function loadExercises(exercisesDir = EXERCISES_DIR, solutionsDir = SOLUTIONS_DIR): Exercise[] {
   return readdirSync(exercisesDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && FOLDER.test(entry.name))
-    .map((entry) => loadExercise(entry.name, exercisesDir, solutionsDir))
+    .map((entry) => {
+      try {
+        return loadExercise(entry.name, exercisesDir, solutionsDir);
+      } catch (error) {
+        throw new ExerciseSetupError(`exercises/${entry.name} cannot be loaded: ${(error as Error).message}`, { cause: error });
+      }
+    })
     .sort((a, b) => a.number - b.number);
 }
 
@@ -29,6 +40,7 @@ function loadExercise(id: string, exercisesDir: string, solutionsDir: string): E
   const [, number = '0', slug = ''] = FOLDER.exec(id) ?? [];
   const dir = path.join(exercisesDir, id);
   const metaPath = path.join(dir, 'exercise.json');
+  if (!existsSync(metaPath)) throw new Error('it has no exercise.json (see CONTRIBUTING.md)');
   const meta = parseExerciseMeta(readFileSync(metaPath, 'utf8'), metaPath);
   const hintsPath = path.join(dir, 'hints.md');
   const hints = existsSync(hintsPath) ? parseHints(readFileSync(hintsPath, 'utf8')) : [];

@@ -1,0 +1,18 @@
+import type { Context } from '../context.ts';
+import { currentExercise } from '../context.ts';
+import { resolveExercise } from '../exercises.ts';
+import { renderVerdict } from '../ui/verdict.ts';
+import { gradeAndRecord } from './verify.ts';
+
+/** `run [id]`: test one exercise once and show its verdict. */
+export async function run(ctx: Context, ids: string[]): Promise<number> {
+  const exercise = ids[0] ? resolveExercise(ids[0], ctx.exercises) : currentExercise(ctx);
+  if (!exercise) {
+    ctx.out('Every exercise is done. Run `npm run kata -- verify` to grade them all again.');
+    return 0;
+  }
+  const [report] = await gradeAndRecord(ctx, { kind: 'exercises' }, [exercise]);
+  if (!report) return 1;
+  ctx.out(renderVerdict(exercise, report));
+  return report.status === 'passed' ? 0 : 1;
+}

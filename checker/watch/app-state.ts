@@ -1,0 +1,138 @@
+// Watch mode's state and what each key does to it, free of terminals and vitest so it can be tested
+// as plain logic. The loop (command.ts) performs the effects this returns.
+import { currentExercise, type Context } from '../context.ts';
+import type { Exercise } from '../exercises.ts';
+import type { ExerciseReport } from '../grade.ts';
+
+export type Effect =
+  | { kind: 'none' }
+  | { kind: 'run'; exercises: readonly Exercise[] }
+  | { kind: 'hint' }
+  | { kind: 'solution' }
+  | { kind: 'reset' }
+  | { kind: 'list' }
+  | { kind: 'quit' };
+
+export type Panel = { kind: 'none' } | { kind: 'text'; text: string } | { kind: 'list' } | { kind: 'checked'; reports: ExerciseReport[] };
+
+export interface Confirm {
+  question: string;
+  effect: Effect;
+}
+
+export class AppState {
+  current: Exercise | undefined;
+  report: ExerciseReport | undefined;
+  running = false;
+  checkingAll = false;
+  panel: Panel = { kind: 'none' };
+  confirm: Confirm | undefined;
+  /** A one-line status message ("Passed! press n…"). */
+  notice = '';
+
+  constructor(readonly ctx: Pick<Context, 'exercises' | 'store'>) {
+    this.current = currentExercise(ctx);
+  }
+
+  get done(): number {
+    return this.ctx.exercises.filter((exercise) => this.ctx.store.entry(exercise.id).done).length;
+  }
+
+  get passed(): boolean {
+    return this.report?.status === 'passed';
+  }
+
+  /** Results arrived (a save, a rerun, or "check all"). */
+  onResults(reports: readonly ExerciseReport[]): void {
+    const wasDone = this.current ? this.ctx.store.entry(this.current.id).done : false;
+    this.ctx.store.recordResults(reports);
+    const mine = reports.find((report) => report.id === this.current?.id);
+    if (mine) {
+      this.report = mine;
+      if (mine.status === 'passed') {
+        this.notice = wasDone ? 'Still passing.' : 'Passed! Press n for the next exercise (the tests keep rerunning if you polish it).';
+      } else {
+        this.notice = '';
+      }
+    }
+    if (this.checkingAll) {
+      this.checkingAll = false;
+      this.panel = { kind: 'checked', reports: [...reports] };
+    }
+    this.running = false;
+  }
+
+  /** Maps a key to an effect; `undefined` key names are ignored. */
+  onKey(key: string): Effect {
+    if (this.confirm) {
+      const { effect } = this.confirm;
+      this.confirm = undefined;
+      if (key === 'y') return effect;
+      this.notice = 'Cancelled.';
+      return { kind: 'none' };
+    }
+    switch (key) {
+      case 'q':
+        return { kind: 'quit' };
+      case 'h':
+        return this.current ? { kind: 'hint' } : { kind: 'none' };
+      case 'l':
+        this.panel = this.panel.kind === 'list' ? { kind: 'none' } : { kind: 'list' };
+        return { kind: 'none' };
+      case 'n':
+        return this.next();
+      case 's':
+        if (!this.current) return { kind: 'none' };
+        if (this.passed || this.ctx.store.entry(this.current.id).done) return { kind: 'solution' };
+        this.confirm = {
+          question: 'This exercise has not passed yet. Show the solution anyway? It is recorded as "revealed early". (y/n)',
+          effect: { kind: 'solution' },
+        };
+        return { kind: 'none' };
+      case 'r':
+        if (!this.current) return { kind: 'none' };
+        this.confirm = {
+          question: `Reset ${this.current.files.join(', ')} to the original stub? A backup of yours is kept. (y/n)`,
+          effect: { kind: 'reset' },
+        };
+        return { kind: 'none' };
+      case 'c':
+        this.checkingAll = true;
+        this.running = true;
+        return { kind: 'run', exercises: this.ctx.exercises };
+      case 'return':
+      case 'enter':
+        if (!this.current) return { kind: 'none' };
+        this.running = true;
+        return { kind: 'run', exercises: [this.current] };
+      default:
+        return { kind: 'none' };
+    }
+  }
+
+  private next(): Effect {
+    if (!this.current) return { kind: 'none' };
+    if (!this.passed) {
+      this.notice = 'Make this exercise pass first (h for a hint, s for the solution).';
+      return { kind: 'none' };
+    }
+    const index = this.ctx.exercises.indexOf(this.current);
+    const after = this.ctx.exercises.slice(index + 1);
+    const next = after.find((exercise) => !this.ctx.store.entry(exercise.id).done) ?? after[0];
+    if (!next) {
+      this.notice = 'That was the last exercise: well done! Press c to check them all, q to quit.';
+      return { kind: 'none' };
+    }
+    this.moveTo(next);
+    return { kind: 'run', exercises: [next] };
+  }
+
+  moveTo(exercise: Exercise): void {
+    this.current = exercise;
+    this.ctx.store.setCurrent(exercise.id);
+    this.report = undefined;
+    this.panel = { kind: 'none' };
+    this.notice = '';
+    this.running = true;
+  }
+}

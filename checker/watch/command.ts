@@ -1,0 +1,160 @@
+// `npm start`: the watch loop. It owns the terminal (raw mode, redraws) and turns keys into effects
+// from the app state; vitest's watcher reruns the tests on save. Without a terminal it prints the
+// progress table and exits 0, so CI logs and pipes never hang on it.
+import path from 'node:path';
+import readline from 'node:readline';
+import type { Context } from '../context.ts';
+import { revealNextHint } from '../commands/hint.ts';
+import { list } from '../commands/list.ts';
+import { renderSolution, resetExercise } from '../exercise-files.ts';
+import { AppState, type Effect } from './app-state.ts';
+import { renderScreen } from './screen.ts';
+import { WatchSession } from './session.ts';
+
+export async function watchCommand(ctx: Context, options: { manual: boolean }): Promise<number> {
+  if (!ctx.interactive) {
+    ctx.out('No interactive terminal: here is your progress. (Grade everything with `npm run kata -- verify`.)\n');
+    return list(ctx);
+  }
+  return new WatchLoop(ctx, options.manual).start();
+}
+
+class WatchLoop {
+  private readonly state: AppState;
+  private session: WatchSession | undefined;
+  private finished: ((code: number) => void) | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly manual: boolean,
+  ) {
+    this.state = new AppState(ctx);
+  }
+
+  async start(): Promise<number> {
+    if (this.ctx.store.warning) this.state.notice = this.ctx.store.warning;
+    this.enterTerminal();
+    this.draw();
+    const done = new Promise<number>((resolve) => (this.finished = resolve));
+    try {
+      this.session = await WatchSession.start(
+        this.ctx.exercises,
+        {
+          onRunStart: () => {
+            this.state.running = true;
+            this.draw();
+          },
+          onRunEnd: (reports) => {
+            this.state.onResults(reports);
+            this.draw();
+          },
+        },
+        this.manual,
+      );
+    } catch (error) {
+      this.leaveTerminal();
+      throw error;
+    }
+    // A rebuilt (or brand-new) progress file: recheck everything once so "done" is true again.
+    const first: Effect = this.ctx.store.warning
+      ? (this.state.onKey('c'), { kind: 'run', exercises: this.ctx.exercises })
+      : { kind: 'run', exercises: this.state.current ? [this.state.current] : [] };
+    if (this.state.current) this.session.setFocus(this.state.current);
+    this.perform(first);
+    return done;
+  }
+
+  private perform(effect: Effect): void {
+    switch (effect.kind) {
+      case 'none':
+      case 'list':
+        break;
+      case 'quit':
+        void this.quit(0);
+        return;
+      case 'run':
+        if (this.state.current) this.session?.setFocus(this.state.current);
+        this.state.running = true;
+        this.session?.run(effect.exercises).catch((error: unknown) => this.showError(error));
+        break;
+      case 'hint':
+        if (this.state.current) this.state.panel = { kind: 'text', text: revealNextHint(this.ctx, this.state.current) };
+        break;
+      case 'solution':
+        if (this.state.current) {
+          this.ctx.store.recordSolutionShown(this.state.current.id);
+          this.state.panel = { kind: 'text', text: renderSolution(this.state.current) };
+        }
+        break;
+      case 'reset':
+        if (this.state.current) {
+          try {
+            const backup = resetExercise(this.state.current);
+            this.state.notice = `Reset. Your previous version is in ${path.relative(process.cwd(), backup)}`;
+            if (this.manual) this.perform({ kind: 'run', exercises: [this.state.current] });
+          } catch (error) {
+            this.showError(error);
+          }
+        }
+        break;
+    }
+    this.draw();
+  }
+
+  private onKeypress = (text: string | undefined, key: readline.Key | undefined): void => {
+    if (key?.ctrl && key.name === 'c') {
+      void this.quit(130);
+      return;
+    }
+    const name = key?.name ?? text ?? '';
+    this.perform(this.state.onKey(name));
+  };
+
+  private showError(error: unknown): void {
+    this.state.running = false;
+    this.state.notice = `Something went wrong: ${error instanceof Error ? error.message : String(error)}`;
+    this.draw();
+  }
+
+  private draw(): void {
+    if (this.closing) return;
+    const screen = renderScreen(this.state, this.ctx, this.manual, process.stdout.columns);
+    process.stdout.write(`\x1b[2J\x1b[3J\x1b[H${screen}\n`);
+  }
+
+  private enterTerminal(): void {
+    readline.emitKeypressEvents(process.stdin);
+    process.stdin.setRawMode(true);
+    process.stdin.on('keypress', this.onKeypress);
+    process.stdin.resume();
+    process.stdout.write('\x1b[?25l'); // hide the cursor while we own the screen
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+    process.stdout.on('resize', this.onResize);
+  }
+
+  private leaveTerminal(): void {
+    process.stdin.off('keypress', this.onKeypress);
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+    process.stdout.off('resize', this.onResize);
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    process.stdin.pause();
+    process.stdout.write('\x1b[?25h');
+  }
+
+  private onSignal = (): void => void this.quit(130);
+  private onResize = (): void => this.draw();
+
+  private async quit(code: number): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.leaveTerminal();
+    process.stdout.write(`\nProgress saved (${this.state.done}/${this.ctx.exercises.length} exercises done). Run \`npm start\` to continue.\n`);
+    // Progress is written on every change, so nothing is lost if closing vitest takes a while.
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 3000).unref());
+    await Promise.race([this.session?.close(), timeout]);
+    this.finished?.(code);
+  }
+}
