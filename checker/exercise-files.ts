@@ -36,10 +36,7 @@ export function renderSolution(exercise: Exercise): string {
 export function resetExercise(exercise: Exercise, now = new Date()): string {
   const backup = path.join(BACKUP_DIR, exercise.id, now.toISOString().replace(/[:.]/g, '-'));
   // Read every original first: if one is missing, nothing has been touched yet.
-  const originals = exercise.files.map((file) => ({
-    file,
-    content: pristineContent(path.relative(ROOT, path.join(exercise.dir, file)).split(path.sep).join('/')),
-  }));
+  const originals = exercise.files.map((file) => ({ file, content: pristineContent(`exercises/${exercise.id}/${file}`) }));
   mkdirSync(backup, { recursive: true });
   for (const { file, content } of originals) {
     const target = path.join(exercise.dir, file);

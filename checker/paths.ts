@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const EXERCISES_DIR = path.join(ROOT, 'exercises');
 export const SOLUTIONS_DIR = path.join(ROOT, 'solutions');
-export const STATE_DIR = path.join(ROOT, '.kata');
+// KATA_STATE_DIR lets the self-tests use a scratch folder instead of the learner's own progress.
+export const STATE_DIR = process.env.KATA_STATE_DIR ? path.resolve(process.env.KATA_STATE_DIR) : path.join(ROOT, '.kata');
 export const PROGRESS_FILE = path.join(STATE_DIR, 'progress.json');
 export const BACKUP_DIR = path.join(STATE_DIR, 'backups');
 

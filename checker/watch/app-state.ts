@@ -51,7 +51,7 @@ export class AppState {
       this.report = mine;
       if (mine.status === 'passed') {
         this.notice = wasDone ? 'Still passing.' : 'Passed! Press n for the next exercise (the tests keep rerunning if you polish it).';
-      } else {
+      } else if (this.notice.startsWith('Passed') || this.notice.startsWith('Still')) {
         this.notice = '';
       }
     }

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { Timeline, drawTimeline, peakOverlap, ranOneAfterAnother, type Interval } from './timeline.ts';
+
+const sequential: Interval[] = [
+  { label: 'user', start: 0, end: 100 },
+  { label: 'image', start: 100, end: 200 },
+];
+const joined: Interval[] = [
+  { label: 'user', start: 0, end: 100 },
+  { label: 'image', start: 0, end: 100 },
+];
+
+describe('timeline analysis', () => {
+  it('calls back-to-back tasks sequential and overlapping ones not', () => {
+    expect(ranOneAfterAnother(sequential)).toBe(true);
+    expect(ranOneAfterAnother(joined)).toBe(false);
+  });
+
+  it('counts the peak number of tasks running at one instant', () => {
+    expect(peakOverlap(sequential)).toBe(1);
+    expect(peakOverlap(joined)).toBe(2);
+    expect(peakOverlap([...joined, { label: 'late', start: 50, end: 150 }])).toBe(3);
+    expect(peakOverlap([])).toBe(0);
+  });
+
+  it('treats an unfinished task as still running', () => {
+    expect(peakOverlap([{ label: 'a', start: 0 }, { label: 'b', start: 500, end: 600 }])).toBe(2);
+    expect(ranOneAfterAnother([{ label: 'a', start: 0 }, { label: 'b', start: 10, end: 20 }])).toBe(false);
+  });
+});
+
+describe('drawing', () => {
+  it('draws sequential tasks as two bars side by side, with their times', () => {
+    expect(drawTimeline(sequential, { width: 10 })).toBe(
+      ['  user  |█████·····| 0-100 ms', '  image |·····█████| 100-200 ms'].join('\n'),
+    );
+  });
+
+  it('marks unfinished tasks, failures and notes', () => {
+    const drawing = drawTimeline(
+      [
+        { label: 'a', start: 0, end: 50, outcome: 'failed' },
+        { label: 'b', start: 0 },
+      ],
+      { width: 4, now: 100, notes: { b: 'never finished' } },
+    );
+    expect(drawing).toContain('0-50 ms (failed)');
+    expect(drawing).toContain('|░░░░| 0-… ms   -> never finished');
+  });
+
+  it('summarises rows beyond the limit instead of flooding the screen', () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({ label: `t${i}`, start: i, end: i + 1 }));
+    const drawing = drawTimeline(many, { maxRows: 5 });
+    expect(drawing.split('\n')).toHaveLength(6);
+    expect(drawing).toContain('… and 25 more tasks');
+  });
+
+  it('records intervals against its own clock', () => {
+    let now = 1000;
+    const timeline = new Timeline(() => now);
+    const end = timeline.begin('query');
+    now = 1040;
+    end();
+    expect(timeline.intervals).toEqual([{ label: 'query', start: 0, end: 40, outcome: 'ok' }]);
+  });
+});

@@ -1,0 +1,89 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ExerciseReport } from '../checker/grade.ts';
+import { ProgressStore } from '../checker/progress.ts';
+import { AppState } from '../checker/watch/app-state.ts';
+import { EXERCISE } from './support/fixtures.ts';
+
+const second = { ...EXERCISE, id: '08-second', number: 8 };
+const third = { ...EXERCISE, id: '09-third', number: 9 };
+
+function setup() {
+  const store = ProgressStore.load(path.join(mkdtempSync(path.join(os.tmpdir(), 'kata-app-')), 'progress.json'));
+  const state = new AppState({ exercises: [EXERCISE, second, third], store });
+  return { store, state };
+}
+
+function result(id: string, status: ExerciseReport['status']): ExerciseReport {
+  return { id, title: id, status, points: 0, maxPoints: 6, steps: [], tests: [] };
+}
+
+describe('watch mode state', () => {
+  it('starts on the first exercise that is not done', () => {
+    const { store } = setup();
+    store.recordResults([result(EXERCISE.id, 'passed')]);
+    expect(new AppState({ exercises: [EXERCISE, second, third], store }).current?.id).toBe('08-second');
+  });
+
+  it('will not move on until the exercise passes, and says why', () => {
+    const { state } = setup();
+    state.onResults([result(EXERCISE.id, 'failed')]);
+    expect(state.onKey('n')).toEqual({ kind: 'none' });
+    expect(state.notice).toMatch(/pass first/);
+    expect(state.current?.id).toBe(EXERCISE.id);
+  });
+
+  it('moves to the next exercise not yet done once passed, and remembers it', () => {
+    const { state, store } = setup();
+    store.recordResults([result(second.id, 'passed')]);
+    state.onResults([result(EXERCISE.id, 'passed')]);
+    expect(state.notice).toMatch(/^Passed!/);
+    const effect = state.onKey('n');
+    expect(effect).toEqual({ kind: 'run', exercises: [third] });
+    expect(store.current).toBe(third.id);
+  });
+
+  it('asks before showing the solution of an exercise that has not passed', () => {
+    const { state } = setup();
+    state.onResults([result(EXERCISE.id, 'failed')]);
+    expect(state.onKey('s')).toEqual({ kind: 'none' });
+    expect(state.confirm?.question).toMatch(/revealed early/);
+    expect(state.onKey('y')).toEqual({ kind: 'solution' });
+    state.onKey('s');
+    expect(state.onKey('n')).toEqual({ kind: 'none' });
+    expect(state.notice).toBe('Cancelled.');
+  });
+
+  it('shows the solution without asking once passed', () => {
+    const { state } = setup();
+    state.onResults([result(EXERCISE.id, 'passed')]);
+    expect(state.onKey('s')).toEqual({ kind: 'solution' });
+  });
+
+  it('always confirms a reset', () => {
+    const { state } = setup();
+    expect(state.onKey('r')).toEqual({ kind: 'none' });
+    expect(state.onKey('y')).toEqual({ kind: 'reset' });
+  });
+
+  it('checks every exercise on c and shows the table when the results arrive', () => {
+    const { state } = setup();
+    expect(state.onKey('c')).toEqual({ kind: 'run', exercises: [EXERCISE, second, third] });
+    state.onResults([result(EXERCISE.id, 'passed'), result(second.id, 'failed'), result(third.id, 'error')]);
+    expect(state.panel.kind).toBe('checked');
+    expect(state.done).toBe(1);
+  });
+
+  it('toggles the list, quits on q, reruns on Enter, ignores other keys', () => {
+    const { state } = setup();
+    state.onKey('l');
+    expect(state.panel.kind).toBe('list');
+    state.onKey('l');
+    expect(state.panel.kind).toBe('none');
+    expect(state.onKey('q')).toEqual({ kind: 'quit' });
+    expect(state.onKey('return')).toEqual({ kind: 'run', exercises: [EXERCISE] });
+    expect(state.onKey('x')).toEqual({ kind: 'none' });
+  });
+});

@@ -1,0 +1,105 @@
+// The checker as its users meet it: a learner without a terminal, a typo in an id, a broken progress
+// file, a CI job. Each case runs the real entry point in a child process.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resetExercise } from '../checker/exercise-files.ts';
+import { loadExercises } from '../checker/exercises.ts';
+import { BACKUP_DIR } from '../checker/paths.ts';
+import { kata, scratchStateDir } from './support/cli.ts';
+
+describe('without a terminal', () => {
+  it('npm start prints the progress table and exits 0', () => {
+    const result = kata(['watch']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('No interactive terminal');
+    expect(result.stdout).toMatch(/→ 01-async-join/);
+    expect(result.stdout).toMatch(/Progress: \[-+\] 0\/\d+ exercises/);
+  });
+
+  it('asks for --yes instead of waiting for an answer nobody can give', () => {
+    const solution = kata(['solution', '1']);
+    expect(solution.status).toBe(1);
+    expect(solution.stdout).toContain('add --yes');
+    const reset = kata(['reset', '1']);
+    expect(reset.status).toBe(1);
+    expect(reset.stdout).toContain('Nothing was changed');
+  });
+});
+
+describe('bad input', () => {
+  it('names the valid ids for an unknown exercise and exits 2', () => {
+    const result = kata(['run', '99']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('There is no exercise "99"');
+    expect(result.stderr).toContain('01-async-join');
+  });
+
+  it('shows the usage for an unknown command or option and exits 2', () => {
+    expect(kata(['frobnicate']).status).toBe(2);
+    const option = kata(['verify', '--jsn']);
+    expect(option.status).toBe(2);
+    expect(option.stderr).toContain('Usage: npm run kata');
+  });
+
+  it('sets a corrupted progress file aside with a one-line warning and rebuilds it from the tests', () => {
+    const stateDir = scratchStateDir();
+    writeFileSync(path.join(stateDir, 'progress.json'), '{ "version": 1, "exercises": ');
+    const result = kata(['list'], { stateDir });
+    expect(result.status).toBe(0);
+    expect(result.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toHaveLength(1);
+    expect(readdirSync(stateDir).some((name) => name.startsWith('progress.json.broken-'))).toBe(true);
+    const rebuilt = JSON.parse(readFileSync(path.join(stateDir, 'progress.json'), 'utf8')) as { exercises: object };
+    expect(Object.keys(rebuilt.exercises)).toContain('01-async-join');
+    expect(result.stdout).toMatch(/01-async-join +✗ failed/);
+  });
+});
+
+describe('hints and solutions', () => {
+  it('reveals hints one at a time and remembers how many were shown', () => {
+    const stateDir = scratchStateDir();
+    expect(kata(['hint', '01'], { stateDir }).stdout).toMatch(/Hint 1\/\d[\s\S]*more: ask again/);
+    const second = kata(['hint', 'async-join'], { stateDir });
+    expect(second.stdout).toMatch(/Hint 1\/\d[\s\S]*Hint 2\/\d/);
+    expect(kata(['list'], { stateDir }).stdout).toContain('2 hints');
+  });
+
+  it('shows the solution with a diff against the learner file, recorded as revealed early', () => {
+    const stateDir = scratchStateDir();
+    const result = kata(['solution', '1', '--yes'], { stateDir });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('solutions/01-async-join/join.ts');
+    expect(result.stdout).toContain('Promise.all');
+    expect(result.stdout).toMatch(/^-.*TODO step 1/m);
+    expect(kata(['list'], { stateDir }).stdout).toContain('solution seen early');
+  });
+});
+
+describe('reset', () => {
+  it('restores the kata\'s original file from git and keeps a backup of the learner\'s', () => {
+    const [exercise] = loadExercises();
+    if (!exercise) throw new Error('no exercises');
+    // A copy of the exercise folder stands in for the learner's, so the real one is never touched.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-reset-'));
+    const file = path.join(dir, exercise.files[0] ?? '');
+    writeFileSync(file, '// my half-done work\n');
+    const backup = resetExercise({ ...exercise, dir });
+    try {
+      expect(readFileSync(file, 'utf8')).toBe(readFileSync(path.join(exercise.dir, exercise.files[0] ?? ''), 'utf8'));
+      expect(readFileSync(path.join(backup, exercise.files[0] ?? ''), 'utf8')).toBe('// my half-done work\n');
+      expect(backup.startsWith(BACKUP_DIR)).toBe(true);
+    } finally {
+      expect(existsSync(backup)).toBe(true);
+    }
+  });
+});
+
+describe('doctor', () => {
+  it('checks the machine and says it is ready', () => {
+    const result = kata(['doctor']);
+    expect(result.stdout).toMatch(/✓ Node\.js: v\d+/);
+    expect(result.stdout).toMatch(/dependencies: \d+ installed/);
+    expect(result.status).toBe(0);
+  });
+});

@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ExerciseReport } from '../checker/grade.ts';
+import { ProgressStore } from '../checker/progress.ts';
+
+function tempFile(): string {
+  return path.join(mkdtempSync(path.join(os.tmpdir(), 'kata-progress-')), 'progress.json');
+}
+
+function report(id: string, status: ExerciseReport['status']): ExerciseReport {
+  return { id, title: id, status, points: 0, maxPoints: 1, steps: [], tests: [] };
+}
+
+describe('progress store', () => {
+  it('starts empty when there is no file, and writes nothing until something happens', () => {
+    const file = tempFile();
+    const store = ProgressStore.load(file);
+    expect(store.entry('01-async-join')).toEqual({ done: false, hintsShown: 0 });
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('remembers done exercises, first-pass time, hints and the current exercise across loads', () => {
+    const file = tempFile();
+    const store = ProgressStore.load(file);
+    store.recordResults([report('01-async-join', 'passed')], new Date('2026-01-01T00:00:00Z'));
+    store.recordHint('02-profile-fetch', 2);
+    store.setCurrent('02-profile-fetch');
+    const again = ProgressStore.load(file);
+    expect(again.entry('01-async-join')).toMatchObject({ done: true, lastStatus: 'passed', firstPassedAt: '2026-01-01T00:00:00.000Z' });
+    expect(again.entry('02-profile-fetch').hintsShown).toBe(2);
+    expect(again.current).toBe('02-profile-fetch');
+  });
+
+  it('rechecks "done": an exercise that breaks later is no longer done, but keeps its first-pass time', () => {
+    const store = ProgressStore.load(tempFile());
+    store.recordResults([report('01-async-join', 'passed')], new Date('2026-01-01T00:00:00Z'));
+    store.recordResults([report('01-async-join', 'failed')]);
+    expect(store.entry('01-async-join')).toMatchObject({ done: false, lastStatus: 'failed', firstPassedAt: '2026-01-01T00:00:00.000Z' });
+  });
+
+  it('records a solution seen before passing as early, and after passing as after-pass', () => {
+    const store = ProgressStore.load(tempFile());
+    store.recordSolutionShown('01-async-join');
+    store.recordResults([report('02-profile-fetch', 'passed')]);
+    store.recordSolutionShown('02-profile-fetch');
+    expect(store.entry('01-async-join').solutionRevealed).toBe('early');
+    expect(store.entry('02-profile-fetch').solutionRevealed).toBe('after-pass');
+  });
+
+  it('never counts down the hints shown', () => {
+    const store = ProgressStore.load(tempFile());
+    store.recordHint('01-async-join', 3);
+    store.recordHint('01-async-join', 1);
+    expect(store.entry('01-async-join').hintsShown).toBe(3);
+  });
+
+  it.each([
+    ['not JSON', '{"version": 1, "exerc'],
+    ['an unknown version', '{"version": 99, "exercises": {}}'],
+    ['the wrong shape', '{"version": 1, "exercises": {"01-async-join": {"done": "yes"}}}'],
+    ['empty', ''],
+  ])('sets a file that is %s aside with a warning, and starts again', (_name, content) => {
+    const file = tempFile();
+    writeFileSync(file, content);
+    const store = ProgressStore.load(file);
+    expect(store.warning).toMatch(/unreadable; moved it to .*progress\.json\.broken-/);
+    expect(store.entry('01-async-join').done).toBe(false);
+    const aside = readdirSync(path.dirname(file)).find((name) => name.startsWith('progress.json.broken-'));
+    expect(aside).toBeDefined();
+    expect(readFileSync(path.join(path.dirname(file), aside ?? ''), 'utf8')).toBe(content);
+  });
+
+  it('writes atomically: only the finished file is left, never a temp file', () => {
+    const file = tempFile();
+    const store = ProgressStore.load(file);
+    for (let i = 0; i < 20; i++) store.recordHint('01-async-join', i);
+    expect(readdirSync(path.dirname(file))).toEqual(['progress.json']);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1 });
+  });
+});

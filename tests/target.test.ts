@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXERCISES_DIR, SOLUTIONS_DIR } from '../checker/paths.ts';
+import { formatTarget, parseTarget, redirect } from '../checker/target.ts';
+
+const stub = path.join(EXERCISES_DIR, '01-async-join', 'join.ts');
+const testFile = path.join(EXERCISES_DIR, '01-async-join', 'join.test.ts');
+
+describe('target switch', () => {
+  it('parses and formats every kind of target', () => {
+    for (const text of ['exercises', 'solutions', 'variant:01-async-join/sequential-awaits']) {
+      expect(formatTarget(parseTarget(text))).toBe(text);
+    }
+    expect(parseTarget(undefined)).toEqual({ kind: 'exercises' });
+    expect(() => parseTarget('answers')).toThrow(/not a target/);
+  });
+
+  it('leaves the learner\'s files alone by default', () => {
+    expect(redirect(stub, { kind: 'exercises' })).toBe(stub);
+  });
+
+  it('sends an exercise file to its reference solution', () => {
+    expect(redirect(stub, { kind: 'solutions' })).toBe(path.join(SOLUTIONS_DIR, '01-async-join', 'join.ts'));
+  });
+
+  it('never redirects the tests themselves, nor files outside exercises/', () => {
+    expect(redirect(testFile, { kind: 'solutions' })).toBe(testFile);
+    const harness = path.resolve(EXERCISES_DIR, '..', 'checker', 'harness', 'io.ts');
+    expect(redirect(harness, { kind: 'solutions' })).toBe(harness);
+  });
+
+  it('sends a file to the variant when the variant has it, else to the solution', () => {
+    const variant = { kind: 'variant', exercise: '01-async-join', variant: 'sequential-awaits' } as const;
+    expect(redirect(stub, variant)).toBe(path.join(SOLUTIONS_DIR, '01-async-join', 'wrong', 'sequential-awaits', 'join.ts'));
+    const missing = path.join(EXERCISES_DIR, '01-async-join', 'not-in-variant.ts');
+    expect(redirect(missing, variant)).toBe(missing);
+  });
+
+  it('applies a variant only to its own exercise', () => {
+    const other = { kind: 'variant', exercise: '99-other', variant: 'x' } as const;
+    expect(redirect(stub, other)).toBe(path.join(SOLUTIONS_DIR, '01-async-join', 'join.ts'));
+  });
+});
