@@ -27,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js', 'checker/kata.mjs'],
+    files: ['**/*.mjs', 'eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       parserOptions: { projectService: false, program: null, project: false },

@@ -4,8 +4,7 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
-import { createVitest, type Vitest } from 'vitest/node';
-import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import { grade, type ExerciseReport, type RawTest } from './grade.ts';
 import type { Exercise } from './exercises.ts';
 import { kataProject } from './kata-project.ts';
@@ -58,6 +57,8 @@ export async function runTarget(target: Target, exercises: readonly Exercise[]):
 export async function createKataVitest(targets: readonly Target[], reporter: Reporter, watch: boolean): Promise<Vitest> {
   const unique = [...new Map(targets.map((target) => [formatTarget(target), target])).values()];
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+  // Loaded on first use: vitest takes most of a second to import, and `list` or `hint` never need it.
+  const { createVitest } = await import('vitest/node');
   return createVitest(
     'test',
     {
