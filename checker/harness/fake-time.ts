@@ -51,9 +51,18 @@ export async function advance(msToAdvance: number): Promise<void> {
   await vi.advanceTimersByTimeAsync(msToAdvance);
 }
 
-/** Runs `body` with fake timers (the clocks the harness reads included) and restores real ones. */
-export async function withFakeTimers<T>(body: () => Promise<T>): Promise<T> {
+/**
+ * Fakes the timers and the clocks the harness reads (performance.now, Date), and nothing else:
+ * setImmediate and process.nextTick stay real, so promise plumbing and unhandled-rejection checks work.
+ * Undo with `vi.useRealTimers()` (an `afterEach` is the usual place).
+ */
+export function useFakeClock(): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+}
+
+/** Runs `body` with the fake clock and restores real timers afterwards. */
+export async function withFakeTimers<T>(body: () => Promise<T>): Promise<T> {
+  useFakeClock();
   try {
     return await body();
   } finally {

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KataError } from './explain.ts';
-import { advance, track } from './fake-time.ts';
+import { advance, track, useFakeClock } from './fake-time.ts';
 import { SimulatedIo } from './io.ts';
 import { expectJoined } from './joined.ts';
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] });
+  useFakeClock();
 });
 afterEach(() => {
   vi.useRealTimers();

@@ -12,17 +12,17 @@ import {
   pendingTimers,
   ranOneAfterAnother,
   track,
+  useFakeClock,
 } from '../../checker/harness/index.ts';
 import { DeadlineError, loadAll, loadBoth, loadEvery, withDeadline, type Task } from './join.ts';
 
-const fake = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe('step 1: join two waits', () => {
   it('loadBoth is ready after one wait (100 ms), not two', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(100);
     const result = track(loadBoth(io.task('user'), io.task('image')));
     await advance(100);
@@ -31,7 +31,7 @@ describe('step 1: join two waits', () => {
   });
 
   it('is not ready before the wait is over (99 ms)', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(100);
     const result = track(loadBoth(io.task('user'), io.task('image')));
     await advance(99);
@@ -68,7 +68,7 @@ describe('step 2: join many, keep input order', () => {
     latencies.map((latencyMs, i) => io.task(`task ${i}`, { latencyMs, value: `result ${i}` }));
 
   it('loadAll is ready when the slowest task is (50 ms), not after the sum (150 ms)', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(50);
     const result = track(loadAll(tasksFor(io)));
     await advance(50);
@@ -76,7 +76,7 @@ describe('step 2: join many, keep input order', () => {
   });
 
   it('returns results in input order, not in the order they finished', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(50);
     const result = track(loadAll(tasksFor(io)));
     await advance(200);
@@ -89,7 +89,7 @@ describe('step 2: join many, keep input order', () => {
   });
 
   it('starts each task exactly once', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(10);
     const result = track(loadAll(tasksFor(io)));
     await advance(100);
@@ -104,7 +104,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
   const boom = new Error('image CDN is down');
 
   it('loadAll rejects as soon as one task fails (at 30 ms, not after the slow one at 100 ms)', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(100);
     const result = track(loadAll([io.task('slow', { latencyMs: 100 }), io.task('broken', { latencyMs: 30, error: boom })]));
     await advance(30);
@@ -126,7 +126,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
   });
 
   it('loadEvery reports every outcome, in input order, and never rejects', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(100);
     const result = track(
       loadEvery([
@@ -148,7 +148,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
   });
 
   it('loadEvery waits for the slow tasks even after one failed', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(100);
     const result = track(loadEvery([io.task('broken', { latencyMs: 10, error: boom }), io.task('slow', { latencyMs: 100 })]));
     await advance(99);
@@ -162,7 +162,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
 
 describe('step 4: a deadline that cleans up after itself', () => {
   it('resolves with the result of a fast task and clears its timer', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(50);
     const result = track(withDeadline(io.abortableTask('user', { value: 'ada' }), 100));
     await advance(50);
@@ -178,7 +178,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
   });
 
   it('rejects with DeadlineError at the deadline, not before', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(500);
     const result = track(withDeadline(io.abortableTask('image'), 100));
     await advance(99);
@@ -194,7 +194,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
   });
 
   it('aborts the slow task instead of letting it run on', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(500);
     const result = track(withDeadline(io.abortableTask('image'), 100));
     await advance(100);
@@ -211,7 +211,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
   });
 
   it('leaves no unhandled rejection behind, whichever side loses', async () => {
-    fake();
+    useFakeClock();
     const io = new SimulatedIo(500);
     const unhandled = await collectUnhandledRejections(async () => {
       const slow = track(withDeadline(io.abortableTask('slow'), 100));

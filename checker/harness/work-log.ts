@@ -1,0 +1,162 @@
+// Which thread did the work, and when: a tiny tracing channel that works across worker threads.
+// Library code calls `reportWork(label)` around a piece of CPU work (in whatever thread it runs);
+// a test listens with `listenToWork()` and gets spans with thread ids and wall-clock times it can
+// compare across threads. Machine-independent evidence of offloading and of parallelism.
+// This module imports only Node built-ins, so worker files can load it.
+import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { drawTimeline, peakOverlap, type Interval } from './timeline.ts';
+
+export const WORK_CHANNEL = 'concurrency-kata:work';
+
+export interface WorkSpan {
+  /** Unique per span in the process: `${threadId}:${counter}`. */
+  id: string;
+  label: string;
+  threadId: number;
+  /** Wall-clock milliseconds (`performance.timeOrigin + performance.now()`): comparable across threads. */
+  start: number;
+  /** Undefined until the work has ended (and forever, if its thread was terminated mid-way). */
+  end?: number;
+  /** Free-form numbers the reporter attaches (rows, bytes, ...). */
+  detail?: Record<string, number>;
+}
+
+export interface SpanFilter {
+  /** Wall-clock ms: only spans that started at or after it. */
+  since?: number;
+  label?: string;
+}
+
+type WorkMessage = { kind: 'start' | 'end'; span: WorkSpan };
+
+let sender: BroadcastChannel | undefined;
+let counter = 0;
+
+function send(message: WorkMessage): void {
+  if (!sender) {
+    sender = new BroadcastChannel(WORK_CHANNEL);
+    // Reporting must never keep a thread alive.
+    sender.unref();
+  }
+  sender.postMessage(message);
+}
+
+/** Milliseconds on a clock every thread of the process shares. */
+export const wallClock = (): number => performance.timeOrigin + performance.now();
+
+/** Reports the start of a piece of work; call the returned function when it ends. */
+export function reportWork(label: string, detail?: Record<string, number>): () => void {
+  const span: WorkSpan = { id: `${threadId}:${++counter}`, label, threadId, start: wallClock() };
+  if (detail) span.detail = detail;
+  send({ kind: 'start', span });
+  return () => send({ kind: 'end', span: { ...span, end: wallClock() } });
+}
+
+/** Runs `work` as one reported span. */
+export function reported<T>(label: string, work: () => T, detail?: Record<string, number>): T {
+  const end = reportWork(label, detail);
+  try {
+    return work();
+  } finally {
+    end();
+  }
+}
+
+/** Everything reported on the work channel since `listenToWork()`, from every thread of this process. */
+export class WorkLog {
+  private readonly byId = new Map<string, WorkSpan>();
+  private readonly channel = new BroadcastChannel(WORK_CHANNEL);
+  private waiters: (() => void)[] = [];
+
+  constructor() {
+    this.channel.unref();
+    this.channel.onmessage = (event: unknown) => {
+      const { kind, span } = (event as { data: WorkMessage }).data;
+      const known = this.byId.get(span.id);
+      if (kind === 'start' && !known) this.byId.set(span.id, span);
+      if (kind === 'end') this.byId.set(span.id, { ...known, ...span });
+      const waiting = this.waiters;
+      this.waiters = [];
+      for (const wake of waiting) wake();
+    };
+  }
+
+  /** Spans in start order; `since` (wall clock) keeps the ones that started after it, `label` one kind. */
+  spans(filter: SpanFilter = {}): WorkSpan[] {
+    const { since = 0, label } = filter;
+    return [...this.byId.values()]
+      .filter((span) => span.start >= since && (label === undefined || span.label === label))
+      .sort((a, b) => a.start - b.start);
+  }
+
+  /** Forgets what was seen so far. */
+  clear(): void {
+    this.byId.clear();
+  }
+
+  /** Waits until `done(spans)` is true or `timeoutMs` passes; returns whether it became true. */
+  async waitFor(done: (spans: WorkSpan[]) => boolean, filter: SpanFilter = {}, timeoutMs = 2000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done(this.spans(filter))) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 50));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return true;
+  }
+
+  /**
+   * Waits until at least `atLeast` matching spans exist and every one of them has ended (their
+   * messages may trail the results they belong to), and returns them. Gives up after `timeoutMs`
+   * (a span whose thread was terminated never ends) and returns what it has.
+   */
+  async settled(filter: SpanFilter = {}, options: { atLeast?: number; timeoutMs?: number } = {}): Promise<WorkSpan[]> {
+    const { atLeast = 1, timeoutMs = 2000 } = options;
+    await this.waitFor((spans) => spans.length >= atLeast && spans.every((s) => s.end !== undefined), filter, timeoutMs);
+    return this.spans(filter);
+  }
+
+  close(): void {
+    this.channel.close();
+    for (const wake of this.waiters) wake();
+    this.waiters = [];
+  }
+}
+
+export function listenToWork(): WorkLog {
+  return new WorkLog();
+}
+
+/** The distinct thread ids that did the work, in order of first appearance. */
+export function threadsOf(spans: readonly WorkSpan[]): number[] {
+  return [...new Set(spans.map((span) => span.threadId))];
+}
+
+/** How many spans ran at the same instant, at the most (spans still open count as running). */
+export function peakConcurrency(spans: readonly WorkSpan[]): number {
+  return peakOverlap(toIntervals(spans));
+}
+
+/** The spans as timeline intervals (ms from the first start), labelled by thread. */
+export function toIntervals(spans: readonly WorkSpan[], origin = Math.min(...spans.map((s) => s.start))): Interval[] {
+  return spans.map((span) => {
+    const interval: Interval = { label: `${span.label} @thread ${span.threadId}`, start: span.start - origin };
+    if (span.end !== undefined) interval.end = span.end - origin;
+    return interval;
+  });
+}
+
+/** A drawing of who worked when: one row per span, labelled with its thread. */
+export function drawWork(spans: readonly WorkSpan[], options: { width?: number; maxRows?: number } = {}): string {
+  if (spans.length === 0) return '  (no work was reported)';
+  const intervals = toIntervals(spans);
+  const now = Math.max(...intervals.map((i) => i.end ?? i.start));
+  return drawTimeline(intervals, { now, width: options.width ?? 30, maxRows: options.maxRows ?? 12 });
+}
