@@ -87,20 +87,20 @@ export function isInside(file: string, dir: string): boolean {
 export class Collector implements Reporter {
   private tests = new Map<string, RawTest[]>();
   private errors = new Map<string, string[]>();
-  private logs = new Map<string, string[]>();
+  /** What the learner's code printed in the latest run, by the vitest task (test or module) that printed it. */
+  private logs: Array<{ taskId: string | undefined; content: string }> = [];
+  /** Every task id (module, suites, tests) of a module, to find whose output a log line is. */
+  private taskIds = new Map<string, Set<string>>();
   private modules: TestModule[] = [];
   private unhandled: SerializedError[] = [];
   onRunEnd?: (modules: readonly TestModule[]) => void;
 
   onTestRunStart(): void {
-    this.logs.clear();
+    this.logs = [];
   }
 
-  onUserConsoleLog(log: { content: string; taskId?: string; type: 'stdout' | 'stderr' }): void {
-    const key = 'current';
-    const list = this.logs.get(key) ?? [];
-    list.push(log.content.replace(/\n$/, ''));
-    this.logs.set(key, list);
+  onUserConsoleLog(log: { content: string; taskId?: string }): void {
+    this.logs.push({ taskId: log.taskId, content: log.content.replace(/\n$/, '') });
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
@@ -110,6 +110,9 @@ export class Collector implements Reporter {
       const key = moduleKey(module.project.name, module.moduleId);
       this.tests.set(key, [...module.children.allTests()].map(rawTest));
       this.errors.set(key, module.errors().map(formatError));
+      const ids = new Set([module.id, ...[...module.children.allSuites()].map((suite) => suite.id)]);
+      for (const test of module.children.allTests()) ids.add(test.id);
+      this.taskIds.set(key, ids);
     }
     this.onRunEnd?.(this.modules);
   }
@@ -136,7 +139,10 @@ export class Collector implements Reporter {
       });
     }
     const report = grade(exercise, tests, modules.length === 0 ? [] : loadErrors);
-    const consoleOutput = this.logs.get('current');
+    const ids = modules.map((key) => this.taskIds.get(key) ?? new Set<string>());
+    const consoleOutput = this.logs
+      .filter((log) => log.taskId !== undefined && ids.some((set) => set.has(log.taskId ?? '')))
+      .map((log) => log.content);
     return consoleOutput?.length ? { ...report, consoleOutput } : report;
   }
 }
