@@ -3,6 +3,7 @@
 // a test listens with `listenToWork()` and gets spans with thread ids and wall-clock times it can
 // compare across threads. Machine-independent evidence of offloading and of parallelism.
 // This module imports only Node built-ins, so worker files can load it.
+import { readFileSync } from 'node:fs';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { drawTimeline, peakOverlap, type Interval } from './timeline.ts';
@@ -20,6 +21,11 @@ export interface WorkSpan {
   end?: number;
   /** Free-form numbers the reporter attaches (rows, bytes, ...). */
   detail?: Record<string, number>;
+  /**
+   * CPU time the reporting thread spent between start and end, from the kernel's accounting (Linux);
+   * unlike `end - start`, a busy machine does not stretch it. Undefined where it cannot be read.
+   */
+  cpuMs?: number;
 }
 
 export interface SpanFilter {
@@ -42,6 +48,24 @@ function send(message: WorkMessage): void {
   sender.postMessage(message);
 }
 
+let cpuClockWorks = true;
+
+/**
+ * CPU time the calling thread has spent running so far, in ms (Linux: /proc/thread-self/schedstat,
+ * nanosecond resolution), or undefined where the kernel does not tell.
+ */
+export function threadCpuMs(): number | undefined {
+  if (!cpuClockWorks) return undefined;
+  try {
+    const ns = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+    if (Number.isFinite(ns)) return ns / 1e6;
+  } catch {
+    // Not Linux, or no schedstat: fall through.
+  }
+  cpuClockWorks = false;
+  return undefined;
+}
+
 /** Milliseconds on a clock every thread of the process shares. */
 export const wallClock = (): number => performance.timeOrigin + performance.now();
 
@@ -50,7 +74,13 @@ export function reportWork(label: string, detail?: Record<string, number>): () =
   const span: WorkSpan = { id: `${threadId}:${++counter}`, label, threadId, start: wallClock() };
   if (detail) span.detail = detail;
   send({ kind: 'start', span });
-  return () => send({ kind: 'end', span: { ...span, end: wallClock() } });
+  const cpuAtStart = threadCpuMs();
+  return () => {
+    const cpuAtEnd = threadCpuMs();
+    const ended: WorkSpan = { ...span, end: wallClock() };
+    if (cpuAtStart !== undefined && cpuAtEnd !== undefined) ended.cpuMs = cpuAtEnd - cpuAtStart;
+    send({ kind: 'end', span: ended });
+  };
 }
 
 /** Runs `work` as one reported span. */
@@ -144,16 +174,16 @@ export function peakConcurrency(spans: readonly WorkSpan[]): number {
   return peakOverlap(toIntervals(spans));
 }
 
-/** The spans as timeline intervals (ms from the first start), labelled by thread. */
+/** The spans as timeline intervals (ms from the first start), labelled by thread ("thread 3"). */
 export function toIntervals(spans: readonly WorkSpan[], origin = Math.min(...spans.map((s) => s.start))): Interval[] {
   return spans.map((span) => {
-    const interval: Interval = { label: `${span.label} @thread ${span.threadId}`, start: span.start - origin };
+    const interval: Interval = { label: `thread ${span.threadId}`, start: span.start - origin };
     if (span.end !== undefined) interval.end = span.end - origin;
     return interval;
   });
 }
 
-/** A drawing of who worked when: one row per span, labelled with its thread. */
+/** A drawing of who worked when: one row per span, labelled with its thread (filter by label first). */
 export function drawWork(spans: readonly WorkSpan[], options: { width?: number; maxRows?: number } = {}): string {
   if (spans.length === 0) return '  (no work was reported)';
   const intervals = toIntervals(spans);

@@ -1,0 +1,416 @@
+// Exercise 02 tests. Each `describe` is one graded step. Fake timers make every latency exact:
+// a thousand simulated requests run in a fraction of a real second.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  SimulatedIo,
+  advance,
+  collectUnhandledRejections,
+  describeError,
+  expectJoined,
+  expectOrder,
+  fail,
+  ms,
+  pendingTimers,
+  track,
+  useFakeClock,
+  type Tracked,
+} from '../../checker/harness/index.ts';
+import {
+  PLACEHOLDER_IMAGE,
+  TimeoutError,
+  getProfile,
+  getProfiles,
+  getProfilesSafely,
+  type Profile,
+  type ProfileOutcome,
+  type ProfileServices,
+  type UserRow,
+} from './profile.ts';
+
+const LATENCY = 50;
+
+const fake = useFakeClock;
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Lets every promise that can settle, settle, without moving the (fake) clock. */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const userRow = (userId: number): UserRow => ({ id: userId, name: `user ${userId}` });
+const imageOf = (userId: number) => new Uint8Array([userId & 0xff, userId >> 8, 0x42]);
+
+interface Special {
+  latencyMs?: number;
+  error?: Error;
+}
+
+/** The database and the CDN, each a SimulatedIo (timeline, in-flight counter, AbortSignal support). */
+function world(options: { users?: Record<number, Special>; images?: Record<number, Special>; shared?: boolean } = {}) {
+  const db = new SimulatedIo(LATENCY);
+  const cdn = options.shared ? db : new SimulatedIo(LATENCY);
+  const services: ProfileServices = {
+    fetchUser: (userId, signal) => db.call(`user ${userId}`, { value: userRow(userId), signal, ...options.users?.[userId] }),
+    fetchImage: (userId, signal) => cdn.call(`image ${userId}`, { value: imageOf(userId), signal, ...options.images?.[userId] }),
+  };
+  return { db, cdn, services };
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** Advances fake time in small steps until `result` settles (or `limitMs` passes): the exact settle time. */
+async function advanceUntilSettled(result: Tracked<unknown>, limitMs: number, stepMs = 5): Promise<void> {
+  for (let waited = 0; !result.settled && waited < limitMs; waited += stepMs) await advance(stepMs);
+}
+
+/** A stub that still says `TODO` is reported as itself, not as a wrong answer. */
+function stopAtTodo(result: Tracked<unknown>): void {
+  const reason: unknown = result.reason;
+  if (result.status === 'rejected' && reason instanceof Error && reason.message.startsWith('TODO')) throw reason;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+describe('step 1: one profile, two requests at once', () => {
+  it('the profile is ready after one latency (50 ms), not two', async () => {
+    fake();
+    const { db, services } = world({ shared: true });
+    const result = track(getProfile(7, services));
+    await advance(LATENCY);
+    await expectJoined(db, result, { expectedMs: LATENCY, labels: ['user 7', 'image 7'], what: 'getProfile' });
+  });
+
+  it('both requests are on their way before either is awaited', async () => {
+    fake();
+    const { db, services } = world({ shared: true });
+    const result = track(getProfile(7, services));
+    await flush();
+    stopAtTodo(result);
+    const startedAtZero = [...db.started];
+    if (startedAtZero.length === 2) return;
+    await advance(3 * LATENCY);
+    if (startedAtZero.length === 0) {
+      fail(
+        'At 0 ms getProfile had not sent any request yet.',
+        db.draw(),
+        'Call both services right away: creating the promise is what sends the request.',
+      );
+    }
+    fail(
+      `At 0 ms only "${startedAtZero.join('", "')}" had been requested; the other request was sent only once the first had answered (${result.status} at ${ms(result.settledAtMs ?? 0)}).`,
+      db.draw(),
+      'A JavaScript promise starts its work the moment it is created, and `await` only waits: create both promises',
+      '(call fetchUser and fetchImage), then await them together with Promise.all. (Rust futures are lazy,',
+      'which is why the article needs task::spawn; a JavaScript call is already "spawned".)',
+    );
+  });
+
+  it('is not ready before the latency is over, and holds both answers', async () => {
+    fake();
+    const { services } = world({ shared: true });
+    const result = track(getProfile(7, services));
+    await advance(LATENCY - 1);
+    stopAtTodo(result);
+    if (result.settled) fail(`getProfile settled after ${LATENCY - 1} ms (${result.status}), before the ${LATENCY} ms requests could answer.`);
+    await advance(1);
+    if (result.status !== 'fulfilled') fail(`getProfile did not resolve at ${LATENCY} ms (status: ${result.status}, ${describeError(result.reason)}).`);
+    const profile = result.value;
+    expect(profile, 'getProfile must resolve with { userId, user, image }').toEqual({ userId: 7, user: userRow(7), image: imageOf(7) });
+  });
+
+  it('rejects with the database error when the user row cannot be read', async () => {
+    fake();
+    const broken = new Error('connection reset');
+    const { services } = world({ shared: true, users: { 7: { latencyMs: 20, error: broken } } });
+    const result = track(getProfile(7, services));
+    await advance(LATENCY);
+    stopAtTodo(result);
+    if (result.status !== 'rejected') fail(`getProfile ${result.status === 'fulfilled' ? 'resolved' : 'was still pending'} although the database query failed: the error must reach the caller.`);
+    expect(result.reason, 'getProfile must reject with the database\'s own error').toBe(broken);
+  });
+});
+
+describe('step 2: a thousand requests, ten connections', () => {
+  const POOL = 10;
+  const USERS = 1000;
+
+  function expectPoolFull(db: SimulatedIo, maxQueries: number, users: number): void {
+    const peak = db.inFlight.peak;
+    if (peak > maxQueries) {
+      fail(
+        `getProfiles had ${peak} database queries in flight at once, on a database with ${maxQueries} connections: nothing limited them.`,
+        poolReport(db, maxQueries),
+        'Promise.all over every user starts every query at the same moment. Send each fetchUser through ONE limiter',
+        'shared by the whole batch: `const limit = pLimit(maxQueries)`, then `limit(() => services.fetchUser(id))`.',
+        '(A new pLimit per request limits nothing: each one sees a single call.)',
+      );
+    }
+    if (peak < maxQueries) {
+      const seconds = (Math.ceil(users / peak) * LATENCY) / 1000;
+      fail(
+        `getProfiles never had more than ${peak} database quer${peak === 1 ? 'y' : 'ies'} in flight, but the pool has ${maxQueries} connections: ${maxQueries - peak} sat idle the whole time.`,
+        `${users} queries ${peak} at a time take ${seconds} s; ${maxQueries} at a time, ${(Math.ceil(users / maxQueries) * LATENCY) / 1000} s.`,
+        poolReport(db, maxQueries),
+        'Give the limiter the pool size (`pLimit(maxQueries)`), and start every request before awaiting any.',
+      );
+    }
+  }
+
+  it(`${USERS} users: never more than ${POOL} queries at once, all ${POOL} used, ready at exactly ${ms((USERS / POOL) * LATENCY)}`, async () => {
+    fake();
+    const { db, services } = world();
+    const expected = (USERS / POOL) * LATENCY;
+    const result = track(getProfiles(range(USERS), services, POOL));
+    await advance(expected - 1);
+    stopAtTodo(result);
+    if (result.status === 'rejected') fail(`getProfiles rejected: ${describeError(result.reason)}`);
+    expectPoolFull(db, POOL, USERS);
+    if (result.settled) {
+      fail(
+        `getProfiles resolved at ${ms(result.settledAtMs ?? 0)}: ${USERS} queries through ${POOL} connections need ${USERS / POOL} rounds of ${LATENCY} ms = ${ms(expected)}.`,
+        poolReport(db, POOL),
+        'Finishing sooner means more queries ran at once than the pool allows.',
+      );
+    }
+    await advance(1);
+    if (result.status !== 'fulfilled') {
+      fail(
+        `At ${ms(expected)} getProfiles was still ${result.status}: ${USERS} queries through ${POOL} connections need exactly ${USERS / POOL} rounds of ${LATENCY} ms.`,
+        poolReport(db, POOL),
+        'Are the image requests waiting for a connection too? Only the database is limited.',
+      );
+    }
+    expect(result.value, `getProfiles must resolve with ${USERS} profiles`).toHaveLength(USERS);
+  });
+
+  it('keeps the input order, whatever order the answers come in', async () => {
+    fake();
+    // Different latencies per user, so the answers arrive out of order.
+    const userIds = [42, 7, 19, 3, 88, 61, 5, 30, 11, 77, 2, 50, 13, 99, 24, 8, 36, 71, 17, 64];
+    const users = Object.fromEntries(userIds.map((id, i) => [id, { latencyMs: 20 + ((i * 37) % 60) }]));
+    const { services } = world({ users });
+    const result = track(getProfiles(userIds, services, 4));
+    await advance(2000);
+    if (result.status !== 'fulfilled') fail(`getProfiles did not resolve (status: ${result.status}${result.status === 'rejected' ? `, ${describeError(result.reason)}` : ''}).`);
+    const profiles = result.value ?? [];
+    expectOrder(profiles.map((p) => p.userId), userIds, 'getProfiles results (by userId)');
+    profiles.forEach((profile, i) => {
+      const id = userIds[i] ?? -1;
+      expect(profile, `profile ${i} (user ${id})`).toEqual({ userId: id, user: userRow(id), image: imageOf(id) });
+    });
+  });
+
+  it('uses the pool size it is given (4 connections, 40 users: 10 rounds)', async () => {
+    fake();
+    const { db, services } = world();
+    const result = track(getProfiles(range(40), services, 4));
+    await advance(10 * LATENCY);
+    stopAtTodo(result);
+    expectPoolFull(db, 4, 40);
+    if (result.status !== 'fulfilled') fail(`At ${ms(10 * LATENCY)} getProfiles was still ${result.status}.`, poolReport(db, 4));
+  });
+
+  it('handles an empty list', async () => {
+    await expect(getProfiles([], world().services, POOL)).resolves.toEqual([]);
+  });
+});
+
+describe('step 3: a thousand requests, none dropped', () => {
+  const TIMEOUT = 100;
+  const dbDown = new Error('connection reset');
+  const cdnDown = new Error('CDN answered 503');
+  // Among 20 users: one database row fails, one is far too slow; one image fails, one is far too slow.
+  const troubled = () =>
+    world({
+      users: { 2: { error: dbDown }, 8: { latencyMs: 1000 } },
+      images: { 5: { error: cdnDown }, 3: { latencyMs: 1000 } },
+    });
+  const TROUBLED_USERS = range(20);
+
+  /** Runs the troubled batch until it settles (at most 600 ms): rejects the test if it sank. */
+  async function runTroubled() {
+    fake();
+    const w = troubled();
+    const result = track(getProfilesSafely(TROUBLED_USERS, w.services, { maxQueries: 5, timeoutMs: TIMEOUT }));
+    await advanceUntilSettled(result, 600);
+    stopAtTodo(result);
+    if (result.status === 'rejected') {
+      fail(
+        `getProfilesSafely rejected at ${ms(result.settledAtMs ?? 0)} with ${describeError(result.reason)}: one failed request sank the whole batch of ${TROUBLED_USERS.length}.`,
+        w.db.draw(),
+        'Each request must catch its own failure and turn it into an outcome ({ ok: false, userId, reason }),',
+        'so the Promise.all over the batch never rejects because of one of them.',
+      );
+    }
+    if (result.status === 'pending') {
+      fail(
+        `getProfilesSafely was still pending 600 ms in; every call has a ${TIMEOUT} ms timeout, and the slow ones take 1000 ms.`,
+        w.db.draw(),
+        w.cdn.draw(),
+        'Give every call its own timer (setTimeout) that aborts it (an AbortController whose signal you pass to the call).',
+      );
+    }
+    return { ...w, result, outcomes: result.value ?? [] };
+  }
+
+  const outcomeOf = (outcomes: readonly ProfileOutcome[], userId: number): ProfileOutcome => {
+    const found = outcomes.find((o) => (o.ok ? o.profile.userId : o.userId) === userId);
+    if (!found) fail(`No outcome for user ${userId}: every request of the batch must have one (got ${outcomes.length} outcomes for ${TROUBLED_USERS.length} users).`);
+    return found;
+  };
+  const profileOf = (outcomes: readonly ProfileOutcome[], userId: number, why: string): Profile => {
+    const outcome = outcomeOf(outcomes, userId);
+    if (!outcome.ok) fail(`User ${userId} got no profile (${describeError(outcome.reason)}), although ${why}.`);
+    return outcome.profile;
+  };
+
+  it('a failing call sinks only its own request; a missing image only its picture', async () => {
+    const { outcomes } = await runTroubled();
+    expectOrder(outcomes.map((o) => (o.ok ? o.profile.userId : o.userId)), TROUBLED_USERS, 'getProfilesSafely outcomes (by userId)');
+    const two = outcomeOf(outcomes, 2);
+    if (two.ok) fail('User 2\'s database row could not be read, yet the outcome says ok: it must be { ok: false, userId: 2, reason }.');
+    expect(two.reason, 'user 2\'s reason must be the database\'s own error').toBe(dbDown);
+    const five = profileOf(outcomes, 5, 'only the picture failed: that is what the placeholder is for');
+    if (!sameBytes(five.image, PLACEHOLDER_IMAGE)) fail('User 5\'s picture failed to load, but the profile does not carry PLACEHOLDER_IMAGE.');
+    expect(five.imageProblem, 'user 5\'s imageProblem must be the CDN\'s own error').toBe(cdnDown);
+    for (const id of TROUBLED_USERS.filter((n) => ![2, 3, 5, 8].includes(n))) {
+      const profile = profileOf(outcomes, id, 'both of its calls answered');
+      if (!sameBytes(profile.image, imageOf(id)) || profile.imageProblem !== undefined) {
+        fail(`User ${id} had nothing wrong, yet its profile has ${profile.imageProblem === undefined ? 'the wrong image' : `an imageProblem (${describeError(profile.imageProblem)})`}: the others' trouble leaked into it.`);
+      }
+      expect(profile.user, `user ${id}'s row`).toEqual(userRow(id));
+    }
+  });
+
+  it(`a slow call gives up after its own ${TIMEOUT} ms and is aborted; the batch does not wait for it`, async () => {
+    const { outcomes, result, db, cdn } = await runTroubled();
+    const three = profileOf(outcomes, 3, 'only its picture was slow');
+    if (!(three.imageProblem instanceof TimeoutError)) {
+      fail(`User 3's picture takes 1000 ms; after ${TIMEOUT} ms it should be given up with a TimeoutError. imageProblem: ${three.imageProblem === undefined ? 'none' : describeError(three.imageProblem)}.`);
+    }
+    if (!sameBytes(three.image, PLACEHOLDER_IMAGE)) fail('User 3\'s picture timed out, but the profile does not carry PLACEHOLDER_IMAGE.');
+    const eight = outcomeOf(outcomes, 8);
+    if (eight.ok || !(eight.reason instanceof TimeoutError)) {
+      fail(`User 8's database row takes 1000 ms: after ${TIMEOUT} ms its request must fail with a TimeoutError (got ${eight.ok ? 'a profile' : describeError(eight.reason)}).`);
+    }
+    const stillRunning = [...db.timeline.intervals, ...cdn.timeline.intervals].filter((i) => i.end === undefined).map((i) => i.label);
+    if (stillRunning.length > 0) {
+      fail(
+        `The batch settled at ${ms(result.settledAtMs ?? 0)}, but ${stillRunning.join(' and ')} kept running: the timeout gave up waiting, yet nobody aborted the call.`,
+        cdn.draw(),
+        'Pass an AbortSignal to every call and abort it when its timer fires: a call you stopped waiting for still holds a connection.',
+      );
+    }
+    const slow = [...db.timeline.intervals, ...cdn.timeline.intervals].filter((i) => i.label === 'image 3' || i.label === 'user 8');
+    for (const interval of slow) {
+      const ran = (interval.end ?? 0) - interval.start;
+      if (interval.outcome !== 'aborted' || Math.abs(ran - TIMEOUT) > 1) {
+        fail(`"${interval.label}" ran ${ms(ran)} and ended ${interval.outcome ?? 'never'}: it should be aborted ${TIMEOUT} ms after it started.`, cdn.draw());
+      }
+    }
+  });
+
+  it('the timeout counts from when a call starts, not while it waits for a connection', async () => {
+    fake();
+    const { db, services } = world();
+    // 100 users through 10 connections: the last queries wait 450 ms for a connection, then answer in 50.
+    const result = track(getProfilesSafely(range(100), services, { maxQueries: 10, timeoutMs: TIMEOUT }));
+    await advanceUntilSettled(result, 1000);
+    stopAtTodo(result);
+    if (result.status !== 'fulfilled') fail(`getProfilesSafely ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'} for a batch where nothing fails.`);
+    const failed = (result.value ?? []).filter((o) => !o.ok || o.profile.imageProblem !== undefined);
+    if (failed.length > 0) {
+      const first = failed[0];
+      fail(
+        `${failed.length} of 100 requests timed out, although every call answers in ${LATENCY} ms and the timeout is ${TIMEOUT} ms.`,
+        `First: user ${first ? (first.ok ? first.profile.userId : first.userId) : '?'}. Their queries waited for a free connection, and that wait ate the timeout.`,
+        poolReport(db),
+        'Start the timer inside the limited function, when the call really starts, not when the request is queued.',
+      );
+    }
+    if (db.inFlight.peak !== 10) fail(`The batch ran ${db.inFlight.peak} database queries at once; the pool has 10 connections.`, poolReport(db));
+    expect(result.settledAtMs, 'ten rounds of 50 ms').toBe(10 * LATENCY);
+  });
+
+  it('leaves no timer behind once the batch has settled', async () => {
+    fake();
+    const { services } = world();
+    const result = track(getProfilesSafely(range(100), services, { maxQueries: 10, timeoutMs: TIMEOUT }));
+    await advanceUntilSettled(result, 1000, 1);
+    stopAtTodo(result);
+    if (!result.settled) fail('getProfilesSafely never settled for a batch of 100 where nothing fails (ten rounds of 50 ms).');
+    const left = pendingTimers();
+    if (left > 0) {
+      fail(
+        `The batch settled at ${ms(result.settledAtMs ?? 0)}, but ${left} timer(s) were still scheduled: the timeout timer leaked for every call that answered in time.`,
+        'In a server handling thousands of requests, every leaked timer holds memory (and its closure) until it fires.',
+        'Clear the timer however the call ends: `try { return await call(signal) } finally { clearTimeout(timer) }`.',
+      );
+    }
+  });
+
+  it('cancelling the batch stops the calls in flight and the queued ones, at once', async () => {
+    fake();
+    const { db, cdn, services } = world();
+    const controller = new AbortController();
+    const goneAway = new Error('the client went away');
+    let result: Tracked<ProfileOutcome[]> | undefined;
+    const unhandled = await collectUnhandledRejections(async () => {
+      const running = track(getProfilesSafely(range(100), services, { maxQueries: 10, timeoutMs: TIMEOUT, signal: controller.signal }));
+      result = running;
+      await advance(120); // three rounds of queries have started: 0, 50, 100 ms
+      stopAtTodo(running);
+      const startedBefore = db.started.length;
+      controller.abort(goneAway);
+      await flush();
+      await flush();
+      const settledAtAbort = running.settled;
+      const timersAtAbort = pendingTimers();
+      const inFlightAtAbort = db.pending + cdn.pending;
+      await advance(2000);
+      const startedAfter = db.started.length - startedBefore;
+      if (startedAfter > 0) {
+        fail(
+          `The batch was cancelled at 120 ms, and ${startedAfter} database quer${startedAfter === 1 ? 'y' : 'ies'} started after that: the queued requests were not cancelled.`,
+          `(${startedBefore} had started before the abort.)`,
+          'A request still waiting for a connection must not start once the batch is cancelled: check the signal before the call',
+          '(`signal.throwIfAborted()`), or pass the batch signal to every call (an aborted signal stops a call before it starts).',
+        );
+      }
+      if (inFlightAtAbort > 0) {
+        fail(
+          `Right after the abort ${inFlightAtAbort} call(s) were still in flight: the batch signal did not reach them.`,
+          db.draw(),
+          'Combine the batch signal with each call\'s own timeout signal: `AbortSignal.any([batchSignal, timeout.signal])`.',
+        );
+      }
+      if (!settledAtAbort) {
+        fail(
+          `getProfilesSafely was still ${running.status} right after the abort at 120 ms${running.settled ? ` (it settled at ${ms(running.settledAtMs ?? 0)})` : ''}: a cancelled batch must stop at once.`,
+          'Reject with `signal.reason` once the signal has aborted.',
+        );
+      }
+      if (running.status !== 'rejected') fail('A cancelled batch must reject (with the signal\'s reason), not resolve.');
+      if (timersAtAbort > 0) {
+        fail(`Right after the abort ${timersAtAbort} timer(s) were still scheduled: the timers of the aborted calls leaked. Clear each call's timer however it ends.`);
+      }
+    });
+    if (unhandled.length > 0) {
+      fail(
+        `${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.slice(0, 3).map(describeError).join('; ')}.`,
+        'Every promise you create must end up awaited (or caught), even when the batch is cancelled.',
+      );
+    }
+    const reason: unknown = result?.reason;
+    if (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError')) {
+      fail(`The cancelled batch rejected with ${describeError(reason)}; reject with the signal's reason, as fetch does.`);
+    }
+  });
+});
+
+/** How the database was used: the peak, and a drawing of the first queries. */
+function poolReport(db: SimulatedIo, maxQueries = 10): string {
+  return `${db.inFlight.total} queries, at most ${db.inFlight.peak} at once (pool: ${maxQueries} connections). The first queries:\n${db.draw()}`;
+}

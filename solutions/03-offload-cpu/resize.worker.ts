@@ -1,0 +1,11 @@
+// Reference solution for exercise 03: the worker side. Runs in each thread of the pool.
+import { Piscina } from 'piscina';
+import { downscale, type RgbaImage } from '../../exercises/03-offload-cpu/image.ts';
+
+/** The downscaled pixels, as they are (copied back) or wrapped in `Piscina.move(...)` (moved back). */
+export type ResizeResult = Uint8Array | ReturnType<typeof Piscina.move>;
+
+export default function resizeTask(image: RgbaImage): ResizeResult {
+  // Piscina.move: this thread gives the result's buffer up, so it travels back without a copy.
+  return Piscina.move(downscale(image).data);
+}
