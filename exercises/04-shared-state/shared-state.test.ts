@@ -1,0 +1,496 @@
+// Exercise 04 tests. Each `describe` is one graded step. Step 1 runs on fake timers (exact, instant);
+// steps 2 and 3 run real worker threads, and judge them by exact contents and by what the threads did
+// (which Atomics calls, when), not by how fast this machine happens to be.
+import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  InFlightCounter,
+  ThreadProbe,
+  Timeline,
+  advance,
+  describeError,
+  epochNow,
+  fail,
+  flushMicrotasks,
+  ms,
+  startEventLoopProbe,
+  track,
+  useFakeClock,
+  waitForSignal,
+  watchWorkers,
+  type ProbeOutcome,
+  type StepReport,
+} from '../../checker/harness/index.ts';
+import { workerUrl } from '../../checker/target.ts';
+import { Job, addOnThreads, echo, fromMessage, invertOnThread, toMessage } from './crossing.ts';
+import { Mutex, deposit, type Account } from './mutex.ts';
+import { AtomicsMutex, fillFromThreads, valueFor } from './shared-vec.ts';
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+/**
+ * One balance in slow storage. Each task gets its own view (`bank.view('task 7')`), so the bank can
+ * see who is between their read and their write, and draw it.
+ */
+class SlowBank {
+  balance = 0;
+  readonly timeline = new Timeline();
+  /** Tasks between their read and their write right now, and the most at once. */
+  readonly between = new InFlightCounter();
+  writes = 0;
+  /** Writes that overwrote a balance which had changed since that task read it: lost updates. */
+  staleWrites = 0;
+
+  constructor(
+    readonly latencyMs = 1,
+    /** Make the n-th write (1-based) fail. */
+    readonly failingWrite?: number,
+  ) {}
+
+  view(label: string): Account {
+    let end: ((outcome?: 'ok' | 'failed') => void) | undefined;
+    let seen: number | undefined;
+    const wait = () => new Promise<void>((resolve) => setTimeout(resolve, this.latencyMs));
+    return {
+      read: async () => {
+        this.between.enter();
+        end = this.timeline.begin(label);
+        await wait();
+        seen = this.balance;
+        return seen;
+      },
+      write: async (balance: number) => {
+        await wait();
+        this.writes++;
+        const failing = this.writes === this.failingWrite;
+        if (!failing && seen !== this.balance) this.staleWrites++;
+        if (!failing) this.balance = balance;
+        this.between.exit();
+        end?.(failing ? 'failed' : 'ok');
+        if (failing) throw new Error(`storage unavailable (write #${this.writes})`);
+      },
+    };
+  }
+
+  draw(): string {
+    return this.timeline.draw({ maxRows: 6 });
+  }
+}
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+describe('step 1: one thread, many tasks: an async mutex', () => {
+  const amounts = Array.from({ length: 100 }, (_, i) => i + 1); // 1 + 2 + ... + 100 = 5050
+
+  it('100 concurrent deposits keep every update: the balance is exactly 5050', async () => {
+    useFakeClock();
+    const bank = new SlowBank();
+    const mutex = new Mutex();
+    const all = track(Promise.all(amounts.map((amount, i) => deposit(bank.view(`task ${i + 1}`), amount, mutex))));
+    await advance(amounts.length * 2 * bank.latencyMs + 10);
+    if (all.status === 'rejected') fail(`deposit rejected: ${describeError(all.reason)}`);
+    if (all.status === 'pending') {
+      fail(
+        `${amounts.length} deposits of 2 ms each (read, write) should all be done after ${amounts.length * 2} ms; some were still waiting.`,
+        'Does every deposit release the lock when it is done?',
+      );
+    }
+    if (bank.balance !== sum(amounts)) {
+      fail(
+        `${amounts.length} deposits adding up to ${sum(amounts)} left a balance of ${bank.balance}: updates were lost.`,
+        `${bank.staleWrites} of the ${bank.writes} writes overwrote a balance that had changed since that task read it.`,
+        `Up to ${bank.between.peak} tasks were between their read and their write at the same time:`,
+        bank.draw(),
+        '-> each task read the balance, then awaited, and while it waited the others read the *same* old balance;',
+        '   the last write wins and every other deposit is gone. One thread, no parallelism, and still a race:',
+        '   every await is a point where other tasks run. Hold the mutex from before the read until after the write.',
+      );
+    }
+  });
+
+  it('only one task at a time is between its read and its write', async () => {
+    useFakeClock();
+    const bank = new SlowBank();
+    const mutex = new Mutex();
+    const all = track(Promise.all(amounts.slice(0, 10).map((amount, i) => deposit(bank.view(`task ${i + 1}`), amount, mutex))));
+    await advance(100);
+    if (all.status === 'rejected') fail(`deposit rejected: ${describeError(all.reason)}`);
+    expect(all.status, 'all 10 deposits should be done after 100 ms').toBe('fulfilled');
+    if (bank.between.peak !== 1) {
+      fail(
+        `${bank.between.peak} tasks were inside the read-modify-write at once; the mutex must let exactly one in.`,
+        bank.draw(),
+      );
+    }
+  });
+
+  it('lock() on a free mutex resolves at once; a second lock() waits for release()', async () => {
+    useFakeClock();
+    const mutex = new Mutex();
+    const first = track(mutex.lock());
+    await flushMicrotasks();
+    if (first.status !== 'fulfilled') fail(`lock() on a free mutex did not resolve without time passing (status: ${first.status}).`);
+    expect(mutex.locked, 'mutex.locked while a guard is held').toBe(true);
+    const second = track(mutex.lock());
+    await flushMicrotasks();
+    if (second.settled) fail('A second lock() resolved while the first guard was still held: two holders at once.');
+    first.value?.release();
+    await flushMicrotasks();
+    if (second.status !== 'fulfilled') {
+      fail('release() did not hand the lock to the task waiting in lock(): it is still waiting.', 'Wake the next waiter when the lock is released.');
+    }
+    second.value?.release();
+    expect(mutex.locked, 'mutex.locked after every guard was released').toBe(false);
+  });
+
+  it('waiters are served in the order they asked (FIFO)', async () => {
+    const mutex = new Mutex();
+    const held = await mutex.lock();
+    const served: number[] = [];
+    const waiters = [1, 2, 3, 4, 5].map((n) =>
+      mutex.lock().then((guard) => {
+        served.push(n);
+        guard.release();
+      }),
+    );
+    held.release();
+    await Promise.all(waiters);
+    if (served.join() !== '1,2,3,4,5') {
+      fail(
+        `Five tasks asked for the lock in the order 1,2,3,4,5 and got it in the order ${served.join(',')}.`,
+        'Keep waiters in a queue: push at the back, wake from the front.',
+      );
+    }
+  });
+
+  it('the guard works with `using` and `await using`: the lock is released when the block ends, even by a throw', async () => {
+    const mutex = new Mutex();
+    {
+      await using _guard = await mutex.lock();
+      expect(mutex.locked, 'inside an `await using` block').toBe(true);
+    }
+    if (mutex.locked) fail('After an `await using guard = await mutex.lock()` block ended, the mutex was still locked.', 'The guard needs a [Symbol.asyncDispose]() that releases it.');
+    try {
+      using _guard = await mutex.lock();
+      throw new Error('critical section failed');
+    } catch {
+      // expected
+    }
+    if (mutex.locked) fail('After a `using` block that threw, the mutex was still locked.', 'The guard needs a [Symbol.dispose]() that releases it.');
+  });
+
+  it('a guard releases once: a second release() must not unlock the next holder', async () => {
+    const mutex = new Mutex();
+    const first = await mutex.lock();
+    const second = mutex.lock();
+    first.release();
+    const secondGuard = await second;
+    first.release(); // a stale, repeated release
+    const third = track(mutex.lock());
+    await flushMicrotasks();
+    if (third.settled) {
+      fail(
+        'Releasing the first guard a second time unlocked the mutex while the second task still held it: a third task got in.',
+        'Make release() do nothing the second time (remember that this guard was released).',
+      );
+    }
+    secondGuard.release();
+    await flushMicrotasks();
+    expect(third.status).toBe('fulfilled');
+  });
+
+  it('when the critical section throws, the lock is released and the other deposits go on', async () => {
+    useFakeClock();
+    const bank = new SlowBank(1, 3); // the third write fails
+    const mutex = new Mutex();
+    const results = amounts.slice(0, 10).map((amount, i) => track(deposit(bank.view(`task ${i + 1}`), amount, mutex)));
+    await advance(100);
+    const rejected = results.filter((r) => r.status === 'rejected').length;
+    const unexpected = results.find((r) => r.status === 'rejected' && !describeError(r.reason).includes('storage unavailable'));
+    if (unexpected) fail(`deposit rejected with ${describeError(unexpected.reason)}; only the failing write's own error should come out.`);
+    const waiting = results.filter((r) => r.status === 'pending').length;
+    if (waiting > 0) {
+      fail(
+        `One deposit failed inside its critical section, and ${waiting} of the other deposits were still waiting for the lock 100 ms later (each takes 2 ms).`,
+        bank.draw(),
+        '-> the lock was never released after the throw. Release it in a `finally` block, or hold it with',
+        '   `await using guard = await mutex.lock()`, which releases on every way out of the block.',
+      );
+    }
+    expect(rejected, 'exactly one deposit (the failing write) should reject').toBe(1);
+    const expected = sum(amounts.slice(0, 10)) - (amounts[2] ?? 0);
+    expect(bank.balance, 'every deposit except the failed one').toBe(expected);
+  });
+});
+
+describe('step 2: what crosses a thread', () => {
+  let pool: Piscina;
+  beforeAll(async () => {
+    pool = new Piscina({
+      filename: workerUrl(new URL('./crossing.worker.ts', import.meta.url)),
+      minThreads: 2,
+      maxThreads: 2,
+      idleTimeout: 60_000,
+    });
+    // Warm both threads up (a cold TypeScript worker takes ~200 ms); failures show up in the tests.
+    await Promise.allSettled([1, 2].map(() => pool.run({ kind: 'echo', value: 0 })));
+  });
+  afterAll(async () => {
+    await pool.destroy();
+  });
+
+  it('plain data is copied: equal on the other thread, but a different object', async () => {
+    const order = { id: 7, tags: ['urgent'], placedAt: new Date(0), sizes: new Map([['small', 2]]) };
+    const reply = await echo(pool, order);
+    if (reply.threadId === threadId) fail(`echo() ran on the main thread (threadId ${threadId}): it must go through the pool.`);
+    expect(reply.value, 'the worker received an equal copy (Date and Map survive a structured clone)').toEqual(order);
+    if (reply.value === order) fail('echo() gave back the very same object: nothing crossed a thread.');
+    expect(reply.constructorName, 'a plain object is still a plain object on the other side').toBe('Object');
+    order.tags.push('changed after sending');
+    expect(reply.value, 'changing the original afterwards does not touch the copy').not.toEqual(order);
+  });
+
+  it('class identity does not cross: a Job arrives as plain data; toMessage/fromMessage carry it over', async () => {
+    const job = new Job(1, 640, 480);
+    const raw = await echo(pool, job);
+    expect(raw.constructorName, 'on the worker, the Job has lost its class').toBe('Object');
+    expect(raw.value instanceof Job, 'what comes back is not a Job either').toBe(false);
+    const message = toMessage(job);
+    if (Object.getPrototypeOf(message) !== Object.prototype) {
+      fail(`toMessage() returned a ${String((message as object).constructor?.name)}: it must return plain data (an object literal).`);
+    }
+    const rebuilt = fromMessage((await echo(pool, message)).value as typeof message);
+    if (!(rebuilt instanceof Job)) fail('fromMessage() must rebuild a real Job (with `new Job(...)`), so its methods work again.');
+    expect(rebuilt.area(), 'the rebuilt job').toBe(640 * 480);
+    expect(rebuilt.id).toBe(1);
+  });
+
+  it("a function cannot cross: DataCloneError, Node's E0277 at run time", async () => {
+    const result = await echo(pool, { id: 1, onDone: () => undefined }).then(
+      (reply) => ({ ok: true as const, reply }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    if (result.ok) {
+      fail(
+        `Sending an object with a function resolved (${JSON.stringify(result.reply)}): the function must not get through.`,
+        'Let the DataCloneError from postMessage reject echo(); do not catch it or strip the function silently.',
+      );
+    }
+    const name = result.error instanceof Error || result.error instanceof DOMException ? result.error.name : String(result.error);
+    expect(name, `echo() rejected with ${describeError(result.error)}`).toBe('DataCloneError');
+  });
+
+  it('an ArrayBuffer can be moved: the worker gets it, and the sender is left with nothing', async () => {
+    const size = 256 * 1024;
+    const pixels = new Uint8Array(size).map((_, i) => i % 251);
+    const inverted = await invertOnThread(pool, pixels);
+    expect(inverted.length, 'the inverted image comes back whole').toBe(size);
+    const wrong = inverted.findIndex((value, i) => value !== 255 - (i % 251));
+    if (wrong !== -1) fail(`pixel ${wrong} is ${inverted[wrong]}, expected ${255 - (wrong % 251)}: every byte b becomes 255 - b.`);
+    if (pixels.byteLength !== 0) {
+      fail(
+        `After invertOnThread() the caller's pixels still have ${pixels.byteLength} bytes: they were copied, not moved.`,
+        '-> a 256 KiB copy per call. Put pixels.buffer in the transfer list (pool.run(task, { transferList })):',
+        '   the buffer changes owner, like a Rust move, and the sender can no longer touch it.',
+      );
+    }
+  });
+
+  it('a SharedArrayBuffer is shared by every thread; an ordinary ArrayBuffer is copied to each', async () => {
+    const shared = new Int32Array(new SharedArrayBuffer(4));
+    await addOnThreads(pool, shared, 2, 50_000);
+    if (shared[0] !== 100_000) {
+      fail(
+        `Two threads each added 1 to a shared counter 50,000 times; the counter reads ${shared[0]}, expected 100,000.`,
+        shared[0] === 0
+          ? '-> nothing reached this thread: did each worker get its own copy? Pass the Int32Array itself (its memory is shared).'
+          : '-> increments were lost: `counter[0]++` is a read then a write; use Atomics.add, one indivisible step.',
+      );
+    }
+    const plain = new Int32Array(new ArrayBuffer(4));
+    await addOnThreads(pool, plain, 2, 1_000);
+    expect(plain[0], 'an ordinary ArrayBuffer is copied: the workers counted on their own copies').toBe(0);
+  });
+});
+
+describe('step 3: many threads, one vector: a real mutex on shared memory', () => {
+  let probe: ThreadProbe;
+  const vecModule = fileURLToPath(workerUrl(new URL('./shared-vec.ts', import.meta.url)));
+  beforeAll(async () => {
+    probe = await ThreadProbe.start();
+  });
+  afterAll(async () => {
+    await probe.close();
+  });
+
+  const rmw = (step: StepReport | undefined) =>
+    ['compareExchange', 'exchange', 'add', 'sub', 'and', 'or', 'xor'].reduce((n, name) => n + (step?.atomics[name] ?? 0), 0);
+  const listAtomics = (step: StepReport | undefined) =>
+    Object.entries(step?.atomics ?? {})
+      .map(([name, count]) => `${name} x${count.toLocaleString('en-US')}`)
+      .join(', ') || 'no Atomics calls at all';
+  const finished = (outcome: ProbeOutcome, what: string) => {
+    if (!outcome.finished) fail(`${what} never finished (gave up after ${ms(outcome.afterMs)}).`);
+    const error = outcome.report.error ?? outcome.report.steps.find((s) => s.error)?.error;
+    if (error) fail(`${what} failed on the worker thread: ${error}`);
+    return outcome.report;
+  };
+
+  it('3 threads x 100 pushes: every value exactly once, each thread in its own order, every thread closed', async () => {
+    const threads = 3;
+    const perThread = 100;
+    const watch = watchWorkers();
+    try {
+      const contents = await fillFromThreads(threads, perThread);
+      const expected = threads * perThread;
+      const seen = new Set(contents);
+      const missing: number[] = [];
+      for (let t = 0; t < threads; t++) for (let i = 0; i < perThread; i++) if (!seen.has(valueFor(t, i))) missing.push(valueFor(t, i));
+      if (contents.length !== expected || missing.length > 0 || seen.size !== contents.length) {
+        fail(
+          `${threads} threads pushed ${expected} values; the vector holds ${contents.length}, ${missing.length} are missing` +
+            ` (e.g. ${missing.slice(0, 4).join(', ')}) and ${contents.length - seen.size} are there twice.`,
+          '-> updates were lost: two threads read the same length, both wrote the same slot, and one value',
+          '   overwrote the other. Take the lock before reading the length and release it after writing it back,',
+          '   and make sure the lock itself lets only one thread in.',
+        );
+      }
+      for (let t = 0; t < threads; t++) {
+        const own = contents.filter((value) => Math.floor(value / 1_000_000) === t);
+        const sorted = [...own].sort((a, b) => a - b);
+        if (own.join() !== sorted.join()) fail(`Thread ${t}'s values are out of order in the vector: ${own.slice(0, 6).join(', ')}, ...`);
+      }
+      const running = await watch.waitForExit(2_000);
+      if (running > 0) {
+        fail(
+          `fillFromThreads() resolved but ${running} of its ${watch.workers.length} worker threads were still running 2 s later.`,
+          'Close the pool when you are done (await pool.destroy() in a finally block).',
+        );
+      }
+    } finally {
+      await watch.terminateAll();
+      watch.restore();
+    }
+  });
+
+  it('lock() takes a free lock with one atomic read-modify-write (compareExchange), not a load then a store', async () => {
+    const words = new Int32Array(new SharedArrayBuffer(8));
+    const report = finished(
+      await probe.run({ module: vecModule, exportName: 'AtomicsMutex', args: [words, 0], steps: [{ call: 'lock' }, { call: 'unlock' }] }),
+      'lock() then unlock() on a free AtomicsMutex',
+    );
+    const lock = report.steps[0];
+    if (rmw(lock) === 0) {
+      fail(
+        `lock() took a free lock without any atomic read-modify-write; it made: ${listAtomics(lock)}.`,
+        '-> a load, then a store, is two steps: two threads can both load "free" before either stores "locked",',
+        '   and both go in. Check and take in one indivisible step: Atomics.compareExchange(words, index, 0, 1).',
+      );
+    }
+    expect(Atomics.load(words, 0), 'after unlock() the lock word must be 0 (free)').toBe(0);
+  });
+
+  it('a thread waiting in lock() sleeps in Atomics.wait, wakes when the lock is released, and does not spin', async () => {
+    const words = new Int32Array(new SharedArrayBuffer(8));
+    const mutex = new AtomicsMutex(words, 0);
+    if (!mutex.tryLock()) fail('tryLock() on a free mutex returned false.');
+    const progress = ThreadProbe.progressCell();
+    const outcome = probe.run({
+      module: vecModule,
+      exportName: 'AtomicsMutex',
+      args: [words, 0],
+      steps: [{ signal: 1 }, { call: 'lock' }, { call: 'unlock' }],
+      progress,
+    });
+    if (!(await Promise.race([waitForSignal(progress, 1), outcome.then(() => false)]))) {
+      finished(await outcome, 'lock() while the main thread held the lock');
+    }
+    const holdMs = 200;
+    await new Promise((resolve) => setTimeout(resolve, holdMs));
+    const releasedAt = epochNow();
+    mutex.unlock();
+    const result = await outcome;
+    if (!result.finished) {
+      fail(
+        `The main thread released the lock, but the thread waiting in lock() never woke up (gave up after ${ms(result.afterMs)}).`,
+        'unlock() must wake a sleeper: Atomics.notify(words, index, 1) (and lock() must sleep on the value it saw).',
+      );
+    }
+    const report = finished(result, 'lock() while the main thread held the lock');
+    const lock = report.steps[1];
+    // Clocks of two threads agree to well under a millisecond; 20 ms of slack, against a 200 ms hold.
+    if (lock && lock.endedAt < releasedAt - 20) {
+      fail(
+        `lock() returned ${ms(releasedAt - lock.endedAt)} before the main thread released the lock: two holders at once.`,
+        `It made: ${listAtomics(lock)}.`,
+      );
+    }
+    const attempts = rmw(lock);
+    if (!lock?.atomics.wait || attempts > 50) {
+      fail(
+        `While the lock was held for ${holdMs} ms, the waiting thread's lock() made ${listAtomics(lock)}.`,
+        lock?.atomics.wait
+          ? '-> it kept retrying instead of sleeping until it was woken.'
+          : '-> a spin lock: it tried again and again without ever calling Atomics.wait, burning a whole core for nothing.',
+        '   Sleep with Atomics.wait(words, index, valueYouSaw) and let unlock() wake you with Atomics.notify.',
+      );
+    }
+  });
+
+  it('the main thread never blocks: lockAsync() waits with Atomics.waitAsync while another thread holds the lock', async () => {
+    const words = new Int32Array(new SharedArrayBuffer(8));
+    const mutex = new AtomicsMutex(words, 0);
+    const progress = ThreadProbe.progressCell();
+    const holdMs = 400;
+    const holder = probe.run({
+      module: vecModule,
+      exportName: 'AtomicsMutex',
+      args: [words, 0],
+      steps: [{ call: 'lock' }, { signal: 1 }, { sleepMs: holdMs }, { call: 'unlock' }],
+      progress,
+    });
+    // Wait until the probe holds the lock (or has given up: then its report says why).
+    if (!(await Promise.race([waitForSignal(progress, 1), holder.then(() => false)]))) {
+      finished(await holder, 'lock() on the thread that should hold the lock');
+      fail('The probe thread never took the lock.');
+    }
+    const waitSpy = vi.spyOn(Atomics, 'wait');
+    const loop = startEventLoopProbe(5);
+    const started = performance.now();
+    let lockError: unknown;
+    try {
+      await mutex.lockAsync();
+    } catch (error) {
+      lockError = error;
+    }
+    const waited = performance.now() - started;
+    const report = loop.stop();
+    const blockingWaits = waitSpy.mock.calls.length;
+    waitSpy.mockRestore();
+    if (lockError !== undefined) fail(`lockAsync() failed: ${describeError(lockError)}`);
+    mutex.unlock();
+    finished(await holder, 'the thread holding the lock');
+    if (blockingWaits > 0) {
+      fail(
+        `lockAsync() called Atomics.wait on the main thread ${blockingWaits} time(s): the whole event loop froze until the`,
+        `other thread let go (${ms(waited)}; the longest gap between 5 ms timer ticks was ${ms(report.maxGapMs)}).`,
+        '-> no timer, no request, no promise could run meanwhile. On the main thread, wait with',
+        '   Atomics.waitAsync(words, index, value): it returns a promise, and the event loop keeps turning.',
+      );
+    }
+    if (waited < holdMs / 2) {
+      fail(`lockAsync() returned after ${ms(waited)}, while another thread held the lock for ${holdMs} ms: two holders at once.`);
+    }
+    if (report.maxGapMs > holdMs / 2) {
+      fail(
+        `While lockAsync() waited, the event loop stalled for ${ms(report.maxGapMs)} (timer ticks every 5 ms, ${report.ticks} in ${ms(waited)}).`,
+        '-> the main thread was kept busy instead of awaiting: is lockAsync() retrying in a loop without awaiting?',
+      );
+    }
+  });
+});

@@ -1,0 +1,8 @@
+// Reference solution for exercise 04, step 3: one thread's pushes (the article's `vec.push(4)`).
+import { SharedVec, StartGate, valueFor, type FillTask } from './shared-vec.ts';
+
+export default function fill(task: FillTask): void {
+  const vec = new SharedVec(task.buffer);
+  StartGate.arriveAndWait(task.gate);
+  for (let i = 0; i < task.count; i++) vec.push(valueFor(task.thread, i));
+}
