@@ -15,6 +15,11 @@ Commands:
 
 Options:
   --json                verify: print one JSON document on stdout (schema in README.md)
+  --junit FILE          verify: also write the verdict as JUnit XML to FILE
+  --classroom           verify: print GitHub Classroom's result document on stdout (and set the
+                        step output \`result\` in GitHub Actions)
+  --strict              verify: grade only if the tests, checker and configuration are the kata's
+                        own (default when CI is set; --no-strict turns it off)
   --solutions           verify: grade the reference solutions instead of your files
   --manual              watch: rerun on Enter instead of watching files
   --yes                 solution/reset: do not ask for confirmation
@@ -29,6 +34,10 @@ export interface ParsedArgs {
   command: string;
   ids: string[];
   json: boolean;
+  junit: string | undefined;
+  classroom: boolean;
+  /** Undefined when neither --strict nor --no-strict was given: verify decides from the environment. */
+  strict: boolean | undefined;
   solutions: boolean;
   manual: boolean;
   yes: boolean;
@@ -42,8 +51,12 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
+      allowNegative: true,
       options: {
         json: { type: 'boolean', default: false },
+        junit: { type: 'string' },
+        classroom: { type: 'boolean', default: false },
+        strict: { type: 'boolean' },
         solutions: { type: 'boolean', default: false },
         manual: { type: 'boolean', default: false },
         yes: { type: 'boolean', short: 'y', default: false },
@@ -56,6 +69,6 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     throw new UsageError((error as Error).message, { cause: error });
   }
   const [command = 'help', ...ids] = parsed.positionals;
-  const { json, solutions, manual, yes, help, target } = parsed.values;
-  return { command, ids, json, solutions, manual, yes, help, target };
+  const { json, junit, classroom, strict, solutions, manual, yes, help, target } = parsed.values;
+  return { command, ids, json, junit, classroom, strict, solutions, manual, yes, help, target };
 }

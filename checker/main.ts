@@ -1,16 +1,6 @@
 // The checker's command dispatcher. Exit codes: 0 success, 1 failing tests (or a "no" answer),
 // 2 bad input (unknown command, exercise id or option), 130 interrupted.
 import { USAGE, UsageError, parseCli } from './cli-args.ts';
-import { doctor } from './commands/doctor.ts';
-import { hint } from './commands/hint.ts';
-import { list } from './commands/list.ts';
-import { manifest } from './commands/manifest.ts';
-import { reset } from './commands/reset.ts';
-import { run } from './commands/run.ts';
-import { solution } from './commands/solution.ts';
-import { variants } from './commands/variants.ts';
-import { verify } from './commands/verify.ts';
-import { watchCommand } from './watch/command.ts';
 import { createContext } from './context.ts';
 import { ExerciseSetupError, UnknownExerciseError } from './exercises.ts';
 import { PristineUnavailableError } from './pristine.ts';
@@ -28,27 +18,29 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const ctx = createContext();
+  // Each command loads only its own modules: every module imported here goes through tsx, and
+  // loading all of them costs every command (and the checker's overhead over bare vitest) time.
   switch (args.command) {
     case 'watch':
-      return watchCommand(ctx, { manual: args.manual });
+      return (await import('./watch/command.ts')).watchCommand(ctx, { manual: args.manual });
     case 'list':
-      return list(ctx);
+      return (await import('./commands/list.ts')).list(ctx);
     case 'run':
-      return run(ctx, args.ids);
+      return (await import('./commands/run.ts')).run(ctx, args.ids);
     case 'hint':
-      return hint(ctx, args.ids);
+      return (await import('./commands/hint.ts')).hint(ctx, args.ids);
     case 'solution':
-      return solution(ctx, args.ids, args.yes);
+      return (await import('./commands/solution.ts')).solution(ctx, args.ids, args.yes);
     case 'reset':
-      return reset(ctx, args.ids, args.yes);
+      return (await import('./commands/reset.ts')).reset(ctx, args.ids, args.yes);
     case 'verify':
-      return verify(ctx, args);
+      return (await import('./commands/verify.ts')).verify(ctx, args);
     case 'doctor':
-      return doctor(ctx);
+      return (await import('./commands/doctor.ts')).doctor(ctx);
     case 'variants':
-      return variants(ctx, args.ids, args.json);
+      return (await import('./commands/variants.ts')).variants(ctx, args.ids, args.json);
     case 'manifest':
-      return manifest(ctx);
+      return (await import('./commands/manifest.ts')).manifest(ctx);
     default:
       throw new UsageError(`Unknown command "${args.command}".`);
   }

@@ -1,6 +1,7 @@
-// The kata's own version of any file it ships, for `reset`. The manifest (checker/manifest.json) lists
-// the git blob id of every kata file; git's object store gives the content back, whatever the learner
-// has edited or committed since. The same ids tell whether a file is still the kata's own.
+// The kata's own version of any file it ships. The manifest (checker/manifest.json) lists the git blob
+// id of every kata file: git's object store gives the content back for `reset`, whatever the learner
+// has edited or committed since, and `verify --strict` (checker/integrity.ts) compares the same ids to
+// tell whether the tests, the checker and its configuration are still the kata's own.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -8,8 +9,11 @@ import path from 'node:path';
 import { ROOT } from './paths.ts';
 
 export const MANIFEST_FILE = path.join(ROOT, 'checker', 'manifest.json');
-/** What the manifest covers: the exercise folders (stubs, tests, metadata, lessons). */
-export const MANIFEST_ROOTS = ['exercises'];
+/**
+ * What the manifest covers: the exercise folders (stubs, tests, metadata, lessons), the checker (its
+ * harness included) and the vitest configuration. Paths relative to the kata's root.
+ */
+export const MANIFEST_ROOTS = ['exercises', 'checker', 'vitest.config.ts'];
 
 export interface Manifest {
   version: 1;
@@ -33,7 +37,8 @@ export function buildManifest(root = ROOT): Manifest {
   return { version: 1, files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) };
 }
 
-function* walk(target: string): Generator<string> {
+/** Every file under `target` (or `target` itself when it is a file), node_modules left out. */
+export function* walk(target: string): Generator<string> {
   if (!existsSync(target)) return;
   if (statSync(target).isFile()) {
     yield target;
@@ -45,8 +50,18 @@ function* walk(target: string): Generator<string> {
   }
 }
 
-export function readManifest(): Manifest {
-  return JSON.parse(readFileSync(MANIFEST_FILE, 'utf8')) as Manifest;
+export function readManifest(file = MANIFEST_FILE): Manifest {
+  return JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+}
+
+/**
+ * Whether `content` is the file whose blob id is `id`. A checkout with Windows line endings
+ * (git's core.autocrlf) holds the same text with CRLF: that is still the kata's file.
+ */
+export function matchesBlob(content: Buffer, id: string): boolean {
+  if (gitBlobId(content) === id) return true;
+  if (!content.includes(13)) return false;
+  return gitBlobId(Buffer.from(content.toString('latin1').replace(/\r\n/g, '\n'), 'latin1')) === id;
 }
 
 export class PristineUnavailableError extends Error {

@@ -52,6 +52,8 @@ export class ProgressStore {
   /** Records a graded run: "done" follows the latest verdict, so an exercise that breaks later shows failing. */
   recordResults(reports: readonly ExerciseReport[], now = new Date()): void {
     for (const report of reports) {
+      // A tampered exercise was not run: there is no verdict on the learner's code to record.
+      if (report.status === 'tampered') continue;
       const entry = this.entry(report.id);
       const passed = report.status === 'passed';
       this.data.exercises[report.id] = {

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
-import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
+import type { PoolRunnerInitializer, Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import { grade, type ExerciseReport, type RawTest } from './grade.ts';
 import type { Exercise } from './exercises.ts';
 import { kataProject } from './kata-project.ts';
@@ -14,6 +14,8 @@ import { formatTarget, type Target } from './target.ts';
 export interface RunRequest {
   target: Target;
   exercises: readonly Exercise[];
+  /** Run only the tests whose full name matches (a variant is judged by its own step alone). */
+  testNamePattern?: RegExp;
 }
 
 type SerializedError = Parameters<NonNullable<Reporter['onTestRunEnd']>>[1][number];
@@ -24,11 +26,7 @@ type SerializedError = Parameters<NonNullable<Reporter['onTestRunEnd']>>[1][numb
  */
 export async function runExercises(requests: readonly RunRequest[]): Promise<ExerciseReport[][]> {
   const collector = new Collector();
-  const vitest = await createKataVitest(
-    requests.map((request) => request.target),
-    collector,
-    false,
-  );
+  const vitest = await createKataVitest(requests, collector, false);
   try {
     const specs = await vitest.globTestSpecifications();
     const wanted = specs.filter((spec) =>
@@ -53,9 +51,17 @@ export async function runTarget(target: Target, exercises: readonly Exercise[]):
   return reports;
 }
 
-/** A vitest instance with one `kata` project per target, silenced: every word the learner sees is ours. */
-export async function createKataVitest(targets: readonly Target[], reporter: Reporter, watch: boolean): Promise<Vitest> {
-  const unique = [...new Map(targets.map((target) => [formatTarget(target), target])).values()];
+/**
+ * A vitest instance with one `kata` project per target, silenced: every word the learner sees is ours.
+ * `pool` replaces vitest's own process pool (watch mode keeps the next test process warm).
+ */
+export async function createKataVitest(
+  requests: ReadonlyArray<Pick<RunRequest, 'target' | 'testNamePattern'>>,
+  reporter: Reporter,
+  watch: boolean,
+  pool?: PoolRunnerInitializer,
+): Promise<Vitest> {
+  const unique = [...new Map(requests.map((request) => [formatTarget(request.target), request])).values()];
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
   // Loaded on first use: vitest takes most of a second to import, and `list` or `hint` never need it.
   const { createVitest } = await import('vitest/node');
@@ -68,7 +74,10 @@ export async function createKataVitest(targets: readonly Target[], reporter: Rep
       reporters: [reporter],
       fileParallelism: false,
       maxWorkers: 1,
-      projects: unique.map((target) => kataProject(target)),
+      projects: unique.map(({ target, testNamePattern }) => {
+        const project = kataProject(target);
+        return { ...project, test: { ...project.test, ...(pool ? { pool } : {}), ...(testNamePattern ? { testNamePattern } : {}) } };
+      }),
     },
     {},
     { stdout: quiet, stderr: quiet },
@@ -167,7 +176,11 @@ function rawTest(test: TestCase): RawTest {
       : result.state === 'skipped' && result.note
         ? result.note
         : '';
-  return { name: test.name, suites, status, message, durationMs: test.diagnostic()?.duration ?? 0 };
+  const raw: RawTest = { name: test.name, suites, status, message, durationMs: test.diagnostic()?.duration ?? 0 };
+  if (result.state !== 'failed') return raw;
+  // Kept so reporters can point at the line of the learner's file that failed (CI annotations).
+  const frames = (result.errors ?? []).flatMap((error) => error.stacks ?? []).map(({ file, line }) => ({ file, line }));
+  return frames.length ? { ...raw, frames } : raw;
 }
 
 export function formatError(error: SerializedError & { diff?: string }): string {

@@ -1,6 +1,12 @@
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { UsageError } from '../cli-args.ts';
 import type { Context } from '../context.ts';
 import { resolveExercise, type Exercise } from '../exercises.ts';
-import { firstFailure, type ExerciseReport } from '../grade.ts';
+import { firstFailure, tamperedReport, totals, type ExerciseReport } from '../grade.ts';
+import { checkIntegrity, explainTampered, tamperedFilesOf } from '../integrity.ts';
+import { ROOT } from '../paths.ts';
 import { toJsonReport } from '../report/json.ts';
 import { runTarget } from '../runner.ts';
 import { formatTarget, parseTarget, type Target } from '../target.ts';
@@ -12,23 +18,64 @@ export interface VerifyOptions {
   json: boolean;
   solutions: boolean;
   target: string | undefined;
+  /** Also write the verdict as JUnit XML to this file. */
+  junit?: string | undefined;
+  /** Print GitHub Classroom's result document instead of the table (and set the step output `result`). */
+  classroom?: boolean;
+  /** Check that tests, checker and configuration are the kata's own; default: on when CI is set. */
+  strict?: boolean | undefined;
 }
 
 /** `verify`: grade every exercise (never touching the learner's files); exit 0 only if all passed. */
-export async function verify(ctx: Context, options: VerifyOptions): Promise<number> {
+export async function verify(ctx: Context, options: VerifyOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (options.json && options.classroom) {
+    throw new UsageError('--json and --classroom each print one document on stdout: choose one (--junit FILE combines with either).');
+  }
   const target: Target = options.solutions ? { kind: 'solutions' } : parseTarget(options.target);
   const exercises = options.ids.length ? options.ids.map((id) => resolveExercise(id, ctx.exercises)) : ctx.exercises;
-  const reports = await gradeAndRecord(ctx, target, exercises);
-  if (options.json) {
+  const strict = options.strict ?? isCi(env);
+  // Read before grading writes it: in CI there is usually no progress file, and "0 hints" would be a guess.
+  const hadProgress = existsSync(ctx.store.file);
+  const reports = strict ? await gradeStrictly(ctx, target, exercises) : await gradeAndRecord(ctx, target, exercises);
+
+  // The graders' formats are loaded only when asked for: the checker's own start-up time counts.
+  if (options.junit) {
+    const { toJunitXml } = await import('../report/junit.ts');
+    writeFileAtomic.sync(path.resolve(options.junit), toJunitXml(reports));
+  }
+  if (env.GITHUB_ACTIONS === 'true') await reportToGithub(ctx, reports, env, hadProgress);
+  if (options.classroom) {
+    const { classroomOutputLine, toClassroomResult } = await import('../report/classroom.ts');
+    const result = toClassroomResult(reports);
+    ctx.out(JSON.stringify(result, null, 2));
+    // The step output `result` is what the grading reporter action reads (`steps.<id>.outputs.result`).
+    if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, classroomOutputLine(result));
+  } else if (options.json) {
     ctx.out(JSON.stringify(toJsonReport(reports), null, 2));
   } else {
-    if (target.kind !== 'exercises') ctx.out(c.dim(`Grading: ${formatTarget(target)}\n`));
-    ctx.out(renderTable(rowsFromReports(exercises, reports)));
-    const failing = reports.filter((report) => report.status !== 'passed');
-    for (const report of failing) ctx.out(`\n${summaryLine(report)}`);
-    if (failing.length === 0) ctx.out(c.green('\nEvery exercise passed.'));
+    printTable(ctx, target, exercises, reports, strict);
   }
-  return reports.every((report) => report.status === 'passed') ? 0 : 1;
+  return totals(reports).status === 'passed' ? 0 : 1;
+}
+
+/** `CI=true` (GitHub Actions, GitLab, most CI services) turns strict grading on. */
+function isCi(env: NodeJS.ProcessEnv): boolean {
+  const value = env.CI?.toLowerCase();
+  return value !== undefined && value !== '' && value !== 'false' && value !== '0';
+}
+
+/**
+ * Grades only the exercises whose tests, metadata and shared checker are the kata's own; the others
+ * are not run at all (edited tests say nothing about the learner's code) and get no points.
+ */
+async function gradeStrictly(ctx: Context, target: Target, exercises: readonly Exercise[]): Promise<ExerciseReport[]> {
+  const integrity = checkIntegrity(ctx.exercises);
+  const untouched = exercises.filter((exercise) => tamperedFilesOf(integrity, exercise.id).length === 0);
+  const graded = untouched.length > 0 ? await gradeAndRecord(ctx, target, untouched) : [];
+  return exercises.map((exercise) => {
+    const files = tamperedFilesOf(integrity, exercise.id);
+    return files.length > 0 ? tamperedReport(exercise, files) : (graded.find((report) => report.id === exercise.id) ?? tamperedReport(exercise, []));
+  });
 }
 
 /** Runs and, when it graded the learner's own files, records the verdicts ("done" is rechecked). */
@@ -48,7 +95,40 @@ export async function recheckAll(ctx: Context): Promise<ExerciseReport[]> {
   return gradeAndRecord(ctx, { kind: 'exercises' }, ctx.exercises);
 }
 
+async function reportToGithub(ctx: Context, reports: readonly ExerciseReport[], env: NodeJS.ProcessEnv, hadProgress: boolean): Promise<void> {
+  const { annotations, jobSummary, workflowCommand } = await import('../report/github.ts');
+  const readSource = (file: string) => {
+    try {
+      return readFileSync(path.join(ROOT, file), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  for (const annotation of annotations(reports, ctx.exercises, readSource)) process.stderr.write(workflowCommand(annotation));
+  if (env.GITHUB_STEP_SUMMARY) {
+    appendFileSync(env.GITHUB_STEP_SUMMARY, jobSummary(reports, hadProgress ? (id) => ctx.store.entry(id) : undefined));
+  }
+}
+
+function printTable(ctx: Context, target: Target, exercises: readonly Exercise[], reports: readonly ExerciseReport[], strict: boolean): void {
+  if (target.kind !== 'exercises') ctx.out(c.dim(`Grading: ${formatTarget(target)}\n`));
+  ctx.out(renderTable(rowsFromReports(exercises, reports)));
+  const failing = reports.filter((report) => report.status !== 'passed');
+  // A changed shared file taints every exercise with the same explanation: print it once.
+  const explained = new Set<string>();
+  for (const report of failing) {
+    const line = summaryLine(report);
+    if (!explained.has(line)) ctx.out(`\n${line}`);
+    explained.add(line);
+  }
+  if (failing.length === 0) ctx.out(c.green('\nEvery exercise passed.'));
+  if (strict && !reports.some((report) => report.status === 'tampered')) {
+    ctx.out(c.dim("\nStrict: the tests, metadata, checker and vitest configuration are the kata's own."));
+  }
+}
+
 function summaryLine(report: ExerciseReport): string {
+  if (report.status === 'tampered') return `${c.red('tampered')}: ${explainTampered(report.tampered ?? [])}`;
   if (report.status === 'error') return `${c.red(report.id)}: ${firstLine(report.error ?? 'could not be tested')}`;
   const failure = firstFailure(report);
   const where = failure?.step ? `step ${failure.step}: ` : '';

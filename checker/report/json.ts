@@ -1,29 +1,21 @@
 // The machine-readable verdict of `verify --json`. Its schema is documented in README.md; bump
 // REPORT_VERSION on any change a consumer could notice.
-import type { ExerciseReport } from '../grade.ts';
+// Version 2: the `tampered` status (verify --strict) with its `tampered` file list, and `location`
+// on failed tests.
+import { totals, type ExerciseReport, type Totals } from '../grade.ts';
 
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
-export interface JsonReport {
+export interface JsonReport extends Totals {
   version: number;
-  status: 'passed' | 'failed';
-  passed: number;
-  total: number;
-  points: number;
-  maxPoints: number;
-  exercises: Array<Pick<ExerciseReport, 'id' | 'title' | 'status' | 'points' | 'maxPoints' | 'tests' | 'error'>>;
+  exercises: Array<Pick<ExerciseReport, 'id' | 'title' | 'status' | 'points' | 'maxPoints' | 'tests' | 'error' | 'tampered'>>;
 }
 
 export function toJsonReport(reports: readonly ExerciseReport[]): JsonReport {
-  const passed = reports.filter((report) => report.status === 'passed').length;
   return {
     version: REPORT_VERSION,
-    status: passed === reports.length ? 'passed' : 'failed',
-    passed,
-    total: reports.length,
-    points: reports.reduce((sum, report) => sum + report.points, 0),
-    maxPoints: reports.reduce((sum, report) => sum + report.maxPoints, 0),
-    exercises: reports.map(({ id, title, status, points, maxPoints, tests, error }) => ({
+    ...totals(reports),
+    exercises: reports.map(({ id, title, status, points, maxPoints, tests, error, tampered }) => ({
       id,
       title,
       status,
@@ -31,6 +23,7 @@ export function toJsonReport(reports: readonly ExerciseReport[]): JsonReport {
       maxPoints,
       tests,
       ...(error === undefined ? {} : { error }),
+      ...(tampered === undefined ? {} : { tampered }),
     })),
   };
 }

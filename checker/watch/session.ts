@@ -6,6 +6,7 @@ import type { Exercise } from '../exercises.ts';
 import type { ExerciseReport } from '../grade.ts';
 import { Collector, createKataVitest, isInside } from '../runner.ts';
 import { formatTarget, type Target } from '../target.ts';
+import { warmForks, type WarmForks } from './warm-forks.ts';
 
 const TARGET: Target = { kind: 'exercises' };
 
@@ -22,12 +23,15 @@ export class WatchSession {
     private readonly vitest: Vitest,
     private readonly exercises: readonly Exercise[],
     readonly manual: boolean,
+    private readonly pool: WarmForks,
   ) {}
 
   static async start(exercises: readonly Exercise[], events: SessionEvents, manual: boolean): Promise<WatchSession> {
     const collector = new Collector();
-    const vitest = await createKataVitest([TARGET], collector, !manual);
-    const session = new WatchSession(vitest, exercises, manual);
+    // The next test process boots while the learner reads a verdict: a save reruns without that wait.
+    const pool = warmForks();
+    const vitest = await createKataVitest([{ target: TARGET }], collector, !manual, pool);
+    const session = new WatchSession(vitest, exercises, manual, pool);
     const onStart = collector.onTestRunStart.bind(collector);
     collector.onTestRunStart = () => {
       onStart();
@@ -60,6 +64,7 @@ export class WatchSession {
   }
 
   async close(): Promise<void> {
+    this.pool.dispose();
     await this.vitest.close();
   }
 

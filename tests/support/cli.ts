@@ -16,9 +16,17 @@ export function scratchStateDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'kata-state-'));
 }
 
-export function kata(args: readonly string[], options: { stateDir?: string; env?: Record<string, string> } = {}): CliResult {
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'checker', 'kata.mjs'), ...args], {
-    cwd: ROOT,
+export interface KataOptions {
+  stateDir?: string;
+  env?: Record<string, string>;
+  /** Run the checker of a copy of the kata (tests/support/kata-copy.ts) instead of the real one. */
+  cwd?: string;
+}
+
+export function kata(args: readonly string[], options: KataOptions = {}): CliResult {
+  const root = options.cwd ?? ROOT;
+  const result = spawnSync(process.execPath, [path.join(root, 'checker', 'kata.mjs'), ...args], {
+    cwd: root,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
