@@ -43,7 +43,14 @@ export function variantTarget(variant: Variant): Target {
 }
 
 export async function checkVariants(variants: readonly Variant[]): Promise<VariantVerdict[]> {
-  const results = await runExercises(variants.map((variant) => ({ target: variantTarget(variant), exercises: [variant.exercise] })));
+  // Each variant runs only the step that must reject it: the other steps prove nothing about it.
+  const results = await runExercises(
+    variants.map((variant) => ({
+      target: variantTarget(variant),
+      exercises: [variant.exercise],
+      testNamePattern: new RegExp(`^step ${variant.step}:`),
+    })),
+  );
   return variants.map((variant, i) => judge(variant, results[i]?.[0]));
 }
 
