@@ -1,5 +1,7 @@
 // exercise.json: the metadata the checker reads from each exercise folder. Validated here, so a typo
 // in one file is reported with its path instead of surfacing as `undefined` somewhere else.
+import { parseJsonFile } from './json-file.ts';
+
 export interface StepMeta {
   title: string;
   points: number;
@@ -14,12 +16,7 @@ export interface ExerciseMeta {
 }
 
 export function parseExerciseMeta(text: string, source: string): ExerciseMeta {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${source} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
+  const data = parseJsonFile(text, source);
   const problem = (what: string): never => {
     throw new Error(`${source}: ${what}`);
   };

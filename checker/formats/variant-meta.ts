@@ -1,5 +1,7 @@
 // variant.json: what a known-wrong variant gets wrong, which step must reject it, and a phrase the
 // rejection message must contain (so the message names the mistake).
+import { parseJsonFile } from './json-file.ts';
+
 export interface VariantMeta {
   mistake: string;
   step: number;
@@ -7,12 +9,7 @@ export interface VariantMeta {
 }
 
 export function parseVariantMeta(text: string, source: string): VariantMeta {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${source} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
+  const data = parseJsonFile(text, source);
   const record = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
   const { mistake, step, messageIncludes } = record;
   if (typeof mistake !== 'string' || !Number.isInteger(step) || typeof messageIncludes !== 'string' || !messageIncludes) {
