@@ -63,8 +63,8 @@ const CONTENDED = 2;
 /** A mutex in one 32-bit word of shared memory: 0 means unlocked, anything else locked. */
 export class AtomicsMutex {
   constructor(
-    private readonly words: Int32Array,
-    private readonly index: number,
+    protected readonly words: Int32Array,
+    protected readonly index: number,
   ) {}
 
   /** Takes the lock if it is free, in one atomic step; never waits. */
@@ -106,25 +106,35 @@ export class SharedVec {
   constructor(readonly buffer: SharedArrayBuffer) {
     this.words = new Int32Array(buffer);
     this.capacity = this.words.length - SLOTS;
-    this.mutex = new AtomicsMutex(this.words, LOCK);
+    this.mutex = this.createMutex(this.words, LOCK);
   }
 
   static create(capacity: number): SharedVec {
-    return new SharedVec(new SharedArrayBuffer((SLOTS + capacity) * Int32Array.BYTES_PER_ELEMENT));
+    return new this(new SharedArrayBuffer((SLOTS + capacity) * Int32Array.BYTES_PER_ELEMENT));
+  }
+
+  /** The lock guarding words[LOCK]. A hook: a known-wrong variant brings its own kind of mutex. */
+  protected createMutex(words: Int32Array, index: number): AtomicsMutex {
+    return new AtomicsMutex(words, index);
   }
 
   /** Worker threads only. Read the length, write the slot, pause(), write length + 1: all under the lock. */
   push(value: number): void {
     this.mutex.lock();
     try {
-      const length = this.words[LENGTH]!;
-      if (length >= this.capacity) throw new RangeError(`SharedVec is full (capacity ${this.capacity})`);
-      this.words[SLOTS + length] = value;
-      pause();
-      this.words[LENGTH] = length + 1;
+      this.append(value);
     } finally {
       this.mutex.unlock();
     }
+  }
+
+  /** The critical section of push(): the caller must hold the lock. */
+  protected append(value: number): void {
+    const length = this.words[LENGTH]!;
+    if (length >= this.capacity) throw new RangeError(`SharedVec is full (capacity ${this.capacity})`);
+    this.words[SLOTS + length] = value;
+    pause();
+    this.words[LENGTH] = length + 1;
   }
 
   /** The main thread: a consistent copy of the contents, taken under the lock without blocking. */
@@ -142,11 +152,24 @@ export class SharedVec {
  * Starts `threads` worker threads (shared-vec.worker.ts) that each push `perThread` values
  * (valueFor(thread, i), i = 0, 1, ...) into one SharedVec, all at once; resolves with its contents.
  */
-export async function fillFromThreads(threads: number, perThread: number): Promise<number[]> {
-  const vec = SharedVec.create(threads * perThread);
+export function fillFromThreads(threads: number, perThread: number): Promise<number[]> {
+  return fillFromThreadsWith(SharedVec, new URL('./shared-vec.worker.ts', import.meta.url), threads, perThread);
+}
+
+/**
+ * fillFromThreads() for a given SharedVec class and the worker file that builds it: a known-wrong
+ * variant passes its own (its worker must import the variant's SharedVec).
+ */
+export async function fillFromThreadsWith(
+  Vec: typeof SharedVec,
+  workerFile: URL,
+  threads: number,
+  perThread: number,
+): Promise<number[]> {
+  const vec = Vec.create(threads * perThread);
   const gate = new StartGate();
   const pool = new Piscina({
-    filename: new URL('./shared-vec.worker.ts', import.meta.url).href,
+    filename: workerFile.href,
     minThreads: threads,
     maxThreads: threads,
   });

@@ -2,7 +2,11 @@
 import { SharedVec, StartGate, valueFor, type FillTask } from './shared-vec.ts';
 
 export default function fill(task: FillTask): void {
-  const vec = new SharedVec(task.buffer);
+  fillInto(new SharedVec(task.buffer), task);
+}
+
+/** The pushing itself, into a given vector (a known-wrong variant's worker passes its own SharedVec). */
+export function fillInto(vec: SharedVec, task: FillTask): void {
   StartGate.arriveAndWait(task.gate);
   for (let i = 0; i < task.count; i++) vec.push(valueFor(task.thread, i));
 }

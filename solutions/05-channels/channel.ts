@@ -43,6 +43,11 @@ export class Channel<T> implements AsyncIterable<T> {
     return this.#closed;
   }
 
+  /** The buffer itself, for the known-wrong variants (they subclass Channel to change one piece). */
+  protected get buffered(): T[] {
+    return this.#buffer;
+  }
+
   /** Resolves once the value is in the channel; waits while the buffer is full. Rejects once closed. */
   send(value: T): Promise<void> {
     if (this.#closed) return Promise.reject(new ChannelClosedError('send() on a closed channel'));
@@ -56,7 +61,11 @@ export class Channel<T> implements AsyncIterable<T> {
       this.#buffer.push(value);
       return Promise.resolve();
     }
-    // Full: this is the backpressure. The sender waits until a receiver makes room.
+    return this.waitForRoom(value);
+  }
+
+  /** Full: this is the backpressure. The sender waits until a receiver makes room. */
+  protected waitForRoom(value: T): Promise<void> {
     return new Promise((resolve, reject) => this.#senders.push({ value, resolve, reject }));
   }
 
@@ -78,6 +87,11 @@ export class Channel<T> implements AsyncIterable<T> {
     if (this.#closed) {
       return this.#failure ? Promise.reject(this.#failure) : Promise.resolve({ done: true, value: undefined });
     }
+    return this.waitForValue();
+  }
+
+  /** Empty and open: the receiver waits until a sender hands it a value, or close() ends it. */
+  protected waitForValue(): Promise<IteratorResult<T, undefined>> {
     return new Promise((resolve, reject) => this.#receivers.push({ resolve, reject }));
   }
 
@@ -90,7 +104,11 @@ export class Channel<T> implements AsyncIterable<T> {
     this.#closed = true;
     this.#failure = error;
     for (const sender of this.#senders.splice(0)) sender.reject(new ChannelClosedError('the channel closed while send() was waiting for room'));
-    // Waiting receivers only exist while the buffer is empty, so there is nothing left for them.
+    this.endWaitingReceivers();
+  }
+
+  /** Waiting receivers only exist while the buffer is empty, so there is nothing left for them: they end. */
+  protected endWaitingReceivers(): void {
     for (const receiver of this.#receivers.splice(0)) {
       if (this.#failure) receiver.reject(this.#failure);
       else receiver.resolve({ done: true, value: undefined });
