@@ -45,7 +45,7 @@ export async function expectJoined(io: SimulatedIo, result: Tracked<unknown>, ex
   const sequential = ranOneAfterAnother(io.timeline.intervals);
   fail(
     `${expected.what} took ${took === undefined ? 'too long' : ms(took)}; with the tasks overlapping it takes ${ms(expected.expectedMs)}` +
-      ` (one task alone takes ${ms(io.latencyMs)}, and at most ${peakOverlap(io.timeline.intervals)} ran at once).`,
+      ` (${slowestLabel(io)} alone takes ${ms(slowest(io))}, and at most ${peakOverlap(io.timeline.intervals)} ran at once).`,
     drawing,
     sequential
       ? '-> these ran one after the other: each `await` waited before the next task was even started. Start them all first, then await them together (Promise.all).'
@@ -56,4 +56,17 @@ export async function expectJoined(io: SimulatedIo, result: Tracked<unknown>, ex
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+function durations(io: SimulatedIo): number[] {
+  return io.timeline.intervals.map((interval) => (interval.end ?? interval.start) - interval.start);
+}
+
+function slowest(io: SimulatedIo): number {
+  return Math.max(0, ...durations(io));
+}
+
+function slowestLabel(io: SimulatedIo): string {
+  const all = durations(io);
+  return all.every((d) => d === all[0]) ? 'one task' : 'the slowest task';
 }

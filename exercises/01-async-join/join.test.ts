@@ -45,6 +45,28 @@ describe('step 1: join two waits', () => {
     await expectJoined(io, result, { expectedMs: 100, labels: ['user', 'image'], what: 'loadBoth' });
   });
 
+  it('rejects as soon as either task fails, leaving no unhandled rejection', async () => {
+    useFakeClock();
+    const io = new SimulatedIo(100);
+    const broken = new Error('image CDN is down');
+    let result: ReturnType<typeof track<[string, string]>> | undefined;
+    const unhandled = await collectUnhandledRejections(async () => {
+      result = track(loadBoth(io.task('user'), io.task('image', { latencyMs: 30, error: broken })));
+      await advance(30);
+    });
+    if (unhandled.length > 0) {
+      fail(
+        'The image failed at 30 ms while loadBoth was still awaiting the user: nobody was listening to the image\'s promise, so its rejection went unhandled (Node.js can crash the process for that).',
+        'Starting both and then awaiting them one by one leaves the second promise unwatched. Await them together: Promise.all listens to both at once.',
+      );
+    }
+    if (result?.status !== 'rejected') {
+      await advance(100);
+      fail('The image failed at 30 ms, but loadBoth had not rejected yet: it should fail fast, as soon as either task fails.');
+    }
+    expect(result.reason).toBe(broken);
+  });
+
   it('overlaps the waits with real timers too', async () => {
     // Real time, where the lesson is real time: the threshold sits halfway between right (100) and wrong (200).
     const io = new SimulatedIo(100);
@@ -189,7 +211,13 @@ describe('step 4: a deadline that cleans up after itself', () => {
         'Race the task against a timer.');
     }
     if (!(result.reason instanceof DeadlineError)) {
-      fail(`withDeadline must reject with DeadlineError; it gave ${result.status === 'fulfilled' ? `the value ${String(result.value)}` : describeError(result.reason)}.`);
+      const aborted = result.reason instanceof Error && result.reason.name === 'AbortError';
+      fail(
+        `withDeadline must reject with DeadlineError; it gave ${result.status === 'fulfilled' ? `the value ${String(result.value)}` : describeError(result.reason)}.`,
+        ...(aborted
+          ? ['The task\'s own AbortError won the race: abort with the DeadlineError as the reason (`controller.abort(error)`), or reject before you abort.']
+          : []),
+      );
     }
   });
 
