@@ -66,7 +66,9 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
+    // Node's own wording suggests `-- "--x"`, which makes no sense behind `npm run kata --`.
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message);
+    throw new UsageError(unknown ? `Unknown option ${unknown[1]}.` : (error as Error).message, { cause: error });
   }
   const [command = 'help', ...ids] = parsed.positionals;
   const { json, junit, classroom, strict, solutions, manual, yes, help, target } = parsed.values;

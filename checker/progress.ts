@@ -60,6 +60,7 @@ export class ProgressStore {
         ...entry,
         done: passed,
         lastStatus: report.status,
+        points: report.points,
         ...(passed && !entry.firstPassedAt ? { firstPassedAt: now.toISOString() } : {}),
       };
     }

@@ -72,8 +72,24 @@ describe('watch mode state', () => {
     const { state } = setup();
     expect(state.onKey('c')).toEqual({ kind: 'run', exercises: [EXERCISE, second, third] });
     state.onResults([result(EXERCISE.id, 'passed'), result(second.id, 'failed'), result(third.id, 'error')]);
-    expect(state.panel.kind).toBe('checked');
+    expect(state.panel.kind).toBe('list');
     expect(state.done).toBe(1);
+  });
+
+  it('moves on from an exercise a recheck shows was done all along (a rebuilt progress file)', () => {
+    const { state } = setup();
+    state.onKey('c');
+    state.onResults([result(EXERCISE.id, 'passed'), result(second.id, 'failed'), result(third.id, 'failed')]);
+    expect(state.current?.id).toBe(second.id);
+  });
+
+  it('clears the last notice on the next key', () => {
+    const { state } = setup();
+    state.onResults([result(EXERCISE.id, 'failed')]);
+    state.onKey('n');
+    expect(state.notice).not.toBe('');
+    state.onKey('l');
+    expect(state.notice).toBe('');
   });
 
   it('toggles the list, quits on q, reruns on Enter, ignores other keys', () => {

@@ -18,6 +18,6 @@ export function progressRows(ctx: Pick<Context, 'exercises' | 'store'>): TableRo
   return ctx.exercises.map((exercise) => {
     const entry = ctx.store.entry(exercise.id);
     const status = entry.lastStatus ?? (entry.done ? 'passed' : 'not run');
-    return { exercise, status, progress: entry, current: exercise === current };
+    return { exercise, status, points: entry.points, progress: entry, current: exercise === current };
   });
 }

@@ -6,6 +6,8 @@ export interface ExerciseProgress {
   done: boolean;
   /** The status of the latest graded run, so `list` can show a broken "done" exercise as failing. */
   lastStatus?: 'passed' | 'failed' | 'error';
+  /** Points earned in that run. */
+  points?: number;
   firstPassedAt?: string;
   hintsShown: number;
   /** `early` when the solution was shown before the exercise passed. */
@@ -47,6 +49,7 @@ function parseEntry(value: unknown): ExerciseProgress | undefined {
   if (value.lastStatus === 'passed' || value.lastStatus === 'failed' || value.lastStatus === 'error') {
     entry.lastStatus = value.lastStatus;
   }
+  if (typeof value.points === 'number' && value.points >= 0) entry.points = value.points;
   if (typeof value.firstPassedAt === 'string') entry.firstPassedAt = value.firstPassedAt;
   if (value.solutionRevealed === 'early' || value.solutionRevealed === 'after-pass') {
     entry.solutionRevealed = value.solutionRevealed;

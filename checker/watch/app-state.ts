@@ -13,7 +13,7 @@ export type Effect =
   | { kind: 'list' }
   | { kind: 'quit' };
 
-export type Panel = { kind: 'none' } | { kind: 'text'; text: string } | { kind: 'list' } | { kind: 'checked'; reports: ExerciseReport[] };
+export type Panel = { kind: 'none' } | { kind: 'text'; text: string } | { kind: 'list' };
 
 export interface Confirm {
   question: string;
@@ -57,13 +57,24 @@ export class AppState {
     }
     if (this.checkingAll) {
       this.checkingAll = false;
-      this.panel = { kind: 'checked', reports: [...reports] };
+      // A recheck (or a rebuilt progress file) may show the exercise in focus was done all along.
+      if (!this.ctx.store.current && this.current && this.ctx.store.entry(this.current.id).done) {
+        const next = currentExercise(this.ctx);
+        if (next) {
+          this.moveTo(next);
+          this.report = reports.find((report) => report.id === next.id);
+        }
+      }
+      // The results are recorded by now: the list shows them, with hints and early solutions.
+      this.panel = { kind: 'list' };
     }
     this.running = false;
   }
 
   /** Maps a key to an effect; `undefined` key names are ignored. */
   onKey(key: string): Effect {
+    // A notice answers the last key; the next key starts afresh (a passing verdict says it again).
+    if (!this.notice.startsWith('Passed')) this.notice = '';
     if (this.confirm) {
       const { effect } = this.confirm;
       this.confirm = undefined;

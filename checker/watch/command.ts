@@ -3,6 +3,7 @@
 // progress table and exits 0, so CI logs and pipes never hang on it.
 import path from 'node:path';
 import readline from 'node:readline';
+import wrapAnsi from 'wrap-ansi';
 import type { Context } from '../context.ts';
 import { revealNextHint } from '../commands/hint.ts';
 import { list } from '../commands/list.ts';
@@ -47,6 +48,8 @@ class WatchLoop {
           },
           onRunEnd: (reports) => {
             this.state.onResults(reports);
+            // Results can move the focus (a rebuilt progress file): reruns on save follow it.
+            if (this.state.current) this.session?.setFocus(this.state.current);
             this.draw();
           },
         },
@@ -119,7 +122,9 @@ class WatchLoop {
 
   private draw(): void {
     if (this.closing) return;
-    const screen = renderScreen(this.state, this.ctx, this.manual, process.stdout.columns);
+    const width = process.stdout.columns || 80;
+    // Wrapped here, at word boundaries: the terminal would split words at its edge.
+    const screen = wrapAnsi(renderScreen(this.state, this.ctx, this.manual, width), width, { hard: true, trim: false });
     process.stdout.write(`\x1b[2J\x1b[3J\x1b[H${screen}\n`);
   }
 

@@ -4,7 +4,7 @@ import type { Context } from '../context.ts';
 import { progressRows } from '../commands/list.ts';
 import { c } from '../ui/colors.ts';
 import { progressBar } from '../ui/progress-bar.ts';
-import { renderTable, rowsFromReports } from '../ui/table.ts';
+import { renderTable } from '../ui/table.ts';
 import { renderVerdict } from '../ui/verdict.ts';
 import type { AppState } from './app-state.ts';
 
@@ -27,7 +27,7 @@ export function renderScreen(state: AppState, ctx: Pick<Context, 'exercises' | '
     lines.push(c.yellow(state.confirm.question));
   } else {
     const status = state.running ? c.cyan('running…') : manual ? c.dim('press Enter to rerun') : c.dim('watching for changes');
-    lines.push(`${c.bold('h')} hint · ${c.bold('n')} next · ${c.bold('l')} list · ${c.bold('s')} solution · ${c.bold('r')} reset · ${c.bold('c')} check all · ${c.bold('q')} quit   ${status}`);
+    lines.push(`${c.bold('h')} hint · ${c.bold('n')} next · ${c.bold('l')} list · ${c.bold('s')} solution · ${c.bold('r')} reset · ${c.bold('c')} check all · ${c.bold('Enter')} rerun · ${c.bold('q')} quit   ${status}`);
   }
   return lines.join('\n');
 }
@@ -40,7 +40,5 @@ function renderPanel(state: AppState, ctx: Pick<Context, 'exercises' | 'store'>)
       return state.panel.text;
     case 'list':
       return renderTable(progressRows(ctx));
-    case 'checked':
-      return renderTable(rowsFromReports(ctx.exercises, state.panel.reports));
   }
 }
