@@ -1,6 +1,6 @@
 // The checker as its users meet it: a learner without a terminal, a typo in an id, a broken progress
 // file, a CI job. Each case runs the real entry point in a child process.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,13 +85,9 @@ describe('reset', () => {
     const file = path.join(dir, exercise.files[0] ?? '');
     writeFileSync(file, '// my half-done work\n');
     const backup = resetExercise({ ...exercise, dir });
-    try {
-      expect(readFileSync(file, 'utf8')).toBe(readFileSync(path.join(exercise.dir, exercise.files[0] ?? ''), 'utf8'));
-      expect(readFileSync(path.join(backup, exercise.files[0] ?? ''), 'utf8')).toBe('// my half-done work\n');
-      expect(backup.startsWith(BACKUP_DIR)).toBe(true);
-    } finally {
-      expect(existsSync(backup)).toBe(true);
-    }
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(path.join(exercise.dir, exercise.files[0] ?? ''), 'utf8'));
+    expect(readFileSync(path.join(backup, exercise.files[0] ?? ''), 'utf8')).toBe('// my half-done work\n');
+    expect(backup.startsWith(BACKUP_DIR)).toBe(true);
   });
 });
 

@@ -60,15 +60,6 @@ export function useFakeClock(): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
 }
 
-/** Runs `body` with the fake clock and restores real timers afterwards. */
-export async function withFakeTimers<T>(body: () => Promise<T>): Promise<T> {
-  useFakeClock();
-  try {
-    return await body();
-  } finally {
-    vi.useRealTimers();
-  }
-}
 
 /** Timers still scheduled under fake timers: a leaked timer shows up here. */
 export function pendingTimers(): number {

@@ -6,7 +6,7 @@ export { SimulatedIo, type IoCallOptions } from './io.ts';
 export { startEventLoopProbe, probeWhile, type EventLoopReport } from './event-loop.ts';
 export { cpuWork, unitsFor, ITERATIONS_PER_UNIT } from './cpu.ts';
 export { expectOrder } from './order.ts';
-export { track, advance, useFakeClock, withFakeTimers, pendingTimers, type Tracked } from './fake-time.ts';
+export { track, advance, useFakeClock, pendingTimers, type Tracked } from './fake-time.ts';
 export { expectJoined, describeError } from './joined.ts';
 export { collectUnhandledRejections } from './unhandled.ts';
 export { watchWorkers, type WorkerWatch, type WatchedWorker } from './workers.ts';

@@ -10,7 +10,6 @@ export type Effect =
   | { kind: 'hint' }
   | { kind: 'solution' }
   | { kind: 'reset' }
-  | { kind: 'list' }
   | { kind: 'quit' };
 
 export type Panel = { kind: 'none' } | { kind: 'text'; text: string } | { kind: 'list' };

@@ -71,7 +71,6 @@ class WatchLoop {
   private perform(effect: Effect): void {
     switch (effect.kind) {
       case 'none':
-      case 'list':
         break;
       case 'quit':
         void this.quit(0);

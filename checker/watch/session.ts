@@ -21,7 +21,6 @@ export class WatchSession {
 
   private constructor(
     private readonly vitest: Vitest,
-    private readonly exercises: readonly Exercise[],
     readonly manual: boolean,
     private readonly pool: WarmForks,
   ) {}
@@ -31,7 +30,7 @@ export class WatchSession {
     // The next test process boots while the learner reads a verdict: a save reruns without that wait.
     const pool = warmForks();
     const vitest = await createKataVitest([{ target: TARGET }], collector, !manual, pool);
-    const session = new WatchSession(vitest, exercises, manual, pool);
+    const session = new WatchSession(vitest, manual, pool);
     const onStart = collector.onTestRunStart.bind(collector);
     collector.onTestRunStart = () => {
       onStart();
@@ -68,7 +67,4 @@ export class WatchSession {
     await this.vitest.close();
   }
 
-  get allExercises(): readonly Exercise[] {
-    return this.exercises;
-  }
 }
