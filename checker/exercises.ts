@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EXERCISES_DIR, SOLUTIONS_DIR } from './paths.ts';
 import { parseExerciseMeta, type ExerciseMeta } from './formats/exercise-meta.ts';
-import { parseHints } from './formats/hints.ts';
+import { parseHints, type StepHints } from './formats/hints.ts';
 
 export interface Exercise extends ExerciseMeta {
   /** The folder name, e.g. `01-async-join`: the id used everywhere. */
@@ -13,7 +13,8 @@ export interface Exercise extends ExerciseMeta {
   dir: string;
   solutionDir: string;
   lessonPath: string;
-  hints: string[];
+  /** Progressive hints by step: `hints[0]` are step 1's. */
+  hints: StepHints;
 }
 
 const FOLDER = /^(\d{2})-([a-z0-9-]+)$/;
@@ -43,7 +44,7 @@ function loadExercise(id: string, exercisesDir: string, solutionsDir: string): E
   if (!existsSync(metaPath)) throw new Error('it has no exercise.json (see CONTRIBUTING.md)');
   const meta = parseExerciseMeta(readFileSync(metaPath, 'utf8'), metaPath);
   const hintsPath = path.join(dir, 'hints.md');
-  const hints = existsSync(hintsPath) ? parseHints(readFileSync(hintsPath, 'utf8')) : [];
+  const hints = existsSync(hintsPath) ? parseHints(readFileSync(hintsPath, 'utf8'), hintsPath) : [];
   return {
     ...meta,
     id,

@@ -4,6 +4,7 @@ import { USAGE, UsageError, parseCli } from './cli-args.ts';
 import { createContext } from './context.ts';
 import { ExerciseSetupError, UnknownExerciseError } from './exercises.ts';
 import { PristineUnavailableError } from './pristine.ts';
+import { TargetError } from './target.ts';
 
 // `npm run -s kata -- verify --json | head` closes our stdout early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -52,7 +53,7 @@ try {
   if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${USAGE}\n`);
     process.exitCode = 2;
-  } else if (error instanceof UnknownExerciseError || error instanceof ExerciseSetupError) {
+  } else if (error instanceof UnknownExerciseError || error instanceof ExerciseSetupError || error instanceof TargetError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 2;
   } else if (error instanceof PristineUnavailableError) {

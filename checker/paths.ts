@@ -15,6 +15,11 @@ export function variantsDir(exerciseId: string): string {
   return path.join(SOLUTIONS_DIR, exerciseId, 'wrong');
 }
 
+/** Correct alternatives (the same lesson, written another way) live beside it too. */
+export function alternativesDir(exerciseId: string): string {
+  return path.join(SOLUTIONS_DIR, exerciseId, 'alt');
+}
+
 export function isTestFile(file: string): boolean {
   return /\.test\.ts$/.test(file);
 }

@@ -37,7 +37,7 @@ export class ProgressStore {
   }
 
   entry(id: string): ExerciseProgress {
-    return this.data.exercises[id] ?? { done: false, hintsShown: 0 };
+    return this.data.exercises[id] ?? { done: false, hints: {} };
   }
 
   get current(): string | undefined {
@@ -56,20 +56,25 @@ export class ProgressStore {
       if (report.status === 'tampered') continue;
       const entry = this.entry(report.id);
       const passed = report.status === 'passed';
+      const { failingStep: _previous, ...rest } = entry;
+      const failingStep = report.steps.find((step) => step.status !== 'passed')?.step;
       this.data.exercises[report.id] = {
-        ...entry,
+        ...rest,
         done: passed,
         lastStatus: report.status,
         points: report.points,
+        ...(failingStep === undefined || passed ? {} : { failingStep }),
         ...(passed && !entry.firstPassedAt ? { firstPassedAt: now.toISOString() } : {}),
       };
     }
     this.save();
   }
 
-  recordHint(id: string, level: number): void {
+  /** Records that the first `level` hints of `step` have been shown (never counts down). */
+  recordHint(id: string, step: number, level: number): void {
     const entry = this.entry(id);
-    this.data.exercises[id] = { ...entry, hintsShown: Math.max(entry.hintsShown, level) };
+    const shown = Math.max(entry.hints[String(step)] ?? 0, level);
+    this.data.exercises[id] = { ...entry, hints: { ...entry.hints, [String(step)]: shown } };
     this.save();
   }
 

@@ -1,32 +1,48 @@
 // The target switch: the same exercise test file runs unchanged against the learner's stub, the
-// reference solution, or a known-wrong variant. Vite's resolver (for imports) and the worker-file
+// reference solution, a known-wrong variant or a correct alternative. Vite's resolver (for imports) and the worker-file
 // helper (for piscina's `filename`) both go through `redirect`, so they can never disagree.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'vite';
-import { EXERCISES_DIR, SOLUTIONS_DIR, isTestFile, variantsDir } from './paths.ts';
+import { EXERCISES_DIR, SOLUTIONS_DIR, alternativesDir, isTestFile, variantsDir } from './paths.ts';
 
 export type Target =
   | { kind: 'exercises' }
   | { kind: 'solutions' }
-  | { kind: 'variant'; exercise: string; variant: string };
+  | { kind: 'variant'; exercise: string; variant: string }
+  | { kind: 'alt'; exercise: string; alt: string };
 
 export const TARGET_ENV = 'KATA_TARGET';
 
-/** `exercises` (default), `solutions`, or `variant:<exercise-id>/<variant>`. */
+export class TargetError extends Error {
+  override name = 'TargetError';
+}
+
+/** `exercises` (default), `solutions`, `variant:<exercise-id>/<variant>` or `alt:<exercise-id>/<alternative>`. */
 export function parseTarget(text: string | undefined): Target {
   if (text === undefined || text === '' || text === 'exercises') return { kind: 'exercises' };
   if (text === 'solutions') return { kind: 'solutions' };
-  const match = /^variant:([^/]+)\/([^/]+)$/.exec(text);
-  if (match?.[1] && match[2]) return { kind: 'variant', exercise: match[1], variant: match[2] };
-  throw new Error(
-    `${TARGET_ENV}="${text}" is not a target: use "exercises", "solutions" or "variant:<exercise-id>/<variant>".`,
+  const match = /^(variant|alt):([^/]+)\/([^/]+)$/.exec(text);
+  if (match?.[2] && match[3]) {
+    return match[1] === 'alt'
+      ? { kind: 'alt', exercise: match[2], alt: match[3] }
+      : { kind: 'variant', exercise: match[2], variant: match[3] };
+  }
+  throw new TargetError(
+    `"${text}" is not a target: use "exercises", "solutions", "variant:<exercise-id>/<variant>" or "alt:<exercise-id>/<alternative>".`,
   );
 }
 
 export function formatTarget(target: Target): string {
-  return target.kind === 'variant' ? `variant:${target.exercise}/${target.variant}` : target.kind;
+  switch (target.kind) {
+    case 'variant':
+      return `variant:${target.exercise}/${target.variant}`;
+    case 'alt':
+      return `alt:${target.exercise}/${target.alt}`;
+    default:
+      return target.kind;
+  }
 }
 
 /**
@@ -42,6 +58,9 @@ export function redirect(file: string, target: Target): string {
   const candidates: string[] = [];
   if (target.kind === 'variant' && target.exercise === exercise) {
     candidates.push(path.join(variantsDir(exercise), target.variant, ...rest));
+  }
+  if (target.kind === 'alt' && target.exercise === exercise) {
+    candidates.push(path.join(alternativesDir(exercise), target.alt, ...rest));
   }
   candidates.push(path.join(SOLUTIONS_DIR, exercise, ...rest));
   return candidates.find((candidate) => existsSync(candidate)) ?? file;

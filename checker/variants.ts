@@ -1,15 +1,24 @@
-// Known-wrong variants: each one is graded like a learner's file, and must be rejected by the step its
-// variant.json names, with a message that names the mistake. `npm test` and `kata variants` use this.
+// The other ways to write an exercise, graded like a learner's file:
+// - each known-wrong variant must be rejected by the step its variant.json names, with a message that
+//   names the mistake;
+// - each correct alternative must pass every step its alt.json names (every step by default).
+// `npm test` and `kata variants` use this: the tests must catch every wrong answer and accept every
+// right one, however it is written.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Exercise } from './exercises.ts';
-import { parseVariantMeta, type VariantMeta } from './formats/variant-meta.ts';
+import { parseAltMeta, parseVariantMeta, type AltMeta, type VariantMeta } from './formats/variant-meta.ts';
 import type { ExerciseReport } from './grade.ts';
-import { variantsDir } from './paths.ts';
+import { alternativesDir, variantsDir } from './paths.ts';
 import { runExercises } from './runner.ts';
 import type { Target } from './target.ts';
 
 export interface Variant extends VariantMeta {
+  exercise: Exercise;
+  name: string;
+}
+
+export interface Alternative extends AltMeta {
   exercise: Exercise;
   name: string;
 }
@@ -24,34 +33,73 @@ export interface VariantVerdict {
   reason: string;
 }
 
+export interface AltVerdict {
+  exercise: string;
+  alt: string;
+  approach: string;
+  steps: number[];
+  accepted: boolean;
+  /** Which steps passed, or the first failure. */
+  reason: string;
+}
+
+export interface OtherWaysVerdict {
+  variants: VariantVerdict[];
+  alternatives: AltVerdict[];
+}
+
 export function loadVariants(exercises: readonly Exercise[]): Variant[] {
-  return exercises.flatMap((exercise) => {
-    const dir = variantsDir(exercise.id);
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => {
-        const metaPath = path.join(dir, entry.name, 'variant.json');
-        const meta = parseVariantMeta(readFileSync(metaPath, 'utf8'), metaPath);
-        return { ...meta, exercise, name: entry.name };
-      });
-  });
+  return exercises.flatMap((exercise) =>
+    folders(variantsDir(exercise.id)).map((dir) => {
+      const metaPath = path.join(dir, 'variant.json');
+      return { ...parseVariantMeta(readFileSync(metaPath, 'utf8'), metaPath), exercise, name: path.basename(dir) };
+    }),
+  );
+}
+
+export function loadAlternatives(exercises: readonly Exercise[]): Alternative[] {
+  return exercises.flatMap((exercise) =>
+    folders(alternativesDir(exercise.id)).map((dir) => {
+      const metaPath = path.join(dir, 'alt.json');
+      return { ...parseAltMeta(readFileSync(metaPath, 'utf8'), metaPath), exercise, name: path.basename(dir) };
+    }),
+  );
+}
+
+function folders(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => path.join(dir, entry.name));
 }
 
 export function variantTarget(variant: Variant): Target {
   return { kind: 'variant', exercise: variant.exercise.id, variant: variant.name };
 }
 
-export async function checkVariants(variants: readonly Variant[]): Promise<VariantVerdict[]> {
-  // Each variant runs only the step that must reject it: the other steps prove nothing about it.
-  const results = await runExercises(
-    variants.map((variant) => ({
-      target: variantTarget(variant),
-      exercises: [variant.exercise],
-      testNamePattern: new RegExp(`^step ${variant.step}:`),
-    })),
-  );
-  return variants.map((variant, i) => judge(variant, results[i]?.[0]));
+export function altTarget(alt: Alternative): Target {
+  return { kind: 'alt', exercise: alt.exercise.id, alt: alt.name };
+}
+
+/** The steps an alternative must pass. */
+export function altSteps(alt: Alternative): number[] {
+  return alt.steps ?? alt.exercise.steps.map((_, i) => i + 1);
+}
+
+/** Tests of these steps only: the other steps prove nothing about this way of writing it. */
+function stepsPattern(steps: readonly number[]): RegExp {
+  return new RegExp(`^step (${steps.join('|')}):`);
+}
+
+export async function checkOtherWays(variants: readonly Variant[], alternatives: readonly Alternative[] = []): Promise<OtherWaysVerdict> {
+  const results = await runExercises([
+    ...variants.map((variant) => ({ target: variantTarget(variant), exercises: [variant.exercise], testNamePattern: stepsPattern([variant.step]) })),
+    ...alternatives.map((alt) => ({ target: altTarget(alt), exercises: [alt.exercise], testNamePattern: stepsPattern(altSteps(alt)) })),
+  ]);
+  return {
+    variants: variants.map((variant, i) => judge(variant, results[i]?.[0])),
+    alternatives: alternatives.map((alt, i) => judgeAlternative(alt, results[variants.length + i]?.[0])),
+  };
 }
 
 export function judge(variant: Variant, report: ExerciseReport | undefined): VariantVerdict {
@@ -69,4 +117,17 @@ export function judge(variant: Variant, report: ExerciseReport | undefined): Var
     };
   }
   return { ...base, rejected: true, reason: `"${naming.name}": ${naming.message.split('\n')[0] ?? ''}` };
+}
+
+export function judgeAlternative(alt: Alternative, report: ExerciseReport | undefined): AltVerdict {
+  const steps = altSteps(alt);
+  const base = { exercise: alt.exercise.id, alt: alt.name, approach: alt.approach, steps };
+  if (!report) return { ...base, accepted: false, reason: 'it was not graded' };
+  if (report.status === 'error') return { ...base, accepted: false, reason: `it could not be loaded: ${report.error ?? ''}` };
+  const failing = report.steps.filter((step) => steps.includes(step.step) && step.status !== 'passed');
+  if (failing.length === 0) return { ...base, accepted: true, reason: `step${steps.length > 1 ? 's' : ''} ${steps.join(', ')} passed` };
+  const firstStep = failing[0]?.step;
+  const test = report.tests.find((candidate) => candidate.step === firstStep && candidate.status !== 'passed');
+  const said = test ? `"${test.name}": ${test.message.split('\n')[0] ?? test.status}` : 'no test of it ran';
+  return { ...base, accepted: false, reason: `step ${firstStep ?? '?'} did not pass: ${said}` };
 }

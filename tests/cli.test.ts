@@ -57,12 +57,18 @@ describe('bad input', () => {
 });
 
 describe('hints and solutions', () => {
-  it('reveals hints one at a time and remembers how many were shown', () => {
+  it('reveals the hints of the failing step one at a time, says which step, and remembers them', () => {
     const stateDir = scratchStateDir();
-    expect(kata(['hint', '01'], { stateDir }).stdout).toMatch(/Hint 1\/\d[\s\S]*more: ask again/);
+    expect(kata(['hint', '01'], { stateDir }).stdout).toMatch(/Step 1 \(join two waits\), hint 1 of \d[\s\S]*more for step 1: ask again/);
     const second = kata(['hint', 'async-join'], { stateDir });
-    expect(second.stdout).toMatch(/Hint 1\/\d[\s\S]*Hint 2\/\d/);
+    expect(second.stdout).toMatch(/hint 1 of \d[\s\S]*Step 1 \(join two waits\), hint 2 of \d/);
     expect(kata(['list'], { stateDir }).stdout).toContain('2 hints');
+    // Once a run says step 3 fails, the hints are step 3's.
+    const progress = path.join(stateDir, 'progress.json');
+    const data = JSON.parse(readFileSync(progress, 'utf8')) as { exercises: Record<string, Record<string, unknown>> };
+    data.exercises['01-async-join'] = { ...data.exercises['01-async-join'], failingStep: 3 };
+    writeFileSync(progress, JSON.stringify(data));
+    expect(kata(['hint', '01'], { stateDir }).stdout).toMatch(/^Step 3 \(fail fast, or collect every outcome\), hint 1 of/m);
   });
 
   it('shows the solution with a diff against the learner file, recorded as revealed early', () => {

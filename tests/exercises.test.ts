@@ -40,7 +40,16 @@ describe('exercise.json', () => {
 });
 
 describe('hints.md', () => {
-  it('splits on level-two headings, in order, ignoring the title', () => {
-    expect(parseHints('# Hints\n\n## Hint 1\nfirst\n\n## Hint 2\nsecond\nline\n')).toEqual(['first', 'second\nline']);
+  it('reads the hints of each step, in order, ignoring the title', () => {
+    const text = '# Hints\n\n## Step 1\n\n### Hint 1\nfirst\n\n### Hint 2\nsecond\nline\n\n## Step 2\n### Hint 1\nthird\n';
+    expect(parseHints(text)).toEqual([['first', 'second\nline'], ['third']]);
+  });
+
+  it.each([
+    ['a heading that is not a step', '## Hint 1\ntext\n', /"## Hint 1" is not a step heading/],
+    ['steps out of order', '## Step 2\n### Hint 1\nx\n', /"## Step 2" comes where step 1 was expected/],
+    ['a step without hints', '## Step 1\njust text\n', /step 1 has no hints/],
+  ])('names the file and the problem: %s', (_name, text, message) => {
+    expect(() => parseHints(text, 'x/hints.md')).toThrow(message);
   });
 });

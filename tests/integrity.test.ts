@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadExercises } from '../checker/exercises.ts';
 import type { JsonReport } from '../checker/report/json.ts';
 import { buildManifest, readManifest } from '../checker/pristine.ts';
-import type { VariantVerdict } from '../checker/variants.ts';
-import { loadVariants } from '../checker/variants.ts';
+import { loadAlternatives, loadVariants, type OtherWaysVerdict } from '../checker/variants.ts';
 import { kata } from './support/cli.ts';
 
 const exercises = loadExercises();
@@ -22,10 +21,10 @@ function parseJson<T>(stdout: string, what: string): T {
 }
 
 describe.each(exercises.map((exercise) => [exercise.id, exercise] as const))('exercise %s is complete', (_id, exercise) => {
-  it('has a lesson with a Rust corner, and at least two hints', () => {
+  it('has a lesson with a Rust corner, and hints for every step', () => {
     const lesson = readFileSync(exercise.lessonPath, 'utf8');
     expect(lesson).toMatch(/^## Rust corner/m);
-    expect(exercise.hints.length).toBeGreaterThanOrEqual(2);
+    expect(exercise.hints.length, 'a "## Step N" section in hints.md for every step').toBe(exercise.steps.length);
   });
 
   it('has at least three graded steps, each a describe in the tests named like its metadata', () => {
@@ -91,12 +90,15 @@ describe('grading the kata itself', () => {
     }
   });
 
-  it('every known-wrong variant is rejected by its step, with a message that names the mistake', () => {
+  it('every known-wrong variant is rejected by its step, with a message that names the mistake; every correct alternative passes', () => {
     const result = kata(['variants', '--json']);
-    const verdicts = parseJson<VariantVerdict[]>(result.stdout, 'variants --json');
-    expect(verdicts.length).toBe(loadVariants(exercises).length);
-    const accepted = verdicts.filter((verdict) => !verdict.rejected).map((v) => `${v.exercise}/${v.variant}: ${v.reason}`);
+    const verdict = parseJson<OtherWaysVerdict>(result.stdout, 'variants --json');
+    expect(verdict.variants.length).toBe(loadVariants(exercises).length);
+    expect(verdict.alternatives.length).toBe(loadAlternatives(exercises).length);
+    const accepted = verdict.variants.filter((v) => !v.rejected).map((v) => `${v.exercise}/wrong/${v.variant}: ${v.reason}`);
     expect(accepted).toEqual([]);
+    const rejected = verdict.alternatives.filter((a) => !a.accepted).map((a) => `${a.exercise}/alt/${a.alt}: ${a.reason}`);
+    expect(rejected).toEqual([]);
     expect(result.status).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExerciseReport } from '../checker/grade.ts';
+import { totalHints } from '../checker/formats/progress-file.ts';
 import { ProgressStore } from '../checker/progress.ts';
 
 function tempFile(): string {
@@ -17,7 +18,7 @@ describe('progress store', () => {
   it('starts empty when there is no file, and writes nothing until something happens', () => {
     const file = tempFile();
     const store = ProgressStore.load(file);
-    expect(store.entry('01-async-join')).toEqual({ done: false, hintsShown: 0 });
+    expect(store.entry('01-async-join')).toEqual({ done: false, hints: {} });
     expect(existsSync(file)).toBe(false);
   });
 
@@ -25,11 +26,11 @@ describe('progress store', () => {
     const file = tempFile();
     const store = ProgressStore.load(file);
     store.recordResults([report('01-async-join', 'passed')], new Date('2026-01-01T00:00:00Z'));
-    store.recordHint('02-profile-fetch', 2);
+    store.recordHint('02-profile-fetch', 3, 2);
     store.setCurrent('02-profile-fetch');
     const again = ProgressStore.load(file);
     expect(again.entry('01-async-join')).toMatchObject({ done: true, lastStatus: 'passed', firstPassedAt: '2026-01-01T00:00:00.000Z' });
-    expect(again.entry('02-profile-fetch').hintsShown).toBe(2);
+    expect(again.entry('02-profile-fetch').hints).toEqual({ '3': 2 });
     expect(again.current).toBe('02-profile-fetch');
   });
 
@@ -49,11 +50,31 @@ describe('progress store', () => {
     expect(store.entry('02-profile-fetch').solutionRevealed).toBe('after-pass');
   });
 
-  it('never counts down the hints shown', () => {
+  it('counts the hints shown per step, and never counts down', () => {
     const store = ProgressStore.load(tempFile());
-    store.recordHint('01-async-join', 3);
-    store.recordHint('01-async-join', 1);
-    expect(store.entry('01-async-join').hintsShown).toBe(3);
+    store.recordHint('01-async-join', 2, 3);
+    store.recordHint('01-async-join', 2, 1);
+    store.recordHint('01-async-join', 4, 1);
+    expect(store.entry('01-async-join').hints).toEqual({ '2': 3, '4': 1 });
+    expect(totalHints(store.entry('01-async-join'))).toBe(4);
+  });
+
+  it('remembers the first step that failed, for the hints, until the exercise passes', () => {
+    const store = ProgressStore.load(tempFile());
+    const steps = (...passed: boolean[]) => passed.map((ok, i) => ({ step: i + 1, title: '', status: ok ? 'passed' as const : 'failed' as const, points: 0, maxPoints: 1 }));
+    store.recordResults([{ ...report('01-async-join', 'failed'), steps: steps(true, false, false) }]);
+    expect(store.entry('01-async-join').failingStep).toBe(2);
+    store.recordResults([{ ...report('01-async-join', 'passed'), steps: steps(true, true, true) }]);
+    expect(store.entry('01-async-join').failingStep).toBeUndefined();
+  });
+
+  it('reads a version 1 file, keeping its hint count', () => {
+    const file = tempFile();
+    writeFileSync(file, JSON.stringify({ version: 1, current: '01-async-join', exercises: { '01-async-join': { done: false, hintsShown: 2 } } }));
+    const store = ProgressStore.load(file);
+    expect(store.warning).toBeUndefined();
+    expect(totalHints(store.entry('01-async-join'))).toBe(2);
+    expect(store.current).toBe('01-async-join');
   });
 
   it.each([
@@ -75,8 +96,8 @@ describe('progress store', () => {
   it('writes atomically: only the finished file is left, never a temp file', () => {
     const file = tempFile();
     const store = ProgressStore.load(file);
-    for (let i = 0; i < 20; i++) store.recordHint('01-async-join', i);
+    for (let i = 0; i < 20; i++) store.recordHint('01-async-join', 1, i);
     expect(readdirSync(path.dirname(file))).toEqual(['progress.json']);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1 });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 2 });
   });
 });

@@ -1,5 +1,6 @@
 // The graders' formats, tested as functions on fixture reports: every verdict kind, every nasty
 // character, and one promise above all: the totals agree in every format.
+import type { ExerciseProgress } from '../checker/formats/progress-file.ts';
 import { describe, expect, it } from 'vitest';
 import { totals } from '../checker/grade.ts';
 import { classroomOutputLine, toClassroomResult } from '../checker/report/classroom.ts';
@@ -145,7 +146,9 @@ describe('GitHub Actions', () => {
   });
 
   it('writes a job summary: exercise, status, points, hints used, solution revealed early', () => {
-    const summary = jobSummary(reports, (id) => (id === '07-example' ? { done: true, hintsShown: 2, solutionRevealed: 'early' } : { done: false, hintsShown: 0 }));
+    const progress = (id: string): ExerciseProgress =>
+      id === '07-example' ? { done: true, hints: { '1': 1, '3': 1 }, solutionRevealed: 'early' } : { done: false, hints: {} };
+    const summary = jobSummary(reports, progress);
     expect(summary).toMatch(/^## concurrency-kata: 10\/24 points, 1 of 4 exercises passed/);
     expect(summary).toMatch(/\| exercise +\| status +\| +points \| hints used \| solution revealed early \|/);
     expect(summary).toMatch(/\| 07-example · Example +\| ✅ passed +\| +6\/6 \| +2 \| yes +\|/);

@@ -8,7 +8,7 @@ const testFile = path.join(EXERCISES_DIR, '01-async-join', 'join.test.ts');
 
 describe('target switch', () => {
   it('parses and formats every kind of target', () => {
-    for (const text of ['exercises', 'solutions', 'variant:01-async-join/sequential-awaits']) {
+    for (const text of ['exercises', 'solutions', 'variant:01-async-join/sequential-awaits', 'alt:01-async-join/counter-join']) {
       expect(formatTarget(parseTarget(text))).toBe(text);
     }
     expect(parseTarget(undefined)).toEqual({ kind: 'exercises' });
@@ -34,6 +34,12 @@ describe('target switch', () => {
     expect(redirect(stub, variant)).toBe(path.join(SOLUTIONS_DIR, '01-async-join', 'wrong', 'sequential-awaits', 'join.ts'));
     const missing = path.join(EXERCISES_DIR, '01-async-join', 'not-in-variant.ts');
     expect(redirect(missing, variant)).toBe(missing);
+  });
+
+  it('sends a file to the correct alternative when it has it, else to the solution', () => {
+    const alt = { kind: 'alt', exercise: '01-async-join', alt: 'some-alt' } as const;
+    expect(redirect(stub, alt)).toBe(path.join(SOLUTIONS_DIR, '01-async-join', 'join.ts'));
+    expect(redirect(stub, { ...alt, exercise: '01-async-join' })).toBe(path.join(SOLUTIONS_DIR, '01-async-join', 'join.ts'));
   });
 
   it('applies a variant only to its own exercise', () => {

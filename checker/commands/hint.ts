@@ -3,32 +3,43 @@ import { currentExercise } from '../context.ts';
 import { resolveExercise, type Exercise } from '../exercises.ts';
 import { c } from '../ui/colors.ts';
 
-/** `hint [id]`: reveal the next hint (hints are progressive: each one gives away a little more). */
+/**
+ * `hint [id]`: reveal the next hint for the step the learner is stuck on (the first step that failed
+ * in the latest run). Hints are progressive: each one gives away a little more.
+ */
 export function hint(ctx: Context, ids: string[]): number {
   const exercise = ids[0] ? resolveExercise(ids[0], ctx.exercises) : currentExercise(ctx);
   if (!exercise) {
     ctx.out('Every exercise is done: no hints needed.');
     return 0;
   }
-  ctx.out(revealNextHint(ctx, exercise));
+  ctx.out(revealNextHint(ctx, exercise, ctx.store.entry(exercise.id).failingStep));
   return 0;
 }
 
-/** Records one more hint as shown and renders every hint shown so far. Shared with watch mode. */
-export function revealNextHint(ctx: Pick<Context, 'store'>, exercise: Exercise): string {
-  const shown = Math.min(ctx.store.entry(exercise.id).hintsShown + 1, exercise.hints.length);
-  ctx.store.recordHint(exercise.id, shown);
-  return renderHints(exercise, shown);
+/**
+ * Records one more hint of `step` as shown and renders every hint of that step shown so far. Shared
+ * with watch mode, which passes the first failing step of the verdict on screen. Without a step
+ * (nothing has run yet), it is step 1.
+ */
+export function revealNextHint(ctx: Pick<Context, 'store'>, exercise: Exercise, step = 1): string {
+  const known = Math.min(Math.max(1, step), Math.max(1, exercise.hints.length));
+  const hints = exercise.hints[known - 1] ?? [];
+  const shown = Math.min((ctx.store.entry(exercise.id).hints[String(known)] ?? 0) + 1, hints.length);
+  if (hints.length > 0) ctx.store.recordHint(exercise.id, known, shown);
+  return renderHints(exercise, known, shown);
 }
 
-export function renderHints(exercise: Exercise, shown: number): string {
-  if (exercise.hints.length === 0) return `${exercise.id} has no hints.`;
-  const blocks = exercise.hints
+export function renderHints(exercise: Exercise, step: number, shown: number): string {
+  const hints = exercise.hints[step - 1] ?? [];
+  if (hints.length === 0) return `${exercise.id} has no hints for step ${step}.`;
+  const title = exercise.steps[step - 1]?.title ?? '';
+  const blocks = hints
     .slice(0, shown)
-    .map((text, i) => `${c.yellow(`Hint ${i + 1}/${exercise.hints.length}`)}\n${text}`);
+    .map((text, i) => `${c.yellow(`Step ${step}${title ? ` (${title})` : ''}, hint ${i + 1} of ${hints.length}`)}\n${text}`);
   const more =
-    shown < exercise.hints.length
-      ? c.dim(`(${exercise.hints.length - shown} more: ask again for the next one)`)
-      : c.dim('(that was the last hint; the solution is next: `solution`, or `s` in watch mode)');
+    shown < hints.length
+      ? c.dim(`(${hints.length - shown} more for step ${step}: ask again for the next one)`)
+      : c.dim(`(that was the last hint for step ${step}; the solution is next: \`solution\`, or \`s\` in watch mode)`);
   return [...blocks, more].join('\n\n');
 }

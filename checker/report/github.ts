@@ -4,7 +4,7 @@
 // stdout stays a clean JSON document for `--json` and `--classroom`.
 import { markdownTable } from 'markdown-table';
 import type { Exercise } from '../exercises.ts';
-import type { ExerciseProgress } from '../formats/progress-file.ts';
+import { totalHints, type ExerciseProgress } from '../formats/progress-file.ts';
 import { firstFailure, totals, type ExerciseReport, type ExerciseStatus } from '../grade.ts';
 import { explainTampered } from '../integrity.ts';
 import { locateNamedExport } from './locate.ts';
@@ -101,7 +101,7 @@ export function jobSummary(
       `${report.id} · ${cell(report.title)}`,
       STATUS[report.status],
       `${report.points}/${report.maxPoints}`,
-      entry ? String(entry.hintsShown) : '–',
+      entry ? String(totalHints(entry)) : '–',
       entry ? (entry.solutionRevealed === 'early' ? 'yes' : 'no') : '–',
     ];
   });

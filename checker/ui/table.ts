@@ -1,7 +1,7 @@
 // The progress table (list, verify, npm start without a terminal).
 import type { Exercise } from '../exercises.ts';
 import { totalPoints } from '../exercises.ts';
-import type { ExerciseProgress } from '../formats/progress-file.ts';
+import { totalHints, type ExerciseProgress } from '../formats/progress-file.ts';
 import type { ExerciseReport } from '../grade.ts';
 import { c } from './colors.ts';
 import { progressBar } from './progress-bar.ts';
@@ -28,7 +28,8 @@ export function renderTable(rows: readonly TableRow[]): string {
     const marker = row.current ? c.cyan('→') : ' ';
     const points = row.points === undefined ? '' : `${row.points}/${totalPoints(row.exercise)} pts`;
     const extras: string[] = [];
-    if (row.progress?.hintsShown) extras.push(`${row.progress.hintsShown} hint${row.progress.hintsShown > 1 ? 's' : ''}`);
+    const hints = row.progress ? totalHints(row.progress) : 0;
+    if (hints) extras.push(`${hints} hint${hints > 1 ? 's' : ''}`);
     if (row.progress?.solutionRevealed === 'early') extras.push('solution seen early');
     return `${marker} ${row.exercise.id.padEnd(width)}  ${mark(row.status)} ${points.padEnd(10)} ${c.dim(extras.join(', '))}`.trimEnd();
   });

@@ -37,6 +37,12 @@ export class AppState {
     return this.ctx.exercises.filter((exercise) => this.ctx.store.entry(exercise.id).done).length;
   }
 
+  /** The step the learner is stuck on: the first one that did not pass on screen, else the one recorded. */
+  get stuckOn(): number | undefined {
+    const onScreen = this.report?.steps.find((step) => step.status !== 'passed')?.step;
+    return onScreen ?? (this.current ? this.ctx.store.entry(this.current.id).failingStep : undefined);
+  }
+
   get passed(): boolean {
     return this.report?.status === 'passed';
   }

@@ -81,7 +81,9 @@ class WatchLoop {
         this.session?.run(effect.exercises).catch((error: unknown) => this.showError(error));
         break;
       case 'hint':
-        if (this.state.current) this.state.panel = { kind: 'text', text: revealNextHint(this.ctx, this.state.current) };
+        if (this.state.current) {
+          this.state.panel = { kind: 'text', text: revealNextHint(this.ctx, this.state.current, this.state.stuckOn) };
+        }
         break;
       case 'solution':
         if (this.state.current) {

@@ -19,6 +19,7 @@ import {
   parallelThreads,
   peakConcurrency,
   probeWhile,
+  skipFor,
   threadsOf,
   timed,
   wallClock,
@@ -234,7 +235,7 @@ describe('step 3: all cores at once', () => {
 
   it('is faster than one thread: each thread does its share of the work, at the same time', async (ctx) => {
     const resizer = await shared();
-    ctx.skip(CORES < 2, `this machine has ${CORES} core: threads can take turns but not run at once, so there is no speed-up to measure`);
+    skipFor(ctx, 'one-core', `this machine has ${CORES} core: threads can take turns but not run at once, so there is no speed-up to measure`);
     const picture = (speedImage ??= createTestImage(1536, 1024, 11));
     const runs = {
       input: () => copyImage(picture),
@@ -261,7 +262,7 @@ describe('step 3: all cores at once', () => {
     const wall = await judgeSpeedup({ ...runs, bare });
     const table = describeSpeedup(wall, 'resize / resizeParallel');
     if (wall.outcome === 'inconclusive') {
-      ctx.skip(`bare threads gained no parallel speed-up on this machine just now (it is busy), so there was nothing to compare with:\n${table}`);
+      skipFor(ctx, 'busy-machine-without-thread-clock', `bare threads gained no parallel speed-up on this machine just now (it is busy), so there was nothing to compare with:\n${table}`);
     }
     if (wall.outcome === 'slower') {
       const best = wall.attempts.filter((a) => a.conclusive).sort((a, b) => b.share - a.share)[0];

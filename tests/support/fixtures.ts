@@ -17,7 +17,7 @@ export const EXERCISE: Exercise = {
   dir: '/kata/exercises/07-example',
   solutionDir: '/kata/solutions/07-example',
   lessonPath: '/kata/exercises/07-example/README.md',
-  hints: ['one', 'two'],
+  hints: [['one', 'two'], ['three'], ['four']],
 };
 
 export function raw(step: number | null, status: RawTest['status'], name = `test ${step ?? '-'}`, message = ''): RawTest {
