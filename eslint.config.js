@@ -27,11 +27,17 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', 'eslint.config.js'],
+    files: ['**/*.mjs', '**/*.cjs', 'eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       parserOptions: { projectService: false, program: null, project: false },
-      globals: { process: 'readonly', console: 'readonly' },
+      globals: { process: 'readonly', console: 'readonly', setInterval: 'readonly', URL: 'readonly', require: 'readonly' },
     },
+  },
+  {
+    // Plain CommonJS on purpose (it loads without the TypeScript loader): require is how it imports.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

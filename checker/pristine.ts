@@ -18,6 +18,11 @@ export const MANIFEST_ROOTS = ['exercises', 'checker', 'vitest.config.ts'];
 export interface Manifest {
   version: 1;
   files: Record<string, string>;
+  /**
+   * The tests the kata ships, by exercise and step (`testKey` names): a step earns its points only
+   * if exactly these ran and passed. Written by `kata manifest`, which collects them from the tests.
+   */
+  tests?: Record<string, Record<string, string[]>>;
 }
 
 /** The id git gives a file's content (`git hash-object`), computed without git. */

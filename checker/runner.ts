@@ -1,82 +1,164 @@
-// The exercise runner: runs exercise tests through vitest's Node API under a chosen target and turns
-// vitest's test tree into graded reports. One-shot runs (verify, run, self-tests) and the long-lived
-// watch session share the collection code below.
+// The exercise runner: runs exercise tests through vitest's Node API against chosen targets and turns
+// vitest's test tree into graded reports. One-shot runs (verify, run, the kata's own proof) and the
+// long-lived watch session share the collection code below.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
-import type { PoolRunnerInitializer, Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
-import { grade, type ExerciseReport, type RawTest } from './grade.ts';
+import type { Reporter, TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node';
+import { grade, stepOf, testKey, type ExerciseReport, type RawTest, type Unwritten } from './grade.ts';
 import type { Exercise } from './exercises.ts';
+import { judgeSkip } from './harness/declared-skips.ts';
+import { kataPool, type Incident, type KataPool } from './kata-pool.ts';
 import { kataProject } from './kata-project.ts';
-import { ROOT } from './paths.ts';
-import { formatTarget, type Target } from './target.ts';
+import { ROOT, isTestFile } from './paths.ts';
+import { readManifest, type Manifest } from './pristine.ts';
+import { formatTarget, parseTargetedId, targetedId, type Target } from './target.ts';
 
 export interface RunRequest {
   target: Target;
   exercises: readonly Exercise[];
-  /** Run only the tests whose full name matches (a variant is judged by its own step alone). */
-  testNamePattern?: RegExp;
+  /** Only these steps (a known-wrong variant is judged by its own step); undefined: every step. */
+  steps?: readonly number[];
+}
+
+export interface RunOptions {
+  /** Run the steps in order and stop at the first that fails (`run`, watch mode). */
+  stepFirst?: boolean;
+  /**
+   * One test process per exercise, every request for it in that process one after the other (the
+   * kata's own proof: process and import start-up are paid once per exercise, not once per target).
+   */
+  sharedProcess?: boolean;
 }
 
 type SerializedError = Parameters<NonNullable<Reporter['onTestRunEnd']>>[1][number];
 
-/**
- * Runs each request's exercises against its target, all in one vitest instance (one project per
- * target, one test file at a time), and grades them: one list of reports per request, in order.
- */
-export async function runExercises(requests: readonly RunRequest[]): Promise<ExerciseReport[][]> {
-  const collector = new Collector();
-  const vitest = await createKataVitest(requests, collector, false);
+/** Runs every request and grades it: one list of reports per request, in order. */
+export async function runExercises(requests: readonly RunRequest[], options: RunOptions = {}): Promise<ExerciseReport[][]> {
+  const pool = kataPool();
+  const collector = new Collector(pool, options);
+  const projects = options.sharedProcess ? proofProjects(requests) : targetProjects(requests);
+  const vitest = await createKataVitest(projects, collector, { watch: false, pool, stepFirst: options.stepFirst ?? false });
   try {
-    const specs = await vitest.globTestSpecifications();
-    const wanted = specs.filter((spec) =>
-      requests.some(
-        (request) =>
-          spec.project.name === formatTarget(request.target) &&
-          request.exercises.some((exercise) => isInside(spec.moduleId, exercise.dir)),
-      ),
+    const specs = requests.flatMap((request) =>
+      request.exercises.flatMap((exercise) => {
+        const project = vitest.projects.find((candidate) => candidate.name === projectFor(request, exercise, options));
+        return project ? specsFor(project, request, exercise) : [];
+      }),
     );
-    await vitest.runTestSpecifications(wanted, false);
+    await vitest.runTestSpecifications(specs, false);
   } finally {
     await vitest.close();
+    pool.dispose();
   }
-  return requests.map((request) =>
-    request.exercises.map((exercise) => collector.report(formatTarget(request.target), exercise)),
-  );
+  return requests.map((request) => request.exercises.map((exercise) => collector.report(request, exercise)));
 }
 
 /** Grades one target: the common case (verify, run). */
-export async function runTarget(target: Target, exercises: readonly Exercise[]): Promise<ExerciseReport[]> {
-  const [reports = []] = await runExercises([{ target, exercises }]);
+export async function runTarget(target: Target, exercises: readonly Exercise[], options: RunOptions = {}): Promise<ExerciseReport[]> {
+  const [reports = []] = await runExercises([{ target, exercises }], options);
   return reports;
 }
 
 /**
- * A vitest instance with one `kata` project per target, silenced: every word the learner sees is ours.
- * `pool` replaces vitest's own process pool (watch mode keeps the next test process warm).
+ * The tests each exercise ships, by step, as the manifest lists them (`testKey` names): collected,
+ * not run, from the test files as they are now.
  */
-export async function createKataVitest(
-  requests: ReadonlyArray<Pick<RunRequest, 'target' | 'testNamePattern'>>,
-  reporter: Reporter,
-  watch: boolean,
-  pool?: PoolRunnerInitializer,
-): Promise<Vitest> {
-  const unique = [...new Map(requests.map((request) => [formatTarget(request.target), request])).values()];
+export async function collectTestNames(exercises: readonly Exercise[]): Promise<Record<string, Record<string, string[]>>> {
+  const pool = kataPool();
+  const collector = new Collector(pool, {});
+  const vitest = await createKataVitest([{ name: 'exercises', target: { kind: 'exercises' }, shared: false }], collector, { watch: false, pool, stepFirst: false });
+  const names: Record<string, Record<string, string[]>> = {};
+  try {
+    const [project] = vitest.projects;
+    const specs = project ? exercises.flatMap((exercise) => testFilesOf(exercise).map((file) => project.createSpecification(file))) : [];
+    const { testModules } = await vitest.collectTests(specs);
+    for (const module of testModules) {
+      const errors = module.errors();
+      if (errors.length > 0) throw new Error(`${path.relative(ROOT, module.moduleId)} could not be collected: ${errors.map(formatError).join('; ')}`);
+      const exercise = exercises.find((candidate) => isInside(module.moduleId, candidate.dir));
+      if (!exercise) continue;
+      const steps = (names[exercise.id] ??= {});
+      for (const test of module.children.allTests()) {
+        const raw = rawTest(test);
+        const step = stepOf(raw.suites);
+        if (step !== null) (steps[String(step)] ??= []).push(testKey(raw));
+      }
+    }
+  } finally {
+    await vitest.close();
+    pool.dispose();
+  }
+  return names;
+}
+
+export interface ProjectSpec {
+  name: string;
+  /** The target of every test file run in it without a target of its own. */
+  target: Target;
+  /** Every file in one process, one after the other (the proof). */
+  shared: boolean;
+}
+
+function projectFor(request: RunRequest, exercise: Exercise, options: RunOptions): string {
+  return options.sharedProcess ? `proof:${exercise.id}` : formatTarget(request.target);
+}
+
+function targetProjects(requests: readonly RunRequest[]): ProjectSpec[] {
+  const names = [...new Set(requests.map((request) => formatTarget(request.target)))];
+  return names.map((name) => ({ name, target: requests.find((r) => formatTarget(r.target) === name)?.target ?? { kind: 'exercises' }, shared: false }));
+}
+
+function proofProjects(requests: readonly RunRequest[]): ProjectSpec[] {
+  const ids = [...new Set(requests.flatMap((request) => request.exercises.map((exercise) => exercise.id)))];
+  return ids.map((id) => ({ name: `proof:${id}`, target: { kind: 'exercises' }, shared: true }));
+}
+
+/** The test files of an exercise, as specifications of `project` for this request's target and steps. */
+function specsFor(project: Vitest['projects'][number], request: RunRequest, exercise: Exercise): TestSpecification[] {
+  const shared = project.name.startsWith('proof:');
+  const own = formatTarget(request.target) === project.name;
+  return testFilesOf(exercise).map((file) =>
+    project.createSpecification(
+      targetedId({ file, ...(shared || !own ? { target: request.target } : {}), ...(request.steps ? { steps: [...request.steps] } : {}) }),
+    ),
+  );
+}
+
+/** The exercise's test files as they are now (read at every run: a learner may have deleted one), in name order. */
+export function testFilesOf(exercise: Exercise): string[] {
+  if (!existsSync(exercise.dir)) return [];
+  return readdirSync(exercise.dir)
+    .filter(isTestFile)
+    .sort()
+    .map((file) => path.join(exercise.dir, file));
+}
+
+export interface KataVitestOptions {
+  watch: boolean;
+  pool: KataPool;
+  stepFirst: boolean;
+}
+
+/** A vitest instance with the given projects, silenced: every word the learner sees is ours. */
+export async function createKataVitest(projects: readonly ProjectSpec[], reporter: Collector, options: KataVitestOptions): Promise<Vitest> {
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+  reporter.knowProjects(projects);
   // Loaded on first use: vitest takes most of a second to import, and `list` or `hint` never need it.
   const { createVitest } = await import('vitest/node');
   return createVitest(
     'test',
     {
-      watch,
+      watch: options.watch,
       config: false,
       root: ROOT,
       reporters: [reporter],
       fileParallelism: false,
       maxWorkers: 1,
-      projects: unique.map(({ target, testNamePattern }) => {
-        const project = kataProject(target);
-        return { ...project, test: { ...project.test, ...(pool ? { pool } : {}), ...(testNamePattern ? { testNamePattern } : {}) } };
+      projects: projects.map(({ name, target, shared }) => {
+        const project = kataProject(target, name, { stepFirst: options.stepFirst });
+        return { ...project, test: { ...project.test, pool: options.pool, isolate: !shared } };
       }),
     },
     {},
@@ -89,20 +171,37 @@ export function isInside(file: string, dir: string): boolean {
   return !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
+interface ModuleRecord {
+  target: string;
+  file: string;
+  tests: RawTest[];
+  errors: string[];
+  /** Every task id (module, suites, tests) of the module, to find whose output a log line is. */
+  taskIds: Set<string>;
+}
+
 /**
  * A vitest reporter that keeps what grading needs: each test's outcome, load errors, unhandled
- * errors and the learner's console output, per exercise. It survives reruns in watch mode.
+ * errors, what happened to test processes (the watchdog) and the learner's console output, per test
+ * file and target. It survives reruns in watch mode.
  */
 export class Collector implements Reporter {
-  private tests = new Map<string, RawTest[]>();
-  private errors = new Map<string, string[]>();
+  private modules = new Map<string, ModuleRecord>();
   /** What the learner's code printed in the latest run, by the vitest task (test or module) that printed it. */
   private logs: Array<{ taskId: string | undefined; content: string }> = [];
-  /** Every task id (module, suites, tests) of a module, to find whose output a log line is. */
-  private taskIds = new Map<string, Set<string>>();
-  private modules: TestModule[] = [];
   private unhandled: SerializedError[] = [];
+  private projectTargets = new Map<string, string>();
+  private manifest: Manifest | undefined | null = null;
   onRunEnd?: (modules: readonly TestModule[]) => void;
+
+  constructor(
+    private readonly pool: KataPool,
+    private readonly options: RunOptions,
+  ) {}
+
+  knowProjects(projects: readonly ProjectSpec[]): void {
+    for (const project of projects) this.projectTargets.set(project.name, formatTarget(project.target));
+  }
 
   onTestRunStart(): void {
     this.logs = [];
@@ -113,30 +212,36 @@ export class Collector implements Reporter {
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
-    this.modules = [...testModules];
-    this.unhandled = [...unhandledErrors];
+    const incidents = this.pool.takeIncidents();
+    this.unhandled = unhandledErrors.filter((error) => !(incidents.length > 0 && /\[vitest-pool\]: Worker .* emitted error/.test(error.message)));
     for (const module of testModules) {
-      const key = moduleKey(module.project.name, module.moduleId);
-      this.tests.set(key, [...module.children.allTests()].map(rawTest));
-      this.errors.set(key, module.errors().map(formatError));
-      const ids = new Set([module.id, ...[...module.children.allSuites()].map((suite) => suite.id)]);
-      for (const test of module.children.allTests()) ids.add(test.id);
-      this.taskIds.set(key, ids);
+      const { file, target } = parseTargetedId(module.moduleId);
+      const record: ModuleRecord = {
+        target: target ? formatTarget(target) : (this.projectTargets.get(module.project.name) ?? 'exercises'),
+        file,
+        tests: [...module.children.allTests()].map(rawTest),
+        errors: module.errors().map(formatError),
+        taskIds: new Set([module.id, ...[...module.children.allSuites()].map((suite) => suite.id), ...[...module.children.allTests()].map((test) => test.id)]),
+      };
+      const incident = incidents.find((candidate) => candidate.files.includes(module.moduleId));
+      if (incident) applyIncident(record, incident);
+      this.modules.set(`${record.target}\0${record.file}`, record);
     }
-    this.onRunEnd?.(this.modules);
+    this.onRunEnd?.(testModules);
   }
 
-  report(project: string, exercise: Exercise): ExerciseReport {
-    const modules = [...this.tests.keys()].filter((key) => {
-      const [name, id = ''] = splitKey(key);
-      return name === project && isInside(id, exercise.dir);
-    });
-    const tests = modules.flatMap((id) => this.tests.get(id) ?? []);
-    const loadErrors = modules.flatMap((id) => this.errors.get(id) ?? []);
-    // Unhandled errors belong to the exercise whose test file was running, when vitest says which.
+  report(request: RunRequest, exercise: Exercise): ExerciseReport {
+    const target = formatTarget(request.target);
+    // A test file deleted since it last ran has no verdict any more.
+    const records = [...this.modules.values()].filter((record) => record.target === target && isInside(record.file, exercise.dir) && existsSync(record.file));
+    const tests = records.flatMap((record) => record.tests);
+    const loadErrors = records.flatMap((record) => record.errors);
+    const files = new Set(records.map((record) => record.file));
+    // Unhandled errors belong to the test file that was running, when vitest says which.
     const unhandled = this.unhandled.filter((error) => {
-      const file = typeof error.VITEST_TEST_PATH === 'string' ? error.VITEST_TEST_PATH : undefined;
-      return file === undefined ? modules.length > 0 : isInside(path.resolve(ROOT, file), exercise.dir);
+      const where = typeof error.VITEST_TEST_PATH === 'string' ? parseTargetedId(path.resolve(ROOT, error.VITEST_TEST_PATH)) : undefined;
+      if (!where) return records.length > 0;
+      return files.has(where.file) && (where.target ? formatTarget(where.target) : target) === target;
     });
     for (const error of unhandled) {
       tests.push({
@@ -147,44 +252,148 @@ export class Collector implements Reporter {
         durationMs: 0,
       });
     }
-    const report = grade(exercise, tests, modules.length === 0 ? [] : loadErrors);
-    const ids = modules.map((key) => this.taskIds.get(key) ?? new Set<string>());
+    const missing = records.length === 0 && testFilesOf(exercise).length === 0;
+    const report = grade(exercise, tests, {
+      loadErrors: missing ? [missingTests(exercise)] : records.length === 0 ? [] : loadErrors,
+      ...this.shipped(exercise),
+      ...(request.steps ? { steps: request.steps } : {}),
+      stepFirst: this.options.stepFirst ?? false,
+      unwritten: request.target.kind === 'exercises' ? unwrittenSteps(exercise) : new Map(),
+    });
+    const ids = records.map((record) => record.taskIds);
     const consoleOutput = this.logs
       .filter((log) => log.taskId !== undefined && ids.some((set) => set.has(log.taskId ?? '')))
       .map((log) => log.content);
-    return consoleOutput?.length ? { ...report, consoleOutput } : report;
+    return consoleOutput.length ? { ...report, consoleOutput } : report;
+  }
+
+  /** The tests the kata ships for this exercise, from the manifest (read once). */
+  private shipped(exercise: Exercise): { shipped?: Readonly<Record<string, readonly string[]>> } {
+    if (this.manifest === null) {
+      try {
+        this.manifest = readManifest();
+      } catch {
+        this.manifest = undefined;
+      }
+    }
+    const tests = this.manifest?.tests?.[exercise.id];
+    return tests ? { shipped: tests } : {};
   }
 }
 
-function moduleKey(project: string, moduleId: string): string {
-  return `${project}\0${moduleId}`;
+function missingTests(exercise: Exercise): string {
+  const dir = path.relative(ROOT, exercise.dir).split(path.sep).join('/');
+  return `The tests of this exercise are missing: there is no *.test.ts file in ${dir}. Put them back with \`git checkout -- ${dir}\` (your own files there are kept).`;
 }
 
-function splitKey(key: string): [string, string | undefined] {
-  const [project = '', moduleId] = key.split('\0');
-  return [project, moduleId];
+/** The watchdog stopped this test file's process, or it died: say what happened, in the test that ran. */
+function applyIncident(record: ModuleRecord, incident: Incident): void {
+  const running = incident.test && parseTargetedId(incident.test.file).file === record.file ? incident.test.path : undefined;
+  const isRunning = (test: RawTest) => running !== undefined && [...test.suites, test.name].join('\0') === running.join('\0');
+  const what = describeIncident(incident);
+  const ended = incident.kind === 'blocked' ? 'was stopped' : 'ended';
+  const during = running ? `"${running.at(-1) ?? ''}"` : 'another test';
+  let found = false;
+  for (const test of record.tests) {
+    if (test.status === 'passed' || test.status === 'failed' || test.status === 'skipped') continue;
+    if (isRunning(test)) {
+      found = true;
+      Object.assign(test, { status: 'failed', message: what });
+    } else {
+      // Before the running test: it ran, but its result was still on its way when the process ended.
+      const message = found ? `It never ran: the test process ${ended} while ${during} ran.` : `Its result was lost: the test process ${ended} while ${during} ran.`;
+      Object.assign(test, { status: 'not run', message });
+    }
+  }
+  // Nothing was running a test: it happened while the file (and the learner's code) was loading.
+  if (!found) record.errors.push(what);
+}
+
+function describeIncident(incident: Incident): string {
+  if (incident.kind === 'blocked') {
+    const seconds = Math.round((incident.blockedMs ?? 0) / 1000);
+    return [
+      `The event loop was blocked for ${seconds} s while this test ran, so the checker stopped the test process.`,
+      'Something your code ran never gave the event loop back: a loop that never ends, or a wait nobody wakes up (Atomics.wait on the main thread, a lock that is never released).',
+      ...whereItWas(incident.where),
+    ].join('\n');
+  }
+  const how = incident.signal ? `was killed by ${incident.signal}` : `exited with code ${incident.exitCode ?? '?'}`;
+  return [
+    `The test process ${how} while this test ran, so it and the tests after it could not finish.`,
+    'Did your code end the process (process.exit()), or run out of memory (a list or a buffer that grows without end)?',
+  ].join('\n');
+}
+
+/** The frames of the kata's files (not Node's, not vitest's), relative to the kata, at most five. */
+function whereItWas(stack: string | undefined): string[] {
+  if (!stack) return [];
+  const frames = stack
+    .split('\n')
+    .filter((line) => /^\s*at /.test(line) && !line.includes('(eval at') && line.includes(ROOT) && !line.includes('node_modules') && !line.includes(`${path.sep}checker${path.sep}`))
+    .map((line) => line.replace(`${ROOT}${path.sep}`, '').replace(/file:\/\//, '').replace(/\?[^:)]*/, '').trim())
+    .slice(0, 5);
+  return frames.length ? ['It was busy here:', ...frames.map((frame) => `  ${frame}`)] : [];
+}
+
+const TODO = /throw new Error\(\s*(['"`])(TODO step (\d+)\b[^'"`]*)\1/g;
+
+/** Steps whose stub code is still there: the learner's file still throws the stub's `TODO step N`. */
+export function unwrittenSteps(exercise: Exercise): Map<number, Unwritten> {
+  const found = new Map<number, Unwritten>();
+  for (const file of exercise.files) {
+    const absolute = path.join(exercise.dir, file);
+    if (!existsSync(absolute)) continue;
+    for (const match of readFileSync(absolute, 'utf8').matchAll(TODO)) {
+      const step = Number(match[3]);
+      if (!found.has(step)) found.set(step, { file, todo: match[2] ?? '' });
+    }
+  }
+  return found;
 }
 
 function rawTest(test: TestCase): RawTest {
   const suites: string[] = [];
   for (let parent = test.parent; parent.type === 'suite'; parent = parent.parent) suites.unshift(parent.name);
   const result = test.result();
-  const status = result.state === 'failed' ? 'failed' : result.state === 'passed' ? 'passed' : 'skipped';
-  const message =
-    result.state === 'failed'
-      ? (result.errors ?? []).map(formatError).join('\n\n')
-      : result.state === 'skipped' && result.note
-        ? result.note
-        : '';
-  const raw: RawTest = { name: test.name, suites, status, message, durationMs: test.diagnostic()?.duration ?? 0 };
-  if (result.state !== 'failed') return raw;
-  // Kept so reporters can point at the line of the learner's file that failed (CI annotations).
-  const frames = (result.errors ?? []).flatMap((error) => error.stacks ?? []).map(({ file, line }) => ({ file, line }));
-  return frames.length ? { ...raw, frames } : raw;
+  const base = { name: test.name, suites, durationMs: test.diagnostic()?.duration ?? 0 };
+  switch (result.state) {
+    case 'passed':
+      return { ...base, status: 'passed', message: '' };
+    case 'failed': {
+      const raw: RawTest = { ...base, status: 'failed', message: (result.errors ?? []).map(formatError).join('\n\n') };
+      // Kept so reporters can point at the line of the learner's file that failed (CI annotations).
+      const frames = (result.errors ?? []).flatMap((error) => error.stacks ?? []).map(({ file, line }) => ({ file, line }));
+      return frames.length ? { ...raw, frames } : raw;
+    }
+    case 'skipped': {
+      const verdict = judgeSkip(result.note);
+      if (verdict.declared) return { ...base, status: 'skipped', message: verdict.explanation };
+      return {
+        ...base,
+        status: 'not run',
+        message: `This test was skipped${result.note ? ` ("${result.note}")` : ''}, and not for a reason the kata declares: something skipped it (a \`.skip\`, an \`.only\` elsewhere, a \`ctx.skip()\` in a file of yours). A step earns its points only when every one of its tests ran and passed.`,
+      };
+    }
+    default:
+      return { ...base, status: 'not run', message: 'It never ran: the test process ended before it.' };
+  }
 }
 
 export function formatError(error: SerializedError & { diff?: string }): string {
   const name = error.name && !['Error', 'KataError'].includes(error.name) ? `${error.name}: ` : '';
   const diff = typeof error.diff === 'string' && error.diff ? `\n${error.diff}` : '';
-  return stripVTControlCharacters(`${name}${error.message}${diff}`).trim();
+  return stripVTControlCharacters(`${name}${explainTimeout(error.message)}${diff}`).trim();
+}
+
+/** Vitest's own words ("pass a timeout value as the last argument") help a test's author, not a learner. */
+function explainTimeout(message: string): string {
+  const match = /^(Test|Hook) timed out in (\d+)ms\.[\s\S]*$/.exec(message);
+  if (!match) return message;
+  const seconds = Math.round(Number(match[2]) / 1000);
+  const what = match[1] === 'Hook' ? 'Setting up this test' : 'This test';
+  return [
+    `${what} waited ${seconds} s for your code to finish, and it never did.`,
+    'Something it awaits never settles: a promise nobody resolves or rejects (a resolve that is never called, a wake-up that never comes), or work that never ends.',
+  ].join('\n');
 }

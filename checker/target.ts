@@ -66,9 +66,55 @@ export function redirect(file: string, target: Target): string {
   return candidates.find((candidate) => existsSync(candidate)) ?? file;
 }
 
-/** The target chosen for this process (inherited by vitest's workers through the environment). */
+/**
+ * One test process can run one test file against several targets, one after the other (the kata's
+ * own proof runs the stub, the solution, every alternative and every variant of an exercise in one
+ * process). The test file's module id then says which: `join.test.ts?kata-target=solutions`, and
+ * `kata-steps=2,3` names the steps to run (the others are skipped by the kata's test runner).
+ */
+export const TARGET_QUERY = 'kata-target';
+export const STEPS_QUERY = 'kata-steps';
+
+export interface TargetedFile {
+  file: string;
+  /** Undefined: the target of the project (or of the process). */
+  target?: Target;
+  /** Undefined: every step. */
+  steps?: number[];
+}
+
+/** The module id that runs `file` against `target`, limited to `steps` when given. */
+export function targetedId({ file, target, steps }: TargetedFile): string {
+  const query = new URLSearchParams();
+  if (target) query.set(TARGET_QUERY, formatTarget(target));
+  if (steps) query.set(STEPS_QUERY, steps.join(','));
+  const text = query.toString();
+  return text ? `${file}?${text}` : file;
+}
+
+export function parseTargetedId(id: string): TargetedFile {
+  const [file = id, text = ''] = id.split('?');
+  const query = new URLSearchParams(text);
+  const target = query.get(TARGET_QUERY);
+  const steps = query.get(STEPS_QUERY);
+  return {
+    file,
+    ...(target ? { target: parseTarget(target) } : {}),
+    ...(steps ? { steps: steps.split(',').map(Number).filter((step) => Number.isInteger(step)) } : {}),
+  };
+}
+
+/** Set by the kata's test runner (checker/step-runner.ts) while a test file runs against a target of its own. */
+const RUNNING_TARGET = Symbol.for('concurrency-kata.running-target');
+type WithRunningTarget = typeof globalThis & { [RUNNING_TARGET]?: Target };
+
+export function setRunningTarget(target: Target | undefined): void {
+  (globalThis as WithRunningTarget)[RUNNING_TARGET] = target;
+}
+
+/** The target of the test file running now, else the one chosen for this process (KATA_TARGET). */
 export function currentTarget(): Target {
-  return parseTarget(process.env[TARGET_ENV]);
+  return (globalThis as WithRunningTarget)[RUNNING_TARGET] ?? parseTarget(process.env[TARGET_ENV]);
 }
 
 /**
@@ -79,19 +125,35 @@ export function workerUrl(url: URL): string {
   return pathToFileURL(redirect(fileURLToPath(url), currentTarget())).href;
 }
 
-/** The Vite plugin that redirects imports of exercise files to the chosen target. */
-export function targetSwitch(target: Target): Plugin {
+/**
+ * The Vite plugin that redirects imports of exercise files to the target: the one its importer names
+ * (a test file run against a target of its own passes it on to every kata file it imports, and they
+ * to theirs), else the project's.
+ */
+export function targetSwitch(projectTarget: Target): Plugin {
   return {
     name: 'kata-target-switch',
     enforce: 'pre',
     async resolveId(source, importer, options) {
-      if (target.kind === 'exercises') return null;
+      const carried = importer?.includes(`${TARGET_QUERY}=`) ? parseTargetedId(importer).target : undefined;
+      const target = carried ?? projectTarget;
+      if (target.kind === 'exercises' && !carried) return null;
       const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
       if (!resolved || resolved.external) return resolved;
       const [file, query = ''] = resolved.id.split('?');
       if (!file) return resolved;
       const mapped = redirect(file, target);
-      return mapped === file ? resolved : { ...resolved, id: query ? `${mapped}?${query}` : mapped };
+      // Each target gets its own instances of the kata's files; shared code (the harness) stays shared.
+      const carry = carried && isKataFile(mapped) ? targetedId({ file: mapped, target: carried }) : mapped;
+      if (carry === file) return resolved;
+      return { ...resolved, id: query ? `${carry}${carry.includes('?') ? '&' : '?'}${query}` : carry };
     },
   };
+}
+
+function isKataFile(file: string): boolean {
+  return [EXERCISES_DIR, SOLUTIONS_DIR].some((dir) => {
+    const relative = path.relative(dir, file);
+    return !relative.startsWith('..') && !path.isAbsolute(relative);
+  });
 }

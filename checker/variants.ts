@@ -86,16 +86,18 @@ export function altSteps(alt: Alternative): number[] {
   return alt.steps ?? alt.exercise.steps.map((_, i) => i + 1);
 }
 
-/** Tests of these steps only: the other steps prove nothing about this way of writing it. */
-function stepsPattern(steps: readonly number[]): RegExp {
-  return new RegExp(`^step (${steps.join('|')}):`);
-}
-
+/**
+ * Runs every variant on its own step and every alternative on its steps (the other steps prove
+ * nothing about them), all targets of an exercise in one test process.
+ */
 export async function checkOtherWays(variants: readonly Variant[], alternatives: readonly Alternative[] = []): Promise<OtherWaysVerdict> {
-  const results = await runExercises([
-    ...variants.map((variant) => ({ target: variantTarget(variant), exercises: [variant.exercise], testNamePattern: stepsPattern([variant.step]) })),
-    ...alternatives.map((alt) => ({ target: altTarget(alt), exercises: [alt.exercise], testNamePattern: stepsPattern(altSteps(alt)) })),
-  ]);
+  const results = await runExercises(
+    [
+      ...variants.map((variant) => ({ target: variantTarget(variant), exercises: [variant.exercise], steps: [variant.step] })),
+      ...alternatives.map((alt) => ({ target: altTarget(alt), exercises: [alt.exercise], steps: altSteps(alt) })),
+    ],
+    { sharedProcess: true },
+  );
   return {
     variants: variants.map((variant, i) => judge(variant, results[i]?.[0])),
     alternatives: alternatives.map((alt, i) => judgeAlternative(alt, results[variants.length + i]?.[0])),

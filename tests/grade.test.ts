@@ -38,7 +38,7 @@ describe('grading', () => {
   });
 
   it('reports an exercise that could not load as an error with no points', () => {
-    const report = grade(EXERCISE, [], ['SyntaxError: Unexpected token']);
+    const report = grade(EXERCISE, [], { loadErrors: ['SyntaxError: Unexpected token'] });
     expect(report).toMatchObject({ status: 'error', points: 0, error: 'SyntaxError: Unexpected token' });
     expect(grade(EXERCISE, []).status).toBe('error');
   });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadExercises } from '../checker/exercises.ts';
 import type { JsonReport } from '../checker/report/json.ts';
 import { buildManifest, readManifest } from '../checker/pristine.ts';
+import { collectTestNames } from '../checker/runner.ts';
 import { loadAlternatives, loadVariants, type OtherWaysVerdict } from '../checker/variants.ts';
 import { kata } from './support/cli.ts';
 
@@ -55,8 +56,10 @@ function readTests(dir: string): string {
 }
 
 describe('the manifest', () => {
-  it('lists the current kata files: exercises, checker, vitest config (run `npm run kata -- manifest` after changing one)', () => {
-    expect(readManifest().files).toEqual(buildManifest().files);
+  it('lists the current kata files and the tests of every step (run `npm run kata -- manifest` after changing one)', async () => {
+    const manifest = readManifest();
+    expect(manifest.files).toEqual(buildManifest().files);
+    expect(manifest.tests).toEqual(await collectTestNames(exercises));
   });
 });
 

@@ -65,7 +65,7 @@ describe('verify --strict catches', () => {
   it('a changed configuration: the vitest config, or the kata project the checker builds', () => {
     const config = verdictAfter((copy) => rewrite(copy, 'vitest.config.ts', (text) => text.replace('fileParallelism: false', 'fileParallelism: true')));
     expect(config.verdict.shared).toMatchObject([{ file: 'vitest.config.ts', change: 'changed' }]);
-    const project = verdictAfter((copy) => rewrite(copy, 'checker/kata-project.ts', (text) => text.replace('testTimeout: 30_000', 'testTimeout: 1')));
+    const project = verdictAfter((copy) => rewrite(copy, 'checker/kata-project.ts', (text) => text.replace('testTimeout: 15_000', 'testTimeout: 1')));
     expect(project.verdict.shared).toMatchObject([{ file: 'checker/kata-project.ts', change: 'changed' }]);
   });
 

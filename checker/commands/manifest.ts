@@ -2,10 +2,14 @@ import { readFileSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
 import type { Context } from '../context.ts';
 import { MANIFEST_FILE, buildManifest } from '../pristine.ts';
+import { collectTestNames } from '../runner.ts';
 
-/** `manifest` (for maintainers): rewrite checker/manifest.json after changing any file the kata ships. */
-export function manifest(ctx: Context): number {
-  const next = `${JSON.stringify(buildManifest(), null, 2)}\n`;
+/**
+ * `manifest` (for maintainers): rewrite checker/manifest.json after changing any file the kata ships:
+ * the git blob id of every file, and the tests of every step (collected from the test files).
+ */
+export async function manifest(ctx: Context): Promise<number> {
+  const next = `${JSON.stringify({ ...buildManifest(), tests: await collectTestNames(ctx.exercises) }, null, 2)}\n`;
   let previous = '';
   try {
     previous = readFileSync(MANIFEST_FILE, 'utf8');

@@ -11,7 +11,8 @@ export async function run(ctx: Context, ids: string[]): Promise<number> {
     ctx.out('Every exercise is done. Run `npm run kata -- verify` to grade them all again.');
     return 0;
   }
-  const [report] = await gradeAndRecord(ctx, { kind: 'exercises' }, [exercise]);
+  // The step in front of the learner first: the steps run in order and stop at the first that fails.
+  const [report] = await gradeAndRecord(ctx, { kind: 'exercises' }, [exercise], { stepFirst: true });
   if (!report) return 1;
   ctx.out(renderVerdict(exercise, report));
   return report.status === 'passed' ? 0 : 1;

@@ -8,7 +8,7 @@ import { firstFailure, tamperedReport, totals, type ExerciseReport } from '../gr
 import { checkIntegrity, explainTampered, tamperedFilesOf } from '../integrity.ts';
 import { ROOT } from '../paths.ts';
 import { toJsonReport } from '../report/json.ts';
-import { runTarget } from '../runner.ts';
+import { runTarget, type RunOptions } from '../runner.ts';
 import { formatTarget, parseTarget, type Target } from '../target.ts';
 import { c } from '../ui/colors.ts';
 import { renderTable, rowsFromReports } from '../ui/table.ts';
@@ -79,8 +79,8 @@ async function gradeStrictly(ctx: Context, target: Target, exercises: readonly E
 }
 
 /** Runs and, when it graded the learner's own files, records the verdicts ("done" is rechecked). */
-export async function gradeAndRecord(ctx: Context, target: Target, exercises: readonly Exercise[]): Promise<ExerciseReport[]> {
-  const reports = await runTarget(target, exercises);
+export async function gradeAndRecord(ctx: Context, target: Target, exercises: readonly Exercise[], options: RunOptions = {}): Promise<ExerciseReport[]> {
+  const reports = await runTarget(target, exercises, options);
   if (target.kind === 'exercises') {
     try {
       ctx.store.recordResults(reports);

@@ -2,7 +2,7 @@
 // message (with its timeline drawing), then what their code printed.
 import path from 'node:path';
 import type { Exercise } from '../exercises.ts';
-import { firstFailure, type ExerciseReport } from '../grade.ts';
+import { firstFailure, isFailing, type ExerciseReport } from '../grade.ts';
 import { c } from './colors.ts';
 
 export function renderVerdict(exercise: Exercise, report: ExerciseReport): string {
@@ -12,6 +12,10 @@ export function renderVerdict(exercise: Exercise, report: ExerciseReport): strin
     report.status === 'passed' ? c.green('PASSED') : report.status === 'error' ? c.red('ERROR') : c.red('NOT YET');
   lines.push(`${c.bold(title)}   ${badge}   ${report.points}/${report.maxPoints} points`);
   for (const step of report.steps) {
+    if (step.status === 'not run') {
+      lines.push(c.dim(`  · step ${step.step}: ${step.title} (not run yet)`));
+      continue;
+    }
     const mark = step.status === 'passed' ? c.green('✓') : c.red('✗');
     lines.push(`  ${mark} step ${step.step}: ${step.title} ${c.dim(`(${step.points}/${step.maxPoints})`)}`);
   }
@@ -22,8 +26,14 @@ export function renderVerdict(exercise: Exercise, report: ExerciseReport): strin
     if (failure) {
       const where = failure.step === null ? '' : `step ${failure.step} › `;
       lines.push('', c.red(`✗ ${where}${failure.name}`), indent(failure.message));
-      const more = report.tests.filter((test) => test.status === 'failed').length - 1;
-      if (more > 0) lines.push(c.dim(`  (${more} more failing test${more > 1 ? 's' : ''}; fix this one first)`));
+      const others = report.tests.filter((test) => test !== failure && isFailing(test, report));
+      const failed = others.filter((test) => test.status === 'failed').length;
+      const notRun = others.length - failed;
+      const parts = [
+        ...(failed > 0 ? [`${failed} more failing test${failed > 1 ? 's' : ''}`] : []),
+        ...(notRun > 0 ? [`${notRun} that did not run`] : []),
+      ];
+      if (parts.length > 0) lines.push(c.dim(`  (${parts.join(', ')}; fix this one first)`));
     }
   }
   const skipped = report.tests.filter((test) => test.status === 'skipped' && test.message);

@@ -40,7 +40,7 @@ export function mixedReports(): ExerciseReport[] {
     raw(3, 'passed'),
     raw(null, 'failed', 'no unhandled errors', 'Something failed outside any test'),
   ]);
-  const error = grade({ ...EXERCISE, id: '09-broken' }, [], ['SyntaxError: Unexpected token <']);
+  const error = grade({ ...EXERCISE, id: '09-broken' }, [], { loadErrors: ['SyntaxError: Unexpected token <'] });
   const tampered = tamperedReport({ ...EXERCISE, id: '10-tampered' }, [
     { file: 'exercises/10-tampered/example.test.ts', change: 'changed', blob: 'a'.repeat(40) },
     { file: 'exercises/10-tampered/extra.test.ts', change: 'added' },

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../checker/paths.ts';
-import { buildManifest, type Manifest } from '../../checker/pristine.ts';
+import { buildManifest, readManifest, type Manifest } from '../../checker/pristine.ts';
 
 export interface KataCopy {
   root: string;
@@ -23,7 +23,8 @@ export function copyKata(exerciseIds: readonly string[] = ['01-async-join']): Ka
   }
   // The checker refuses to start without its dependencies; a link costs nothing ('junction' works on Windows too).
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'), 'junction');
-  const manifest = buildManifest(root);
+  // The copy ships the same tests as the kata: the test names are the kata's own.
+  const manifest = { ...buildManifest(root), tests: readManifest().tests ?? {} };
   writeFileSync(path.join(root, 'checker', 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return { root, manifest, file: (relative) => path.join(root, relative) };
 }
