@@ -72,5 +72,29 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
   }
   const [command = 'help', ...ids] = parsed.positionals;
   const { json, junit, classroom, strict, solutions, manual, yes, help, target } = parsed.values;
+  checkIds(command, ids);
   return { command, ids, json, junit, classroom, strict, solutions, manual, yes, help, target };
+}
+
+/** How many exercise ids each command takes: [at least, at most]. */
+const ID_COUNTS: Record<string, [number, number]> = {
+  watch: [0, 0],
+  list: [0, 0],
+  doctor: [0, 0],
+  manifest: [0, 0],
+  run: [0, 1],
+  hint: [0, 1],
+  solution: [0, 1],
+  reset: [1, 1],
+};
+
+function checkIds(command: string, ids: readonly string[]): void {
+  const counts = ID_COUNTS[command];
+  if (!counts) return;
+  const [least, most] = counts;
+  if (ids.length < least) throw new UsageError(`${command} needs an exercise id, e.g. \`npm run kata -- ${command} 1\`.`);
+  if (ids.length > most) {
+    const takes = most === 0 ? 'takes no exercise id' : 'takes one exercise id';
+    throw new UsageError(`${command} ${takes}; it was given ${ids.map((id) => `"${id}"`).join(' ')}.`);
+  }
 }

@@ -13,7 +13,6 @@ export interface Context {
 export function createContext(): Context {
   const store = ProgressStore.load();
   const err = (text: string) => void process.stderr.write(`${text}\n`);
-  if (store.warning) err(`warning: ${store.warning}`);
   return {
     exercises: loadExercises(),
     store,
@@ -21,6 +20,11 @@ export function createContext(): Context {
     err,
     interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
   };
+}
+
+/** Prints what the progress store has to say (once each): an unreadable file set aside, a folder it cannot write. */
+export function reportStoreWarnings(ctx: Pick<Context, 'store' | 'err'>): void {
+  for (const warning of ctx.store.takeWarnings()) ctx.err(`warning: ${warning}`);
 }
 
 /** The exercise to work on: the one recorded as current, else the first one not done. */

@@ -60,6 +60,14 @@ interface Child {
   beaconDir: string;
 }
 
+/** Every pool of this process that is not disposed: what `killAllTestProcesses` ends. */
+const pools = new Set<KataPool>();
+
+/** Ends every test process this checker started, at once (the checker is being interrupted). */
+export function killAllTestProcesses(): void {
+  for (const pool of pools) pool.killAll();
+}
+
 export function kataPool(options: KataPoolOptions = {}): KataPool {
   const watchdogMs = options.watchdogMs ?? (Number(process.env.KATA_WATCHDOG_MS) || DEFAULT_WATCHDOG_MS);
   const incidents: Incident[] = [];
@@ -123,7 +131,7 @@ export function kataPool(options: KataPoolOptions = {}): KataPool {
     },
   };
 
-  return {
+  const kata: KataPool = {
     name: 'kata-forks',
     createPoolWorker: (poolOptions) => new WatchedFork(poolOptions, pool),
     takeIncidents: () => incidents.splice(0),
@@ -132,8 +140,11 @@ export function kataPool(options: KataPoolOptions = {}): KataPool {
       disposed = true;
       discardSpare();
       process.off('exit', killAll);
+      pools.delete(kata);
     },
   };
+  pools.add(kata);
+  return kata;
 }
 
 interface ChildSource {

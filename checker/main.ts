@@ -1,10 +1,11 @@
 // The checker's command dispatcher. Exit codes: 0 success, 1 failing tests (or a "no" answer),
 // 2 bad input (unknown command, exercise id or option), 130 interrupted.
-import { USAGE, UsageError, parseCli } from './cli-args.ts';
-import { createContext } from './context.ts';
+import { USAGE, UsageError, parseCli, type ParsedArgs } from './cli-args.ts';
+import { createContext, reportStoreWarnings, type Context } from './context.ts';
 import { ExerciseSetupError, UnknownExerciseError } from './exercises.ts';
 import { PristineUnavailableError } from './pristine.ts';
 import { TargetError } from './target.ts';
+import { handleInterrupts } from './interrupts.ts';
 
 // `npm run -s kata -- verify --json | head` closes our stdout early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -19,6 +20,16 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const ctx = createContext();
+  // Watch mode shows them on its own screen (printed here, its first redraw would wipe them).
+  if (args.command !== 'watch') reportStoreWarnings(ctx);
+  try {
+    return await dispatch(ctx, args);
+  } finally {
+    reportStoreWarnings(ctx);
+  }
+}
+
+async function dispatch(ctx: Context, args: ParsedArgs): Promise<number> {
   // Each command loads only its own modules: every module imported here goes through tsx, and
   // loading all of them costs every command (and the checker's overhead over bare vitest) time.
   switch (args.command) {
@@ -46,6 +57,8 @@ async function main(argv: readonly string[]): Promise<number> {
       throw new UsageError(`Unknown command "${args.command}".`);
   }
 }
+
+handleInterrupts();
 
 try {
   process.exitCode = await main(process.argv.slice(2));

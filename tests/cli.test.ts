@@ -1,6 +1,6 @@
 // The checker as its users meet it: a learner without a terminal, a typo in an id, a broken progress
 // file, a CI job. Each case runs the real entry point in a child process.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,16 @@ describe('bad input', () => {
     expect(result.stderr).toContain('01-async-join');
   });
 
+  it('refuses an empty id, extra ids and an unknown target, exit 2, with no stack trace', () => {
+    for (const args of [['run', ''], ['run', '1', '2'], ['hint', '1', '3'], ['reset'], ['verify', '--target', 'bogus']]) {
+      const result = kata(args);
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).not.toMatch(/^\s+at /m);
+    }
+    expect(kata(['run', '']).stderr).toContain('There is no exercise ""');
+    expect(kata(['run', '1', '2']).stderr).toContain('run takes one exercise id; it was given "1" "2"');
+  });
+
   it('shows the usage for an unknown command or option and exits 2', () => {
     expect(kata(['frobnicate']).status).toBe(2);
     const option = kata(['verify', '--jsn']);
@@ -53,6 +63,32 @@ describe('bad input', () => {
     const rebuilt = JSON.parse(readFileSync(path.join(stateDir, 'progress.json'), 'utf8')) as { exercises: object };
     expect(Object.keys(rebuilt.exercises)).toContain('01-async-join');
     expect(result.stdout).toMatch(/01-async-join +✗ failed/);
+  });
+});
+
+describe('a progress store it cannot use', () => {
+  it('hint, solution and verify --json all still work when the state folder cannot be written, with one warning each', () => {
+    const stateDir = path.join(scratchStateDir(), 'state');
+    writeFileSync(stateDir, 'a file where the folder should be');
+    const hinted = kata(['hint', '1'], { stateDir });
+    expect(hinted.status).toBe(0);
+    expect(hinted.stdout).toMatch(/Step 1 .*hint 1 of/);
+    expect(hinted.stderr.split('\n').filter((line) => line.startsWith('warning: Could not save your progress'))).toHaveLength(1);
+    const shown = kata(['solution', '1', '--yes'], { stateDir });
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toContain('Promise.all');
+    const verified = kata(['verify', '1', '--json', '--no-strict'], { stateDir });
+    expect(verified.status).toBe(1);
+    expect((JSON.parse(verified.stdout) as { exercises: unknown[] }).exercises).toHaveLength(1);
+    expect(verified.stderr).toMatch(/^warning: Could not save your progress/m);
+  });
+
+  it('a folder named progress.json is moved aside, and verify --json still prints its document', () => {
+    const stateDir = scratchStateDir();
+    mkdirSync(path.join(stateDir, 'progress.json'));
+    const verified = kata(['verify', '1', '--json', '--no-strict'], { stateDir });
+    expect((JSON.parse(verified.stdout) as { exercises: unknown[] }).exercises).toHaveLength(1);
+    expect(verified.stderr).toMatch(/^warning: Progress file was unreadable \(EISDIR\); moved it to/m);
   });
 });
 

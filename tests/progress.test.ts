@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,7 +72,7 @@ describe('progress store', () => {
     const file = tempFile();
     writeFileSync(file, JSON.stringify({ version: 1, current: '01-async-join', exercises: { '01-async-join': { done: false, hintsShown: 2 } } }));
     const store = ProgressStore.load(file);
-    expect(store.warning).toBeUndefined();
+    expect(store.takeWarnings()).toEqual([]);
     expect(totalHints(store.entry('01-async-join'))).toBe(2);
     expect(store.current).toBe('01-async-join');
   });
@@ -86,11 +86,56 @@ describe('progress store', () => {
     const file = tempFile();
     writeFileSync(file, content);
     const store = ProgressStore.load(file);
-    expect(store.warning).toMatch(/unreadable; moved it to .*progress\.json\.broken-/);
+    expect(store.takeWarnings()).toEqual([expect.stringMatching(/was unreadable \(not a progress file the kata can read\); moved it to .*progress\.json\.broken-/)]);
+    expect(store.rebuilt).toBe(true);
     expect(store.entry('01-async-join').done).toBe(false);
     const aside = readdirSync(path.dirname(file)).find((name) => name.startsWith('progress.json.broken-'));
     expect(aside).toBeDefined();
     expect(readFileSync(path.join(path.dirname(file), aside ?? ''), 'utf8')).toBe(content);
+  });
+
+  it('sets aside a folder where the file should be, and rebuilds', () => {
+    const file = tempFile();
+    mkdirSync(file);
+    const store = ProgressStore.load(file);
+    expect(store.takeWarnings()).toEqual([expect.stringMatching(/was unreadable \(EISDIR\); moved it to/)]);
+    store.recordHint('01-async-join', 1, 1);
+    expect(statSync(file).isFile()).toBe(true);
+  });
+
+  it('keeps progress in memory, with one warning, when the file cannot be moved aside (a read-only folder)', () => {
+    const file = tempFile();
+    writeFileSync(file, 'not json');
+    const readOnly = () => {
+      throw Object.assign(new Error('read-only file system'), { code: 'EROFS' });
+    };
+    const store = ProgressStore.load(file, readOnly);
+    expect(store.takeWarnings()).toEqual([expect.stringMatching(/cannot be moved aside \(EROFS\): your progress is kept in memory for this run only/)]);
+    store.recordHint('01-async-join', 1, 1);
+    expect(store.entry('01-async-join').hints).toEqual({ '1': 1 });
+    expect(readFileSync(file, 'utf8')).toBe('not json');
+    expect(store.takeWarnings()).toEqual([]);
+  });
+
+  it('keeps progress in memory, with one warning, when its folder cannot be written', () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'kata-progress-'));
+    writeFileSync(path.join(parent, 'state'), 'a file where the folder should be');
+    const store = ProgressStore.load(path.join(parent, 'state', 'progress.json'));
+    store.recordHint('01-async-join', 1, 1);
+    store.recordHint('01-async-join', 1, 2);
+    expect(store.takeWarnings()).toEqual([expect.stringMatching(/Could not save your progress .*\(E(NOTDIR|EXIST)\): it is kept in memory/)]);
+    expect(store.entry('01-async-join').hints).toEqual({ '1': 2 });
+  });
+
+  it('removes the temp files a killed run left behind, but not one another checker is writing now', () => {
+    const file = tempFile();
+    const dir = path.dirname(file);
+    writeFileSync(path.join(dir, 'progress.json.123456'), '{');
+    writeFileSync(path.join(dir, 'progress.json.654321'), '{');
+    const old = new Date(Date.now() - 10 * 60_000);
+    utimesSync(path.join(dir, 'progress.json.123456'), old, old);
+    ProgressStore.load(file);
+    expect(readdirSync(dir).sort()).toEqual(['progress.json.654321']);
   });
 
   it('writes atomically: only the finished file is left, never a temp file', () => {

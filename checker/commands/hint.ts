@@ -8,7 +8,7 @@ import { c } from '../ui/colors.ts';
  * in the latest run). Hints are progressive: each one gives away a little more.
  */
 export function hint(ctx: Context, ids: string[]): number {
-  const exercise = ids[0] ? resolveExercise(ids[0], ctx.exercises) : currentExercise(ctx);
+  const exercise = ids[0] !== undefined ? resolveExercise(ids[0], ctx.exercises) : currentExercise(ctx);
   if (!exercise) {
     ctx.out('Every exercise is done: no hints needed.');
     return 0;

@@ -5,7 +5,7 @@ import { recheckAll } from './verify.ts';
 
 /** `list`: every exercise with its recorded status. A rebuilt progress file is rechecked first. */
 export async function list(ctx: Context): Promise<number> {
-  if (ctx.store.warning) {
+  if (ctx.store.rebuilt) {
     ctx.err('Rechecking every exercise to rebuild your progress…');
     await recheckAll(ctx);
   }

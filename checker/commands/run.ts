@@ -6,7 +6,7 @@ import { gradeAndRecord } from './verify.ts';
 
 /** `run [id]`: test one exercise once and show its verdict. */
 export async function run(ctx: Context, ids: string[]): Promise<number> {
-  const exercise = ids[0] ? resolveExercise(ids[0], ctx.exercises) : currentExercise(ctx);
+  const exercise = ids[0] !== undefined ? resolveExercise(ids[0], ctx.exercises) : currentExercise(ctx);
   if (!exercise) {
     ctx.out('Every exercise is done. Run `npm run kata -- verify` to grade them all again.');
     return 0;

@@ -6,7 +6,7 @@ import { confirm } from './confirm.ts';
 
 /** `solution [id]`: the reference solution and a diff against the learner's file. */
 export async function solution(ctx: Context, ids: string[], yes: boolean): Promise<number> {
-  const exercise = ids[0] ? resolveExercise(ids[0], ctx.exercises) : currentExercise(ctx);
+  const exercise = ids[0] !== undefined ? resolveExercise(ids[0], ctx.exercises) : currentExercise(ctx);
   if (!exercise) {
     ctx.out('Every exercise is done. Name one to see its solution: `npm run kata -- solution 1`.');
     return 0;

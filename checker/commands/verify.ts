@@ -81,13 +81,7 @@ async function gradeStrictly(ctx: Context, target: Target, exercises: readonly E
 /** Runs and, when it graded the learner's own files, records the verdicts ("done" is rechecked). */
 export async function gradeAndRecord(ctx: Context, target: Target, exercises: readonly Exercise[], options: RunOptions = {}): Promise<ExerciseReport[]> {
   const reports = await runTarget(target, exercises, options);
-  if (target.kind === 'exercises') {
-    try {
-      ctx.store.recordResults(reports);
-    } catch (error) {
-      ctx.err(`warning: could not save progress (${(error as Error).message}); the verdict below still stands.`);
-    }
-  }
+  if (target.kind === 'exercises') ctx.store.recordResults(reports);
   return reports;
 }
 

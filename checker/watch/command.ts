@@ -11,13 +11,29 @@ import { renderSolution, resetExercise } from '../exercise-files.ts';
 import { AppState, type Effect } from './app-state.ts';
 import { renderScreen } from './screen.ts';
 import { WatchSession } from './session.ts';
+import { INTERRUPTED, pushInterruptHandler } from '../interrupts.ts';
+
+/** Whether a process still exists (signal 0 only asks). */
+function isAlive(pid: number): boolean {
+  if (pid <= 1 || process.ppid !== pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export async function watchCommand(ctx: Context, options: { manual: boolean }): Promise<number> {
   if (!ctx.interactive) {
     ctx.out('No interactive terminal: here is your progress. (Grade everything with `npm run kata -- verify`.)\n');
     return list(ctx);
   }
-  return new WatchLoop(ctx, options.manual).start();
+  const code = await new WatchLoop(ctx, options.manual).start();
+  // Whatever vitest still holds open (its file watcher, if closing took too long) must not keep a
+  // checker alive that nobody looks at any more.
+  setTimeout(() => process.exit(code), 500).unref();
+  return code;
 }
 
 class WatchLoop {
@@ -25,6 +41,10 @@ class WatchLoop {
   private session: WatchSession | undefined;
   private finished: ((code: number) => void) | undefined;
   private closing = false;
+  private releaseInterrupts: (() => void) | undefined;
+  private parentWatch: NodeJS.Timeout | undefined;
+  /** The process that started us (npm, a shell): when it is gone, so is the terminal we draw in. */
+  private readonly parent = process.ppid;
 
   constructor(
     private readonly ctx: Context,
@@ -34,7 +54,7 @@ class WatchLoop {
   }
 
   async start(): Promise<number> {
-    if (this.ctx.store.warning) this.state.notice = this.ctx.store.warning;
+    this.takeStoreWarnings();
     this.enterTerminal();
     this.draw();
     const done = new Promise<number>((resolve) => (this.finished = resolve));
@@ -60,7 +80,7 @@ class WatchLoop {
       throw error;
     }
     // A rebuilt (or brand-new) progress file: recheck everything once so "done" is true again.
-    const first: Effect = this.ctx.store.warning
+    const first: Effect = this.ctx.store.rebuilt
       ? (this.state.onKey('c'), { kind: 'run', exercises: this.ctx.exercises })
       : { kind: 'run', exercises: this.state.current ? [this.state.current] : [] };
     if (this.state.current) this.session.setFocus(this.state.current);
@@ -108,7 +128,7 @@ class WatchLoop {
 
   private onKeypress = (text: string | undefined, key: readline.Key | undefined): void => {
     if (key?.ctrl && key.name === 'c') {
-      void this.quit(130);
+      void this.quit(INTERRUPTED);
       return;
     }
     const name = key?.name ?? text ?? '';
@@ -121,8 +141,15 @@ class WatchLoop {
     this.draw();
   }
 
+  /** The progress store's warnings (a folder it cannot write) go in the notice line, once. */
+  private takeStoreWarnings(): void {
+    const warnings = this.ctx.store.takeWarnings();
+    if (warnings.length > 0) this.state.notice = warnings.join(' ');
+  }
+
   private draw(): void {
     if (this.closing) return;
+    this.takeStoreWarnings();
     const width = process.stdout.columns || 80;
     // Wrapped here, at word boundaries: the terminal would split words at its edge.
     const screen = wrapAnsi(renderScreen(this.state, this.ctx, this.manual, width), width, { hard: true, trim: false });
@@ -135,28 +162,35 @@ class WatchLoop {
     process.stdin.on('keypress', this.onKeypress);
     process.stdin.resume();
     process.stdout.write('\x1b[?25l'); // hide the cursor while we own the screen
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
+    this.releaseInterrupts = pushInterruptHandler(this.onSignal);
     process.stdout.on('resize', this.onResize);
+    // Closing the terminal or stopping `npm start` can end our parent without telling us: when it is
+    // gone, nobody reads this screen any more, so quit instead of drawing into someone's shell.
+    this.parentWatch = setInterval(() => {
+      if (!isAlive(this.parent)) void this.quit(INTERRUPTED);
+    }, 1000);
+    this.parentWatch.unref();
   }
 
   private leaveTerminal(): void {
     process.stdin.off('keypress', this.onKeypress);
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
+    this.releaseInterrupts?.();
+    clearInterval(this.parentWatch);
     process.stdout.off('resize', this.onResize);
     if (process.stdin.isTTY) process.stdin.setRawMode(false);
     process.stdin.pause();
     process.stdout.write('\x1b[?25h');
   }
 
-  private onSignal = (): void => void this.quit(130);
+  private onSignal = (): void => void this.quit(INTERRUPTED);
   private onResize = (): void => this.draw();
 
   private async quit(code: number): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     this.leaveTerminal();
+    // A test process may be stuck in the learner's endless loop: end them all now, not after a goodbye.
+    this.session?.killTestProcesses();
     process.stdout.write(`\nProgress saved (${this.state.done}/${this.ctx.exercises.length} exercises done). Run \`npm start\` to continue.\n`);
     // Progress is written on every change, so nothing is lost if closing vitest takes a while.
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 3000).unref());

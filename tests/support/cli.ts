@@ -41,7 +41,7 @@ export function kata(args: readonly string[], options: KataOptions = {}): CliRes
 }
 
 /** The parent is a vitest worker: its VITEST_* settings must not leak into the checker's own vitest. */
-function cleanEnv(): NodeJS.ProcessEnv {
+export function cleanEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'FORCE_COLOR' && key !== 'KATA_TARGET'),
   );
