@@ -16,11 +16,14 @@ Commands:
 Options:
   --json                verify: print one JSON document on stdout (schema in README.md)
   --junit FILE          verify: also write the verdict as JUnit XML to FILE
+  --results FILE        verify: also write exercism's results.json (version 3) to FILE
   --classroom           verify: print GitHub Classroom's result document on stdout (and set the
                         step output \`result\` in GitHub Actions)
   --strict              verify: grade only if the tests, checker and configuration are the kata's
                         own (default when CI is set; --no-strict turns it off)
-  --solutions           verify: grade the reference solutions instead of your files
+  --base REV            verify --strict: trust the kata's file list (manifest) of git commit REV,
+                        the kata as you got it, instead of the one in your working tree
+  --solutions           verify: grade the reference solutions instead of your files (not with --strict)
   --manual              watch: rerun on Enter instead of watching files
   --yes                 solution/reset: do not ask for confirmation
 
@@ -35,6 +38,8 @@ export interface ParsedArgs {
   ids: string[];
   json: boolean;
   junit: string | undefined;
+  results: string | undefined;
+  base: string | undefined;
   classroom: boolean;
   /** Undefined when neither --strict nor --no-strict was given: verify decides from the environment. */
   strict: boolean | undefined;
@@ -55,6 +60,8 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
       options: {
         json: { type: 'boolean', default: false },
         junit: { type: 'string' },
+        results: { type: 'string' },
+        base: { type: 'string' },
         classroom: { type: 'boolean', default: false },
         strict: { type: 'boolean' },
         solutions: { type: 'boolean', default: false },
@@ -71,9 +78,9 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     throw new UsageError(unknown ? `Unknown option ${unknown[1]}.` : (error as Error).message, { cause: error });
   }
   const [command = 'help', ...ids] = parsed.positionals;
-  const { json, junit, classroom, strict, solutions, manual, yes, help, target } = parsed.values;
+  const { json, junit, results, base, classroom, strict, solutions, manual, yes, help, target } = parsed.values;
   checkIds(command, ids);
-  return { command, ids, json, junit, classroom, strict, solutions, manual, yes, help, target };
+  return { command, ids, json, junit, results, base, classroom, strict, solutions, manual, yes, help, target };
 }
 
 /** How many exercise ids each command takes: [at least, at most]. */

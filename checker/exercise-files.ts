@@ -4,12 +4,18 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import writeFileAtomic from 'write-file-atomic';
-import type { Exercise } from './exercises.ts';
+import { SolutionUnavailableError, type Exercise } from './exercises.ts';
 import { BACKUP_DIR, ROOT } from './paths.ts';
 import { pristineContent } from './pristine.ts';
 import { c } from './ui/colors.ts';
 
 export function renderSolution(exercise: Exercise): string {
+  const missing = exercise.files.filter((file) => !existsSync(path.join(exercise.solutionDir, file)));
+  if (missing.length > 0) {
+    throw new SolutionUnavailableError(
+      `This copy of the kata has no reference solution for ${exercise.id} (your teacher may have left the solutions out on purpose). The hints go a long way: \`npm run kata -- hint\`, or \`h\` in watch mode.`,
+    );
+  }
   const blocks = exercise.files.map((file) => {
     const solutionPath = path.join(exercise.solutionDir, file);
     const minePath = path.join(exercise.dir, file);

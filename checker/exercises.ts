@@ -57,6 +57,11 @@ function loadExercise(id: string, exercisesDir: string, solutionsDir: string): E
   };
 }
 
+/** This copy of the kata has no reference solution for the exercise (a teacher's template leaves them out). */
+export class SolutionUnavailableError extends Error {
+  override name = 'SolutionUnavailableError';
+}
+
 export class UnknownExerciseError extends Error {
   override name = 'UnknownExerciseError';
 }

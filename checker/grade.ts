@@ -24,7 +24,8 @@ export interface SourceFrame {
 export interface TamperedFile {
   /** Relative to the kata's root, with forward slashes: `exercises/01-async-join/join.test.ts`. */
   file: string;
-  change: 'changed' | 'missing' | 'added';
+  /** `imports-solution`: a learner's file that imports the kata's reference solution instead of being one. */
+  change: 'changed' | 'missing' | 'added' | 'imports-solution';
   /** The kata's version (changed, missing): its git blob id; `git show <blob>` prints it. */
   blob?: string;
 }

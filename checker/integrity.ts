@@ -4,12 +4,17 @@
 // and add files of their own; anything else that differs means the grade cannot be trusted:
 // - a shared file (the checker, its harness, the vitest configuration) affects every exercise;
 // - an exercise's tests or metadata (or any other file it ships, such as a test fixture) affect it alone.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Exercise } from './exercises.ts';
 import type { TamperedFile } from './grade.ts';
 import { ROOT, isTestFile } from './paths.ts';
 import { MANIFEST_FILE, PristineUnavailableError, matchesBlob, readManifest, walk, type Manifest } from './pristine.ts';
+
+const MANIFEST_FILE_IN_KATA = 'checker/manifest.json';
+/** An import (static, dynamic or require) of a path through the kata's solutions/ folder. */
+const IMPORTS_SOLUTION = /(?:from|import|require)\s*\(?\s*(['"`])[^'"`]*\bsolutions\/[^'"`]*\1/;
 
 export interface IntegrityVerdict {
   /** Changed shared files: every exercise is tampered. */
@@ -22,12 +27,41 @@ export interface IntegrityOptions {
   /** The kata's root folder (a copy of it in the self-tests). */
   root?: string;
   manifest?: Manifest;
+  /**
+   * The git blob id of the trusted manifest (`verify --strict --base`): the working tree's
+   * checker/manifest.json must be that very file, or a learner could list their own edits as the kata's.
+   */
+  manifestBlob?: string;
+}
+
+/** The manifest of git commit `rev` (the kata as the learner got it), with its blob id. */
+export function manifestAt(rev: string, root = ROOT): Required<Pick<IntegrityOptions, 'manifest' | 'manifestBlob'>> {
+  const git = (args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const where = `${rev}:checker/manifest.json`;
+  try {
+    const manifestBlob = git(['rev-parse', '--verify', '--quiet', where]).trim();
+    return { manifest: JSON.parse(git(['cat-file', 'blob', manifestBlob])) as Manifest, manifestBlob };
+  } catch (error) {
+    throw new PristineUnavailableError(
+      `verify --strict --base ${rev}: git has no checker/manifest.json at ${rev} (${firstLine((error as { stderr?: string }).stderr ?? (error as Error).message) || 'not found'}). Name the commit the kata was handed out at (in a repository made from a template, its first commit; the workflow's KATA_BASE variable sets it), and fetch the history (actions/checkout with fetch-depth: 0).`,
+      { cause: error },
+    );
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]?.trim() ?? '';
 }
 
 export function checkIntegrity(exercises: readonly Exercise[], options: IntegrityOptions = {}): IntegrityVerdict {
   const root = options.root ?? ROOT;
   const manifest = options.manifest ?? loadManifest();
   const verdict: IntegrityVerdict = { shared: [], exercises: new Map() };
+  if (options.manifestBlob) {
+    const own = path.join(root, MANIFEST_FILE_IN_KATA);
+    if (!existsSync(own)) verdict.shared.push({ file: MANIFEST_FILE_IN_KATA, change: 'missing', blob: options.manifestBlob });
+    else if (!matchesBlob(readFileSync(own), options.manifestBlob)) verdict.shared.push({ file: MANIFEST_FILE_IN_KATA, change: 'changed', blob: options.manifestBlob });
+  }
   const byId = new Map(exercises.map((exercise) => [exercise.id, exercise]));
   const note = (owner: string | undefined, file: TamperedFile) => {
     if (owner === undefined) verdict.shared.push(file);
@@ -59,6 +93,15 @@ export function checkIntegrity(exercises: readonly Exercise[], options: Integrit
       if (isTestFile(file) || file === `exercises/${exercise.id}/exercise.json`) note(exercise.id, { file, change: 'added' });
     }
   }
+  // A learner's file that re-exports the reference solution would pass every test without a line of its own.
+  for (const exercise of exercises) {
+    for (const file of exercise.files) {
+      const absolute = path.join(root, 'exercises', exercise.id, file);
+      if (existsSync(absolute) && IMPORTS_SOLUTION.test(readFileSync(absolute, 'utf8'))) {
+        note(exercise.id, { file: relativeTo(root, absolute), change: 'imports-solution' });
+      }
+    }
+  }
   for (const absolute of walk(path.join(root, 'checker'))) {
     const file = relativeTo(root, absolute);
     if (file === 'checker/manifest.json' || file in manifest.files || path.basename(file).startsWith('.')) continue;
@@ -77,14 +120,25 @@ export function explainTampered(files: readonly TamperedFile[]): string {
   const shown = files.slice(0, 20);
   const width = Math.max(...shown.map((file) => file.file.length));
   const lines = shown.map((file) => {
-    const restore = file.blob ? `  (the kata's: git show ${file.blob.slice(0, 12)})` : file.change === 'added' ? '  (remove it)' : '';
+    const restore = file.blob
+      ? `  (the kata's: git show ${file.blob.slice(0, 12)})`
+      : file.change === 'added'
+        ? '  (remove it)'
+        : file.change === 'imports-solution'
+          ? "  (it imports the kata's reference solution: write your own code)"
+          : '';
     return `  ${file.change.padEnd(7)}  ${file.file.padEnd(width)}${restore}`;
   });
+  const copies = files.every((file) => file.change === 'imports-solution');
   return [
-    `Not graded: ${files.length === 1 ? 'this file is' : 'these files are'} not the kata's own, and only your implementation files may change:`,
+    copies
+      ? `Not graded: your ${files.length === 1 ? 'file imports' : 'files import'} the kata's reference solution instead of solving the exercise:`
+      : `Not graded: ${files.length === 1 ? 'this file is' : 'these files are'} not the kata's own, and only your implementation files may change:`,
     ...lines,
     ...(files.length > shown.length ? [`  … and ${files.length - shown.length} more`] : []),
-    'Put the kata\'s version back (`git show <id> > <file>`, or undo your edit), then verify again.',
+    copies
+      ? 'Strict grading grades code you wrote: replace the import with your own implementation, then verify again.'
+      : 'Put the kata\'s version back (`git show <id> > <file>`, or undo your edit), then verify again.',
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@
 // 2 bad input (unknown command, exercise id or option), 130 interrupted.
 import { USAGE, UsageError, parseCli, type ParsedArgs } from './cli-args.ts';
 import { createContext, reportStoreWarnings, type Context } from './context.ts';
-import { ExerciseSetupError, UnknownExerciseError } from './exercises.ts';
+import { ExerciseSetupError, SolutionUnavailableError, UnknownExerciseError } from './exercises.ts';
 import { PristineUnavailableError } from './pristine.ts';
 import { TargetError } from './target.ts';
 import { handleInterrupts } from './interrupts.ts';
@@ -69,7 +69,7 @@ try {
   } else if (error instanceof UnknownExerciseError || error instanceof ExerciseSetupError || error instanceof TargetError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 2;
-  } else if (error instanceof PristineUnavailableError) {
+  } else if (error instanceof PristineUnavailableError || error instanceof SolutionUnavailableError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 1;
   } else {

@@ -8,7 +8,10 @@ import { MAX_SUMMARY, annotations, jobSummary, workflowCommand } from '../checke
 import { toJsonReport } from '../checker/report/json.ts';
 import { toJunitXml } from '../checker/report/junit.ts';
 import { locateNamedExport } from '../checker/report/locate.ts';
+import { toResults } from '../checker/report/results.ts';
 import { truncate } from '../checker/report/text.ts';
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
 import { EXERCISE, NASTY_MESSAGE, mixedReports } from './support/fixtures.ts';
 import { classroomPoints, junitPoints, parseJunit } from './support/junit.ts';
 
@@ -30,7 +33,7 @@ describe('every reporter', () => {
 describe('JSON report', () => {
   it('carries the tampered status with its files, and where a failure happened in the learner file', () => {
     const json = toJsonReport(reports);
-    expect(json.version).toBe(2);
+    expect(json.version).toBe(3);
     expect(json.exercises.map((exercise) => exercise.status)).toEqual(['passed', 'failed', 'error', 'tampered']);
     expect(json.exercises[3]).toMatchObject({ points: 0, tampered: [{ file: 'exercises/10-tampered/example.test.ts', change: 'changed' }, { change: 'added' }] });
     expect(json.exercises[1]?.tests[1]?.location).toEqual({ file: 'exercises/08-failing/example.ts', line: 12 });
@@ -117,6 +120,36 @@ describe('GitHub Classroom result', () => {
     const line = classroomOutputLine(result);
     expect(line).toMatch(/^result=[A-Za-z0-9+/=]+\n$/);
     expect(JSON.parse(Buffer.from(line.slice('result='.length), 'base64').toString('utf8'))).toEqual(result);
+  });
+});
+
+describe("exercism's results.json", () => {
+  const schema = JSON.parse(readFileSync(new URL('./support/exercism-results-v3.schema.json', import.meta.url), 'utf8')) as object;
+  const validate = new Ajv({ allErrors: true }).compile(schema);
+  const valid = (document: unknown) => {
+    const ok = validate(document);
+    return ok ? [] : (validate.errors ?? []).map((error) => `${error.instancePath} ${error.message ?? ''}`);
+  };
+
+  it('follows the documented version 3 schema for every kind of verdict', () => {
+    expect(valid(toResults(reports))).toEqual([]);
+    expect(valid(toResults([reports[2]!]))).toEqual([]);
+  });
+
+  it('links each test to its step, fails what did not pass or run, and passes a declared skip that counts', () => {
+    const document = toResults(reports);
+    expect(document.status).toBe('fail');
+    const names = document.tests.map((test) => `${test.status} ${test.task_id ?? '-'} ${test.name}`);
+    expect(names).toContain('pass 3 07-example › step 3: third › speed-up');
+    expect(names).toContain('fail 2 08-failing › step 2: second › loadAll keeps <order> & "quotes"');
+    expect(document.tests.find((test) => test.name.endsWith('speed-up'))?.message).toBe('Skipped, and it counts: one core: skipped');
+    expect(document.tests.find((test) => test.name.startsWith('09-broken'))).toMatchObject({ status: 'error', message: expect.stringContaining('SyntaxError') as string });
+  });
+
+  it('is an error, with the reason, only when nothing could run at all', () => {
+    const document = toResults([reports[2]!, reports[3]!]);
+    expect(document).toMatchObject({ status: 'error', message: expect.stringContaining('SyntaxError: Unexpected token <') as string });
+    expect(toResults([reports[0]!]).status).toBe('pass');
   });
 });
 

@@ -1,11 +1,14 @@
 // Grading integrity (verify --strict): every way a grade could be faked without earning it is caught,
 // and nothing a learner is meant to change is flagged. Each case edits its own copy of the kata.
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExercises } from '../checker/exercises.ts';
 import { checkIntegrity, tamperedFilesOf } from '../checker/integrity.ts';
 import type { JsonReport } from '../checker/report/json.ts';
+import { buildManifest } from '../checker/pristine.ts';
 import { copyKata, type KataCopy } from './support/kata-copy.ts';
 import { kata } from './support/cli.ts';
 
@@ -98,6 +101,76 @@ describe('verify --strict leaves alone', () => {
   });
 });
 
+describe('strict grading that is not one command away', () => {
+  it('refuses to grade anything but the learner\'s files: --solutions or --target under --strict, or under CI', () => {
+    const explicit = kata(['verify', '1', '--strict', '--solutions', '--json']);
+    expect(explicit.status).toBe(2);
+    expect(explicit.stderr).toContain("Strict grading grades the learner's own files only");
+    const byCi = kata(['verify', '1', '--solutions', '--json'], { env: { CI: 'true' } });
+    expect(byCi.status).toBe(2);
+    expect(byCi.stderr).toContain('it is on because CI is set');
+    expect(kata(['verify', '1', '--strict', '--target', 'variant:01-async-join/no-abort']).status).toBe(2);
+  });
+
+  it('names what it graded in every report', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kata-reports-'));
+    const junit = path.join(dir, 'junit.xml');
+    const results = path.join(dir, 'results.json');
+    const json = kata(['verify', '1', '--no-strict', '--solutions', '--json', '--junit', junit, '--results', results]);
+    expect((JSON.parse(json.stdout) as JsonReport).target).toBe('solutions');
+    expect(readFileSync(junit, 'utf8')).toContain('concurrency-kata (graded: solutions, not the learner&apos;s files)');
+    expect(readFileSync(results, 'utf8')).toContain('[graded: solutions] 01-async-join');
+    const classroom = kata(['verify', '1', '--no-strict', '--solutions', '--classroom']);
+    const result = JSON.parse(classroom.stdout) as { target: string; tests: Array<{ name: string }> };
+    expect(result.target).toBe('solutions');
+    expect(result.tests.every((test) => test.name.startsWith('[graded: solutions] '))).toBe(true);
+  });
+
+  it('trusts the manifest of the commit the kata was handed out at, not one regenerated after editing a test', () => {
+    const copy = copyKata([ID]);
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=kata', '-c', 'user.email=kata@example.invalid', ...args], { cwd: copy.root, encoding: 'utf8' }).trim();
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'the kata as handed out');
+    const base = git('rev-list', '--max-parents=0', 'HEAD');
+    rewrite(copy, TEST_FILE, (text) => text.replace("describe('step 4:", "describe.skip('step 4:"));
+    // What `npm run kata -- manifest` would do in the learner's copy: list the edited test as the kata's.
+    writeFileSync(copy.file('checker/manifest.json'), `${JSON.stringify({ ...buildManifest(copy.root), tests: copy.manifest.tests }, null, 2)}\n`);
+    git('commit', '-qam', 'an easier test, and a manifest that says so');
+    const fooled = checkIntegrity(loadExercises(copy.file('exercises'), copy.file('solutions')), { root: copy.root, manifest: buildManifest(copy.root) });
+    expect(tamperedFilesOf(fooled, ID), 'without --base, a regenerated manifest hides the edit (the documented limit)').toEqual([]);
+    const result = kata(['verify', '--strict', '--base', base, '--json'], { cwd: copy.root });
+    const report = JSON.parse(result.stdout) as JsonReport;
+    expect(report.exercises[0]?.status).toBe('tampered');
+    expect(report.exercises[0]?.tampered?.map((file) => `${file.change} ${file.file}`)).toEqual([`changed checker/manifest.json`, `changed ${TEST_FILE}`]);
+    const unknown = kata(['verify', '--strict', '--base', 'no-such-commit', '--json'], { cwd: copy.root });
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('git has no checker/manifest.json at no-such-commit');
+  });
+
+  it('does not grade a file that imports the reference solution', () => {
+    const { own } = verdictAfter((copy) => writeFileSync(copy.file(`exercises/${ID}/join.ts`), "export * from '../../solutions/01-async-join/join.ts';\n"));
+    expect(own).toEqual([{ file: `exercises/${ID}/join.ts`, change: 'imports-solution' }]);
+  });
+});
+
+describe('a copy of the kata without solutions/ (a teacher\'s template)', () => {
+  it('grades, lists and gives hints; says there is no solution to show or grade', () => {
+    const copy = copyKata([ID]);
+    const verified = kata(['verify', '1', '--no-strict', '--json'], { cwd: copy.root });
+    expect(verified.status).toBe(1);
+    expect((JSON.parse(verified.stdout) as JsonReport).exercises[0]).toMatchObject({ id: ID, status: 'failed', points: 0 });
+    expect(kata(['list'], { cwd: copy.root }).status).toBe(0);
+    expect(kata(['hint', '1'], { cwd: copy.root }).stdout).toContain('hint 1 of');
+    const solution = kata(['solution', '1', '--yes'], { cwd: copy.root });
+    expect(solution.status).toBe(1);
+    expect(solution.stderr).toContain('This copy of the kata has no reference solution for 01-async-join');
+    const solutions = kata(['verify', '--no-strict', '--solutions'], { cwd: copy.root });
+    expect(solutions.status).toBe(2);
+    expect(solutions.stderr).toContain('has no reference solutions');
+  });
+});
+
 describe('verify --strict from the command line', () => {
   it('grades a tampered exercise 0 points without running it, and lists the changed file', () => {
     const copy = copyKata([ID]);
@@ -105,7 +178,7 @@ describe('verify --strict from the command line', () => {
     const result = kata(['verify', '--strict', '--json'], { cwd: copy.root });
     expect(result.status, result.stderr).toBe(1);
     const report = JSON.parse(result.stdout) as JsonReport;
-    expect(report).toMatchObject({ version: 2, status: 'failed', points: 0, maxPoints: 8 });
+    expect(report).toMatchObject({ version: 3, target: 'exercises', status: 'failed', points: 0, maxPoints: 8 });
     expect(report.exercises[0]).toMatchObject({ id: ID, status: 'tampered', points: 0, tests: [], tampered: [{ file: TEST_FILE, change: 'changed' }] });
   });
 });

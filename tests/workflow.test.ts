@@ -24,8 +24,11 @@ describe('the grading workflow', () => {
 
   it('installs from the lockfile, grades strictly with every reporter, and hands the result to Classroom', () => {
     expect(text).toMatch(/^on:\n {2}push:/m);
-    expect(text).toContain('run: npm ci');
-    expect(text).toMatch(/id: kata\n(?:.*\n)*? +run: npm run -s kata -- verify --strict --classroom --junit kata-junit\.xml/);
+    expect(text).toContain('run: npm ci --no-audit --no-fund --ignore-scripts');
+    expect(text).toContain('fetch-depth: 0');
+    // The checker itself, not an npm script a learner could edit; the kata's files as handed out.
+    expect(text).toMatch(/id: kata\n(?:.*\n)*? +node checker\/kata\.mjs verify --strict --base "\$base" --classroom --junit kata-junit\.xml --results kata-results\.json/);
+    expect(text).toContain('base="${KATA_BASE:-$(git rev-list --max-parents=0 HEAD | tail -n 1)}"');
     expect(text).toContain('KATA_RESULTS: ${{ steps.kata.outputs.result }}');
     expect(text).toMatch(/runners: kata$/m);
     expect(text).toMatch(/name: Autograding Tests\n {4}runs-on/);

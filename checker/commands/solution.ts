@@ -18,7 +18,9 @@ export async function solution(ctx: Context, ids: string[], yes: boolean): Promi
       return ctx.interactive ? 0 : 1;
     }
   }
+  // Rendered first: a solution that is not there is not recorded as seen.
+  const text = renderSolution(exercise);
   ctx.store.recordSolutionShown(exercise.id);
-  ctx.out(renderSolution(exercise));
+  ctx.out(text);
   return 0;
 }

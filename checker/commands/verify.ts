@@ -5,8 +5,8 @@ import { UsageError } from '../cli-args.ts';
 import type { Context } from '../context.ts';
 import { resolveExercise, type Exercise } from '../exercises.ts';
 import { firstFailure, tamperedReport, totals, type ExerciseReport } from '../grade.ts';
-import { checkIntegrity, explainTampered, tamperedFilesOf } from '../integrity.ts';
-import { ROOT } from '../paths.ts';
+import { checkIntegrity, explainTampered, manifestAt, tamperedFilesOf } from '../integrity.ts';
+import { ROOT, SOLUTIONS_DIR } from '../paths.ts';
 import { toJsonReport } from '../report/json.ts';
 import { runTarget, type RunOptions } from '../runner.ts';
 import { formatTarget, parseTarget, type Target } from '../target.ts';
@@ -24,6 +24,10 @@ export interface VerifyOptions {
   classroom?: boolean;
   /** Check that tests, checker and configuration are the kata's own; default: on when CI is set. */
   strict?: boolean | undefined;
+  /** Also write exercism's results.json (version 3) to this file. */
+  results?: string | undefined;
+  /** Strict grading trusts the manifest of this git commit (the kata as the learner got it), not the working tree's. */
+  base?: string | undefined;
 }
 
 /** `verify`: grade every exercise (never touching the learner's files); exit 0 only if all passed. */
@@ -34,24 +38,38 @@ export async function verify(ctx: Context, options: VerifyOptions, env: NodeJS.P
   const target: Target = options.solutions ? { kind: 'solutions' } : parseTarget(options.target);
   const exercises = options.ids.length ? options.ids.map((id) => resolveExercise(id, ctx.exercises)) : ctx.exercises;
   const strict = options.strict ?? isCi(env);
+  if (strict && target.kind !== 'exercises') {
+    throw new UsageError(
+      `Strict grading grades the learner's own files only; it will not grade ${formatTarget(target)}${options.strict === undefined ? ' (it is on because CI is set)' : ''}. Add --no-strict to grade ${formatTarget(target)}.`,
+    );
+  }
+  if (options.base && !strict) throw new UsageError('--base is for strict grading: it names the commit whose manifest the grade trusts.');
+  if (target.kind === 'solutions' && !existsSync(SOLUTIONS_DIR)) {
+    throw new UsageError('This copy of the kata has no reference solutions (solutions/ is not here): there is nothing to grade with --solutions.');
+  }
   // Read before grading writes it: in CI there is usually no progress file, and "0 hints" would be a guess.
   const hadProgress = existsSync(ctx.store.file);
-  const reports = strict ? await gradeStrictly(ctx, target, exercises) : await gradeAndRecord(ctx, target, exercises);
+  const reports = strict ? await gradeStrictly(ctx, target, exercises, options.base) : await gradeAndRecord(ctx, target, exercises);
+  const graded = formatTarget(target);
 
   // The graders' formats are loaded only when asked for: the checker's own start-up time counts.
   if (options.junit) {
     const { toJunitXml } = await import('../report/junit.ts');
-    writeFileAtomic.sync(path.resolve(options.junit), toJunitXml(reports));
+    writeFileAtomic.sync(path.resolve(options.junit), toJunitXml(reports, graded));
   }
-  if (env.GITHUB_ACTIONS === 'true') await reportToGithub(ctx, reports, env, hadProgress);
+  if (options.results) {
+    const { toResults } = await import('../report/results.ts');
+    writeFileAtomic.sync(path.resolve(options.results), `${JSON.stringify(toResults(reports, graded), null, 2)}\n`);
+  }
+  if (env.GITHUB_ACTIONS === 'true') await reportToGithub(ctx, reports, env, hadProgress, graded);
   if (options.classroom) {
     const { classroomOutputLine, toClassroomResult } = await import('../report/classroom.ts');
-    const result = toClassroomResult(reports);
+    const result = toClassroomResult(reports, graded);
     ctx.out(JSON.stringify(result, null, 2));
     // The step output `result` is what the grading reporter action reads (`steps.<id>.outputs.result`).
     if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, classroomOutputLine(result));
   } else if (options.json) {
-    ctx.out(JSON.stringify(toJsonReport(reports), null, 2));
+    ctx.out(JSON.stringify(toJsonReport(reports, graded), null, 2));
   } else {
     printTable(ctx, target, exercises, reports, strict);
   }
@@ -68,8 +86,8 @@ function isCi(env: NodeJS.ProcessEnv): boolean {
  * Grades only the exercises whose tests, metadata and shared checker are the kata's own; the others
  * are not run at all (edited tests say nothing about the learner's code) and get no points.
  */
-async function gradeStrictly(ctx: Context, target: Target, exercises: readonly Exercise[]): Promise<ExerciseReport[]> {
-  const integrity = checkIntegrity(ctx.exercises);
+async function gradeStrictly(ctx: Context, target: Target, exercises: readonly Exercise[], base: string | undefined): Promise<ExerciseReport[]> {
+  const integrity = checkIntegrity(ctx.exercises, base ? manifestAt(base) : {});
   const untouched = exercises.filter((exercise) => tamperedFilesOf(integrity, exercise.id).length === 0);
   const graded = untouched.length > 0 ? await gradeAndRecord(ctx, target, untouched) : [];
   return exercises.map((exercise) => {
@@ -89,7 +107,7 @@ export async function recheckAll(ctx: Context): Promise<ExerciseReport[]> {
   return gradeAndRecord(ctx, { kind: 'exercises' }, ctx.exercises);
 }
 
-async function reportToGithub(ctx: Context, reports: readonly ExerciseReport[], env: NodeJS.ProcessEnv, hadProgress: boolean): Promise<void> {
+async function reportToGithub(ctx: Context, reports: readonly ExerciseReport[], env: NodeJS.ProcessEnv, hadProgress: boolean, graded: string): Promise<void> {
   const { annotations, jobSummary, workflowCommand } = await import('../report/github.ts');
   const readSource = (file: string) => {
     try {
@@ -100,7 +118,7 @@ async function reportToGithub(ctx: Context, reports: readonly ExerciseReport[], 
   };
   for (const annotation of annotations(reports, ctx.exercises, readSource)) process.stderr.write(workflowCommand(annotation));
   if (env.GITHUB_STEP_SUMMARY) {
-    appendFileSync(env.GITHUB_STEP_SUMMARY, jobSummary(reports, hadProgress ? (id) => ctx.store.entry(id) : undefined));
+    appendFileSync(env.GITHUB_STEP_SUMMARY, jobSummary(reports, hadProgress ? (id) => ctx.store.entry(id) : undefined, graded));
   }
 }
 

@@ -30,16 +30,21 @@ export interface ClassroomTest {
 
 export interface ClassroomResult {
   version: typeof CLASSROOM_VERSION;
+  /** This kata's addition (the reporter ignores it): what was graded. */
+  target: string;
   status: ClassroomStatus;
   max_score: number;
   tests: ClassroomTest[];
 }
 
-export function toClassroomResult(reports: readonly ExerciseReport[]): ClassroomResult {
-  const tests = reports.flatMap(exerciseEntries);
+export function toClassroomResult(reports: readonly ExerciseReport[], target = 'exercises'): ClassroomResult {
+  // The reporter shows only names and scores: a grade of anything but the learner's files says so in each.
+  const prefix = target === 'exercises' ? '' : `[graded: ${target}] `;
+  const tests = reports.flatMap(exerciseEntries).map((test) => ({ ...test, name: `${prefix}${test.name}` }));
   const { status, maxPoints } = totals(reports);
   return {
     version: CLASSROOM_VERSION,
+    target,
     status: status === 'passed' ? 'pass' : reports.some((report) => report.status === 'error') ? 'error' : 'fail',
     max_score: maxPoints,
     tests,
@@ -53,7 +58,7 @@ export function classroomOutputLine(result: ClassroomResult): string {
 
 function exerciseEntries(report: ExerciseReport): ClassroomTest[] {
   const entries = report.steps.map((step) => stepEntry(report, step));
-  const stepless = report.tests.filter((test) => test.step === null && test.status === 'failed');
+  const stepless = report.tests.filter((test) => test.step === null && test.status !== 'passed' && test.status !== 'skipped');
   if (stepless.length > 0) {
     entries.push({
       name: `${report.id} · outside any step`,
@@ -81,7 +86,7 @@ function stepEntry(report: ExerciseReport, step: StepReport): ClassroomTest {
   if (report.status === 'tampered') return entry('fail', truncate(explainTampered(report.tampered ?? []), MAX_MESSAGE));
   if (report.status === 'error') return entry('error', truncate(report.error ?? 'could not be tested', MAX_MESSAGE));
   if (step.status === 'passed') return entry('pass', '');
-  const failing = tests.filter((test) => test.status === 'failed');
+  const failing = tests.filter((test) => test.status === 'failed' || test.status === 'not run');
   return entry('fail', failing.length ? failureMessage(failing) : 'No test of this step ran.');
 }
 

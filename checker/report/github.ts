@@ -93,6 +93,7 @@ const STATUS: Record<ExerciseStatus, string> = {
 export function jobSummary(
   reports: readonly ExerciseReport[],
   progress: ((id: string) => ExerciseProgress) | undefined,
+  target = 'exercises',
 ): string {
   const total = totals(reports);
   const rows = reports.map((report) => {
@@ -108,7 +109,7 @@ export function jobSummary(
   rows.push(['**total**', `${total.passed}/${total.total} passed`, `**${total.points}/${total.maxPoints}**`, '', '']);
   const header = ['exercise', 'status', 'points', 'hints used', 'solution revealed early'];
   const parts = [
-    `## concurrency-kata: ${total.points}/${total.maxPoints} points, ${total.passed} of ${plural(total.total, 'exercise')} passed`,
+    `## concurrency-kata: ${total.points}/${total.maxPoints} points, ${total.passed} of ${plural(total.total, 'exercise')} passed${target === 'exercises' ? '' : ` (graded: ${target}, not the learner's files)`}`,
     '',
     markdownTable([header, ...rows], { align: ['l', 'l', 'r', 'r', 'l'] }),
   ];

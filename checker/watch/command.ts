@@ -107,8 +107,13 @@ class WatchLoop {
         break;
       case 'solution':
         if (this.state.current) {
-          this.ctx.store.recordSolutionShown(this.state.current.id);
-          this.state.panel = { kind: 'text', text: renderSolution(this.state.current) };
+          try {
+            const text = renderSolution(this.state.current);
+            this.ctx.store.recordSolutionShown(this.state.current.id);
+            this.state.panel = { kind: 'text', text };
+          } catch (error) {
+            this.showError(error);
+          }
         }
         break;
       case 'reset':
