@@ -6,6 +6,16 @@ import { firstFailure, isFailing, type ExerciseReport } from '../grade.ts';
 import { c } from './colors.ts';
 
 export function renderVerdict(exercise: Exercise, report: ExerciseReport): string {
+  const { head, body } = verdictParts(exercise, report);
+  return [...head, ...body].join('\n');
+}
+
+/**
+ * The verdict in two parts: `head` (the title and every step: what a learner must always see) and
+ * `body` (the first failure's message, what the code printed, where to look), which watch mode may
+ * cut to fit the terminal.
+ */
+export function verdictParts(exercise: Exercise, report: ExerciseReport): { head: string[]; body: string[] } {
   const lines: string[] = [];
   const title = `${exercise.id} · ${exercise.title}`;
   const badge =
@@ -19,6 +29,7 @@ export function renderVerdict(exercise: Exercise, report: ExerciseReport): strin
     const mark = step.status === 'passed' ? c.green('✓') : c.red('✗');
     lines.push(`  ${mark} step ${step.step}: ${step.title} ${c.dim(`(${step.points}/${step.maxPoints})`)}`);
   }
+  const head = lines.splice(0);
   if (report.status === 'error') {
     lines.push('', c.red('Your file could not be loaded or tested:'), indent(report.error ?? ''));
   } else {
@@ -42,7 +53,7 @@ export function renderVerdict(exercise: Exercise, report: ExerciseReport): strin
     lines.push('', c.dim('Your code printed:'), indent(report.consoleOutput.slice(-20).join('\n')));
   }
   lines.push('', c.dim(`Lesson: ${path.relative(process.cwd(), exercise.lessonPath)}   Edit: ${exercise.files.map((f) => path.relative(process.cwd(), path.join(exercise.dir, f))).join(', ')}`));
-  return lines.join('\n');
+  return { head, body: lines };
 }
 
 function indent(text: string): string {

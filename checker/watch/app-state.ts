@@ -25,6 +25,11 @@ export class AppState {
   running = false;
   checkingAll = false;
   panel: Panel = { kind: 'none' };
+  /** The first panel line on screen, and how many lines a page shows (set by each redraw). */
+  panelScroll = 0;
+  panelPage = 20;
+  /** The next redraw starts the panel at its newest hint (one was just revealed). */
+  panelAtNewestHint = false;
   confirm: Confirm | undefined;
   /** A one-line status message ("Passed! press n…"). */
   notice = '';
@@ -90,10 +95,19 @@ export class AppState {
     switch (key) {
       case 'q':
         return { kind: 'quit' };
+      case 'space':
+      case 'pagedown':
+        this.panelScroll += this.panelPage;
+        return { kind: 'none' };
+      case 'b':
+      case 'pageup':
+        this.panelScroll = Math.max(0, this.panelScroll - this.panelPage);
+        return { kind: 'none' };
       case 'h':
         return this.current ? { kind: 'hint' } : { kind: 'none' };
       case 'l':
         this.panel = this.panel.kind === 'list' ? { kind: 'none' } : { kind: 'list' };
+        this.panelScroll = 0;
         return { kind: 'none' };
       case 'n':
         return this.next();

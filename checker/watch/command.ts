@@ -3,7 +3,6 @@
 // progress table and exits 0, so CI logs and pipes never hang on it.
 import path from 'node:path';
 import readline from 'node:readline';
-import wrapAnsi from 'wrap-ansi';
 import type { Context } from '../context.ts';
 import { revealNextHint } from '../commands/hint.ts';
 import { list } from '../commands/list.ts';
@@ -103,6 +102,7 @@ class WatchLoop {
       case 'hint':
         if (this.state.current) {
           this.state.panel = { kind: 'text', text: revealNextHint(this.ctx, this.state.current, this.state.stuckOn) };
+          this.state.panelAtNewestHint = true;
         }
         break;
       case 'solution':
@@ -111,6 +111,7 @@ class WatchLoop {
             const text = renderSolution(this.state.current);
             this.ctx.store.recordSolutionShown(this.state.current.id);
             this.state.panel = { kind: 'text', text };
+            this.state.panelScroll = 0;
           } catch (error) {
             this.showError(error);
           }
@@ -155,10 +156,10 @@ class WatchLoop {
   private draw(): void {
     if (this.closing) return;
     this.takeStoreWarnings();
-    const width = process.stdout.columns || 80;
-    // Wrapped here, at word boundaries: the terminal would split words at its edge.
-    const screen = wrapAnsi(renderScreen(this.state, this.ctx, this.manual, width), width, { hard: true, trim: false });
-    process.stdout.write(`\x1b[2J\x1b[3J\x1b[H${screen}\n`);
+    const size = { width: process.stdout.columns || 80, height: process.stdout.rows || 45 };
+    const screen = renderScreen(this.state, this.ctx, this.manual, size);
+    this.state.panelPage = screen.panelPage;
+    process.stdout.write(`\x1b[2J\x1b[3J\x1b[H${screen.text}`);
   }
 
   private enterTerminal(): void {
