@@ -9,8 +9,8 @@ import { currentTarget } from './checker/target.ts';
 
 export default defineConfig({
   test: {
-    // Timing tests must not share the CPU: one test file at a time (FIELD-NOTES: file parallelism).
-    fileParallelism: false,
+    // Two test processes at a time: the proof (timing tests, one file at a time) and the self-tests beside it.
+    maxWorkers: 2,
     reporters: ['default', './tests/support/summary-reporter.ts'],
     projects: [
       kataProject(currentTarget(), 'kata'),
@@ -18,9 +18,22 @@ export default defineConfig({
         test: {
           name: 'self',
           include: ['tests/**/*.test.ts', 'checker/**/*.test.ts'],
+          exclude: ['tests/proof/**'],
+          // None of these judges real time by itself: they run in parallel, beside the proof.
+          fileParallelism: true,
           // The self-tests never touch the learner's own progress or backups.
           env: { KATA_STATE_DIR: path.join(os.tmpdir(), 'concurrency-kata-self-test') },
           testTimeout: 240_000,
+        },
+      },
+      {
+        test: {
+          name: 'proof',
+          include: ['tests/proof/**/*.test.ts'],
+          // The proof runs every exercise's timing tests: one file at a time.
+          fileParallelism: false,
+          env: { KATA_STATE_DIR: path.join(os.tmpdir(), 'concurrency-kata-self-test') },
+          testTimeout: 600_000,
         },
       },
     ],

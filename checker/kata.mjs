@@ -25,7 +25,7 @@ if (!existsSync(path.join(root, 'node_modules', 'tsx')) || !existsSync(path.join
 // (a few hundred modules) take ~0.8 s instead of ~0.2 s. Commands that run tests import it first,
 // unhooked: the TypeScript imports that follow find it already loaded. `list` and `hint` skip it.
 const command = process.argv.slice(2).find((arg) => !arg.startsWith('-')) ?? 'help';
-if (['verify', 'run', 'watch', 'variants', 'manifest'].includes(command)) await import('vitest/node');
+if (['verify', 'run', 'watch', 'prove', 'variants', 'manifest'].includes(command)) await import('vitest/node');
 
 const { register } = await import('tsx/esm/api');
 register();

@@ -49,8 +49,9 @@ async function dispatch(ctx: Context, args: ParsedArgs): Promise<number> {
       return (await import('./commands/verify.ts')).verify(ctx, args);
     case 'doctor':
       return (await import('./commands/doctor.ts')).doctor(ctx);
+    case 'prove':
     case 'variants':
-      return (await import('./commands/variants.ts')).variants(ctx, args.ids, args.json);
+      return (await import('./commands/prove.ts')).prove(ctx, args.ids, args.json);
     case 'manifest':
       return (await import('./commands/manifest.ts')).manifest(ctx);
     default:

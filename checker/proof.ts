@@ -1,9 +1,11 @@
-// The other ways to write an exercise, graded like a learner's file:
-// - each known-wrong variant must be rejected by the step its variant.json names, with a message that
+// The kata's proof of itself, exercise by exercise, graded like a learner's file:
+// - the stub fails every test (nothing passes without the learner's work);
+// - the reference solution passes every test;
+// - each known-wrong variant is rejected by the step its variant.json names, with a message that
 //   names the mistake;
-// - each correct alternative must pass every step its alt.json names (every step by default).
-// `npm test` and `kata variants` use this: the tests must catch every wrong answer and accept every
-// right one, however it is written.
+// - each correct alternative passes every step its alt.json names (every step by default).
+// `npm test` and `kata prove` use this: the tests must catch every wrong answer and accept every right
+// one, however it is written. All of an exercise's targets run in one test process, one after another.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Exercise } from './exercises.ts';
@@ -43,9 +45,62 @@ export interface AltVerdict {
   reason: string;
 }
 
-export interface OtherWaysVerdict {
+export interface TargetVerdict {
+  /** passed: the stub failed every test / the solution passed every test. */
+  proven: boolean;
+  /** Why not: the tests that passed against the stub, or that did not pass against the solution. */
+  problems: string[];
+}
+
+export interface ExerciseProof {
+  exercise: string;
+  stub: TargetVerdict;
+  solution: TargetVerdict;
   variants: VariantVerdict[];
   alternatives: AltVerdict[];
+}
+
+/** Everything the kata claims about these exercises, proven in one run (one test process per exercise). */
+export async function proveExercises(exercises: readonly Exercise[]): Promise<ExerciseProof[]> {
+  const variants = loadVariants(exercises);
+  const alternatives = loadAlternatives(exercises);
+  const results = await runExercises(
+    [
+      ...exercises.flatMap((exercise) => [
+        // The solution first: a variant that leaves something running cannot slow down the proof that matters most.
+        { target: { kind: 'solutions' } as const, exercises: [exercise] },
+        { target: { kind: 'exercises' } as const, exercises: [exercise] },
+      ]),
+      ...alternatives.map((alt) => ({ target: altTarget(alt), exercises: [alt.exercise], steps: altSteps(alt) })),
+      ...variants.map((variant) => ({ target: variantTarget(variant), exercises: [variant.exercise], steps: [variant.step] })),
+    ],
+    { sharedProcess: true },
+  );
+  const at = (i: number) => results[i]?.[0];
+  const altVerdicts = alternatives.map((alt, i) => judgeAlternative(alt, at(exercises.length * 2 + i)));
+  const variantVerdicts = variants.map((variant, i) => judge(variant, at(exercises.length * 2 + alternatives.length + i)));
+  return exercises.map((exercise, i) => ({
+    exercise: exercise.id,
+    solution: judgeSolution(at(i * 2)),
+    stub: judgeStub(at(i * 2 + 1)),
+    variants: variantVerdicts.filter((verdict) => verdict.exercise === exercise.id),
+    alternatives: altVerdicts.filter((verdict) => verdict.exercise === exercise.id),
+  }));
+}
+
+function judgeSolution(report: ExerciseReport | undefined): TargetVerdict {
+  if (!report) return { proven: false, problems: ['it was not graded'] };
+  if (report.status === 'error') return { proven: false, problems: [`it could not be loaded: ${report.error ?? ''}`] };
+  const problems = report.tests.filter((test) => test.status !== 'passed' && test.status !== 'skipped').map((test) => `${test.status}: ${test.name}: ${test.message}`);
+  const outside = report.tests.filter((test) => test.step === null).map((test) => `outside any step: ${test.name}`);
+  return { proven: report.status === 'passed' && problems.length === 0 && outside.length === 0, problems: [...problems, ...outside] };
+}
+
+function judgeStub(report: ExerciseReport | undefined): TargetVerdict {
+  if (!report) return { proven: false, problems: ['it was not graded'] };
+  if (report.status === 'error') return { proven: false, problems: [`it could not be loaded: ${report.error ?? ''}`] };
+  const passing = report.tests.filter((test) => test.status !== 'failed').map((test) => `${test.status} against the stub: ${test.name}`);
+  return { proven: report.points === 0 && passing.length === 0, problems: passing };
 }
 
 export function loadVariants(exercises: readonly Exercise[]): Variant[] {
@@ -84,24 +139,6 @@ export function altTarget(alt: Alternative): Target {
 /** The steps an alternative must pass. */
 export function altSteps(alt: Alternative): number[] {
   return alt.steps ?? alt.exercise.steps.map((_, i) => i + 1);
-}
-
-/**
- * Runs every variant on its own step and every alternative on its steps (the other steps prove
- * nothing about them), all targets of an exercise in one test process.
- */
-export async function checkOtherWays(variants: readonly Variant[], alternatives: readonly Alternative[] = []): Promise<OtherWaysVerdict> {
-  const results = await runExercises(
-    [
-      ...variants.map((variant) => ({ target: variantTarget(variant), exercises: [variant.exercise], steps: [variant.step] })),
-      ...alternatives.map((alt) => ({ target: altTarget(alt), exercises: [alt.exercise], steps: altSteps(alt) })),
-    ],
-    { sharedProcess: true },
-  );
-  return {
-    variants: variants.map((variant, i) => judge(variant, results[i]?.[0])),
-    alternatives: alternatives.map((alt, i) => judgeAlternative(alt, results[variants.length + i]?.[0])),
-  };
 }
 
 export function judge(variant: Variant, report: ExerciseReport | undefined): VariantVerdict {
