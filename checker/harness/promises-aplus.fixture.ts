@@ -1,5 +1,6 @@
-// A small Promises/A+ promise for the runner's own tests, with the one thing they vary pluggable:
-// how callbacks are deferred (a microtask, a timer, or not at all).
+// A small Promises/A+ promise for the runner's own tests, with what they vary pluggable: how
+// callbacks are deferred (a microtask, a timer, or not at all), and whether a callback's exception
+// rejects the next promise (right) or escapes (wrong).
 import type { AplusAdapter } from './promises-aplus.ts';
 
 type Defer = (job: () => void) => void;
@@ -8,7 +9,7 @@ interface Thenable {
   then(onFulfilled?: unknown, onRejected?: unknown): Thenable;
 }
 
-export function adapterFor(defer: Defer): AplusAdapter {
+export function adapterFor(defer: Defer, { catchCallbackErrors = true } = {}): AplusAdapter {
   const create = () => {
     let state: { ok: boolean; result: unknown } | undefined;
     let waiting: (() => void)[] = [];
@@ -48,6 +49,7 @@ export function adapterFor(defer: Defer): AplusAdapter {
           if (!state) return;
           const callback = state.ok ? onFulfilled : onRejected;
           if (typeof callback !== 'function') return state.ok ? next.resolve(state.result) : next.reject(state.result);
+          if (!catchCallbackErrors) return next.resolve((callback as (v: unknown) => unknown)(state.result));
           try {
             next.resolve((callback as (v: unknown) => unknown)(state.result));
           } catch (error) {

@@ -30,6 +30,32 @@ describe('the Promises/A+ suite on simulated time', () => {
     expect(reports.flatMap((r) => r.failures)).toEqual([]);
   });
 
+  it('does not blame a promise built on native promises for the rejections the suite leaves unhandled', async () => {
+    const native: AplusAdapter = {
+      resolved: (value) => Promise.resolve(value),
+      // The suite rejects with plain objects on purpose.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      rejected: (reason) => Promise.reject(reason),
+      deferred: () => {
+        let resolve!: (value: unknown) => void;
+        let reject!: (reason: unknown) => void;
+        const promise = new Promise((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
+        return { promise, resolve, reject };
+      },
+    };
+    const reports = await runAll(native);
+    expect(reports.flatMap((r) => r.failures)).toEqual([]);
+  });
+
+  it('reports an exception that escapes a queued callback instead of rejecting the next promise', async () => {
+    const report = await runAplusSection(section('2.2.7'), adapterFor(queueMicrotask, { catchCallbackErrors: false }));
+    expect(report.failures.map((f) => f.kind)).toContain('escaped');
+    expect(explainAplus(report, 100).join('\n')).toContain('was thrown from a callback your promise queued and escaped it');
+  });
+
   it('reports a promise that calls back synchronously, with the spec\'s own check and what it saw', async () => {
     const report = await runAplusSection(section('2.2.4'), adapterFor((job) => job()));
     expect(report.failures.length).toBeGreaterThan(0);

@@ -208,14 +208,17 @@ export async function runAplusSection(section: AplusSection, adapter: AplusAdapt
 
   const failures: AplusFailure[] = [];
   let total = 0;
-  // Errors that escape the learner's promise (thrown from a microtask, a rejection nobody handles)
-  // belong to the test that is running; the runner's own handlers are put back afterwards.
+  // An exception that escapes the learner's promise (thrown from a queued callback) belongs to the
+  // test that is running. Unhandled rejections are not the learner's: the suite itself leaves rejected
+  // promises unhandled, and a promise built on native ones would be blamed for it. Vitest's own
+  // handlers are put back afterwards.
   const saved = { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
   const onEscape = (error: unknown) => record('escaped', error);
+  const ignore = () => {};
   process.removeAllListeners('uncaughtException');
   process.removeAllListeners('unhandledRejection');
   process.on('uncaughtException', onEscape);
-  process.on('unhandledRejection', onEscape);
+  process.on('unhandledRejection', ignore);
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'] });
   try {
     const visit = async (suite: Suite, ancestors: Suite[], titles: string[]): Promise<void> => {
@@ -238,7 +241,7 @@ export async function runAplusSection(section: AplusSection, adapter: AplusAdapt
     vi.clearAllTimers();
     vi.useRealTimers();
     process.off('uncaughtException', onEscape);
-    process.off('unhandledRejection', onEscape);
+    process.off('unhandledRejection', ignore);
     for (const listener of saved.uncaughtException) process.on('uncaughtException', listener);
     for (const listener of saved.unhandledRejection) process.on('unhandledRejection', listener);
   }
@@ -318,7 +321,7 @@ const KIND: Record<AplusFailureKind, (error: unknown) => string> = {
   'timed-out': () => `the callback the test waited for had not been called after ${TEST_TIMEOUT_MS} ms of simulated time (the suite's limit), with timers still pending`,
   'done-twice': () => 'the test was told twice that it had finished: your promise called back more than once (both callbacks, or one of them twice)',
   'done-error': (error) => `the test reported ${describeValue(error)}`,
-  escaped: (error) => `${describeValue(error)} escaped your promise (thrown from a queued callback, or a rejection nobody handled) instead of rejecting the promise \`then\` returned`,
+  escaped: (error) => `${describeValue(error)} was thrown from a callback your promise queued and escaped it, instead of rejecting the promise \`then\` returned`,
 };
 
 /** The lines of a teaching message for a section that failed (empty when it passed). */

@@ -6,6 +6,7 @@
 // against a first-in, first-out ready queue, in a few hand-made cases and over many seeded random
 // schedules. Step 3 is real time, where the lesson is: a ticker and a real socket beside the chunks.
 import net from 'node:net';
+import { threadId } from 'node:worker_threads';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -48,13 +49,15 @@ async function drain(): Promise<void> {
   await flushMicrotasks();
 }
 
-/** Says what was waiting when something that should have run did not. */
-function nothingRan(what: string, fix: string): string {
+/** Says what was waiting when something that should have run did not, and what to look at in either case. */
+function nothingRan(ifTimers: string, ifNothing: string): string {
   const timers = vi.isFakeTimers() ? vi.getTimerCount() : 0;
   return timers > 0
-    ? `-> ${timers} timer(s) (setTimeout, setInterval or setImmediate) were waiting: ${what} waits for a timer. ${fix}`
-    : `-> nothing was even waiting: ${what} was never scheduled. ${fix}`;
+    ? `-> ${timers} timer(s) (setTimeout, setInterval or setImmediate) were waiting, frozen: ${ifTimers}`
+    : `-> nothing at all was waiting to run: ${ifNothing}`;
 }
+
+const EXECUTOR_ON_A_TIMER = 'your executor waits for a timer. Run the ready queue from a microtask (queueMicrotask) as soon as a task is put in it.';
 
 /** Fails unless every named task has started (`started` lists the ones that did). */
 function expectStarted(started: readonly string[], names: readonly string[]): void {
@@ -66,7 +69,7 @@ function expectStarted(started: readonly string[], names: readonly string[]): vo
     `With every timer stopped, ${missing.join(' and ')} never started, so this test could not go on.`,
     timers === 0 && ran.length > 0
       ? `-> ${ran.join(' and ')} started and yielded, and nothing else ran: your executor stayed with ${ran.length > 1 ? 'them' : 'it'}, waiting for what ${ran.length > 1 ? 'they' : 'it'} yielded, instead of going on with the next ready task.`
-      : nothingRan('your executor', 'Run the ready queue from a microtask (queueMicrotask) when a task is put in it.'),
+      : nothingRan(EXECUTOR_ON_A_TIMER, 'does spawn() put the task in the ready queue and schedule the executor (queueMicrotask)?'),
   );
 }
 
@@ -136,8 +139,8 @@ describe('step 1: a promise of your own', () => {
         'With every timer stopped, your onFulfilled callbacks did not run: they are not in the microtask queue.',
         seen,
         nothingRan(
-          'your promise',
-          'setTimeout and setImmediate callbacks are macrotasks: they wait for a later turn of the event loop, behind due timers, I/O and every native promise callback. Use queueMicrotask: promise callbacks belong in the microtask queue.',
+          'your promise defers its callbacks with a timer. setTimeout and setImmediate callbacks are macrotasks: they wait for a later turn of the event loop, behind due timers, I/O and every native promise callback. Use queueMicrotask: promise callbacks belong in the microtask queue.',
+          'does then() keep the callback while the promise is pending, and does settling queue every callback kept so far (queueMicrotask)?',
         ),
       );
     }
@@ -165,7 +168,12 @@ describe('step 1: a promise of your own', () => {
           'x.then.call(x, resolve, reject), so your promise settles when and how x does (Promises/A+ 2.3.3).',
         );
       }
-      expect(outcome, `after ${how}`).toEqual({ status: 'fulfilled', value: expected });
+      if (outcome.status !== 'fulfilled' || outcome.value !== expected) {
+        fail(
+          `After ${how}, your promise should be fulfilled with ${expected}; it is ${outcome.status}${outcome.status === 'pending' ? '' : ` with ${outcome.status === 'rejected' ? describeError(outcome.value) : JSON.stringify(outcome.value)}`}.`,
+          'Resolving with a thenable means following it until it settles, and settling the same way (Promises/A+ 2.3).',
+        );
+      }
     }
   });
 
@@ -360,7 +368,10 @@ describe('step 2: a runtime of your own', () => {
       );
     }
     if (!log.includes('a starts')) {
-      fail('The task was spawned, but with every timer stopped its first line never ran.', nothingRan('your executor', 'Run the ready queue from a microtask (queueMicrotask) when a task is put in it.'));
+      fail(
+        'The task was spawned, but with every timer stopped its first line never ran.',
+        nothingRan(EXECUTOR_ON_A_TIMER, 'does spawn() put the task in the ready queue and schedule the executor (queueMicrotask)?'),
+      );
     }
     if (log.join() !== 'spawn() returned,a starts,b starts') {
       fail(`a was spawned before b, but your executor started them in the wrong order: ${log.join(', ')}. The ready queue is first in, first out.`);
@@ -384,6 +395,7 @@ describe('step 2: a runtime of your own', () => {
     });
     const result = track(handle.join());
     await drain();
+    expectStarted(log.resumes().length > 0 ? ['a'] : [], ['a']);
     if (log.resumes().length > 1) fail('Your executor resumed the task before the promise it yielded had settled.', log.draw());
     gate.resolve('ada');
     await drain();
@@ -392,8 +404,8 @@ describe('step 2: a runtime of your own', () => {
         'The promise the task yielded settled, but with every timer stopped the task was never resumed.',
         log.draw(),
         nothingRan(
-          'your executor',
-          'Register a waker when a task yields: promise.then(value => put the task back in the ready queue, with that value); polling it on a timer is what the waker saves you from.',
+          'your executor checks on a timer instead of being woken. Register a waker when a task yields: promise.then(value => put the task back in the ready queue, with that value).',
+          'register a waker when a task yields: promise.then(value => put the task back in the ready queue, with that value), and have the executor run it.',
         ),
       );
     }
@@ -406,14 +418,20 @@ describe('step 2: a runtime of your own', () => {
     useFakeClock();
     const runtime = new Runtime();
     const io = new SimulatedIo(100);
+    const threads = new Set<number>();
     const sleeper = (label: string) =>
       function* () {
+        threads.add(threadId);
         yield io.call(label);
+        threads.add(threadId);
         return label;
       };
     const both = track(Promise.all([runtime.spawn('a', sleeper('a')).join(), runtime.spawn('b', sleeper('b')).join()]));
     await advance(100);
-    if (both.status === 'fulfilled') return;
+    if (both.status === 'fulfilled') {
+      expect([...threads], 'both tasks ran on the test\'s own thread').toEqual([threadId]);
+      return;
+    }
     for (let waited = 0; waited < 300 && !both.settled; waited += 100) await advance(100);
     const sequential = io.started.length === 2 && ranOneAfterAnother(io.timeline.intervals);
     fail(
@@ -423,7 +441,9 @@ describe('step 2: a runtime of your own', () => {
         ? '-> they ran one after the other: your executor waited for a\'s sleep before it even started b. An executor never waits for one task: when a task yields, register its waker and go on with the next ready task.'
         : io.started.length < 2
           ? `-> only ${io.started.join(', ') || 'no task'} ever started its sleep.`
-          : '-> both sleeps overlapped, but the tasks were not resumed when they ended: is the waker registered on what the task yielded?',
+          : both.settled
+            ? '-> both sleeps overlapped, but the tasks were resumed only later than their sleeps ended: something other than the promise settling woke them (a timer that checks?). The waker should put a task back in the ready queue the moment its promise settles.'
+            : '-> both sleeps overlapped, but the tasks were never resumed: is the waker registered on what the task yielded?',
     );
   });
 
@@ -507,7 +527,11 @@ describe('step 2: a runtime of your own', () => {
       const stuck = results.map((result, i) => (result.status === 'fulfilled' ? undefined : names[i])).filter(Boolean);
       if (stuck.length > 0) {
         throw new KataError(
-          [`Task(s) ${stuck.join(', ')} never finished, although everything they waited for had settled:`, log.draw(), 'Is every task woken, each time its await settles?'].join('\n'),
+          [
+            `Task(s) ${stuck.join(', ')} never finished, although everything they waited for had settled:`,
+            log.draw(),
+            nothingRan(EXECUTOR_ON_A_TIMER, 'is every task woken, each time its await settles (fulfilled or rejected)?'),
+          ].join('\n'),
         );
       }
     };
@@ -537,7 +561,12 @@ describe('step 2: a runtime of your own', () => {
     });
     const result = track(handle.join());
     await drain();
-    if (result.status === 'pending') fail('With every timer stopped, the task never finished.', nothingRan('your executor', 'Resume tasks from a microtask, woken by the promise they yielded.'));
+    if (result.status === 'pending') {
+      fail(
+        'With every timer stopped, the task never finished: it yielded a promise that rejects, and was never resumed.',
+        nothingRan(EXECUTOR_ON_A_TIMER, 'a rejection must wake the task too (the second callback of then()), to throw the error at its yield.'),
+      );
+    }
     if (result.status === 'rejected') {
       fail(
         `The task caught the failed await in its own try/catch, yet its join() rejected with ${describeError(result.reason)}.`,
@@ -702,7 +731,12 @@ describe('step 2: a runtime of your own', () => {
     expectStarted(['first', 'second'].filter((name) => seen.includes(`${name} parked`)), ['first', 'second']);
     gate.resolve('go');
     await drain();
-    if (!seen.includes('first resumed')) fail('The promise both tasks waited for settled, but the first one was never resumed.', nothingRan('your executor', 'Wake a task when the promise it yielded settles.'));
+    if (!seen.includes('first resumed')) {
+      fail(
+        'The promise both tasks waited for settled, but the first one was never resumed.',
+        nothingRan(EXECUTOR_ON_A_TIMER, 'wake a task when the promise it yielded settles (promise.then(...)).'),
+      );
+    }
     if (seen.includes('second resumed')) {
       fail(
         'A task was dropped while it sat in the ready queue (woken, not yet resumed), and your executor resumed it anyway:',
@@ -824,12 +858,18 @@ describe('step 3: yielding to the event loop', () => {
       [-1, 4],
     ] as const) {
       ranges.length = 0;
-      const outcome = await runInChunks(total, chunkSize, record).then(
-        () => 'resolved',
-        (error: unknown) => error,
-      );
+      // Rejecting is the contract; throwing at once is accepted too (the same mistake is not being made).
+      const outcome = await Promise.resolve()
+        .then(() => runInChunks(total, chunkSize, record))
+        .then(
+          () => 'resolved',
+          (error: unknown) => error,
+        );
       if (!(outcome instanceof RangeError)) {
-        fail(`runInChunks(${total}, ${chunkSize}, work) must reject with a RangeError; it ${outcome === 'resolved' ? `resolved after ${ranges.length} call(s) of work` : `rejected with ${describeError(outcome)}`}.`);
+        fail(
+          `runInChunks(${total}, ${chunkSize}, work) must reject with a RangeError; it ${outcome === 'resolved' ? `resolved after ${ranges.length} call(s) of work` : `failed with ${describeError(outcome)}`}.`,
+          'Check both sizes before the first chunk: whole numbers, total >= 0, chunkSize >= 1.',
+        );
       }
     }
   });
@@ -876,7 +916,7 @@ describe('step 3: yielding to the event loop', () => {
       answeredAtChunk === undefined ? 'never answered' : answeredAtChunk >= chunks ? 'answered only after the last chunk' : `answered during chunk ${answeredAtChunk + 1}`;
     if (longest > (chunks - 1) / 2 || answeredAtChunk === undefined || answeredAtChunk >= chunks - 1) {
       fail(
-        `While your ${chunks} chunks ran (${ms(elapsed)}, ${chunkMs} ms each), a 1 ms timer was due about ${due} times and ran ${ticksBetween} times between them; ${due - ticksBetween > 0 ? `${due - ticksBetween} ticks never ran` : 'it did run'}.`,
+        `While your ${chunks} chunks ran (${ms(elapsed)} in all, each computing for ${chunkMs} ms), a 1 ms timer was due about ${due} times and ran ${ticksBetween} times between them; ${due - ticksBetween > 0 ? `${due - ticksBetween} ticks never ran` : 'it did run'}.`,
         `The longest stretch of chunks with no timer between them: ${longest + 1} chunks. A request sent before the first chunk was ${answered}.`,
         await whyNoTurn(),
         'Yield with setImmediate: between two chunks the loop then runs due timers and reads waiting sockets.',
