@@ -15,3 +15,4 @@ export { ThreadProbe, waitForSignal, epochNow, type ProbeStep, type ProbeRequest
 export { WORK_CHANNEL, WorkLog, drawWork, listenToWork, peakConcurrency, reportWork, reported, threadCpuMs, threadsOf, toIntervals, wallClock, type SpanFilter, type WorkSpan } from './work-log.ts';
 export { BareThreads, describeCriticalPath, describeSpeedup, judgeCriticalPath, judgeSpeedup, measureRun, parallelThreads, timed, tsxExecArgv, type Attempt, type CpuRun, type CriticalAttempt, type CriticalPathOptions, type CriticalPathVerdict, type JudgeOptions, type Speedup, type SpeedupVerdict } from './parallel.ts';
 export { DECLARED_SKIPS, judgeSkip, skipFor, type DeclaredSkip, type SkipVerdict } from './declared-skips.ts';
+export { aplusSections, explainAplus, runAplusSection, type AplusAdapter, type AplusFailure, type AplusReport, type AplusSection } from './promises-aplus.ts';

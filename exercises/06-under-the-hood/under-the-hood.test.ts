@@ -1,0 +1,926 @@
+// Exercise 06 tests. Each `describe` is one graded step.
+// Step 1 runs the real Promises/A+ suite on simulated time (checker/harness/promises-aplus.ts), after
+// a few tests of the kata's own that name the classic mistakes. Step 2 watches the executor from the
+// outside: the test settles every promise a task waits for, logs the moment it settles (the task is
+// then ready) and the moment the task's code runs again (it was resumed), and checks the resumes
+// against a first-in, first-out ready queue, in a few hand-made cases and over many seeded random
+// schedules. Step 3 is real time, where the lesson is: a ticker and a real socket beside the chunks.
+import net from 'node:net';
+import { threadId } from 'node:worker_threads';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  KataError,
+  SimulatedIo,
+  advance,
+  aplusSections,
+  collectUnhandledRejections,
+  describeError,
+  explainAplus,
+  fail,
+  flushMicrotasks,
+  ms,
+  ranOneAfterAnother,
+  runAplusSection,
+  track,
+  useFakeClock,
+  type AplusAdapter,
+} from '../../checker/harness/index.ts';
+import { runInChunks, yieldToEventLoop } from './chunks.ts';
+import { KataPromise, type Reject, type Resolve } from './promise.ts';
+import { Runtime, TaskCancelled, type JoinHandle } from './runtime.ts';
+
+/**
+ * Stops every way of scheduling work for later, setImmediate included: only microtasks (and
+ * process.nextTick) run. Whatever still waits afterwards waits for a timer, or for nothing at all.
+ */
+const freezeAllTimers = () =>
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date', 'performance'],
+  });
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Runs every microtask and process.nextTick callback that can run without time passing. */
+async function drain(): Promise<void> {
+  await flushMicrotasks();
+  await new Promise<void>((resolve) => process.nextTick(resolve));
+  await flushMicrotasks();
+}
+
+/** Says what was waiting when something that should have run did not, and what to look at in either case. */
+function nothingRan(ifTimers: string, ifNothing: string): string {
+  const timers = vi.isFakeTimers() ? vi.getTimerCount() : 0;
+  return timers > 0
+    ? `-> ${timers} timer(s) (setTimeout, setInterval or setImmediate) were waiting, frozen: ${ifTimers}`
+    : `-> nothing at all was waiting to run: ${ifNothing}`;
+}
+
+const EXECUTOR_ON_A_TIMER = 'your executor waits for a timer. Run the ready queue from a microtask (queueMicrotask) as soon as a task is put in it.';
+
+/** Fails unless every named task has started (`started` lists the ones that did). */
+function expectStarted(started: readonly string[], names: readonly string[]): void {
+  const missing = names.filter((name) => !started.includes(name));
+  if (missing.length === 0) return;
+  const timers = vi.isFakeTimers() ? vi.getTimerCount() : 0;
+  const ran = names.filter((name) => started.includes(name));
+  fail(
+    `With every timer stopped, ${missing.join(' and ')} never started, so this test could not go on.`,
+    timers === 0 && ran.length > 0
+      ? `-> ${ran.join(' and ')} started and yielded, and nothing else ran: your executor stayed with ${ran.length > 1 ? 'them' : 'it'}, waiting for what ${ran.length > 1 ? 'they' : 'it'} yielded, instead of going on with the next ready task.`
+      : nothingRan(EXECUTOR_ON_A_TIMER, 'does spawn() put the task in the ready queue and schedule the executor (queueMicrotask)?'),
+  );
+}
+
+// ---------------------------------------------------------------- step 1
+
+function deferred<T>(): { promise: KataPromise<T>; resolve: Resolve<T>; reject: Reject } {
+  let resolve!: Resolve<T>;
+  let reject!: Reject;
+  const promise = new KataPromise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const adapter: AplusAdapter = {
+  resolved: (value) => new KataPromise((resolve) => resolve(value)),
+  rejected: (reason) => new KataPromise((_, reject) => reject(reason)),
+  deferred: () => deferred<unknown>(),
+};
+
+/**
+ * The value a KataPromise settles with, seen through its own `then`. It waits a few real turns of the
+ * event loop too: these tests are about values, and the microtask test above judges the timing.
+ */
+async function settledValue<T>(promise: KataPromise<T>): Promise<{ status: 'pending' | 'fulfilled' | 'rejected'; value?: unknown }> {
+  let outcome: { status: 'pending' | 'fulfilled' | 'rejected'; value?: unknown } = { status: 'pending' };
+  promise.then(
+    (value) => (outcome = { status: 'fulfilled', value }),
+    (reason) => (outcome = { status: 'rejected', value: reason }),
+  );
+  await drain();
+  for (let turn = 0; turn < 10 && outcome.status === 'pending'; turn++) await new Promise((resolve) => setTimeout(resolve, 1));
+  return outcome;
+}
+
+describe('step 1: a promise of your own', () => {
+  it('calls then() callbacks from the microtask queue: after then() and resolve() return, with no timer', async () => {
+    freezeAllTimers();
+    const log: string[] = [];
+    const settled = new KataPromise<string>((resolve) => resolve('ada'));
+    settled.then((value) => log.push(`onFulfilled(${value})`));
+    log.push('then() returned');
+    const later = deferred<string>();
+    later.promise.then((value) => log.push(`onFulfilled(${value})`));
+    later.resolve('grace');
+    log.push('resolve() returned');
+    await drain();
+    const seen = `  what happened, in order: ${log.join(', ')}`;
+    if (log.indexOf('onFulfilled(ada)') !== -1 && log.indexOf('onFulfilled(ada)') < log.indexOf('then() returned')) {
+      fail(
+        'Your promise called onFulfilled synchronously, inside then(): the promise was already fulfilled, and the callback ran before then() had returned.',
+        seen,
+        'Callbacks must wait until the code that called then() has finished (Promises/A+ 2.2.4), or code after then() sees',
+        'a different world depending on whether the promise had settled yet. Queue them, always: queueMicrotask(callback).',
+      );
+    }
+    if (log.indexOf('onFulfilled(grace)') !== -1 && log.indexOf('onFulfilled(grace)') < log.indexOf('resolve() returned')) {
+      fail(
+        'Your promise called onFulfilled synchronously, inside resolve(): the callback ran before resolve() had returned.',
+        seen,
+        'When the promise settles, queue the waiting callbacks (queueMicrotask) instead of calling them on the spot (Promises/A+ 2.2.4).',
+      );
+    }
+    if (!log.includes('onFulfilled(ada)') || !log.includes('onFulfilled(grace)')) {
+      fail(
+        'With every timer stopped, your onFulfilled callbacks did not run: they are not in the microtask queue.',
+        seen,
+        nothingRan(
+          'your promise defers its callbacks with a timer. setTimeout and setImmediate callbacks are macrotasks: they wait for a later turn of the event loop, behind due timers, I/O and every native promise callback. Use queueMicrotask: promise callbacks belong in the microtask queue.',
+          'does then() keep the callback while the promise is pending, and does settling queue every callback kept so far (queueMicrotask)?',
+        ),
+      );
+    }
+  });
+
+  it('resolving with a thenable follows it, instead of fulfilling with the thenable itself', async () => {
+    // A bare thenable: its then() returns nothing, which PromiseLike's type does not allow but the spec does.
+    const thenable = {
+      then(onFulfilled: (value: number) => void) {
+        onFulfilled(42);
+      },
+    } as unknown as PromiseLike<number>;
+    const cases: [string, KataPromise<number>, number][] = [
+      ['resolve(a plain object with a then method)', new KataPromise<number>((resolve) => resolve(thenable)), 42],
+      ['resolve(a native Promise)', new KataPromise<number>((resolve) => resolve(Promise.resolve(7))), 7],
+      ['resolve(another KataPromise)', new KataPromise<number>((resolve) => resolve(new KataPromise<number>((r) => r(9)))), 9],
+      ['a then() callback that returns a thenable', new KataPromise<number>((resolve) => resolve(1)).then(() => thenable), 42],
+    ];
+    for (const [how, promise, expected] of cases) {
+      const outcome = await settledValue(promise);
+      if (outcome.status === 'fulfilled' && typeof outcome.value === 'object' && outcome.value !== null) {
+        fail(
+          `After ${how}, your promise was fulfilled with the thenable itself (an object with a then method), not with its value, ${expected}: the thenable was not unwrapped.`,
+          'Resolving with a thenable x means following it: read x.then once and call it with your own resolve and reject,',
+          'x.then.call(x, resolve, reject), so your promise settles when and how x does (Promises/A+ 2.3.3).',
+        );
+      }
+      if (outcome.status !== 'fulfilled' || outcome.value !== expected) {
+        fail(
+          `After ${how}, your promise should be fulfilled with ${expected}; it is ${outcome.status}${outcome.status === 'pending' ? '' : ` with ${outcome.status === 'rejected' ? describeError(outcome.value) : JSON.stringify(outcome.value)}`}.`,
+          'Resolving with a thenable means following it until it settles, and settling the same way (Promises/A+ 2.3).',
+        );
+      }
+    }
+  });
+
+  it('then() returns a new promise, so calls chain: a returned value, a thrown error, a handled error', async () => {
+    const start = new KataPromise<number>((resolve) => resolve(20));
+    const next = start.then((x) => x + 1);
+    if ((next as unknown) === start) {
+      fail(
+        'then() returned the very promise it was called on. A chain then carries the first value for ever, and a callback\'s',
+        'return value or thrown error has nowhere to go. Return a new KataPromise, resolved with what the callback returns',
+        '(rejected with what it throws) (Promises/A+ 2.2.7).',
+      );
+    }
+    const chained = next
+      .then((x) => {
+        throw new Error(String(x * 2));
+      })
+      .then(null, (error: unknown) => Number((error as Error).message));
+    expect(await settledValue(chained), '20 -> x + 1 -> throw x * 2 -> caught').toEqual({ status: 'fulfilled', value: 42 });
+    const skipped = new KataPromise<number>((_, reject) => reject(new Error('down'))).then((x) => x + 1);
+    const outcome = await settledValue(skipped);
+    expect(outcome.status, 'with no onRejected, a rejection passes through to the next promise').toBe('rejected');
+  });
+
+  it('works wherever JavaScript expects a promise: await and Promise.all follow it', async () => {
+    expect(await new KataPromise<number>((resolve) => resolve(5)), 'await on a fulfilled KataPromise').toBe(5);
+    const boom = new Error('boom');
+    await expect(
+      (async () => {
+        await new KataPromise((_, reject) => reject(boom));
+      })(),
+      'await on a rejected KataPromise throws its reason',
+    ).rejects.toBe(boom);
+    expect(await Promise.all([new KataPromise<number>((resolve) => resolve(1)), Promise.resolve(2)]), 'Promise.all').toEqual([1, 2]);
+  });
+
+  for (const section of aplusSections()) {
+    it(`passes section ${section.id} of the Promises/A+ compliance suite`, async () => {
+      const report = await runAplusSection(section, adapter);
+      if (report.failures.length > 0) fail(...explainAplus(report));
+      expect(report.total, 'the section ran its tests').toBeGreaterThan(0);
+    });
+  }
+});
+
+// ---------------------------------------------------------------- step 2
+
+interface Manual<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+/** A native promise the test settles by hand. */
+function manual<T>(): Manual<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+interface LogEntry {
+  kind: 'ready' | 'resumed';
+  task: string;
+  /** For a `ready` entry: what made the task ready ("spawned", "its await settled"). */
+  why?: string;
+}
+
+/**
+ * The executor seen from outside. A task is ready when it is spawned or when the promise it yielded
+ * settles; the test logs that moment with a callback it registered on the promise before the task
+ * yielded it, so it runs just before the executor's own waker hears of it. The task logs `resumed`
+ * as soon as its code runs again.
+ */
+class ReadyLog {
+  readonly entries: LogEntry[] = [];
+
+  ready(task: string, why: string): void {
+    this.entries.push({ kind: 'ready', task, why });
+  }
+
+  resumed(task: string): void {
+    this.entries.push({ kind: 'resumed', task });
+  }
+
+  /** A promise the test settles by hand; its settling makes `task` ready. */
+  gate<T = string>(task: string): Manual<T> {
+    const gate = manual<T>();
+    const onSettled = (how: string) => () => this.ready(task, how);
+    gate.promise.then(onSettled('its await was fulfilled'), onSettled('its await was rejected'));
+    return gate;
+  }
+
+  /** An already fulfilled promise: the task that yields it is ready again on the next microtask. */
+  settled<T>(task: string, value: T): Promise<T> {
+    const promise = Promise.resolve(value);
+    void promise.then(() => this.ready(task, 'it awaited a settled promise'));
+    return promise;
+  }
+
+  resumes(): string[] {
+    return this.entries.filter((entry) => entry.kind === 'resumed').map((entry) => entry.task);
+  }
+
+  /**
+   * The first resume that did not take the task that had been ready the longest; `skipped` when that
+   * task was never resumed at all afterwards.
+   */
+  firstOutOfOrder(): { index: number; expected: string | undefined; got: string; skipped: boolean } | undefined {
+    const queue: string[] = [];
+    for (const [index, entry] of this.entries.entries()) {
+      if (entry.kind === 'ready') {
+        queue.push(entry.task);
+        continue;
+      }
+      const expected = queue[0];
+      if (expected !== entry.task) {
+        const skipped = expected !== undefined && !this.entries.slice(index).some((later) => later.kind === 'resumed' && later.task === expected);
+        return { index, expected, got: entry.task, skipped };
+      }
+      queue.shift();
+    }
+    return undefined;
+  }
+
+  /** The log as lines, with the ready queue a first-in, first-out executor would hold after each. */
+  draw(upTo = this.entries.length, maxLines = 24): string {
+    const queue: string[] = [];
+    const lines = this.entries.slice(0, upTo + 1).map((entry, index) => {
+      if (entry.kind === 'ready') queue.push(entry.task);
+      else if (queue[0] === entry.task) queue.shift();
+      const event = entry.kind === 'ready' ? `${entry.task} is ready (${entry.why ?? ''})` : `${entry.task} resumed`;
+      const mark = index === upTo && this.firstOutOfOrder()?.index === index ? `   <- but ${queue[0] ?? 'nobody'} had been ready longer` : '';
+      return `  ${String(index + 1).padStart(2)}. ${event.padEnd(44)} ready queue: [${queue.join(', ')}]${mark}`;
+    });
+    const shown = lines.slice(-maxLines);
+    return (lines.length > shown.length ? ['  …'] : []).concat(shown).join('\n');
+  }
+}
+
+function outOfOrderMessage(log: ReadyLog): string[] | undefined {
+  const wrong = log.firstOutOfOrder();
+  if (!wrong) return undefined;
+  if (wrong.expected === undefined) {
+    return [`Your executor resumed ${wrong.got} while ${wrong.got} was not ready: nothing it waited for had settled.`, log.draw(wrong.index)];
+  }
+  const why = [...log.entries.slice(0, wrong.index)].reverse().find((entry) => entry.kind === 'ready' && entry.task === wrong.expected)?.why;
+  if (wrong.skipped) {
+    return [
+      `Your executor never resumed ${wrong.expected} after it became ready (${why ?? ''}); it resumed ${wrong.got} instead, and ${wrong.expected} never ran again.`,
+      log.draw(wrong.index),
+      why === 'its await was rejected'
+        ? 'A rejected await wakes the task too: resume it with the error, thrown at its yield (generator.throw(error)).'
+        : 'Every task that becomes ready must be resumed: the waker puts it in the ready queue, the executor takes it out and resumes it.',
+    ];
+  }
+  return [
+    `Your executor resumed ${wrong.got} while ${wrong.expected} had been ready longer: tasks must resume in the order they became ready (first in, first out), and these came out in the wrong order.`,
+    log.draw(wrong.index),
+    'A task that becomes ready goes to the back of the ready queue, behind every task that was ready before it, and the executor',
+    'always resumes the task at the front (push and shift). A stack (pop), or staying with one task while others wait, breaks this order.',
+  ];
+}
+
+describe('step 2: a runtime of your own', () => {
+  it('spawn() only queues the task: its first line runs on the executor\'s next turn, from a microtask, with no timer', async () => {
+    freezeAllTimers();
+    const runtime = new Runtime();
+    const log: string[] = [];
+    // eslint-disable-next-line require-yield -- a task that never waits
+    const first = runtime.spawn('a', function* () {
+      log.push('a starts');
+      return 'a done';
+    });
+    // eslint-disable-next-line require-yield -- a task that never waits
+    runtime.spawn('b', function* () {
+      log.push('b starts');
+      return 'b done';
+    });
+    log.push('spawn() returned');
+    const result = track(first.join());
+    await drain();
+    if (log[0] !== 'spawn() returned' && log.includes('a starts')) {
+      fail(
+        'Your spawn() ran the task\'s first line itself, before it returned:',
+        `  ${log.join(', ')}`,
+        'A runtime spawns by putting the task in its ready queue; the executor starts it on its next turn (tokio::spawn',
+        'returns before the task is polled). Starting it inside spawn() runs a task in the middle of whoever spawned it.',
+      );
+    }
+    if (!log.includes('a starts')) {
+      fail(
+        'The task was spawned, but with every timer stopped its first line never ran.',
+        nothingRan(EXECUTOR_ON_A_TIMER, 'does spawn() put the task in the ready queue and schedule the executor (queueMicrotask)?'),
+      );
+    }
+    if (log.join() !== 'spawn() returned,a starts,b starts') {
+      fail(`a was spawned before b, but your executor started them in the wrong order: ${log.join(', ')}. The ready queue is first in, first out.`);
+    }
+    expect(result.value, 'join() resolves with what the task returned').toBe('a done');
+  });
+
+  it('a task that yields a promise is parked, and resumed with its value when it settles, not before (the waker)', async () => {
+    freezeAllTimers();
+    const runtime = new Runtime();
+    const log = new ReadyLog();
+    const gate = log.gate<string>('a');
+    log.ready('a', 'spawned');
+    const handle = runtime.spawn('a', function* () {
+      log.resumed('a');
+      const user = (yield gate.promise) as string;
+      log.resumed('a');
+      const count = (yield log.settled('a', 2)) as number;
+      log.resumed('a');
+      return `${user} x${count}`;
+    });
+    const result = track(handle.join());
+    await drain();
+    expectStarted(log.resumes().length > 0 ? ['a'] : [], ['a']);
+    if (log.resumes().length > 1) fail('Your executor resumed the task before the promise it yielded had settled.', log.draw());
+    gate.resolve('ada');
+    await drain();
+    if (log.resumes().length < 2) {
+      fail(
+        'The promise the task yielded settled, but with every timer stopped the task was never resumed.',
+        log.draw(),
+        nothingRan(
+          'your executor checks on a timer instead of being woken. Register a waker when a task yields: promise.then(value => put the task back in the ready queue, with that value).',
+          'register a waker when a task yields: promise.then(value => put the task back in the ready queue, with that value), and have the executor run it.',
+        ),
+      );
+    }
+    const order = outOfOrderMessage(log);
+    if (order) fail(...order);
+    expect(result.value, 'each yield resumed the task with the promise\'s value').toBe('ada x2');
+  });
+
+  it('two tasks that each sleep 100 ms finish together at 100 ms, on one thread', async () => {
+    useFakeClock();
+    const runtime = new Runtime();
+    const io = new SimulatedIo(100);
+    const threads = new Set<number>();
+    const sleeper = (label: string) =>
+      function* () {
+        threads.add(threadId);
+        yield io.call(label);
+        threads.add(threadId);
+        return label;
+      };
+    const both = track(Promise.all([runtime.spawn('a', sleeper('a')).join(), runtime.spawn('b', sleeper('b')).join()]));
+    await advance(100);
+    if (both.status === 'fulfilled') {
+      expect([...threads], 'both tasks ran on the test\'s own thread').toEqual([threadId]);
+      return;
+    }
+    for (let waited = 0; waited < 300 && !both.settled; waited += 100) await advance(100);
+    const sequential = io.started.length === 2 && ranOneAfterAnother(io.timeline.intervals);
+    fail(
+      `Two tasks that each sleep 100 ms had not both finished at 100 ms (${both.settled ? `they had at ${ms(both.settledAtMs ?? 0)}` : `still ${both.status} at 400 ms`}).`,
+      io.draw(),
+      sequential
+        ? '-> they ran one after the other: your executor waited for a\'s sleep before it even started b. An executor never waits for one task: when a task yields, register its waker and go on with the next ready task.'
+        : io.started.length < 2
+          ? `-> only ${io.started.join(', ') || 'no task'} ever started its sleep.`
+          : both.settled
+            ? '-> both sleeps overlapped, but the tasks were resumed only later than their sleeps ended: something other than the promise settling woke them (a timer that checks?). The waker should put a task back in the ready queue the moment its promise settles.'
+            : '-> both sleeps overlapped, but the tasks were never resumed: is the waker registered on what the task yielded?',
+    );
+  });
+
+  it('tasks resume in the order they became ready: first in, first out', async () => {
+    freezeAllTimers();
+    const runtime = new Runtime();
+    const log = new ReadyLog();
+    const gates = new Map<string, Manual<string>>();
+    const handles = ['a', 'b', 'c'].map((name) => {
+      log.ready(name, 'spawned');
+      return runtime.spawn(name, function* () {
+        log.resumed(name);
+        const gate = log.gate(name);
+        gates.set(name, gate);
+        yield gate.promise;
+        log.resumed(name);
+        // Ready again at once: behind every task that was ready before it.
+        yield log.settled(name, 0);
+        log.resumed(name);
+      });
+    });
+    const all = track(Promise.all(handles.map((handle) => handle.join())));
+    await drain();
+    expectStarted([...gates.keys()], ['a', 'b', 'c']);
+    for (const name of ['c', 'a', 'b']) gates.get(name)?.resolve('go');
+    await drain();
+    const order = outOfOrderMessage(log);
+    if (order) fail(...order);
+    expect(log.resumes(), 'the resumes').toEqual(['a', 'b', 'c', 'c', 'a', 'b', 'c', 'a', 'b']);
+    expect(all.status, 'every task finished').toBe('fulfilled');
+  });
+
+  it('over 200 seeded random schedules, every task resumes in the order it became ready', async () => {
+    freezeAllTimers();
+    type Await = 'gate' | 'settled' | 'fails';
+    const schedules = fc.record({
+      tasks: fc.array(fc.array(fc.constantFrom<Await>('gate', 'settled', 'fails'), { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 4 }),
+      picks: fc.array(fc.nat({ max: 11 }), { minLength: 12, maxLength: 12 }),
+    });
+    const run = async ({ tasks, picks }: { tasks: Await[][]; picks: number[] }) => {
+      const runtime = new Runtime();
+      const log = new ReadyLog();
+      const open: { task: string; settle(): void }[] = [];
+      const names = tasks.map((_, i) => String.fromCharCode(97 + i));
+      const results = tasks.map((awaits, i) => {
+        const name = names[i] ?? '?';
+        log.ready(name, 'spawned');
+        return track(
+          runtime.spawn(name, function* () {
+            log.resumed(name);
+            for (const kind of awaits) {
+              try {
+                if (kind === 'settled') {
+                  yield log.settled(name, 0);
+                } else {
+                  const gate = log.gate(name);
+                  open.push({ task: name, settle: kind === 'fails' ? () => gate.reject(new Error('lookup failed')) : () => gate.resolve('ok') });
+                  yield gate.promise;
+                }
+              } catch {
+                // A failed await, handled by the task itself.
+              }
+              log.resumed(name);
+            }
+          }).join(),
+        );
+      });
+      // Each round settles a batch of the awaits that are open, in an order drawn from `picks`.
+      let pick = 0;
+      const next = () => picks[pick++ % picks.length] ?? 0;
+      for (let round = 0; round < 40; round++) {
+        await drain();
+        if (open.length === 0) break;
+        const size = 1 + (next() % open.length);
+        const batch = Array.from({ length: size }, () => open.splice(next() % open.length, 1)[0]);
+        for (const entry of batch) entry?.settle();
+      }
+      await drain();
+      const order = outOfOrderMessage(log);
+      if (order) throw new KataError(order.join('\n'));
+      const stuck = results.map((result, i) => (result.status === 'fulfilled' ? undefined : names[i])).filter(Boolean);
+      if (stuck.length > 0) {
+        throw new KataError(
+          [
+            `Task(s) ${stuck.join(', ')} never finished, although everything they waited for had settled:`,
+            log.draw(),
+            nothingRan(EXECUTOR_ON_A_TIMER, 'is every task woken, each time its await settles (fulfilled or rejected)?'),
+          ].join('\n'),
+        );
+      }
+    };
+    const seed = 6;
+    const details = await fc.check(fc.asyncProperty(schedules, run), { seed, numRuns: 200 });
+    if (details.failed) {
+      const schedule = details.counterexample?.[0];
+      fail(
+        `Random schedules (fast-check, seed ${seed}: the same schedules on every run) found one that goes wrong after ${details.numRuns} run(s); the smallest form of it:`,
+        `  tasks and what each awaits in turn: ${schedule ? schedule.tasks.map((awaits, i) => `${String.fromCharCode(97 + i)}: [${awaits.join(', ')}]`).join('; ') : '?'}`,
+        '  (gate: a promise the test settles later; settled: an already fulfilled promise; fails: a promise the test rejects, caught by the task)',
+        details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance),
+      );
+    }
+  });
+
+  it('a rejected await throws at the task\'s yield, where the task\'s own try/catch handles it', async () => {
+    freezeAllTimers();
+    const runtime = new Runtime();
+    const handle = runtime.spawn('profile', function* () {
+      try {
+        yield Promise.reject(new Error('avatar service is down'));
+        return 'with avatar';
+      } catch (error) {
+        return `without avatar (${(error as Error).message})`;
+      }
+    });
+    const result = track(handle.join());
+    await drain();
+    if (result.status === 'pending') {
+      fail(
+        'With every timer stopped, the task never finished: it yielded a promise that rejects, and was never resumed.',
+        nothingRan(EXECUTOR_ON_A_TIMER, 'a rejection must wake the task too (the second callback of then()), to throw the error at its yield.'),
+      );
+    }
+    if (result.status === 'rejected') {
+      fail(
+        `The task caught the failed await in its own try/catch, yet its join() rejected with ${describeError(result.reason)}.`,
+        'A rejection belongs to the task: throw it into the generator at its yield (generator.throw(error)), where its',
+        'try/catch can handle it, exactly as `await` throws inside an async function.',
+      );
+    }
+    expect(result.value, 'the task handled the error and went on').toBe('without avatar (avatar service is down)');
+  });
+
+  it('an error in one task reaches its joiner and no one else: the other tasks and the runtime carry on', async () => {
+    useFakeClock();
+    const runtime = new Runtime();
+    const io = new SimulatedIo(100);
+    const boom = new Error('resize failed');
+    let failing: ReturnType<typeof track<unknown>> | undefined;
+    let healthy: ReturnType<typeof track<string>> | undefined;
+    let later: ReturnType<typeof track<string>> | undefined;
+    const unhandled = await collectUnhandledRejections(async () => {
+      failing = track(
+        runtime
+          .spawn('resize', function* () {
+            yield io.call('resize', { latencyMs: 50 });
+            throw boom;
+          })
+          .join(),
+      );
+      healthy = track(
+        runtime
+          .spawn('lookup', function* () {
+            yield io.call('lookup');
+            return 'ada';
+          })
+          .join(),
+      );
+      await advance(60);
+      later = track(
+        runtime
+          .spawn('after', function* () {
+            yield io.call('after', { latencyMs: 10 });
+            return 'still running';
+          })
+          .join(),
+      );
+      await advance(60);
+    });
+    expect(failing?.reason, 'the failing task\'s join() rejects with its own error').toBe(boom);
+    if (healthy?.status === 'rejected' || later?.status === 'rejected') {
+      fail(
+        `The task "resize" threw at 50 ms, and its error reached other tasks too (lookup: ${healthy?.status ?? '?'}, a task spawned after the failure: ${later?.status ?? '?'}).`,
+        'An error belongs to the task that threw it: reject that task\'s join() only.',
+      );
+    }
+    if (healthy?.status !== 'fulfilled' || later?.status !== 'fulfilled') {
+      const sequential = ranOneAfterAnother(io.timeline.intervals);
+      const stalled = io.finished.includes('lookup') || io.finished.includes('after');
+      fail(
+        `The task "resize" threw at 50 ms; the other tasks had not finished at 120 ms (lookup, sleeping 100 ms beside it: ${healthy?.status ?? '?'}; "after", spawned at 60 ms to sleep 10 ms: ${later?.status ?? '?'}).`,
+        io.draw(),
+        sequential
+          ? '-> these ran one after the other: your executor runs one task at a time, so each waits for the one before it.'
+          : stalled
+            ? '-> their sleeps ended, but they were never resumed: after the error your executor stopped. Catch the error where you resume a task, reject that task\'s join(), and keep going.'
+            : '-> look at what your executor does after a task throws: the others must go on as if nothing happened.',
+      );
+    }
+    if (unhandled.length > 0) fail(`The failing task was joined, yet ${unhandled.length} rejection(s) went unhandled: ${unhandled.map(describeError).join('; ')}.`);
+  });
+
+  it('a task that fails with nobody joining it crashes nothing: no unhandled rejection', async () => {
+    useFakeClock();
+    const runtime = new Runtime();
+    const unhandled = await collectUnhandledRejections(async () => {
+      runtime.spawn('fire and forget', function* () {
+        yield Promise.resolve();
+        throw new Error('metrics endpoint is down');
+      });
+      await drain();
+    });
+    if (unhandled.length > 0) {
+      fail(
+        `A task failed and nobody joined it: its error escaped as an unhandled rejection (${unhandled.map(describeError).join('; ')}), and Node.js ends the process for that.`,
+        'The error belongs in the task\'s handle, for whoever joins it (a tokio task that fails does not bring down the runtime either).',
+        'Mark the join promise as handled when you create it (promise.catch(() => {})): join() still rejects for whoever calls it.',
+      );
+    }
+  });
+
+  it('dropping a task runs its finally blocks, rejects its join() with TaskCancelled, and it never resumes', async () => {
+    freezeAllTimers();
+    const runtime = new Runtime();
+    const log: string[] = [];
+    let open = 0;
+    const gate = manual<string>();
+    const handle: JoinHandle<string> = runtime.spawn('download', function* () {
+      open++;
+      try {
+        log.push('download waits');
+        yield gate.promise;
+        log.push('download resumed');
+        return 'file';
+      } finally {
+        open--;
+        log.push('download cleans up');
+      }
+    });
+    const result = track(handle.join());
+    await drain();
+    expectStarted(log.includes('download waits') ? ['download'] : [], ['download']);
+    handle.drop();
+    await drain();
+    gate.resolve('data');
+    await drain();
+    if (log.includes('download resumed')) {
+      fail(
+        'The task was dropped, then what it waited for settled, and your executor resumed it anyway:',
+        `  ${log.join(', ')}`,
+        'A dropped task is gone: its waker must leave it alone (and the ready queue skip it).',
+      );
+    }
+    if (!log.includes('download cleans up')) {
+      fail(
+        `The task was dropped while it waited inside try { … } finally { … }: its finally block never ran, and its connection is still open (${open} open).`,
+        `  ${log.join(', ')}`,
+        'Dropping must run the cleanup: generator.return() resumes the generator at its yield as if it returned there, so every',
+        'finally block runs, exactly as dropping a Rust future runs its destructors. Forgetting the generator is not enough.',
+      );
+    }
+    if (!(result.reason instanceof TaskCancelled)) {
+      fail(
+        `A dropped task's join() must reject with TaskCancelled; it is ${result.status === 'pending' ? 'still pending, so whoever joins it waits for ever' : `${result.status} (${describeError(result.status === 'fulfilled' ? result.value : result.reason)})`}.`,
+      );
+    }
+  });
+
+  it('a task dropped while it waits in the ready queue never runs again; dropping a finished task changes nothing', async () => {
+    freezeAllTimers();
+    const runtime = new Runtime();
+    const log = new ReadyLog();
+    const gate = log.gate('both');
+    const seen: string[] = [];
+    const first = runtime.spawn('first', function* () {
+      seen.push('first parked');
+      yield gate.promise;
+      seen.push('first resumed');
+      // `second` was woken by the same promise and waits in the ready queue, behind this task.
+      second.drop();
+      return 'first done';
+    });
+    const second: JoinHandle<string> = runtime.spawn('second', function* () {
+      try {
+        seen.push('second parked');
+        yield gate.promise;
+        seen.push('second resumed');
+        return 'second done';
+      } finally {
+        seen.push('second cleans up');
+      }
+    });
+    const results = [track(first.join()), track(second.join())];
+    await drain();
+    expectStarted(['first', 'second'].filter((name) => seen.includes(`${name} parked`)), ['first', 'second']);
+    gate.resolve('go');
+    await drain();
+    if (!seen.includes('first resumed')) {
+      fail(
+        'The promise both tasks waited for settled, but the first one was never resumed.',
+        nothingRan(EXECUTOR_ON_A_TIMER, 'wake a task when the promise it yielded settles (promise.then(...)).'),
+      );
+    }
+    if (seen.includes('second resumed')) {
+      fail(
+        'A task was dropped while it sat in the ready queue (woken, not yet resumed), and your executor resumed it anyway:',
+        `  ${seen.join(', ')}`,
+        'Mark a dropped task, and skip it when it comes out of the ready queue.',
+      );
+    }
+    if (!seen.includes('second cleans up')) {
+      fail(
+        'A task was dropped while it sat in the ready queue (woken, not yet resumed): its finally block never ran.',
+        `  ${seen.join(', ')}`,
+        'It was parked inside try { … } finally { … }: dropping it must run that cleanup (generator.return()).',
+      );
+    }
+    expect(results[1]?.reason, 'its join() rejects with TaskCancelled').toBeInstanceOf(TaskCancelled);
+    first.drop();
+    await drain();
+    expect(results[0]?.value, 'dropping a task that has finished leaves its result alone').toBe('first done');
+  });
+});
+
+// ---------------------------------------------------------------- step 3
+
+/** CPU work for exactly `msToSpin` of wall time: a chunk of a long computation. */
+function spin(msToSpin: number): void {
+  const end = performance.now() + msToSpin;
+  while (performance.now() < end) {
+    // busy: this is the computation that must share the thread
+  }
+}
+
+/** How yieldToEventLoop settles: from the microtask queue, from process.nextTick's queue, or later. */
+async function howItSettles(): Promise<'microtask' | 'nextTick' | 'later'> {
+  let settled = false;
+  void yieldToEventLoop().then(() => (settled = true));
+  await flushMicrotasks();
+  if (settled) return 'microtask';
+  await new Promise<void>((resolve) => process.nextTick(resolve));
+  await flushMicrotasks();
+  return settled ? 'nextTick' : 'later';
+}
+
+/**
+ * How often a 1 ms timer ticks across `rounds` rounds of 2 ms of work and one `await yieldToEventLoop()`:
+ * after 2 ms the timer is always due, so a yield that lets the event loop turn sees a tick every round.
+ */
+async function ticksAcrossYields(rounds = 10): Promise<number> {
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 1);
+  try {
+    for (let round = 0; round < rounds; round++) {
+      spin(2);
+      await yieldToEventLoop();
+    }
+    return ticks;
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+/** Why the event loop got no turn, judged on yieldToEventLoop() itself. */
+async function whyNoTurn(): Promise<string> {
+  const how = await howItSettles();
+  if (how === 'microtask') {
+    return 'Your yield resolves from the microtask queue (`await Promise.resolve()`, queueMicrotask): the event loop runs every microtask, including the ones queued meanwhile, before it moves on to timers or I/O, so it never got a turn.';
+  }
+  if (how === 'nextTick') {
+    return 'Your yield resolves from process.nextTick\'s queue, which runs to the end, even before the microtasks, before the event loop moves on to timers or I/O, so it never got a turn.';
+  }
+  if ((await ticksAcrossYields()) >= 5) {
+    return 'Your yieldToEventLoop() does let due timers run, but runInChunks did not give it the chance between these chunks: await it between every two chunks.';
+  }
+  return 'Your yield resolves from something the event loop delivers before its timers get a turn again (a MessageChannel, for one: Node delivers up to a thousand waiting messages in one go).';
+}
+
+async function loopbackServer(): Promise<{ server: net.Server; port: number }> {
+  const server = net.createServer((socket) => {
+    socket.on('data', () => socket.end('pong'));
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the loopback server has no port');
+  return { server, port: address.port };
+}
+
+describe('step 3: yielding to the event loop', () => {
+  it('yieldToEventLoop() lets due timers run: a 1 ms timer ticks between 2 ms pieces of work', async () => {
+    const rounds = 10;
+    const ticks = await ticksAcrossYields(rounds);
+    if (ticks < rounds / 2) {
+      fail(
+        `${rounds} times over: 2 ms of work, then \`await yieldToEventLoop()\`. A 1 ms timer was due before every yield, and it ticked ${ticks} time(s), not about ${rounds}.`,
+        await whyNoTurn(),
+        'setImmediate(resolve) resolves in the event loop\'s check phase, which comes after due timers and waiting I/O.',
+      );
+    }
+  });
+
+  it('runInChunks() covers [0, total) in order, chunk by chunk, and rejects sizes it cannot use', async () => {
+    const ranges: [number, number][] = [];
+    const record = (start: number, end: number) => {
+      ranges.push([start, end]);
+      if (ranges.length > 100) throw new Error('work was called more than 100 times for 10 items: a loop that never ends?');
+    };
+    await runInChunks(10, 4, record);
+    expect(ranges, 'runInChunks(10, 4, work): the chunks it worked on').toEqual([
+      [0, 4],
+      [4, 8],
+      [8, 10],
+    ]);
+    ranges.length = 0;
+    await runInChunks(0, 4, record);
+    expect(ranges, 'runInChunks(0, 4, work) has nothing to do').toEqual([]);
+    for (const [total, chunkSize] of [
+      [10, 0],
+      [10, -1],
+      [10, 2.5],
+      [-1, 4],
+    ] as const) {
+      ranges.length = 0;
+      // Rejecting is the contract; throwing at once is accepted too (the same mistake is not being made).
+      const outcome = await Promise.resolve()
+        .then(() => runInChunks(total, chunkSize, record))
+        .then(
+          () => 'resolved',
+          (error: unknown) => error,
+        );
+      if (!(outcome instanceof RangeError)) {
+        fail(
+          `runInChunks(${total}, ${chunkSize}, work) must reject with a RangeError; it ${outcome === 'resolved' ? `resolved after ${ranges.length} call(s) of work` : `failed with ${describeError(outcome)}`}.`,
+          'Check both sizes before the first chunk: whole numbers, total >= 0, chunkSize >= 1.',
+        );
+      }
+    }
+  });
+
+  it('while the chunks run, timers fire and a waiting request is answered between them', async () => {
+    const chunks = 30;
+    const chunkMs = 2;
+    const { server, port } = await loopbackServer();
+    let chunk = -1;
+    const chunkAtTick: number[] = [];
+    const ticker = setInterval(() => chunkAtTick.push(chunk), 1);
+    let answeredAtChunk: number | undefined;
+    const client = net.connect(port, '127.0.0.1', () => client.write('ping'));
+    client.on('data', () => {
+      answeredAtChunk = chunk;
+      client.end();
+    });
+    client.on('error', () => client.destroy());
+    const started = performance.now();
+    let elapsed: number;
+    try {
+      await runInChunks(chunks, 1, (start) => {
+        chunk = start;
+        spin(chunkMs);
+      });
+      elapsed = performance.now() - started;
+      chunk = chunks;
+      // Let a late answer arrive, so the message can say when it did.
+      for (let i = 0; i < 20 && answeredAtChunk === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    } finally {
+      clearInterval(ticker);
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const ticksBetween = chunkAtTick.filter((at) => at >= 0 && at < chunks - 1).length;
+    // The longest run of consecutive chunks with no tick between any two of them.
+    let longest = 0;
+    for (let run = 0, c = 0; c < chunks - 1; c++) {
+      run = chunkAtTick.includes(c) ? 0 : run + 1;
+      longest = Math.max(longest, run);
+    }
+    const due = Math.floor(elapsed);
+    const answered =
+      answeredAtChunk === undefined ? 'never answered' : answeredAtChunk >= chunks ? 'answered only after the last chunk' : `answered during chunk ${answeredAtChunk + 1}`;
+    if (longest > (chunks - 1) / 2 || answeredAtChunk === undefined || answeredAtChunk >= chunks - 1) {
+      fail(
+        `While your ${chunks} chunks ran (${ms(elapsed)} in all, each computing for ${chunkMs} ms), a 1 ms timer was due about ${due} times and ran ${ticksBetween} times between them; ${due - ticksBetween > 0 ? `${due - ticksBetween} ticks never ran` : 'it did run'}.`,
+        `The longest stretch of chunks with no timer between them: ${longest + 1} chunks. A request sent before the first chunk was ${answered}.`,
+        await whyNoTurn(),
+        'Yield with setImmediate: between two chunks the loop then runs due timers and reads waiting sockets.',
+      );
+    }
+  });
+});

@@ -1,0 +1,74 @@
+// Known-wrong: resolve(x) fulfils with x as it is, even when x is a thenable (a promise included).
+
+export type Resolve<T> = (value: T | PromiseLike<T>) => void;
+export type Reject = (reason?: unknown) => void;
+export type Executor<T> = (resolve: Resolve<T>, reject: Reject) => void;
+
+type State<T> = { status: 'pending' } | { status: 'fulfilled'; value: T } | { status: 'rejected'; reason: unknown };
+
+export class KataPromise<T> implements PromiseLike<T> {
+  #state: State<T> = { status: 'pending' };
+  /** Callbacks registered while pending; queued as microtasks, in order, when the promise settles. */
+  #reactions: (() => void)[] = [];
+
+  constructor(executor: Executor<T>) {
+    // One pair of resolving functions per promise: only the first call of either counts.
+    let resolved = false;
+    const resolve: Resolve<T> = (value) => {
+      if (resolved) return;
+      resolved = true;
+      this.#resolveWith(value);
+    };
+    const reject: Reject = (reason) => {
+      if (resolved) return;
+      resolved = true;
+      this.#settle({ status: 'rejected', reason });
+    };
+    try {
+      executor(resolve, reject);
+    } catch (error) {
+      reject(error);
+    }
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): KataPromise<R1 | R2> {
+    return new KataPromise<R1 | R2>((resolve, reject) => {
+      const react = () => {
+        const state = this.#state;
+        try {
+          if (state.status === 'fulfilled') {
+            if (typeof onFulfilled === 'function') resolve(onFulfilled(state.value));
+            else resolve(state.value as unknown as R1);
+          } else if (state.status === 'rejected') {
+            if (typeof onRejected === 'function') resolve(onRejected(state.reason));
+            else reject(state.reason);
+          }
+        } catch (error) {
+          reject(error);
+        }
+      };
+      if (this.#state.status === 'pending') this.#reactions.push(react);
+      else queueMicrotask(react);
+    });
+  }
+
+  /** The promise resolution procedure, without its heart: a thenable is kept as a plain value. */
+  #resolveWith(x: unknown): void {
+    if (x === this) {
+      this.#settle({ status: 'rejected', reason: new TypeError('a promise cannot be resolved with itself') });
+      return;
+    }
+    this.#settle({ status: 'fulfilled', value: x as T });
+  }
+
+  #settle(state: Exclude<State<T>, { status: 'pending' }>): void {
+    if (this.#state.status !== 'pending') return;
+    this.#state = state;
+    const reactions = this.#reactions;
+    this.#reactions = [];
+    for (const react of reactions) queueMicrotask(react);
+  }
+}

@@ -1,0 +1,13 @@
+// Known-wrong: yieldToEventLoop() is called between chunks, but never awaited.
+import { yieldToEventLoop } from '../../chunks.ts';
+export { yieldToEventLoop } from '../../chunks.ts';
+
+// eslint-disable-next-line @typescript-eslint/require-await -- the mistake: nothing here is awaited
+export async function runInChunks(total: number, chunkSize: number, work: (start: number, end: number) => void): Promise<void> {
+  if (!Number.isInteger(total) || total < 0) throw new RangeError(`total must be a whole number >= 0, got ${total}`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a whole number >= 1, got ${chunkSize}`);
+  for (let start = 0; start < total; start += chunkSize) {
+    if (start > 0) void yieldToEventLoop();
+    work(start, Math.min(total, start + chunkSize));
+  }
+}
