@@ -1,6 +1,6 @@
 // The checker's command dispatcher. Exit codes: 0 success, 1 failing tests (or a "no" answer),
 // 2 bad input (unknown command, exercise id or option), 130 interrupted.
-import { USAGE, UsageError, parseCli } from './cli-args.ts';
+import { USAGE, UsageError, parseCli, type ParsedArgs } from './cli-args.ts';
 import { createContext } from './context.ts';
 import { ExerciseSetupError, UnknownExerciseError } from './exercises.ts';
 import { PristineUnavailableError } from './pristine.ts';
@@ -11,6 +11,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
+
+// Issue 13: the workshop room a learner's verdicts go to (--room/--name or KATA_ROOM/KATA_NAME), if any.
+const learnerRoom = async (args: ParsedArgs) => (await import('./room/learner.ts')).learnerRoom(args);
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseCli(argv);
@@ -23,11 +26,11 @@ async function main(argv: readonly string[]): Promise<number> {
   // loading all of them costs every command (and the checker's overhead over bare vitest) time.
   switch (args.command) {
     case 'watch':
-      return (await import('./watch/command.ts')).watchCommand(ctx, { manual: args.manual });
+      return (await import('./watch/command.ts')).watchCommand(ctx, { manual: args.manual, room: await learnerRoom(args) });
     case 'list':
       return (await import('./commands/list.ts')).list(ctx);
     case 'run':
-      return (await import('./commands/run.ts')).run(ctx, args.ids);
+      return (await import('./commands/run.ts')).run(ctx, args.ids, await learnerRoom(args));
     case 'hint':
       return (await import('./commands/hint.ts')).hint(ctx, args.ids);
     case 'solution':
@@ -42,6 +45,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./commands/variants.ts')).variants(ctx, args.ids, args.json);
     case 'manifest':
       return (await import('./commands/manifest.ts')).manifest(ctx);
+    // Issue 13: the facilitator's workshop room.
+    case 'room':
+      return (await import('./commands/room.ts')).room(ctx, args);
     default:
       throw new UsageError(`Unknown command "${args.command}".`);
   }
