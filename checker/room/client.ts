@@ -63,6 +63,12 @@ class Later extends Error {
   }
 }
 
+/** The clients of this process whose unsent events are written when it exits (one listener for all). */
+const keepOnExit = new Set<RoomClient>();
+const saveEveryClient = () => {
+  for (const client of keepOnExit) client.saveOnExit();
+};
+
 export class RoomClient implements RoomReporter {
   private readonly fetch: typeof globalThis.fetch;
   private readonly now: () => number;
@@ -98,7 +104,8 @@ export class RoomClient implements RoomReporter {
     this.file = readClientFile(options.stateFile);
     this.token = this.file.tokens[this.roomKey];
     this.buffer = [...(this.file.pending[this.roomKey] ?? [])];
-    process.on('exit', this.saveOnExit);
+    keepOnExit.add(this);
+    if (keepOnExit.size === 1) process.on('exit', saveEveryClient);
   }
 
   get health(): RoomHealth {
@@ -146,7 +153,8 @@ export class RoomClient implements RoomReporter {
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    process.off('exit', this.saveOnExit);
+    keepOnExit.delete(this);
+    if (keepOnExit.size === 0) process.off('exit', saveEveryClient);
     this.saveOnExit();
   }
 
@@ -327,12 +335,13 @@ export class RoomClient implements RoomReporter {
     }
   }
 
-  private saveOnExit = (): void => {
+  /** Writes what must outlive this process: unsent events, a pending clock change. */
+  saveOnExit(): void {
     const before = this.file.pending[this.roomKey];
     if (this.buffer.length > 0) this.file.pending[this.roomKey] = this.buffer.slice(-this.maxBuffered);
     else delete this.file.pending[this.roomKey];
     if (before !== undefined || this.buffer.length > 0 || this.saveTimer) this.save();
-  };
+  }
 
   /** Events dropped because the buffer was full (the oldest), for the tests. */
   get droppedEvents(): number {

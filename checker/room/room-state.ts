@@ -4,6 +4,8 @@
 import type { LogRecord } from './log-store.ts';
 import { nameKey, type VerdictEvent } from './protocol.ts';
 
+const byName = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+
 /** How much older than the verdict shown a later-delivered one must be to count as out of order. */
 const OUT_OF_ORDER_MS = 2000;
 
@@ -208,7 +210,8 @@ export class RoomState {
   }
 
   view(now: number): RoomView {
-    const learners = [...this.learners.values()].sort((a, b) => a.id - b.id);
+    // By name, the way a facilitator looks someone up (numbers in names sort as numbers).
+    const learners = [...this.learners.values()].sort((a, b) => byName.compare(a.name, b.name) || a.id - b.id);
     const stuck: StuckView[] = [];
     const views = learners.map((learner): LearnerView => {
       const cells: Record<string, CellView> = {};

@@ -69,7 +69,7 @@ function render(view) {
         el('strong', { class: 'name' }, stuck.name),
         ` · ${shortId(stuck.exercise)} step ${stuck.step} (${stepTitle(stuck.exercise, stuck.step)}) · `,
         el('span', { class: 'since', 'data-since': stuck.since }, `${minutes(roomNow() - stuck.since)} min`),
-        stuck.failingTest ? [' · failing ', el('q', {}, stuck.failingTest)] : ' · the file does not load',
+        stuck.failingTest ? [' · failing ', el('span', { class: 'test' }, `“${stuck.failingTest}”`)] : ' · the file does not load',
       ),
     ),
   );
@@ -82,7 +82,7 @@ function render(view) {
         { 'data-exercise': common.exercise, 'data-step': common.step, 'data-count': common.count },
         el('strong', {}, `${shortId(common.exercise)} step ${common.step}`),
         ` (${stepTitle(common.exercise, common.step)}): `,
-        common.test === null ? 'the file does not load or run' : el('q', {}, common.test),
+        common.test === null ? 'the file does not load or run' : el('span', { class: 'test' }, `“${common.test}”`),
         ' · ',
         el('span', { class: 'count' }, `${common.count} of ${common.onStep} on this step`),
       ),
@@ -107,7 +107,7 @@ function renderGrid(view, stepTitle) {
     el(
       'tr',
       { 'data-learner': learner.name, class: learner.stuck ? 'stuck' : undefined },
-      el('th', { scope: 'row', class: 'name' }, learner.name, learner.stuck ? el('span', { class: 'badge stuck' }, 'stuck') : undefined),
+      el('th', { scope: 'row' }, el('span', { class: 'name', title: learner.name }, learner.name), learner.stuck ? el('span', { class: 'badge stuck' }, 'stuck') : undefined),
       ...view.exercises.map((exercise) => cell(learner, exercise, stepTitle)),
       el('td', { class: 'ago' }, learner.lastAt === null ? 'none yet' : `${minutes(roomNow() - learner.lastAt)} min ago`),
     ),
@@ -142,7 +142,7 @@ function cell(learner, exercise, stepTitle) {
     },
     el('span', { class: 'steps' }, boxes),
     result ? el('span', { class: 'fraction' }, `${result.stepsPassed}/${result.steps}`) : undefined,
-    result && result.hints > 0 ? el('span', { class: 'badge hints', title: `${result.hints} hints shown` }, `💡${result.hints}`) : undefined,
+    result && result.hints > 0 ? el('span', { class: 'badge hints', title: `${result.hints} hints shown` }, `${result.hints} hint${result.hints === 1 ? '' : 's'}`) : undefined,
     result?.solution === 'early' ? el('span', { class: 'badge early', title: 'solution seen before passing' }, 'solution early') : undefined,
   );
 }
