@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../checker/cli-args.ts';
-import { parseDuration, room } from '../checker/commands/room.ts';
+import { forwardedAddresses, parseDuration, room } from '../checker/commands/room.ts';
 import type { Context } from '../checker/context.ts';
 import { ProgressStore } from '../checker/progress.ts';
 import { EXERCISES, eventually, learner, progress, scratchDir, verdict } from './support/room.ts';
@@ -29,6 +29,12 @@ describe('the room command', () => {
     expect(parseCli(['watch', '--room', '10.0.0.2:4321/ABCDEF', '--name', 'Ada'])).toMatchObject({ room: '10.0.0.2:4321/ABCDEF', name: 'Ada' });
     expect([parseDuration('5m'), parseDuration('90s'), parseDuration('2m30s'), parseDuration('10')]).toEqual([300_000, 90_000, 150_000, 600_000]);
     expect(() => parseDuration('soon')).toThrow(/like 5m, 90s or 2m30s/);
+  });
+
+  it('in a Codespace, puts the forwarded https address first on the board', () => {
+    const env = { CODESPACE_NAME: 'kata-x1', GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN: 'app.github.dev' };
+    expect(forwardedAddresses(4321, env)).toEqual(['https://kata-x1-4321.app.github.dev']);
+    expect(forwardedAddresses(4321, {})).toEqual([]);
   });
 
   it('prints the join line for the board and the page, runs until Ctrl-C, and the export has everyone', async () => {

@@ -1,39 +1,13 @@
 // The facilitator's page in a real browser (headless Chromium): thirty learners post through the real
 // client, and the page shows the right grid, who is stuck, the failure most of them share, names as
 // plain text, and a new verdict within a second. A screenshot is kept as a test artifact.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { expect, it } from 'vitest';
 import type { ExerciseProgress } from '../checker/formats/progress-file.ts';
 import type { RoomClient } from '../checker/room/client.ts';
 import { eventually, learner, openRoom, progress, verdict } from './support/room.ts';
-
-/** Debian's `chromium` package, or the browser named in KATA_CHROMIUM. */
-export const CHROMIUM = [process.env.KATA_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => file && existsSync(file));
-const NO_CHROMIUM =
-  'No Chromium found (looked for KATA_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser). On Debian or Ubuntu: `sudo apt-get install -y chromium`; elsewhere set KATA_CHROMIUM to a Chrome or Chromium executable.';
-/** Where the screenshot goes: KATA_ARTIFACTS_DIR, else a folder in the OS temp dir. */
-export const ARTIFACTS = process.env.KATA_ARTIFACTS_DIR ?? path.join(os.tmpdir(), 'concurrency-kata-artifacts');
-
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'kata-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    // Without the background-networking flags Chromium phones home, and a closed network refuses it.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
+import { ARTIFACTS, CHROMIUM, NO_CHROMIUM, launchChromium } from './support/room-browser.ts';
 
 const MINUTE = 60_000;
 const SCRIPT_NAME = '<script>window.pwned = 1</script>';

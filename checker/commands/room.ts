@@ -25,7 +25,12 @@ export interface RoomCommandOptions {
 
 export const DEFAULT_ROOM_DIR = path.join(STATE_DIR, 'room');
 
-export async function room(ctx: Context, options: RoomCommandOptions, signals: NodeJS.EventEmitter = process): Promise<number> {
+export async function room(
+  ctx: Context,
+  options: RoomCommandOptions,
+  signals: NodeJS.EventEmitter = process,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const dir = path.resolve(options.dir ?? DEFAULT_ROOM_DIR);
   const stuckAfterMs = options.stuckAfter === undefined ? DEFAULT_STUCK_AFTER_MS : parseDuration(options.stuckAfter);
   const exercises: ExerciseInfo[] = ctx.exercises.map((exercise) => ({ id: exercise.id, title: exercise.title, steps: exercise.steps.map((step) => step.title) }));
@@ -41,6 +46,7 @@ export async function room(ctx: Context, options: RoomCommandOptions, signals: N
       port,
       stuckAfterMs,
       fresh: options.fresh ?? false,
+      publicAddresses: forwardedAddresses(port, env),
       onJoin: (name, rejoined, learners) =>
         ctx.out(c.dim(`  ${rejoined ? 'back' : '+'} ${stripVTControlCharacters(name)}${rejoined ? '' : ` joined (${learners} in the room)`}`)),
     });
@@ -65,7 +71,12 @@ export async function room(ctx: Context, options: RoomCommandOptions, signals: N
   if (server.unreadable) ctx.out(c.yellow(`${server.unreadable} line(s) of the log could not be read and were skipped.`));
   ctx.out(`\nJoin code: ${c.bold(server.code)}\n\nWrite this on the board (learners run it in the kata's folder):`);
   for (const address of server.addresses) ctx.out(`    npm start -- --room ${address}/${server.code} --name "your name"`);
-  if (server.addresses.length > 1) ctx.out(c.dim('    (one line per network of this laptop: use the one the learners share)'));
+  if (forwardedAddresses(port, env).length) {
+    ctx.out(c.dim(`    (the first is this Codespace's forwarded port: make it Public in the Ports panel, or run
+     \`gh codespace ports visibility ${port}:public -c $CODESPACE_NAME\`, so learners can reach it)`));
+  } else if (server.addresses.length > 1) {
+    ctx.out(c.dim('    (one line per network of this laptop: use the one the learners share)'));
+  }
   ctx.out(`\nYour page, for this laptop or the projector (keep the link to yourself: it opens the export too):\n    ${server.pageUrl}`);
   ctx.out(c.dim(`\nStuck means the same step failing for ${formatDuration(stuckAfterMs)} or more (--stuck-after). Ctrl-C closes the room;`));
   ctx.out(c.dim('`npm run kata -- room` opens it again with everything kept (--new starts an empty one).\n'));
@@ -97,6 +108,16 @@ function exportRoom(ctx: Context, dir: string, exercises: ExerciseInfo[], stuckA
   writeFileAtomic.sync(path.resolve(file), format === '.csv' ? toCsv(view) : toJson(state, view));
   ctx.out(`Wrote ${view.learners.length} learner(s) to ${file}.`);
   return 0;
+}
+
+/**
+ * In a GitHub Codespace the room is reached through its forwarded port, `https://<codespace>-4321.<domain>`
+ * (public once its visibility is set so), not through the container's own addresses.
+ */
+export function forwardedAddresses(port: number, env: NodeJS.ProcessEnv): string[] {
+  const codespace = env.CODESPACE_NAME;
+  const domain = env.GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN;
+  return codespace && domain && port !== 0 ? [`https://${codespace}-${port}.${domain}`] : [];
 }
 
 function parsePort(text: string): number {

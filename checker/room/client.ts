@@ -298,17 +298,25 @@ export class RoomClient implements RoomReporter {
   }
 
   private markUp(): void {
-    if (this.wasDown) this.say(`The workshop room at ${this.options.address.display} is back: your kept verdicts were sent.`);
+    if (this.wasDown) {
+      const room = `The workshop room at ${this.options.address.display}`;
+      const down = this.notices.indexOf(this.downLine());
+      // Gone and back before the learner heard of it: one line says both.
+      if (down !== -1) this.notices.splice(down, 1, `${room} was away for a moment; your verdicts were kept and have been sent.`);
+      else this.say(`${room} is back: your kept verdicts were sent.`);
+    }
     this.wasDown = false;
     this.healthState = 'up';
   }
 
   private markDown(): void {
-    if (!this.wasDown) {
-      this.say(`The workshop room at ${this.options.address.display} is not answering; your verdicts are kept and sent when it is back.`);
-    }
+    if (!this.wasDown) this.say(this.downLine());
     this.wasDown = true;
     this.healthState = 'down';
+  }
+
+  private downLine(): string {
+    return `The workshop room at ${this.options.address.display} is not answering; your verdicts are kept and sent when it is back.`;
   }
 
   private say(line: string): void {

@@ -64,6 +64,8 @@ export interface RoomServerOptions {
   /** Start a new room: an existing log is moved aside, not continued. */
   fresh?: boolean;
   limits?: Partial<RateLimits>;
+  /** Addresses learners reach the room at besides this machine's own (a forwarded port's, `https://…`). */
+  publicAddresses?: readonly string[];
   /** Told of every join, for the facilitator's terminal. */
   onJoin?: (name: string, rejoined: boolean, learners: number) => void;
   now?: () => number;
@@ -126,6 +128,8 @@ export async function startRoom(options: RoomServerOptions): Promise<RoomServer>
     bodyLimit: LIMITS.eventsBodyBytes,
     // Open event streams would otherwise hold close() until every page is shut.
     forceCloseConnections: true,
+    // A request must arrive whole within 10 s: a sender trickling a body byte by byte holds nothing for long.
+    requestTimeout: 10_000,
     // Fastify's defaults quietly drop unknown fields and coerce types; a room rejects both.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
@@ -275,7 +279,10 @@ export async function startRoom(options: RoomServerOptions): Promise<RoomServer>
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const localUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const reachable = host === '127.0.0.1' && options.host !== '127.0.0.1' ? networkAddresses() : [host];
-  join.addresses = (reachable.length ? reachable : [host]).map((address) => `${address.includes(':') ? `[${address}]` : address}:${port}`);
+  join.addresses = [
+    ...(options.publicAddresses ?? []),
+    ...(reachable.length ? reachable : [host]).map((address) => `${address.includes(':') ? `[${address}]` : address}:${port}`),
+  ];
   return {
     code: room.code,
     key: room.key,

@@ -36,6 +36,8 @@ function el(tag, attributes = {}, ...children) {
 const byId = (id) => document.getElementById(id);
 const shortId = (id) => id.replace(/^(\d{2})-.*/, '$1');
 const minutes = (ms) => Math.max(0, Math.floor(ms / 60_000));
+/** `45 s` under a minute, `7 min` after. */
+const duration = (ms) => (ms < 60_000 ? `${Math.max(0, Math.round(ms / 1000))} s` : `${minutes(ms)} min`);
 
 let latest;
 let receivedAt = 0;
@@ -52,7 +54,7 @@ function render(view) {
     'Join: ',
     ...view.join.addresses.flatMap((address, i) => [i > 0 ? ' or ' : '', el('code', {}, `npm start -- --room ${address}/${view.join.code} --name "your name"`)]),
   );
-  byId('stuck-rule').textContent = `(the same step failing for ${minutes(view.stuckAfterMs) || '<1'} min or more)`;
+  byId('stuck-rule').textContent = `(the same step failing for ${duration(view.stuckAfterMs)} or more)`;
 
   const done = (id) => view.learners.filter((learner) => learner.cells[id]?.status === 'passed').length;
   byId('summary').replaceChildren(
@@ -68,7 +70,7 @@ function render(view) {
         { 'data-learner': stuck.name },
         el('strong', { class: 'name' }, stuck.name),
         ` · ${shortId(stuck.exercise)} step ${stuck.step} (${stepTitle(stuck.exercise, stuck.step)}) · `,
-        el('span', { class: 'since', 'data-since': stuck.since }, `${minutes(roomNow() - stuck.since)} min`),
+        el('span', { class: 'since', 'data-since': stuck.since }, duration(roomNow() - stuck.since)),
         stuck.failingTest ? [' · failing ', el('span', { class: 'test' }, `“${stuck.failingTest}”`)] : ' · the file does not load',
       ),
     ),
