@@ -19,8 +19,8 @@ beforeAll(() => {
   before = openHandles();
 });
 afterAll(async () => {
-  await eventually(() => JSON.stringify(openHandles()) === JSON.stringify(before), 'the sockets and timers to be gone', 2000).catch(() => undefined);
-  expect(openHandles()).toEqual(before);
+  await eventually(() => JSON.stringify(openHandles()) === JSON.stringify(before), 'the sockets and timers to be gone', 5000).catch(() => undefined);
+  expect(openHandles(), process.getActiveResourcesInfo().join(', ')).toEqual(before);
 });
 
 describe('with the room up', () => {

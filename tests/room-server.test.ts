@@ -49,8 +49,8 @@ beforeAll(() => {
 });
 afterAll(async () => {
   // Every room below is closed by its test: nothing is left listening, no timer left running.
-  await eventually(() => JSON.stringify(openHandles()) === JSON.stringify(before), 'the sockets and timers to be gone', 2000).catch(() => undefined);
-  expect(openHandles()).toEqual(before);
+  await eventually(() => JSON.stringify(openHandles()) === JSON.stringify(before), 'the sockets and timers to be gone', 5000).catch(() => undefined);
+  expect(openHandles(), process.getActiveResourcesInfo().join(', ')).toEqual(before);
 });
 
 describe('joining and reporting', () => {

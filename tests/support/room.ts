@@ -75,7 +75,7 @@ export function learner(room: Pick<RoomServer, 'port' | 'code'> | string, name: 
     name,
     stateFile: path.join(scratchDir('kata-learner-'), 'room.json'),
     timeoutMs: 500,
-    retryMs: { first: 40, max: 200 },
+    retryMs: { first: 20, max: 100 },
     ...options,
   });
 }
