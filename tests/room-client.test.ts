@@ -62,6 +62,29 @@ describe('with the room up', () => {
     }
   });
 
+  it('a join whose answer was lost on the way is tried again, and the name stays the learner’s', async () => {
+    const room = await openRoom();
+    let lost = 0;
+    // The room gets the join, the answer never arrives (a timeout, the Wi-Fi): as on a bad day.
+    const flaky: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url.endsWith('/api/join') && lost++ === 0) throw new Error('the answer was lost');
+      return response;
+    };
+    const unlucky = learner(room, 'Unlucky', { fetch: flaky }).start();
+    try {
+      unlucky.report([failing(1)], progress());
+      await eventually(() => unlucky.health === 'up' && unlucky.pending === 0, 'the retried join');
+      expect(lost).toBe(2);
+      expect(room.view().learners.map((entry) => entry.name)).toEqual(['Unlucky']);
+      expect(cellOf(room, 'Unlucky')).toMatchObject({ verdicts: 1 });
+    } finally {
+      unlucky.close();
+      await room.close();
+    }
+  });
+
   it('measures the time on the current step itself, and starts it again on the next step', async () => {
     const room = await openRoom();
     let now = 1_000_000;

@@ -92,6 +92,8 @@ describe('it defends itself', () => {
     expect(taken.status).toBe(409);
     expect(taken.body.token).toBeUndefined();
     expect((await join(room, 'Grace', 'B'.repeat(43))).status).toBe(409);
+    // Nor can her token be taken along to a new name.
+    expect((await join(room, 'Not Grace', token)).status).toBe(409);
     // With her own token, Grace continues as herself.
     const again = await join(room, 'Grace', token);
     expect(again.body).toEqual({ token, name: 'Grace', rejoined: true });

@@ -218,9 +218,9 @@ export class RoomClient implements RoomReporter {
           this.remove(batch);
           this.markUp();
         } else if (status === 401 && !rejoined) {
-          // The room does not know our token (it was started anew): join again, once.
+          // The room does not know our token (it was started anew): join it again, once.
           rejoined = true;
-          this.token = undefined;
+          this.joined = false;
           await this.join();
         } else if (status === 429) {
           throw new Later('rate limited', false);
@@ -250,13 +250,17 @@ export class RoomClient implements RoomReporter {
 
   private async join(): Promise<void> {
     const { address, name } = this.options;
-    const { status, body } = await this.post('/api/join', { code: address.code, name, ...(this.token ? { token: this.token } : {}) });
+    // The token is chosen here and kept before it is sent: a join whose answer is lost on the way
+    // (a timeout, the Wi-Fi) is simply tried again with the same token, and the name stays ours.
+    if (!this.token) {
+      this.token = randomBytes(32).toString('base64url');
+      this.file.tokens[this.roomKey] = this.token;
+      this.save();
+    }
+    const { status, body } = await this.post('/api/join', { code: address.code, name, token: this.token });
     if (status === 200) {
       const joined = body as JoinResponse;
-      this.token = joined.token;
       this.joined = true;
-      this.file.tokens[this.roomKey] = joined.token;
-      this.save();
       this.say(`${joined.rejoined ? 'Back in' : 'Joined'} the workshop room at ${address.display} as ${joined.name}.`);
       this.markUp();
       return;

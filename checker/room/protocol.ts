@@ -39,7 +39,10 @@ export interface VerdictEvent {
 export interface JoinRequest {
   code: string;
   name: string;
-  /** The token from an earlier join under this name: continuing, not taking over someone else's name. */
+  /**
+   * The learner's secret for this name, random and chosen by their checker: it registers a new name,
+   * and proves an earlier join under a taken one (continuing, not taking over someone else's name).
+   */
   token?: string;
 }
 

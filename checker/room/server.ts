@@ -198,7 +198,9 @@ export async function startRoom(options: RoomServerOptions): Promise<RoomServer>
         }
         return reply.code(409).send({ error: `The name "${normalized.name}" is already taken in this room: join with another name.` });
       }
-      const fresh = randomBytes(32).toString('base64url');
+      // The learner's checker chooses its token (so a retried join keeps the name); a bare request gets one.
+      const fresh = token ?? randomBytes(32).toString('base64url');
+      if (state.learnerByTokenHash(hash(fresh))) return reply.code(409).send({ error: 'That token already belongs to another name in this room.' });
       const record: LogRecord = { type: 'join', learner: state.nextLearnerId(), name: normalized.name, tokenHash: hash(fresh), at: now() };
       log.append(record);
       state.apply(record);
