@@ -85,6 +85,30 @@ describe('with the room up', () => {
     }
   });
 
+  it('a room that says "too many" is left alone for as long as it asks, not retried at once', async () => {
+    const room = await openRoom();
+    const limited: typeof fetch = async (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url.endsWith('/api/events')) return new Response('{}', { status: 429, headers: { 'retry-after': '60' } });
+      return fetch(input, init);
+    };
+    const eager = learner(room, 'Eager', { fetch: limited }).start();
+    try {
+      eager.report([failing(1)], progress());
+      await eventually(() => eager.requests === 2, 'the join and the limited post');
+      const lines = Array.from({ length: 5 }, () => eager.report([failing(1)], progress()));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(eager.requests).toBe(2);
+      expect(eager.pending).toBe(6);
+      // Busy is not down: the learner is not told the room is gone.
+      expect(eager.health).toBe('up');
+      expect([...lines, eager.takeNotice()].join(' ')).not.toMatch(/not answering/);
+    } finally {
+      eager.close();
+      await room.close();
+    }
+  });
+
   it('measures the time on the current step itself, and starts it again on the next step', async () => {
     const room = await openRoom();
     let now = 1_000_000;

@@ -69,7 +69,9 @@ it('shows thirty learners, who is stuck and the common failures, as plain text, 
       for (const report of plan.reports) client.report([verdict(...report)], entry(plan));
     }
     // (Chromium starts meanwhile, on the same two cores: a post that times out is retried, as on the day.)
-    await eventually(() => clients.every((client) => client.pending === 0 && client.health === 'up'), 'every verdict to reach the room', 20_000);
+    await eventually(() => clients.every((client) => client.pending === 0 && client.health === 'up'), 'every verdict to reach the room', 20_000).catch((error: Error) => {
+      throw new Error(`${error.message}: ${clients.map((client) => `${client.health}/${client.pending}`).join(' ')}`);
+    });
 
     browser = await browsing;
     const page = await browser.context.newPage();

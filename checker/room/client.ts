@@ -58,6 +58,8 @@ class Later extends Error {
   constructor(
     message: string,
     readonly down: boolean,
+    /** What the room asked for (Retry-After), in ms. */
+    readonly afterMs?: number,
   ) {
     super(message);
   }
@@ -213,7 +215,7 @@ export class RoomClient implements RoomReporter {
           ageMs: Math.max(0, Math.round(now - pending.queuedAt)),
           stepSeconds: pending.stepSeconds,
         }));
-        const { status } = await this.post('/api/events', { events }, this.token);
+        const { status, retryAfter } = await this.post('/api/events', { events }, this.token);
         if (status === 200) {
           this.remove(batch);
           this.markUp();
@@ -223,7 +225,7 @@ export class RoomClient implements RoomReporter {
           this.joined = false;
           await this.join();
         } else if (status === 429) {
-          throw new Later('rate limited', false);
+          throw new Later('rate limited', false, retryAfter);
         } else if (status >= 500 || status === 401) {
           throw new Later(`the room answered ${status}`, true);
         } else {
@@ -242,7 +244,8 @@ export class RoomClient implements RoomReporter {
       }
       const down = !(error instanceof Later) || error.down;
       if (down) this.markDown();
-      else this.notBefore = Math.max(this.notBefore, this.now() + this.retryDelay);
+      // Limited: wait as long as the room says (every early retry would count against us again).
+      else this.notBefore = Math.max(this.notBefore, this.now() + Math.max(this.retryDelay, error.afterMs ?? 0));
       this.schedule(this.retryDelay);
       this.retryDelay = Math.min(this.retryDelay * 2, this.retry.max);
     }
@@ -257,7 +260,7 @@ export class RoomClient implements RoomReporter {
       this.file.tokens[this.roomKey] = this.token;
       this.save();
     }
-    const { status, body } = await this.post('/api/join', { code: address.code, name, token: this.token });
+    const { status, body, retryAfter } = await this.post('/api/join', { code: address.code, name, token: this.token });
     if (status === 200) {
       const joined = body as JoinResponse;
       this.joined = true;
@@ -269,10 +272,10 @@ export class RoomClient implements RoomReporter {
     if (status === 403) throw new Refused(`The workshop room at ${address.display} does not take the join code ${address.code}: check the address on the board. Nothing is sent to it.`);
     if (status === 409) throw new Refused(`The name "${name}" is taken in the workshop room at ${address.display}: start again with another --name. Nothing is sent to it.`);
     if (status === 400) throw new Refused(`The workshop room at ${address.display} refused to let you join: ${reason}`);
-    throw new Later(reason, status !== 429);
+    throw new Later(reason, status !== 429, retryAfter);
   }
 
-  private async post(route: string, payload: unknown, token?: string): Promise<{ status: number; body: unknown }> {
+  private async post(route: string, payload: unknown, token?: string): Promise<{ status: number; body: unknown; retryAfter?: number }> {
     this.requests++;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
@@ -290,7 +293,8 @@ export class RoomClient implements RoomReporter {
       } catch {
         body = undefined;
       }
-      return { status: response.status, body };
+      const seconds = Number(response.headers.get('retry-after'));
+      return { status: response.status, body, ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfter: Math.min(seconds, 300) * 1000 } : {}) };
     } finally {
       clearTimeout(timer);
     }

@@ -42,8 +42,8 @@ export const DEFAULT_STUCK_AFTER_MS = 5 * 60_000;
 
 export interface RateLimits {
   /**
-   * Join attempts per minute from one address: a guessed code gets nowhere at this pace (2^30 codes),
-   * and a whole room joining at once through one forwarded port still gets in (the client retries).
+   * Join attempts per minute from one address: a guessed code gets nowhere at this pace (2^30 codes:
+   * years), and a whole room joining at once through one forwarded port, retries and all, gets in.
    */
   joinsPerMinute: number;
   /** Posts per 10 seconds from one learner (the client batches: one post per verdict at most). */
@@ -52,7 +52,7 @@ export interface RateLimits {
   viewsPerMinute: number;
 }
 
-export const DEFAULT_LIMITS: RateLimits = { joinsPerMinute: 60, postsPer10s: 40, viewsPerMinute: 120 };
+export const DEFAULT_LIMITS: RateLimits = { joinsPerMinute: 120, postsPer10s: 40, viewsPerMinute: 120 };
 
 export interface RoomServerOptions {
   /** The folder of the room's log (from the command line; never from a request). */
