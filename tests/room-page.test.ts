@@ -51,7 +51,7 @@ it('shows thirty learners, who is stuck and the common failures, as plain text, 
     const browsing = launchChromium();
     let clock = Date.now() - 8 * MINUTE;
     const all = plans().map((plan) => {
-      const client = learner(room, plan.name, { now: () => clock, timeoutMs: 2000 });
+      const client = learner(room, plan.name, { now: () => clock });
       clients.push(client);
       return { plan, client };
     });
@@ -68,7 +68,6 @@ it('shows thirty learners, who is stuck and the common failures, as plain text, 
       client.start();
       for (const report of plan.reports) client.report([verdict(...report)], entry(plan));
     }
-    // (Chromium starts meanwhile, on the same two cores: a post that times out is retried, as on the day.)
     await eventually(() => clients.every((client) => client.pending === 0 && client.health === 'up'), 'every verdict to reach the room', 20_000).catch((error: Error) => {
       throw new Error(`${error.message}: ${clients.map((client) => `${client.health}/${client.pending}`).join(' ')}`);
     });

@@ -68,13 +68,17 @@ export function progress(entries: Record<string, Partial<ExerciseProgress>> = {}
   return { entry: (id) => ({ done: false, hints: {}, ...entries[id] }) };
 }
 
-/** A learner's real client, joined to `room`, with short timeouts so the tests stay quick. */
+/**
+ * A learner's real client, joined to `room`, with quick retries so the tests stay quick. Its timeout is
+ * long: on a machine with every core busy a first answer can take seconds, and only the tests about
+ * timeouts (which set their own) are about time.
+ */
 export function learner(room: Pick<RoomServer, 'port' | 'code'> | string, name: string, options: Partial<RoomClientOptions> = {}): RoomClient {
   return new RoomClient({
     address: parseRoomAddress(typeof room === 'string' ? room : addressOf(room)),
     name,
     stateFile: path.join(scratchDir('kata-learner-'), 'room.json'),
-    timeoutMs: 500,
+    timeoutMs: 10_000,
     retryMs: { first: 20, max: 100 },
     ...options,
   });
