@@ -15,6 +15,7 @@ import { lesson03 } from './lessons/03-offload-cpu.ts';
 import { lesson04 } from './lessons/04-shared-state.ts';
 import { lesson05 } from './lessons/05-channels.ts';
 import { lesson06 } from './lessons/06-under-the-hood.ts';
+import { roomWatchDelay } from './room-speed.ts';
 import { skipped, type Row } from './measure.ts';
 import { MissingSolution } from './solutions.ts';
 
@@ -35,6 +36,7 @@ const sections: Section[] = [
   { group: '06 under the hood', what: 'memory of tasks and threads, yielding', measure: lesson06 },
   { group: 'the kata itself', what: 'checker overhead', measure: () => checkerOverhead() },
   { group: 'the kata itself', what: 'watch mode delay', measure: () => watchDelay() },
+  { group: 'the kata itself', what: 'watch mode with a workshop room', measure: () => roomWatchDelay() },
 ];
 if (!process.argv.includes('--skip-npm-test')) sections.push({ group: 'the kata itself', what: 'npm test', measure: npmTest });
 // `--only WORD`: just the sections whose name has WORD (`--only watch`, `--only 03`), to retry one quickly.

@@ -12,6 +12,7 @@ Commands:
   reset <id>            put an exercise's file(s) back as they were (a backup of yours is kept)
   verify [id...]        grade every exercise (or the ones named); exit 0 only if all pass
   doctor                check Node.js, cores, dependencies and git hooks, and say how to fix them
+  room                  run a workshop room: a live page of every learner's progress (README: Running a workshop)
 
 Options:
   --json                verify: print one JSON document on stdout (schema in README.md)
@@ -26,6 +27,14 @@ Options:
   --solutions           verify: grade the reference solutions instead of your files (not with --strict)
   --manual              watch: rerun on Enter instead of watching files
   --yes                 solution/reset: do not ask for confirmation
+  --room ADDRESS        watch/run: report your verdicts to a workshop room (the address on the board;
+                        or set KATA_ROOM)
+  --name NAME           watch/run: your name in the workshop room (or set KATA_NAME)
+  --port N, --host H    room: where to listen (default: port 4321 on every network of this machine)
+  --stuck-after TIME    room: when a learner counts as stuck on one step (default 5m; 90s, 10m, …)
+  --dir FOLDER          room: where the room keeps its log (default .kata/room)
+  --new                 room: start an empty room (the previous one's log is kept aside)
+  --export FILE         room: write the room's results to FILE (.csv or .json) and exit
 
 Ids: 1, 01, async-join and 01-async-join all name the same exercise.`;
 
@@ -48,6 +57,15 @@ export interface ParsedArgs {
   yes: boolean;
   help: boolean;
   target: string | undefined;
+  // Issue 13, the workshop room: the learner's side (watch, run) and the facilitator's (room).
+  room: string | undefined;
+  name: string | undefined;
+  port: string | undefined;
+  host: string | undefined;
+  stuckAfter: string | undefined;
+  dir: string | undefined;
+  fresh: boolean;
+  exportFile: string | undefined;
 }
 
 export function parseCli(argv: readonly string[]): ParsedArgs {
@@ -70,6 +88,15 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
         help: { type: 'boolean', short: 'h', default: false },
         // For the kata's own self-tests: grade a known-wrong variant (`variant:<id>/<mistake>`).
         target: { type: 'string' },
+        // Issue 13, the workshop room.
+        room: { type: 'string' },
+        name: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'stuck-after': { type: 'string' },
+        dir: { type: 'string' },
+        new: { type: 'boolean', default: false },
+        export: { type: 'string' },
       },
     });
   } catch (error) {
@@ -79,8 +106,10 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
   }
   const [command = 'help', ...ids] = parsed.positionals;
   const { json, junit, results, base, classroom, strict, solutions, manual, yes, help, target } = parsed.values;
+  // Issue 13, the workshop room.
+  const { room, name, port, host, 'stuck-after': stuckAfter, dir, new: fresh, export: exportFile } = parsed.values;
   checkIds(command, ids);
-  return { command, ids, json, junit, results, base, classroom, strict, solutions, manual, yes, help, target };
+  return { command, ids, json, junit, results, base, classroom, strict, solutions, manual, yes, help, target, room, name, port, host, stuckAfter, dir, fresh, exportFile };
 }
 
 /** How many exercise ids each command takes: [at least, at most]. */

@@ -13,6 +13,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// Issue 13: the workshop room a learner's verdicts go to (--room/--name or KATA_ROOM/KATA_NAME), if any.
+const learnerRoom = async (args: ParsedArgs) => (await import('./room/learner.ts')).learnerRoom(args);
+
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseCli(argv);
   if (args.help || args.command === 'help') {
@@ -34,11 +37,11 @@ async function dispatch(ctx: Context, args: ParsedArgs): Promise<number> {
   // loading all of them costs every command (and the checker's overhead over bare vitest) time.
   switch (args.command) {
     case 'watch':
-      return (await import('./watch/command.ts')).watchCommand(ctx, { manual: args.manual });
+      return (await import('./watch/command.ts')).watchCommand(ctx, { manual: args.manual, room: await learnerRoom(args) });
     case 'list':
       return (await import('./commands/list.ts')).list(ctx);
     case 'run':
-      return (await import('./commands/run.ts')).run(ctx, args.ids);
+      return (await import('./commands/run.ts')).run(ctx, args.ids, await learnerRoom(args));
     case 'hint':
       return (await import('./commands/hint.ts')).hint(ctx, args.ids);
     case 'solution':
@@ -54,6 +57,9 @@ async function dispatch(ctx: Context, args: ParsedArgs): Promise<number> {
       return (await import('./commands/prove.ts')).prove(ctx, args.ids, args.json);
     case 'manifest':
       return (await import('./commands/manifest.ts')).manifest(ctx);
+    // Issue 13: the facilitator's workshop room.
+    case 'room':
+      return (await import('./commands/room.ts')).room(ctx, args);
     default:
       throw new UsageError(`Unknown command "${args.command}".`);
   }

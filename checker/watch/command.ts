@@ -6,6 +6,7 @@ import readline from 'node:readline';
 import type { Context } from '../context.ts';
 import { revealNextHint } from '../commands/hint.ts';
 import { list } from '../commands/list.ts';
+import type { RoomReporter } from '../room/learner.ts';
 import { renderSolution, resetExercise } from '../exercise-files.ts';
 import { AppState, type Effect } from './app-state.ts';
 import { renderScreen } from './screen.ts';
@@ -23,12 +24,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export async function watchCommand(ctx: Context, options: { manual: boolean }): Promise<number> {
+export async function watchCommand(ctx: Context, options: { manual: boolean; room?: RoomReporter | undefined }): Promise<number> {
   if (!ctx.interactive) {
     ctx.out('No interactive terminal: here is your progress. (Grade everything with `npm run kata -- verify`.)\n');
     return list(ctx);
   }
-  const code = await new WatchLoop(ctx, options.manual).start();
+  const code = await new WatchLoop(ctx, options.manual, options.room).start();
   // Whatever vitest still holds open (its file watcher, if closing took too long) must not keep a
   // checker alive that nobody looks at any more.
   setTimeout(() => process.exit(code), 500).unref();
@@ -48,6 +49,7 @@ class WatchLoop {
   constructor(
     private readonly ctx: Context,
     private readonly manual: boolean,
+    private readonly room?: RoomReporter, // issue 13: the workshop room, if joined
   ) {
     this.state = new AppState(ctx);
   }
@@ -67,6 +69,9 @@ class WatchLoop {
           },
           onRunEnd: (reports) => {
             this.state.onResults(reports);
+            // Issue 13: hand the verdicts to the workshop room (sent in the background); a quiet line when there is news.
+            const roomLine = this.room?.report(reports, this.ctx.store);
+            if (roomLine) this.state.notice = this.state.notice ? `${this.state.notice}  ${roomLine}` : roomLine;
             // Results can move the focus (a rebuilt progress file): reruns on save follow it.
             if (this.state.current) this.session?.setFocus(this.state.current);
             this.draw();
