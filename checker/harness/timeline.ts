@@ -95,3 +95,32 @@ export function peakOverlap(intervals: readonly Interval[]): number {
   }
   return peak;
 }
+
+export interface Occupancy {
+  /** Slot-milliseconds left idle while some call was still waiting to start (0 for a pool that is always full). */
+  idleMs: number;
+  /** The first moment a slot sat idle while calls waited: how many ran, how many waited. */
+  firstGap?: { atMs: number; untilMs: number; running: number; waiting: number };
+}
+
+/**
+ * How well `slots` connections were used: every instant a call is still to start (it starts later) and
+ * fewer than `slots` calls run, a connection sits idle that a pool would have used. A pool refills a
+ * slot the moment it frees; batches of N (one Promise.all each) leave slots idle whenever latencies
+ * differ. Assumes every call was queued from the start (a batch handed over at once).
+ */
+export function occupancy(intervals: readonly Interval[], slots: number): Occupancy {
+  const times = [...new Set(intervals.flatMap((i) => [i.start, ...(i.end === undefined ? [] : [i.end])]))].sort((a, b) => a - b);
+  let idleMs = 0;
+  let firstGap: Occupancy['firstGap'];
+  for (let k = 0; k + 1 < times.length; k++) {
+    const from = times[k]!;
+    const to = times[k + 1]!;
+    const running = intervals.filter((i) => i.start <= from && (i.end === undefined || i.end >= to)).length;
+    const waiting = intervals.filter((i) => i.start >= to).length;
+    if (waiting === 0 || running >= slots) continue;
+    idleMs += (slots - running) * (to - from);
+    firstGap ??= { atMs: from, untilMs: to, running, waiting };
+  }
+  return firstGap ? { idleMs, firstGap } : { idleMs };
+}
