@@ -75,7 +75,7 @@ function driveAbortSignalTimeout(): void {
   AbortSignal.timeout = function timeoutOnTheFakeClock(delay: number): AbortSignal {
     if (!vi.isFakeTimers()) return original(delay);
     const controller = new AbortController();
-    labelNextTimer('AbortSignal.timeout', `the timer of AbortSignal.timeout(${delay}), which cannot be cleared,`);
+    labelNextTimer('AbortSignal.timeout', `the timer of AbortSignal.timeout(${delay})`);
     const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), delay);
     (timer as { unref?: () => void }).unref?.();
     return controller.signal;

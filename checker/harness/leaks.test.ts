@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { advance, useFakeClock } from './fake-time.ts';
-import { creationSite, watchHandles } from './leaks.ts';
+import { SimulatedIo } from './io.ts';
+import { adviceFor, creationSite, watchHandles } from './leaks.ts';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -118,6 +119,21 @@ describe('watchHandles', () => {
     expect(watch.open()).toEqual([]);
     watch.stop();
     expect(new MessageChannel().constructor.name).toBe('MessageChannel');
+  });
+
+  it('leaves out the harness\'s own timers: simulated IO belongs to the test\'s world', async () => {
+    useFakeClock();
+    const watch = watchHandles();
+    const io = new SimulatedIo(100);
+    const call = io.call('user');
+    expect(watch.open()).toEqual([]);
+    await advance(100);
+    await call;
+    watch.stop();
+  });
+
+  it('has advice for every kind of handle', () => {
+    for (const kind of ['timer', 'interval', 'AbortSignal.timeout', 'listener', 'port'] as const) expect(adviceFor(kind)).toMatch(/\w/);
   });
 
   it('finds the first frame outside the harness', () => {

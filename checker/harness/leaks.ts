@@ -72,14 +72,16 @@ export function watchHandles(): HandleWatch {
   const ports = new Set<{ port: MessagePort; record: OpenHandle }>();
   const restorers: (() => void)[] = [];
 
-  const recordTimer = (id: unknown, kind: HandleKind, what: string, site: string) => {
+  const recordTimer = (id: unknown, kind: HandleKind, what: string, site: string | undefined) => {
     const label = nextTimerLabel;
     nextTimerLabel = undefined;
+    // The harness's own timers (simulated IO, probes) belong to the test's world, not to the code under test.
+    if (site === undefined && !label) return;
     const record: TimerRecord = {
       id,
       kind: label?.kind ?? kind,
       what: label?.what ?? what,
-      createdAt: site,
+      createdAt: site ?? creationSite(new Error()),
       createdAtMs: sinceStart(),
       keepsProcessAlive: true,
     };
@@ -110,7 +112,7 @@ export function watchHandles(): HandleWatch {
   const originalClearTimeout = g.clearTimeout as ClearFn;
   const originalClearInterval = g.clearInterval as ClearFn;
   wrap('setTimeout', function setTimeout(callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) {
-    const site = creationSite(new Error());
+    const site = ownSite(new Error());
     let id: unknown = undefined;
     const fire = (...fired: unknown[]) => {
       forgetTimer(id);
@@ -122,7 +124,7 @@ export function watchHandles(): HandleWatch {
   });
   wrap('setInterval', function setInterval(callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) {
     const id = originalSetInterval(callback, delay, ...args);
-    recordTimer(id, 'interval', `a ${Math.round(delay ?? 0)} ms setInterval`, creationSite(new Error()));
+    recordTimer(id, 'interval', `a ${Math.round(delay ?? 0)} ms setInterval`, ownSite(new Error()));
     return id;
   });
   wrap('clearTimeout', function clearTimeout(id: unknown) {
@@ -222,7 +224,7 @@ export function watchHandles(): HandleWatch {
       return handles
         .map(
           (h) =>
-            `  ${h.what}, created at ${h.createdAt} (${Math.round(h.createdAtMs)} ms)` +
+            `  ${h.what}, created ${Math.round(h.createdAtMs)} ms in, at ${h.createdAt}` +
             (h.kind === 'listener' || h.keepsProcessAlive ? '' : ' (unref\'d: it does not keep the process alive)'),
         )
         .join('\n');
@@ -245,17 +247,46 @@ export function watchHandles(): HandleWatch {
 
 /** `file:line:column` of the first stack frame outside the harness and node_modules. */
 export function creationSite(error: Error): string {
-  const frames = (error.stack ?? '').split('\n').slice(1);
-  for (const frame of frames) {
+  for (const frame of projectFrames(error)) {
+    if (!frame.harness) return frame.site;
+  }
+  return '(a place outside this project)';
+}
+
+/** Like creationSite, but undefined when the harness itself created the handle (its first project frame). */
+function ownSite(error: Error): string | undefined {
+  const [first] = projectFrames(error).slice(1); // frame 0 is the wrapper in this module
+  if (!first || first.harness) return undefined;
+  return first.site;
+}
+
+function projectFrames(error: Error): { site: string; harness: boolean }[] {
+  const frames: { site: string; harness: boolean }[] = [];
+  for (const frame of (error.stack ?? '').split('\n').slice(1)) {
     const match = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(frame);
     if (!match?.[1]) continue;
     const file = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
-    if (file.includes(`${path.sep}node_modules${path.sep}`)) continue;
-    if (file.startsWith(HARNESS + path.sep) && !file.endsWith('.test.ts')) continue;
-    if (!file.startsWith(ROOT + path.sep)) continue;
-    return `${path.relative(ROOT, file)}:${match[2]}:${match[3]}`;
+    if (file.includes(`${path.sep}node_modules${path.sep}`) || !file.startsWith(ROOT + path.sep)) continue;
+    const harness = file.startsWith(HARNESS + path.sep) && !file.endsWith('.test.ts');
+    frames.push({ site: `${path.relative(ROOT, file)}:${match[2]}:${match[3]}`, harness });
   }
-  return '(a place outside this project)';
+  return frames;
+}
+
+/** What to do about a handle of this kind, in a learner's words. */
+export function adviceFor(kind: HandleKind): string {
+  switch (kind) {
+    case 'AbortSignal.timeout':
+      return 'AbortSignal.timeout(ms) starts a timer that cannot be cleared: it stays scheduled until its time is up, long after the work is done, and then aborts a signal nobody needs (Node unrefs it, so it does not keep the process alive, but a server keeps one per request until each deadline passes). A deadline that cleans up after itself uses its own setTimeout and clears it when the work ends.';
+    case 'timer':
+      return 'Clear the timer however the work ends (clearTimeout in a finally block): success, failure, deadline or abort.';
+    case 'interval':
+      return 'Clear the interval however the work ends (clearInterval in a finally block).';
+    case 'listener':
+      return 'Remove the listener when the work ends (removeEventListener in a finally block), or add it with { once: true } or { signal } so it goes away by itself.';
+    case 'port':
+      return 'Close the port when you are done with it (port.close()).';
+  }
 }
 
 function primitiveOf(id: unknown): unknown {
