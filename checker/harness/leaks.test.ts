@@ -84,7 +84,7 @@ describe('watchHandles', () => {
     controller.signal.addEventListener('abort', removed);
     controller.signal.removeEventListener('abort', removed);
     const open = watch.open();
-    expect(open.map((h) => h.what)).toEqual(["a 'abort' listener on the batch signal"]);
+    expect(open.map((h) => h.what)).toEqual(["an 'abort' listener on the batch signal"]);
     controller.abort();
     // An aborted signal fires no more: what is left on it can do nothing.
     expect(watch.open()).toEqual([]);

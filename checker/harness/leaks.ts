@@ -185,7 +185,7 @@ export function watchHandles(): HandleWatch {
             listener,
             capture,
             kind: 'listener',
-            what: `a '${type}' listener on ${name}`,
+            what: `${/^[aeiou]/i.test(type) ? 'an' : 'a'} '${type}' listener on ${name}`,
             createdAt: creationSite(new Error()),
             createdAtMs: sinceStart(),
             keepsProcessAlive: false,
