@@ -73,3 +73,18 @@ describe('monitorMutex', () => {
     expect(Object.prototype.hasOwnProperty.call(mutex, 'lock')).toBe(false);
   });
 });
+
+describe('drawing', () => {
+  it('draws in event order when no time passed', () => {
+    const monitor = new CriticalSectionMonitor(() => 0);
+    const a = monitor.ask('A');
+    a.granted();
+    const b = monitor.ask('B');
+    a.released();
+    b.granted();
+    b.released();
+    const drawing = monitor.draw();
+    expect(drawing).toContain('in the order it happened');
+    expect(drawing).toMatch(/A holds \|[█·]+\| 2-4\n/);
+  });
+});

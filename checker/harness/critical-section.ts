@@ -29,6 +29,9 @@ interface Request {
 
 export class CriticalSectionMonitor {
   readonly timeline: Timeline;
+  /** The same intervals on a clock that ticks once per ask, grant and release: the order of events. */
+  private readonly order: Timeline;
+  private events = 0;
   readonly violations: Violation[] = [];
   /** Labels in the order they asked, and in the order they got the lock. */
   readonly asked: string[] = [];
@@ -39,14 +42,26 @@ export class CriticalSectionMonitor {
 
   constructor(clock: () => number = () => performance.now()) {
     this.timeline = new Timeline(clock);
+    this.order = new Timeline(() => this.events);
+  }
+
+  /** Starts an interval on both clocks. */
+  private begin(label: string): (outcome?: Interval['outcome']) => void {
+    const onTime = this.timeline.begin(label);
+    const inOrder = this.order.begin(label);
+    return (outcome) => {
+      onTime(outcome);
+      inOrder(outcome);
+    };
   }
 
   /** Call when a task calls lock(). */
   ask(label: string): Ticket {
     const request: Request = { label, askedAt: this.timeline.now() };
+    this.events++;
     this.asked.push(label);
     this.waiting.push(request);
-    let endWait: ((outcome?: Interval['outcome']) => void) | undefined = this.timeline.begin(`${label} waits`);
+    let endWait: ((outcome?: Interval['outcome']) => void) | undefined = this.begin(`${label} waits`);
     let endHold: ((outcome?: Interval['outcome']) => void) | undefined;
     return {
       label,
@@ -54,9 +69,10 @@ export class CriticalSectionMonitor {
         if (request.grantedAt !== undefined) return;
         const now = this.timeline.now();
         request.grantedAt = now;
+        this.events++;
         endWait?.();
         endWait = undefined;
-        endHold = this.timeline.begin(`${label} holds`);
+        endHold = this.begin(`${label} holds`);
         this.grants.push(label);
         const oldest = this.waiting[0];
         if (oldest && oldest !== request) {
@@ -80,6 +96,7 @@ export class CriticalSectionMonitor {
       released: () => {
         if (request.grantedAt === undefined || request.releasedAt !== undefined) return;
         request.releasedAt = this.timeline.now();
+        this.events++;
         this.holders.delete(request);
         endHold?.();
       },
@@ -105,8 +122,14 @@ export class CriticalSectionMonitor {
     return this.violations.find((v) => v.rule === rule);
   }
 
+  /**
+   * Who waited and who held the lock, over time; when everything happened at one instant (no time
+   * passed), in the order it happened instead, one column per event.
+   */
   draw(maxRows = 12): string {
-    return this.timeline.draw({ maxRows });
+    const span = Math.max(0, ...this.timeline.intervals.map((i) => (i.end ?? this.timeline.now()) - i.start));
+    if (span > 0) return this.timeline.draw({ maxRows });
+    return ['  (all at the same instant; drawn in the order it happened, one step per ask, grant or release)', this.order.draw({ maxRows, unit: '' })].join('\n');
   }
 }
 

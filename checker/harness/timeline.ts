@@ -43,10 +43,12 @@ export interface DrawOptions {
   notes?: Record<string, string>;
   /** At most this many rows; the rest are summarised in one line. */
   maxRows?: number;
+  /** The unit printed after each row's range (default "ms"; "" for a clock that counts events). */
+  unit?: string;
 }
 
 export function drawTimeline(intervals: readonly Interval[], options: DrawOptions = {}): string {
-  const { width = 20, maxRows = 12, notes = {} } = options;
+  const { width = 20, maxRows = 12, notes = {}, unit = 'ms' } = options;
   if (intervals.length === 0) return '  (no task ever started)';
   const endOf = (i: Interval) => i.end ?? options.now ?? i.start;
   const span = Math.max(1, ...intervals.map(endOf));
@@ -61,7 +63,7 @@ export function drawTimeline(intervals: readonly Interval[], options: DrawOption
       const covered = start < to && end > from;
       bar += covered ? (interval.end === undefined ? '░' : '█') : '·';
     }
-    const range = `${Math.round(start)}-${interval.end === undefined ? '…' : Math.round(end)} ms`;
+    const range = `${Math.round(start)}-${interval.end === undefined ? '…' : Math.round(end)}${unit ? ` ${unit}` : ''}`;
     const status = interval.outcome && interval.outcome !== 'ok' ? ` (${interval.outcome})` : '';
     const note = notes[interval.label] ? `   -> ${notes[interval.label]}` : '';
     return `  ${interval.label.slice(0, labelWidth).padEnd(labelWidth)} |${bar}| ${range}${status}${note}`;
