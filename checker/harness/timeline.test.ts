@@ -55,6 +55,18 @@ describe('drawing', () => {
     expect(drawing).toContain('… and 25 more tasks');
   });
 
+  it('draws what happened at one instant in the order it happened', () => {
+    const timeline = new Timeline(() => 0);
+    const endA = timeline.begin('a');
+    const endB = timeline.begin('b');
+    endA();
+    endB('failed');
+    const drawing = timeline.draw({ width: 4 });
+    expect(drawing).toContain('drawn in the order it happened');
+    expect(drawing).toMatch(/ a \|[█·]+\| 1-3\n/);
+    expect(drawing).toMatch(/ b \|[█·]+\| 2-4 \(failed\)/);
+  });
+
   it('records intervals against its own clock', () => {
     let now = 1000;
     const timeline = new Timeline(() => now);

@@ -11,6 +11,9 @@ export interface Interval {
 export class Timeline {
   readonly intervals: Interval[] = [];
   private readonly origin: number;
+  /** The same intervals numbered by event (each begin and end is one): the order, when no time passed. */
+  private readonly inOrder: Interval[] = [];
+  private events = 0;
 
   constructor(private readonly clock: () => number = () => performance.now()) {
     this.origin = clock();
@@ -23,15 +26,27 @@ export class Timeline {
   /** Starts an interval; call the returned function when the task ends. */
   begin(label: string): (outcome?: Interval['outcome']) => void {
     const interval: Interval = { label, start: this.now() };
+    const ordered: Interval = { label, start: ++this.events };
     this.intervals.push(interval);
+    this.inOrder.push(ordered);
     return (outcome = 'ok') => {
       interval.end = this.now();
       interval.outcome = outcome;
+      ordered.end = ++this.events;
+      ordered.outcome = outcome;
     };
   }
 
+  /** Draws the intervals over time; when all of it happened at one instant, in the order it happened. */
   draw(options: DrawOptions = {}): string {
-    return drawTimeline(this.intervals, { ...options, now: options.now ?? this.now() });
+    const now = options.now ?? this.now();
+    const times = this.intervals.flatMap((i) => [i.start, i.end ?? now]);
+    const sameInstant = this.intervals.length > 1 && Math.max(...times) === Math.min(...times);
+    if (!sameInstant) return drawTimeline(this.intervals, { ...options, now });
+    return [
+      `  (all at ${Math.round(now)} ms: drawn in the order it happened, one step per start or end)`,
+      drawTimeline(this.inOrder, { ...options, now: this.events + 1, unit: '' }),
+    ].join('\n');
   }
 }
 
