@@ -75,7 +75,8 @@ export function drawTimeline(intervals: readonly Interval[], options: DrawOption
     for (let cell = 0; cell < width; cell++) {
       const from = (cell / width) * span;
       const to = ((cell + 1) / width) * span;
-      const covered = start < to && end > from;
+      // A task that started and ended at one instant still gets the cell it happened in.
+      const covered = start === end ? start >= from && (start < to || cell === width - 1) : start < to && end > from;
       bar += covered ? (interval.end === undefined ? '░' : '█') : '·';
     }
     const range = `${Math.round(start)}-${interval.end === undefined ? '…' : Math.round(end)}${unit ? ` ${unit}` : ''}`;

@@ -51,7 +51,7 @@ function judgeFailFast(what: string, io: SimulatedIo, tasks: readonly TaskCase[]
   const late = io.timeline.intervals.filter((i) => i.start > 0);
   if (io.started.length !== tasks.length || late.length > 0) {
     fail(
-      `${what} started ${io.started.length} of ${tasks.length} tasks at 0 ms${late.length > 0 ? `; ${late.map((i) => `"${i.label}" only at ${ms(i.start)}`).join(', ')}` : ''}.`,
+      `${what} started ${io.timeline.intervals.filter((i) => i.start === 0).length} of ${tasks.length} tasks at 0 ms${late.length > 0 ? `; ${late.map((i) => `"${i.label}" only at ${ms(i.start)}`).join(', ')}` : ''}.`,
       drawing,
       '-> every task must be started at once, and once: start them all, then wait for them together.',
     );
@@ -350,7 +350,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
       `${when}, but it left ${open.length === 1 ? 'this' : `these ${open.length}`} behind:`,
       watch.describe(open),
       ...kinds.map((kind) => `-> ${adviceFor(kind)}`),
-      ...(kinds.includes('timer')
+      ...(open.some((h) => h.kind === 'timer' && h.keepsProcessAlive)
         ? ['   A leaked timer holds its closure until it fires, and keeps the process alive meanwhile: in a server with thousands of requests, that adds up.']
         : []),
     );

@@ -354,6 +354,7 @@ describe('step 1: a bounded channel', () => {
         const received: string[] = [];
         const endings: { consumer: number; how: unknown }[] = [];
         let firstBreach: string | undefined;
+        let breachKind: 'over capacity' | 'missing' | 'missing after close' = 'missing';
         if (closeAtMs !== undefined) setTimeout(closeNow, closeAtMs);
         const sending = producers.map(async (producer, p) => {
           for (let seq = 0; seq < producer.count; seq++) {
@@ -393,8 +394,10 @@ describe('step 1: a bounded channel', () => {
           const outstanding = resolvedSends.length - received.length;
           if (channel.size > capacity) {
             firstBreach = `At ${ms(timeline.now())} the buffer held ${channel.size} values, over its capacity of ${capacity}: no backpressure.`;
+            breachKind = 'over capacity';
           } else if (outstanding > channel.size) {
             firstBreach = `At ${ms(timeline.now())}, ${outstanding} send(s) had resolved whose values were neither received nor in the buffer (it held ${channel.size}).`;
+            breachKind = channel.closed ? 'missing after close' : 'missing';
           }
         });
         void everyoneSent;
@@ -405,13 +408,15 @@ describe('step 1: a bounded channel', () => {
         const twice = resolvedSends.filter((key) => count(key) > 1);
         const ghosts = rejectedSends.filter((key) => count(key) > 0);
         if (firstBreach) {
-          fail(
-            firstBreach,
-            lost.length > 0
-              ? `-> ${lost.length} of them never arrived (${lost.slice(0, 4).join(', ')}). A resolved send() promises delivery: resolve only once the value is in the buffer (or with a receiver); when the buffer is full, wait for room.`
-              : '-> none was lost, but each one sat outside the buffer, where nothing bounds it: send() resolved before there was room, so its producer never waited. Resolve a send only once its value is in.',
-            drawing,
-          );
+          const why =
+            breachKind === 'over capacity'
+              ? '-> send() must wait while the buffer is full, until a receiver makes room; an unbounded queue lets a fast producer fill memory.'
+              : breachKind === 'missing after close'
+                ? `-> the channel had been closed by then, and ${lost.length > 0 ? `${lost.length} resolved value(s) never arrived (${lost.slice(0, 4).join(', ')})` : 'the values came back later'}: close() means "no more sends", not "throw away the rest"; receivers drain the buffer first.`
+                : lost.length > 0
+                  ? `-> ${lost.length} of them never arrived (${lost.slice(0, 4).join(', ')}). A resolved send() promises delivery: resolve only once the value is in the buffer (or with a receiver); when the buffer is full, wait for room.`
+                  : '-> none was lost, but each one sat outside the buffer, where nothing bounds it: send() resolved before there was room, so its producer never waited. Resolve a send only once its value is in.';
+          fail(firstBreach, why, drawing);
         }
         if (wrongRejections.length > 0) fail(`send() rejected with something other than ChannelClosedError: ${wrongRejections[0]}.`);
         if (lost.length > 0 || twice.length > 0 || ghosts.length > 0) {
