@@ -354,7 +354,7 @@ describe('step 1: a bounded channel', () => {
         const received: string[] = [];
         const endings: { consumer: number; how: unknown }[] = [];
         let firstBreach: string | undefined;
-        let breachKind: 'over capacity' | 'missing' | 'missing after close' = 'missing';
+        let breachKind = 'missing' as 'over capacity' | 'missing' | 'missing after close';
         if (closeAtMs !== undefined) setTimeout(closeNow, closeAtMs);
         const sending = producers.map(async (producer, p) => {
           for (let seq = 0; seq < producer.count; seq++) {
