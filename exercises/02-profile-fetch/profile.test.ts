@@ -505,6 +505,43 @@ describe('step 3: a thousand requests, none dropped', () => {
     }
   });
 
+  it('leaves nothing behind with real timers either: a batch that completes, one with a timeout, one cancelled', async () => {
+    // Real time, short: the same rule on Node's own timers, on every way out.
+    const realWorld = (slowImage: boolean) => {
+      const db = new SimulatedIo(5);
+      const cdn = new SimulatedIo(5);
+      const services: ProfileServices = {
+        fetchUser: (userId, signal) => db.call(`user ${userId}`, { value: userRow(userId), signal }),
+        fetchImage: (userId, signal) => cdn.call(`image ${userId}`, { value: imageOf(userId), signal, ...(slowImage && userId === 1 ? { latencyMs: 2_000 } : {}) }),
+      };
+      return services;
+    };
+    const paths: [string, boolean, number | undefined][] = [
+      ['The batch of 4 completed', false, undefined],
+      ['The batch of 4 completed, user 1\'s picture after its 40 ms timeout', true, undefined],
+      ['The batch of 4 was cancelled after 8 ms', true, 8],
+    ];
+    for (const [when, slowImage, cancelAfterMs] of paths) {
+      const controller = new AbortController();
+      const cancel = cancelAfterMs === undefined ? undefined : setTimeout(() => controller.abort(new Error('gone')), cancelAfterMs);
+      const watch = watchHandles();
+      watch.watchListeners(controller.signal, 'the batch signal (options.signal)');
+      const outcome: unknown = await getProfilesSafely(range(4), realWorld(slowImage), { maxQueries: 2, timeoutMs: 40, signal: controller.signal }).catch((error: unknown) => error);
+      const open = watch.open();
+      watch.stop();
+      clearTimeout(cancel);
+      if (outcome instanceof Error && outcome.message.startsWith('TODO')) throw outcome;
+      if ((cancelAfterMs === undefined) !== Array.isArray(outcome)) fail(`With real timers: ${when}, and getProfilesSafely gave ${outcome instanceof Error ? describeError(outcome) : 'outcomes'}.`);
+      if (open.length > 0) {
+        fail(
+          `With real timers: ${when}, but getProfilesSafely left ${open.length === 1 ? 'this' : `these ${open.length}`} behind:`,
+          watch.describe(open),
+          ...[...new Set(open.map((h) => h.kind))].map((kind) => `-> ${adviceFor(kind)}`),
+        );
+      }
+    }
+  });
+
   it('holds for any latencies, failures and cancel moment: outcomes, timeouts per call, no call after cancel, nothing left open', async () => {
     // Latencies never equal the timeout: a tie may go either way, and both answers would be right.
     const latency = fc.oneof(fc.integer({ min: 1, max: TIMEOUT - 1 }), fc.integer({ min: TIMEOUT + 1, max: 2 * TIMEOUT }));

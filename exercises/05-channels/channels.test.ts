@@ -777,6 +777,37 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
     expect(results.value).toEqual([]);
   });
 
+  it('leaves nothing behind with real timers either: a fan-out that completes, one aborted, one that fails', async () => {
+    // Real time, short: the same rule on Node's own timers, on every way out.
+    const paths: [string, number | undefined, boolean][] = [
+      ['The fan-out of 6 jobs completed', undefined, false],
+      ['The fan-out was aborted after 8 ms', 8, false],
+      ['A job failed and the fan-out stopped', undefined, true],
+    ];
+    for (const [when, abortAfterMs, failing] of paths) {
+      const io = new SimulatedIo(5);
+      const controller = new AbortController();
+      const abort = abortAfterMs === undefined ? undefined : setTimeout(() => controller.abort(), abortAfterMs);
+      const watch = watchHandles();
+      watch.watchListeners(controller.signal, "the caller's signal (options.signal)");
+      const work = (job: number, signal: AbortSignal) =>
+        io.call<number>(`job ${job}`, { signal, value: job, ...(failing && job === 2 ? { error: new Error('job 2 failed') } : {}) });
+      const outcome: unknown = await collect(fanOut(jobs(6, { pulled: 0, closed: false }), work, { workers: 2, capacity: 2, signal: controller.signal })).catch((error: unknown) => error);
+      const open = watch.open();
+      watch.stop();
+      clearTimeout(abort);
+      if (outcome instanceof Error && outcome.message.startsWith('TODO')) throw outcome;
+      if (failing !== outcome instanceof Error) fail(`With real timers: ${when}, and the consumer's loop ${outcome instanceof Error ? `threw ${describeError(outcome)}` : 'ended quietly'}.`);
+      if (open.length > 0) {
+        fail(
+          `With real timers: ${when}, but the fan-out left ${open.length === 1 ? 'this' : `these ${open.length}`} behind:`,
+          watch.describe(open),
+          ...[...new Set(open.map((h) => h.kind))].map((kind) => `-> ${adviceFor(kind)}`),
+        );
+      }
+    }
+  });
+
   it('holds for any job times, worker counts, abort moment and failure: every worker busy while jobs wait, nothing after the stop, nothing left open', async () => {
     // Job times are even and the abort comes at an odd time: a job never ends at the instant of the abort.
     // A failing job takes an odd time, so it never fails at the instant another job ends.
