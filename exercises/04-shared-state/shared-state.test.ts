@@ -86,26 +86,26 @@ class SlowBank {
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
-/** What a broken Mutex did wrong, from the order in which the critical-section monitor saw it break. */
-function mutexAdvice(violations: readonly Violation[]): string[] {
-  const barged = violations.find((v) => v.rule === 'out of order');
-  const together = violations.find((v) => v.rule === 'two inside');
-  if (barged && (!together || barged.atMs <= together.atMs)) {
-    return [
-      '-> a newcomer barged past a waiting task: the lock was free for a moment between the release and the wake-up, and',
-      '   whoever asked in that moment walked in.' + (together ? ' Then the woken waiter walked in too: two inside.' : ''),
-      '   With waiters queued, release() hands the lock straight to the oldest one and leaves it locked (no free moment).',
-    ];
-  }
-  if (together) {
-    return [
-      '-> release() let more than one waiting task in. Wake exactly one: the oldest, and only when the lock is released.',
-    ];
-  }
-  return [];
-}
-
 describe('step 1: one thread, many tasks: an async mutex', () => {
+  /** What a broken Mutex did wrong, from the order in which the critical-section monitor saw it break. */
+  function mutexAdvice(violations: readonly Violation[]): string[] {
+    const barged = violations.find((v) => v.rule === 'out of order');
+    const together = violations.find((v) => v.rule === 'two inside');
+    if (barged && (!together || barged.atMs <= together.atMs)) {
+      return [
+        '-> a newcomer barged past a waiting task: the lock was free for a moment between the release and the wake-up, and',
+        '   whoever asked in that moment walked in.' + (together ? ' Then the woken waiter walked in too: two inside.' : ''),
+        '   With waiters queued, release() hands the lock straight to the oldest one and leaves it locked (no free moment).',
+      ];
+    }
+    if (together) {
+      return [
+        '-> release() let more than one waiting task in. Wake exactly one: the oldest, and only when the lock is released.',
+      ];
+    }
+    return [];
+  }
+
   const amounts = Array.from({ length: 100 }, (_, i) => i + 1); // 1 + 2 + ... + 100 = 5050
 
   it('100 concurrent deposits keep every update: the balance is exactly 5050', async () => {

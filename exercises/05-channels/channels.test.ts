@@ -44,18 +44,6 @@ async function collect<T>(channel: AsyncIterable<T>): Promise<T[]> {
   return values;
 }
 
-/** Receives up to `count` values with the clock frozen, stopping at the first recv() that does not deliver. */
-async function drainFrozen(channel: Channel<number>, count: number): Promise<number[]> {
-  const values: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const next = track(channel.recv());
-    await flushMicrotasks();
-    if (next.status !== 'fulfilled' || !next.value || next.value.done) break;
-    values.push(next.value.value);
-  }
-  return values;
-}
-
 /** Real-time guard for tests that must end: resolves 'timeout' instead of hanging the run. */
 function within<T>(promise: Promise<T>, timeoutMs: number): Promise<T | 'timeout'> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -71,6 +59,18 @@ const timerNote = (what: string) => {
 };
 
 describe('step 1: a bounded channel', () => {
+  /** Receives up to `count` values with the clock frozen, stopping at the first recv() that does not deliver. */
+  async function drainFrozen(channel: Channel<number>, count: number): Promise<number[]> {
+    const values: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const next = track(channel.recv());
+      await flushMicrotasks();
+      if (next.status !== 'fulfilled' || !next.value || next.value.done) break;
+      values.push(next.value.value);
+    }
+    return values;
+  }
+
   it('a receiver waiting on an empty channel wakes when a value is sent, with no timer involved', async () => {
     freezeAllTimers();
     const channel = new Channel<string>(2);
@@ -594,22 +594,22 @@ describe('step 2: a pipeline across threads', () => {
   });
 });
 
-/** Queued jobs never start once the fan-out is cancelled: judged on every call to work() after the abort. */
-function expectNoJobAfterAbort(io: SimulatedIo, abortedAtMs: number): void {
-  const after = io.callsAfterCancel;
-  if (after.length === 0) return;
-  const refused = after.filter((a) => a.refused).length;
-  fail(
-    `abort() came at ${ms(abortedAtMs)}, and ${after.length} queued job(s) still reached work() after abort() (${after.slice(0, 4).map((a) => `"${a.label}"`).join(', ')}${after.length > 4 ? ', …' : ''}).`,
-    refused === after.length
-      ? 'Each got the aborted signal and gave up at once, so none seemed to start; but each was still handed to work(): real work may open a connection or send a request before it looks at the signal.'
-      : `${after.length - refused} of them ran; ${refused} gave up at once on the aborted signal.`,
-    '-> queued jobs never start once the fan-out is cancelled: check the signal before each job (`if (signal.aborted) break`).',
-    io.draw(),
-  );
-}
-
 describe('step 3: fan-out, fan-in, and cancellation', () => {
+  /** Queued jobs never start once the fan-out is cancelled: judged on every call to work() after the abort. */
+  function expectNoJobAfterAbort(io: SimulatedIo, abortedAtMs: number): void {
+    const after = io.callsAfterCancel;
+    if (after.length === 0) return;
+    const refused = after.filter((a) => a.refused).length;
+    fail(
+      `abort() came at ${ms(abortedAtMs)}, and ${after.length} queued job(s) still reached work() after abort() (${after.slice(0, 4).map((a) => `"${a.label}"`).join(', ')}${after.length > 4 ? ', …' : ''}).`,
+      refused === after.length
+        ? 'Each got the aborted signal and gave up at once, so none seemed to start; but each was still handed to work(): real work may open a connection or send a request before it looks at the signal.'
+        : `${after.length - refused} of them ran; ${refused} gave up at once on the aborted signal.`,
+      '-> queued jobs never start once the fan-out is cancelled: check the signal before each job (`if (signal.aborted) break`).',
+      io.draw(),
+    );
+  }
+
   interface SourceLog {
     pulled: number;
     closed: boolean;
