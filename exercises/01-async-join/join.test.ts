@@ -176,13 +176,15 @@ describe('step 1: join two waits', () => {
   });
 
   it('overlaps the waits with real timers too', async () => {
-    // Real time, where the lesson is real time: the threshold sits halfway between right (100) and wrong (200).
+    // Real time, where the lesson is real time. Judged by the two waits' own start and end times (did the
+    // second start before the first ended?), not by the total: with every core busy, timers fire late and a
+    // correct join can take 180 ms, while one after the other always shows as back-to-back intervals.
     const io = new SimulatedIo(100);
     const start = performance.now();
     const values = await loadBoth(io.task('user'), io.task('image'));
     const elapsed = performance.now() - start;
     expect(values).toEqual(['user done', 'image done']);
-    if (ranOneAfterAnother(io.timeline.intervals) || elapsed >= 150) {
+    if (ranOneAfterAnother(io.timeline.intervals)) {
       fail(
         `With real timers loadBoth took ${ms(elapsed)}; one wait alone takes 100 ms.`,
         io.draw(),
