@@ -1,5 +1,6 @@
 // Helpers for vitest fake timers: watch a promise settle without awaiting it, and move time.
-import { vi } from 'vitest';
+import { onTestFinished, vi } from 'vitest';
+import { labelNextTimer } from './leaks.ts';
 
 export interface Tracked<T> {
   readonly status: 'pending' | 'fulfilled' | 'rejected';
@@ -58,8 +59,68 @@ export async function advance(msToAdvance: number): Promise<void> {
  */
 export function useFakeClock(): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+  driveAbortSignalTimeout();
 }
 
+/**
+ * vitest's fake timers do not drive `AbortSignal.timeout(ms)` (Node schedules it internally), so on the
+ * fake clock it would never fire and a correct real-time deadline would look like no deadline at all.
+ * While the clock is fake it runs on a fake timer instead, unref'd like Node's own, and labelled so a
+ * leak report can name it. Put back when the test finishes.
+ */
+function driveAbortSignalTimeout(): void {
+  if (AbortSignal.timeout.name === 'timeoutOnTheFakeClock') return;
+  const original = AbortSignal.timeout.bind(AbortSignal);
+  const put = Object.getOwnPropertyDescriptor(AbortSignal, 'timeout');
+  AbortSignal.timeout = function timeoutOnTheFakeClock(delay: number): AbortSignal {
+    if (!vi.isFakeTimers()) return original(delay);
+    const controller = new AbortController();
+    labelNextTimer('AbortSignal.timeout', `the timer of AbortSignal.timeout(${delay})`);
+    const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), delay);
+    (timer as { unref?: () => void }).unref?.();
+    return controller.signal;
+  };
+  try {
+    onTestFinished(() => {
+      if (put) Object.defineProperty(AbortSignal, 'timeout', put);
+    });
+  } catch {
+    // Outside a test: nothing to hook; the patch only acts while the clock is fake.
+  }
+}
+
+/** One turn of the real event loop: every promise that can settle without time passing has settled. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Runs the fake clock from timer to timer, letting every promise settle after each one (as Node does
+ * between two timers), until no timer is left or the clock passes `limitMs`. Much faster than
+ * `advance` for adversarial runs: no real timeout per fired timer. `afterEach` sees every quiet moment.
+ */
+export async function runUntilIdle(limitMs: number, afterEach?: () => void): Promise<void> {
+  const start = performance.now();
+  await settle();
+  afterEach?.();
+  while (vi.getTimerCount() > 0 && performance.now() - start <= limitMs) {
+    fireNextTimer();
+    await settle();
+    afterEach?.();
+  }
+}
+
+
+/**
+ * Fires exactly one timer, the next one due. vi.advanceTimersToNextTimer() fires every timer due at
+ * that instant in one go, with no promise settling in between; Node settles promises after each timer.
+ */
+function fireNextTimer(): void {
+  // The fake clock is reachable from the faked functions (fake-timers puts it there).
+  const clock = (globalThis.setTimeout as unknown as { clock?: { next(): number } }).clock;
+  if (clock) clock.next();
+  else vi.advanceTimersToNextTimer();
+}
 
 /** Timers still scheduled under fake timers: a leaked timer shows up here. */
 export function pendingTimers(): number {

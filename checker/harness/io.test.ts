@@ -93,3 +93,23 @@ describe('expectJoined', () => {
     );
   });
 });
+
+describe('calls after a cancel', () => {
+  it('counts every call made once the watched signal aborted, refused or not', async () => {
+    const io = new SimulatedIo(10);
+    const batch = new AbortController();
+    io.watchCancel(batch.signal);
+    const before = io.call('before');
+    batch.abort();
+    const refused = io.call('refused', { signal: batch.signal }).catch(() => 'refused');
+    const started = io.call('started');
+    await advance(10);
+    await Promise.all([before, refused, started]);
+    expect(io.callsAfterCancel.map((a) => [a.label, a.refused])).toEqual([
+      ['refused', true],
+      ['started', false],
+    ]);
+    expect(io.attempts).toHaveLength(3);
+    expect(io.started).toEqual(['before', 'started']);
+  });
+});

@@ -11,21 +11,49 @@ export interface IoCallOptions<T> {
   signal?: AbortSignal;
 }
 
+/** One call that reached the service, started or not. */
+export interface IoAttempt {
+  label: string;
+  atMs: number;
+  /** Its own signal had already aborted: the service refused it at once (it still reached the service). */
+  refused: boolean;
+  /** Made after the signal given to `watchCancel` had aborted. */
+  afterCancel: boolean;
+}
+
 export class SimulatedIo {
   readonly timeline = new Timeline();
   readonly inFlight = new InFlightCounter();
   /** Labels in the order the calls started and ended: order evidence without timing. */
   readonly started: string[] = [];
   readonly finished: string[] = [];
+  /** Every call that reached the service, in order, including those refused for an aborted signal. */
+  readonly attempts: IoAttempt[] = [];
   private openTimers = 0;
+  private cancel: AbortSignal | undefined;
 
   constructor(readonly latencyMs = 100) {}
+
+  /**
+   * Watches a cancel signal (a batch's, a fan-out's): every call made once it has aborted is counted
+   * in `callsAfterCancel`, refused or not. "Queued calls never start" is judged while the code runs.
+   */
+  watchCancel(signal: AbortSignal): void {
+    this.cancel = signal;
+  }
+
+  /** Calls that reached the service after the watched cancel signal aborted. */
+  get callsAfterCancel(): IoAttempt[] {
+    return this.attempts.filter((attempt) => attempt.afterCancel);
+  }
 
   /** One IO call, started now. */
   call<T = string>(label: string, options: IoCallOptions<T> = {}): Promise<T> {
     const { latencyMs = this.latencyMs, signal } = options;
     const value = (options.value ?? `${label} done`) as T;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const refused = Boolean(signal?.aborted);
+    this.attempts.push({ label, atMs: this.timeline.now(), refused, afterCancel: Boolean(this.cancel?.aborted) });
+    if (refused) return Promise.reject(abortReason(signal));
     this.started.push(label);
     this.inFlight.enter();
     const end = this.timeline.begin(label);

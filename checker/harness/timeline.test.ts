@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Timeline, drawTimeline, peakOverlap, ranOneAfterAnother, type Interval } from './timeline.ts';
+import { Timeline, drawTimeline, occupancy, peakOverlap, ranOneAfterAnother, type Interval } from './timeline.ts';
 
 const sequential: Interval[] = [
   { label: 'user', start: 0, end: 100 },
@@ -55,6 +55,18 @@ describe('drawing', () => {
     expect(drawing).toContain('… and 25 more tasks');
   });
 
+  it('draws what happened at one instant in the order it happened', () => {
+    const timeline = new Timeline(() => 0);
+    const endA = timeline.begin('a');
+    const endB = timeline.begin('b');
+    endA();
+    endB('failed');
+    const drawing = timeline.draw({ width: 4 });
+    expect(drawing).toContain('drawn in the order it happened');
+    expect(drawing).toMatch(/ a \|[█·]+\| 1-3\n/);
+    expect(drawing).toMatch(/ b \|[█·]+\| 2-4 \(failed\)/);
+  });
+
   it('records intervals against its own clock', () => {
     let now = 1000;
     const timeline = new Timeline(() => now);
@@ -62,5 +74,32 @@ describe('drawing', () => {
     now = 1040;
     end();
     expect(timeline.intervals).toEqual([{ label: 'query', start: 0, end: 40, outcome: 'ok' }]);
+  });
+});
+
+describe('occupancy', () => {
+  // Two slots, four calls of 10, 30, 10, 30 ms.
+  it('a pool refills a slot the moment it frees: no idle slot while calls wait', () => {
+    const pool: Interval[] = [
+      { label: 'a', start: 0, end: 10 },
+      { label: 'b', start: 0, end: 30 },
+      { label: 'c', start: 10, end: 20 },
+      { label: 'd', start: 20, end: 50 },
+    ];
+    expect(occupancy(pool, 2)).toEqual({ idleMs: 0 });
+  });
+
+  it('batches leave a slot idle while the slowest of the batch runs', () => {
+    const batches: Interval[] = [
+      { label: 'a', start: 0, end: 10 },
+      { label: 'b', start: 0, end: 30 },
+      { label: 'c', start: 30, end: 40 },
+      { label: 'd', start: 30, end: 60 },
+    ];
+    expect(occupancy(batches, 2)).toEqual({ idleMs: 20, firstGap: { atMs: 10, untilMs: 30, running: 1, waiting: 2 } });
+  });
+
+  it('an idle slot with nothing left to start is no waste', () => {
+    expect(occupancy([{ label: 'a', start: 0, end: 10 }], 4)).toEqual({ idleMs: 0 });
   });
 });

@@ -11,6 +11,9 @@ export interface Interval {
 export class Timeline {
   readonly intervals: Interval[] = [];
   private readonly origin: number;
+  /** The same intervals numbered by event (each begin and end is one): the order, when no time passed. */
+  private readonly inOrder: Interval[] = [];
+  private events = 0;
 
   constructor(private readonly clock: () => number = () => performance.now()) {
     this.origin = clock();
@@ -23,15 +26,27 @@ export class Timeline {
   /** Starts an interval; call the returned function when the task ends. */
   begin(label: string): (outcome?: Interval['outcome']) => void {
     const interval: Interval = { label, start: this.now() };
+    const ordered: Interval = { label, start: ++this.events };
     this.intervals.push(interval);
+    this.inOrder.push(ordered);
     return (outcome = 'ok') => {
       interval.end = this.now();
       interval.outcome = outcome;
+      ordered.end = ++this.events;
+      ordered.outcome = outcome;
     };
   }
 
+  /** Draws the intervals over time; when all of it happened at one instant, in the order it happened. */
   draw(options: DrawOptions = {}): string {
-    return drawTimeline(this.intervals, { ...options, now: options.now ?? this.now() });
+    const now = options.now ?? this.now();
+    const times = this.intervals.flatMap((i) => [i.start, i.end ?? now]);
+    const sameInstant = this.intervals.length > 1 && Math.max(...times) === Math.min(...times);
+    if (!sameInstant) return drawTimeline(this.intervals, { ...options, now });
+    return [
+      `  (all at ${Math.round(now)} ms: drawn in the order it happened, one step per start or end)`,
+      drawTimeline(this.inOrder, { ...options, now: this.events + 1, unit: '' }),
+    ].join('\n');
   }
 }
 
@@ -43,10 +58,12 @@ export interface DrawOptions {
   notes?: Record<string, string>;
   /** At most this many rows; the rest are summarised in one line. */
   maxRows?: number;
+  /** The unit printed after each row's range (default "ms"; "" for a clock that counts events). */
+  unit?: string;
 }
 
 export function drawTimeline(intervals: readonly Interval[], options: DrawOptions = {}): string {
-  const { width = 20, maxRows = 12, notes = {} } = options;
+  const { width = 20, maxRows = 12, notes = {}, unit = 'ms' } = options;
   if (intervals.length === 0) return '  (no task ever started)';
   const endOf = (i: Interval) => i.end ?? options.now ?? i.start;
   const span = Math.max(1, ...intervals.map(endOf));
@@ -58,10 +75,11 @@ export function drawTimeline(intervals: readonly Interval[], options: DrawOption
     for (let cell = 0; cell < width; cell++) {
       const from = (cell / width) * span;
       const to = ((cell + 1) / width) * span;
-      const covered = start < to && end > from;
+      // A task that started and ended at one instant still gets the cell it happened in.
+      const covered = start === end ? start >= from && (start < to || cell === width - 1) : start < to && end > from;
       bar += covered ? (interval.end === undefined ? '░' : '█') : '·';
     }
-    const range = `${Math.round(start)}-${interval.end === undefined ? '…' : Math.round(end)} ms`;
+    const range = `${Math.round(start)}-${interval.end === undefined ? '…' : Math.round(end)}${unit ? ` ${unit}` : ''}`;
     const status = interval.outcome && interval.outcome !== 'ok' ? ` (${interval.outcome})` : '';
     const note = notes[interval.label] ? `   -> ${notes[interval.label]}` : '';
     return `  ${interval.label.slice(0, labelWidth).padEnd(labelWidth)} |${bar}| ${range}${status}${note}`;
@@ -94,4 +112,33 @@ export function peakOverlap(intervals: readonly Interval[]): number {
     peak = Math.max(peak, current);
   }
   return peak;
+}
+
+export interface Occupancy {
+  /** Slot-milliseconds left idle while some call was still waiting to start (0 for a pool that is always full). */
+  idleMs: number;
+  /** The first moment a slot sat idle while calls waited: how many ran, how many waited. */
+  firstGap?: { atMs: number; untilMs: number; running: number; waiting: number };
+}
+
+/**
+ * How well `slots` connections were used: every instant a call is still to start (it starts later) and
+ * fewer than `slots` calls run, a connection sits idle that a pool would have used. A pool refills a
+ * slot the moment it frees; batches of N (one Promise.all each) leave slots idle whenever latencies
+ * differ. Assumes every call was queued from the start (a batch handed over at once).
+ */
+export function occupancy(intervals: readonly Interval[], slots: number): Occupancy {
+  const times = [...new Set(intervals.flatMap((i) => [i.start, ...(i.end === undefined ? [] : [i.end])]))].sort((a, b) => a - b);
+  let idleMs = 0;
+  let firstGap: Occupancy['firstGap'];
+  for (let k = 0; k + 1 < times.length; k++) {
+    const from = times[k]!;
+    const to = times[k + 1]!;
+    const running = intervals.filter((i) => i.start <= from && (i.end === undefined || i.end >= to)).length;
+    const waiting = intervals.filter((i) => i.start >= to).length;
+    if (waiting === 0 || running >= slots) continue;
+    idleMs += (slots - running) * (to - from);
+    firstGap ??= { atMs: from, untilMs: to, running, waiting };
+  }
+  return firstGap ? { idleMs, firstGap } : { idleMs };
 }

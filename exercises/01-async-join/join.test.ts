@@ -2,23 +2,114 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   SimulatedIo,
+  adviceFor,
   advance,
   collectUnhandledRejections,
   describeError,
   expectJoined,
   expectOrder,
+  explore,
   fail,
+  fc,
   ms,
-  pendingTimers,
   ranOneAfterAnother,
+  runUntilIdle,
   track,
   useFakeClock,
+  watchHandles,
+  type HandleWatch,
+  type OpenHandle,
+  type Tracked,
 } from '../../checker/harness/index.ts';
 import { DeadlineError, loadAll, loadBoth, loadEvery, withDeadline, type Task } from './join.ts';
 
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** One task of an adversarial case: how long it takes, and whether it fails at the end. */
+interface TaskCase {
+  latencyMs: number;
+  fails: boolean;
+}
+const taskCase = fc.record({ latencyMs: fc.integer({ min: 1, max: 100 }), fails: fc.boolean() });
+const okTask = taskCase.map((t) => ({ ...t, fails: false }));
+const describeTasks = (tasks: readonly TaskCase[]) =>
+  tasks.length === 0 ? 'no tasks' : tasks.map((t, i) => `task ${i}: ${t.latencyMs} ms${t.fails ? ', fails' : ''}`).join('; ');
+const errorOf = (i: number) => new Error(`task ${i} failed`);
+const tasksOf = (io: SimulatedIo, tasks: readonly TaskCase[]): Task<string>[] =>
+  tasks.map((t, i) => io.task(`task ${i}`, { latencyMs: t.latencyMs, value: `result ${i}`, ...(t.fails ? { error: errorOf(i) } : {}) }));
+const realClock = () => vi.useRealTimers();
+
+/**
+ * The rule of a fail-fast join, for any mix of latencies and failures: with no failure it resolves
+ * when the slowest task is done, with every result in input order; otherwise it rejects when the
+ * first failure happens, with that failure's own error. Every task starts at once, exactly once.
+ */
+function judgeFailFast(what: string, io: SimulatedIo, tasks: readonly TaskCase[], result: Tracked<unknown>, results: (values: unknown) => unknown): void {
+  const drawing = io.draw();
+  const late = io.timeline.intervals.filter((i) => i.start > 0);
+  if (io.started.length !== tasks.length || late.length > 0) {
+    fail(
+      `${what} started ${io.timeline.intervals.filter((i) => i.start === 0).length} of ${tasks.length} tasks at 0 ms${late.length > 0 ? `; ${late.map((i) => `"${i.label}" only at ${ms(i.start)}`).join(', ')}` : ''}.`,
+      drawing,
+      '-> every task must be started at once, and once: start them all, then wait for them together.',
+    );
+  }
+  const failures = tasks.map((t, i) => ({ ...t, i })).filter((t) => t.fails);
+  if (failures.length === 0) {
+    const slowest = Math.max(0, ...tasks.map((t) => t.latencyMs));
+    if (result.status !== 'fulfilled') fail(`${what} ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'}, though no task failed.`, drawing);
+    if (result.settledAtMs !== slowest) {
+      fail(`${what} resolved at ${ms(result.settledAtMs ?? 0)}; the slowest task was done at ${ms(slowest)}, and that is when every result is in.`, drawing);
+    }
+    expectOrder(results(result.value) as unknown[], tasks.map((_, i) => `result ${i}`), `${what}'s results`);
+    return;
+  }
+  const firstAt = Math.min(...failures.map((t) => t.latencyMs));
+  const first = failures.filter((t) => t.latencyMs === firstAt);
+  if (result.status === 'fulfilled') {
+    fail(`${what} resolved although ${first.map((t) => `task ${t.i}`).join(' and ')} failed at ${ms(firstAt)}: the error was swallowed.`, drawing, 'A failure must reach the caller.');
+  }
+  if (result.settledAtMs !== firstAt) {
+    fail(
+      `The first failure happened at ${ms(firstAt)} (task ${first[0]?.i}), but ${what} ${result.settled ? `rejected only at ${ms(result.settledAtMs ?? 0)}` : 'never rejected'}.`,
+      drawing,
+      'Fail fast: reject the moment any task fails, not when the tasks before it in the list are done.',
+    );
+  }
+  if (!first.some((t) => (result.reason as Error | undefined)?.message === errorOf(t.i).message)) {
+    fail(`${what} rejected with ${describeError(result.reason)}; it should reject with the error of the task that failed first (task ${first[0]?.i}).`, drawing);
+  }
+}
+
+/** Runs a join over one adversarial case on the fake clock; returns what it did. */
+async function runJoin<T>(start: (io: SimulatedIo) => Promise<T>) {
+  useFakeClock();
+  const io = new SimulatedIo(100);
+  let result: Tracked<T> | undefined;
+  const unhandled = await collectUnhandledRejections(async () => {
+    result = track(start(io));
+    await runUntilIdle(10_000);
+  });
+  stopAtTodo(result!);
+  return { io, result: result!, unhandled };
+}
+
+/** A step that still throws `TODO` is reported as itself, not as a wrong answer. */
+function stopAtTodo(result: Tracked<unknown>): void {
+  const reason: unknown = result.reason;
+  if (result.status === 'rejected' && reason instanceof Error && reason.message.startsWith('TODO')) throw reason;
+}
+
+function expectNoUnhandled(unhandled: readonly unknown[], what: string, io: SimulatedIo): void {
+  if (unhandled.length === 0) return;
+  fail(
+    `${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`,
+    io.draw(),
+    `${what} must listen to every promise it starts, so a failure that comes while it waits for another is handled.`,
+  );
+}
 
 describe('step 1: join two waits', () => {
   it('loadBoth is ready after one wait (100 ms), not two', async () => {
@@ -67,14 +158,33 @@ describe('step 1: join two waits', () => {
     expect(result.reason).toBe(broken);
   });
 
+  it('holds for any latencies and failures: ready with the slower task, or rejects with the first failure', async () => {
+    await explore({
+      seed: 101,
+      cases: fc.tuple(taskCase, taskCase),
+      describe: describeTasks,
+      cleanup: realClock,
+      check: async (tasks) => {
+        const { io, result, unhandled } = await runJoin((io) => {
+          const [u, i] = tasksOf(io, tasks);
+          return loadBoth(u!, i!);
+        });
+        expectNoUnhandled(unhandled, 'loadBoth', io);
+        judgeFailFast('loadBoth', io, tasks, result, (values) => values);
+      },
+    });
+  });
+
   it('overlaps the waits with real timers too', async () => {
-    // Real time, where the lesson is real time: the threshold sits halfway between right (100) and wrong (200).
+    // Real time, where the lesson is real time. Judged by the two waits' own start and end times (did the
+    // second start before the first ended?), not by the total: with every core busy, timers fire late and a
+    // correct join can take 180 ms, while one after the other always shows as back-to-back intervals.
     const io = new SimulatedIo(100);
     const start = performance.now();
     const values = await loadBoth(io.task('user'), io.task('image'));
     const elapsed = performance.now() - start;
     expect(values).toEqual(['user done', 'image done']);
-    if (ranOneAfterAnother(io.timeline.intervals) || elapsed >= 150) {
+    if (ranOneAfterAnother(io.timeline.intervals)) {
       fail(
         `With real timers loadBoth took ${ms(elapsed)}; one wait alone takes 100 ms.`,
         io.draw(),
@@ -108,6 +218,19 @@ describe('step 2: join many, keep input order', () => {
 
   it('handles an empty list', async () => {
     await expect(loadAll([])).resolves.toEqual([]);
+  });
+
+  it('holds for any number of tasks and any latencies: ready with the slowest, results in input order', async () => {
+    await explore({
+      seed: 102,
+      cases: fc.array(okTask, { minLength: 1, maxLength: 6 }),
+      describe: describeTasks,
+      cleanup: realClock,
+      check: async (tasks) => {
+        const { io, result } = await runJoin((io) => loadAll(tasksOf(io, tasks)));
+        judgeFailFast('loadAll', io, tasks, result, (values) => values);
+      },
+    });
   });
 
   it('starts each task exactly once', async () => {
@@ -169,6 +292,44 @@ describe('step 3: fail fast, or collect every outcome', () => {
     ]);
   });
 
+  it('holds for any mix of latencies and failures: loadAll fails fast, loadEvery reports every outcome', async () => {
+    await explore({
+      seed: 103,
+      cases: fc.array(taskCase, { minLength: 1, maxLength: 6 }),
+      describe: describeTasks,
+      cleanup: realClock,
+      check: async (tasks) => {
+        const all = await runJoin((io) => loadAll(tasksOf(io, tasks)));
+        expectNoUnhandled(all.unhandled, 'loadAll', all.io);
+        judgeFailFast('loadAll', all.io, tasks, all.result, (values) => values);
+        vi.useRealTimers();
+        const every = await runJoin((io) => loadEvery(tasksOf(io, tasks)));
+        const drawing = every.io.draw();
+        const slowest = Math.max(...tasks.map((t) => t.latencyMs));
+        if (every.result.status !== 'fulfilled') {
+          fail(`loadEvery ${every.result.status === 'rejected' ? `rejected with ${describeError(every.result.reason)}` : 'never settled'}: it must wait for every task and never reject.`, drawing);
+        }
+        if (every.result.settledAtMs !== slowest) {
+          fail(`loadEvery resolved at ${ms(every.result.settledAtMs ?? 0)}; the last task was done at ${ms(slowest)}, and every outcome is known only then.`, drawing);
+        }
+        const outcomes = every.result.value ?? [];
+        tasks.forEach((t, i) => {
+          const outcome = outcomes[i];
+          const right = t.fails
+            ? outcome?.ok === false && (outcome.error as Error | undefined)?.message === errorOf(i).message
+            : outcome?.ok === true && outcome.value === `result ${i}`;
+          if (!right) {
+            fail(
+              `loadEvery's outcome #${i} is ${JSON.stringify(outcome) ?? 'missing'}; task ${i} ${t.fails ? `failed with "${errorOf(i).message}"` : `resolved with "result ${i}"`}.`,
+              'Outcomes follow the input order: { ok: true, value } or { ok: false, error }, one per task.',
+              drawing,
+            );
+          }
+        });
+      },
+    });
+  });
+
   it('loadEvery waits for the slow tasks even after one failed', async () => {
     useFakeClock();
     const io = new SimulatedIo(100);
@@ -183,20 +344,74 @@ describe('step 3: fail fast, or collect every outcome', () => {
 });
 
 describe('step 4: a deadline that cleans up after itself', () => {
-  it('resolves with the result of a fast task and clears its timer', async () => {
+  /** What withDeadline left open right after it settled: handles of the code under test only. */
+  function expectNothingLeft(open: readonly OpenHandle[], watch: HandleWatch, when: string): void {
+    if (open.length === 0) return;
+    const kinds = [...new Set(open.map((h) => h.kind))];
+    fail(
+      `${when}, but it left ${open.length === 1 ? 'this' : `these ${open.length}`} behind:`,
+      watch.describe(open),
+      ...kinds.map((kind) => `-> ${adviceFor(kind)}`),
+      ...(open.some((h) => h.kind === 'timer' && h.keepsProcessAlive)
+        ? ['   A leaked timer holds its closure until it fires, and keeps the process alive meanwhile: in a server with thousands of requests, that adds up.']
+        : []),
+    );
+  }
+
+  /** Runs withDeadline once on the fake clock, watching what it leaves behind the moment it settles. */
+  async function runDeadline(latencyMs: number, taskOf: (io: SimulatedIo) => (signal: AbortSignal) => Promise<string>, deadlineMs: number) {
     useFakeClock();
-    const io = new SimulatedIo(50);
-    const result = track(withDeadline(io.abortableTask('user', { value: 'ada' }), 100));
-    await advance(50);
-    expect(result.value, 'withDeadline must resolve with the task result').toBe('ada');
-    const left = pendingTimers();
-    if (left > 0) {
-      fail(
-        `The task finished at 50 ms but ${left} timer(s) were still scheduled: the deadline timer leaked.`,
-        'In a server that handles thousands of requests, each leaked timer keeps memory (and the process) alive.',
-        'Clear the timer when the task wins (clearTimeout in a finally block).',
-      );
+    const io = new SimulatedIo(latencyMs);
+    const inner = taskOf(io);
+    // When did the signal withDeadline gave the task abort (if ever)? Seen from the task's side.
+    let abortedAtMs: number | undefined;
+    const task = (signal: AbortSignal) => {
+      signal?.addEventListener('abort', () => (abortedAtMs ??= io.timeline.now()), { once: true });
+      return inner(signal);
+    };
+    const watch = watchHandles();
+    let result: Tracked<string> | undefined;
+    let openAtSettle: OpenHandle[] | undefined;
+    const unhandled = await collectUnhandledRejections(async () => {
+      result = track(withDeadline(task, deadlineMs));
+      await runUntilIdle(10_000, () => {
+        if (result?.settled && !openAtSettle) openAtSettle = watch.open();
+      });
+    });
+    watch.stop();
+    stopAtTodo(result!);
+    return { io, result: result!, openAtSettle: openAtSettle ?? [], watch, unhandled, abortedAtMs };
+  }
+
+  /** Why withDeadline was not done at the deadline, judged by what happened to the task's signal. */
+  function lateDeadlineAdvice(deadlineMs: number, abortedAtMs: number | undefined, listens: boolean): string[] {
+    if (abortedAtMs === deadlineMs) {
+      return listens
+        ? ['The task\'s signal was aborted on time, but withDeadline did not reject then: race the task against a timer that rejects with DeadlineError.']
+        : [
+            `-> the task's signal was aborted at ${ms(deadlineMs)}, on time. But aborting asks the task to stop; it does not stop *you* from waiting.`,
+            '   A task may not listen, so race it against the deadline (Promise.race): the deadline always settles on time.',
+          ];
     }
+    return [
+      `-> nothing happened at ${ms(deadlineMs)}: the task's signal was ${abortedAtMs === undefined ? 'never aborted' : `aborted only at ${ms(abortedAtMs)}`}.`,
+      '   A deadline is a timer set for exactly deadlineMs (setTimeout(..., deadlineMs)); a clock checked now and then gives up late.',
+    ];
+  }
+
+  it('resolves with the result of a fast task and clears its timer', async () => {
+    const { result, openAtSettle, watch } = await runDeadline(50, (io) => io.abortableTask('user', { value: 'ada' }), 100);
+    expect(result.value, 'withDeadline must resolve with the task result').toBe('ada');
+    expect(result.settledAtMs, 'as soon as the task is done').toBe(50);
+    expectNothingLeft(openAtSettle, watch, 'The task finished at 50 ms and withDeadline resolved');
+  });
+
+  it('a task that fails early: its error comes out at once, and no timer is left', async () => {
+    const broken = new Error('image CDN is down');
+    const { result, openAtSettle, watch } = await runDeadline(20, (io) => io.abortableTask('image', { error: broken }), 100);
+    if (result.reason !== broken) fail(`The task failed at 20 ms with "${broken.message}"; withDeadline must reject with that error at once (status: ${result.status}, ${describeError(result.reason)}).`);
+    expect(result.settledAtMs, 'as soon as the task failed').toBe(20);
+    expectNothingLeft(openAtSettle, watch, 'The task failed at 20 ms and withDeadline rejected with its error');
   });
 
   it('rejects with DeadlineError at the deadline, not before', async () => {
@@ -222,20 +437,30 @@ describe('step 4: a deadline that cleans up after itself', () => {
   });
 
   it('aborts the slow task instead of letting it run on', async () => {
-    useFakeClock();
-    const io = new SimulatedIo(500);
-    const result = track(withDeadline(io.abortableTask('image'), 100));
-    await advance(100);
+    const { io, result, openAtSettle, watch } = await runDeadline(500, (io) => io.abortableTask('image'), 100);
     if (!io.started.includes('image')) fail('withDeadline never called the task.');
     if (!(result.reason instanceof DeadlineError)) fail(`At the deadline withDeadline must reject with DeadlineError (status: ${result.status}).`);
-    if (io.pending > 0) {
+    const aborted = io.timeline.intervals.find((i) => i.label === 'image');
+    if (aborted?.outcome !== 'aborted' || aborted.end !== 100) {
       fail(
-        'The deadline passed, but the task was still running: nobody aborted its signal.',
+        'The deadline passed at 100 ms, but the task was not stopped then: nobody aborted its signal.',
         io.draw(),
         'Pass an AbortSignal to the task and abort it when the deadline fires.',
       );
     }
-    expect(pendingTimers(), 'no timer should be left once withDeadline has settled').toBe(0);
+    expectNothingLeft(openAtSettle, watch, 'The deadline fired at 100 ms and withDeadline rejected');
+  });
+
+  it('gives up at the deadline even when the task ignores its signal', async () => {
+    // This task never looks at its signal: aborting it does not stop it.
+    const { io, result, abortedAtMs } = await runDeadline(300, (io) => () => io.call('stubborn', { value: 'late' }), 100);
+    if (result.settledAtMs !== 100 || !(result.reason instanceof DeadlineError)) {
+      fail(
+        `The deadline was 100 ms; the task ignores its signal and takes 300 ms. withDeadline ${result.status === 'pending' ? 'never settled' : `${result.status === 'fulfilled' ? `resolved with "${String(result.value)}"` : `rejected with ${describeError(result.reason)}`} at ${ms(result.settledAtMs ?? 0)}`}.`,
+        io.draw(),
+        ...lateDeadlineAdvice(100, abortedAtMs, false),
+      );
+    }
   });
 
   it('leaves no unhandled rejection behind, whichever side loses', async () => {
@@ -252,6 +477,75 @@ describe('step 4: a deadline that cleans up after itself', () => {
         `${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`,
         'A promise you create and then abandon (the deadline, or the aborted task) must still have its rejection handled.',
       );
+    }
+  });
+
+  it('holds for any latency, deadline and task: settles first of the two, aborts a late task, leaves nothing behind', async () => {
+    const deadlineCase = fc
+      .record({
+        latencyMs: fc.integer({ min: 1, max: 200 }),
+        deadlineMs: fc.integer({ min: 1, max: 200 }),
+        fails: fc.boolean(),
+        listens: fc.boolean(),
+      })
+      // A tie (task and deadline at the same instant) may go either way: both answers are right.
+      .filter((c) => c.latencyMs !== c.deadlineMs);
+    await explore({
+      seed: 104,
+      cases: deadlineCase,
+      describe: (c) => `a task of ${c.latencyMs} ms that ${c.fails ? 'fails' : 'succeeds'} and ${c.listens ? 'honours' : 'ignores'} its signal; deadline ${c.deadlineMs} ms`,
+      cleanup: realClock,
+      check: async (c) => {
+        const boom = new Error('the task failed');
+        const options = { value: 'ada', ...(c.fails ? { error: boom } : {}) };
+        const { io, result, openAtSettle, watch, unhandled, abortedAtMs } = await runDeadline(
+          c.latencyMs,
+          (io) => (c.listens ? io.abortableTask('task', options) : () => io.call('task', options)),
+          c.deadlineMs,
+        );
+        const drawing = io.draw();
+        const deadlineWins = c.deadlineMs < c.latencyMs;
+        const settledAt = `${result.status === 'pending' ? 'never settled' : `${result.status === 'fulfilled' ? `resolved with "${String(result.value)}"` : `rejected with ${describeError(result.reason)}`} at ${ms(result.settledAtMs ?? 0)}`}`;
+        if (deadlineWins && (result.settledAtMs !== c.deadlineMs || !(result.reason instanceof DeadlineError))) {
+          fail(
+            `The deadline was ${ms(c.deadlineMs)}; the task takes ${ms(c.latencyMs)}${c.listens ? '' : ' and ignores its signal'}. withDeadline ${settledAt}; it must reject with DeadlineError at ${ms(c.deadlineMs)}.`,
+            drawing,
+            ...lateDeadlineAdvice(c.deadlineMs, abortedAtMs, c.listens),
+          );
+        }
+        if (!deadlineWins) {
+          const expected = c.fails ? result.reason === boom : result.value === 'ada';
+          if (result.settledAtMs !== c.latencyMs || !expected) {
+            fail(`The task ${c.fails ? 'failed' : 'succeeded'} at ${ms(c.latencyMs)}, before the ${ms(c.deadlineMs)} deadline; withDeadline ${settledAt}. It must settle as the task did, when it did.`, drawing);
+          }
+        }
+        if (deadlineWins && c.listens) {
+          const interval = io.timeline.intervals[0];
+          if (interval?.outcome !== 'aborted' || interval.end !== c.deadlineMs) fail(`The deadline passed at ${ms(c.deadlineMs)}, but nobody aborted the task's signal: it ran on.`, drawing);
+        }
+        expectNothingLeft(openAtSettle, watch, `withDeadline settled at ${ms(result.settledAtMs ?? 0)}`);
+        expectNoUnhandled(unhandled, 'withDeadline', io);
+      },
+    });
+  });
+
+  it('leaves nothing behind with real timers either: success, early failure, deadline', async () => {
+    // Real time, short: the same rule on Node's own timers (and their ref), on all three ways out.
+    const io = new SimulatedIo(5);
+    const down = new Error('down');
+    const paths: [string, (signal: AbortSignal) => Promise<string>, number, (outcome: unknown) => boolean][] = [
+      ['The task finished after 5 ms and withDeadline resolved', io.abortableTask('fast'), 500, (o) => o === 'fast done'],
+      ['The task failed after 5 ms and withDeadline rejected', io.abortableTask('broken', { error: down }), 500, (o) => o === down],
+      ['The 20 ms deadline fired and withDeadline rejected', io.abortableTask('slow', { latencyMs: 2_000 }), 20, (o) => o instanceof DeadlineError],
+    ];
+    for (const [when, task, deadlineMs, expected] of paths) {
+      const watch = watchHandles();
+      const outcome: unknown = await withDeadline(task, deadlineMs).catch((error: unknown) => error);
+      const open = watch.open();
+      watch.stop();
+      if (outcome instanceof Error && outcome.message.startsWith('TODO')) throw outcome;
+      if (!expected(outcome)) fail(`With real timers: ${when.replace(/ and withDeadline .*/, '')}, and withDeadline gave ${outcome instanceof Error ? describeError(outcome) : JSON.stringify(outcome)}.`);
+      expectNothingLeft(open, watch, when);
     }
   });
 });

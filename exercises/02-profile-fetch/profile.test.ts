@@ -3,16 +3,23 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   SimulatedIo,
+  adviceFor,
   advance,
   collectUnhandledRejections,
   describeError,
   expectJoined,
   expectOrder,
+  explore,
   fail,
+  fc,
   ms,
+  occupancy,
   pendingTimers,
+  runUntilIdle,
   track,
   useFakeClock,
+  watchHandles,
+  type OpenHandle,
   type Tracked,
 } from '../../checker/harness/index.ts';
 import {
@@ -156,6 +163,24 @@ describe('step 2: a thousand requests, ten connections', () => {
         'Give the limiter the pool size (`pLimit(maxQueries)`), and start every request before awaiting any.',
       );
     }
+    expectNoIdleConnection(db, maxQueries);
+  }
+
+  /** A pool refills a connection the moment it frees; anything else leaves connections idle while queries wait. */
+  function expectNoIdleConnection(db: SimulatedIo, maxQueries: number, cdn?: SimulatedIo): void {
+    const { idleMs, firstGap } = occupancy(db.timeline.intervals, maxQueries);
+    if (!firstGap) return;
+    const lateImages = cdn?.timeline.intervals.filter((i) => i.start > 0).length ?? 0;
+    fail(
+      `Connections sat idle while queries were waiting for one: from ${ms(firstGap.atMs)} to ${ms(firstGap.untilMs)} only ${firstGap.running} of ${maxQueries} connections were busy, and ${firstGap.waiting} queries were still to start.`,
+      `In all, ${Math.round(idleMs)} connection-ms went unused while queries waited.`,
+      poolReport(db, maxQueries),
+      ...(lateImages > 0 ? [`The pictures waited too: ${lateImages} image request(s) did not start at 0 ms.`] : []),
+      '-> that is what batches do: one Promise.all per group of maxQueries waits for the slowest query of its group',
+      '   before the next group starts (with equal latencies it looks just like a pool). So does a limiter that makes the',
+      '   pictures wait too. One limiter for the whole batch, on the database calls only, starts the next query the moment',
+      '   any connection frees: `const limit = pLimit(maxQueries)`, then `limit(() => services.fetchUser(id))` for every user.',
+    );
   }
 
   it(`${USERS} users: never more than ${POOL} queries at once, all ${POOL} used, ready at exactly ${ms((USERS / POOL) * LATENCY)}`, async () => {
@@ -163,21 +188,21 @@ describe('step 2: a thousand requests, ten connections', () => {
     const { db, services } = world();
     const expected = (USERS / POOL) * LATENCY;
     const result = track(getProfiles(range(USERS), services, POOL));
-    await advance(expected - 1);
+    // Timer by timer to the end (fast on the fake clock); the settle time is exact.
+    await runUntilIdle(60_000);
     stopAtTodo(result);
     if (result.status === 'rejected') fail(`getProfiles rejected: ${describeError(result.reason)}`);
     expectPoolFull(db, POOL, USERS);
-    if (result.settled) {
+    if (result.settled && (result.settledAtMs ?? 0) < expected) {
       fail(
         `getProfiles resolved at ${ms(result.settledAtMs ?? 0)}: ${USERS} queries through ${POOL} connections need ${USERS / POOL} rounds of ${LATENCY} ms = ${ms(expected)}.`,
         poolReport(db, POOL),
         'Finishing sooner means more queries ran at once than the pool allows.',
       );
     }
-    await advance(1);
-    if (result.status !== 'fulfilled') {
+    if (result.status !== 'fulfilled' || result.settledAtMs !== expected) {
       fail(
-        `At ${ms(expected)} getProfiles was still ${result.status}: ${USERS} queries through ${POOL} connections need exactly ${USERS / POOL} rounds of ${LATENCY} ms.`,
+        `At ${ms(expected)} getProfiles was still pending${result.settled ? ` (it resolved only at ${ms(result.settledAtMs ?? 0)})` : ''}: ${USERS} queries through ${POOL} connections need exactly ${USERS / POOL} rounds of ${LATENCY} ms.`,
         poolReport(db, POOL),
         'Are the image requests waiting for a connection too? Only the database is limited.',
       );
@@ -214,6 +239,57 @@ describe('step 2: a thousand requests, ten connections', () => {
 
   it('handles an empty list', async () => {
     await expect(getProfiles([], world().services, POOL)).resolves.toEqual([]);
+  });
+
+  it('latencies that differ: a freed connection takes the next query at once, none sits idle', async () => {
+    fake();
+    // 40 users, 4 connections, queries of 10 to 90 ms: a pool keeps all 4 busy until the queue is empty.
+    const users = Object.fromEntries(range(40).map((id) => [id, { latencyMs: 10 + ((id * 37) % 81) }]));
+    const { db, cdn, services } = world({ users });
+    const result = track(getProfiles(range(40), services, 4));
+    await runUntilIdle(10_000);
+    stopAtTodo(result);
+    if (result.status !== 'fulfilled') fail(`getProfiles ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'}.`, poolReport(db, 4));
+    if (db.inFlight.peak > 4) fail(`getProfiles had ${db.inFlight.peak} database queries in flight at once, on a database with 4 connections: nothing limited them.`, poolReport(db, 4));
+    expectNoIdleConnection(db, 4, cdn);
+  });
+
+  it('holds for any latencies, user counts and pool sizes: never over the limit, never a connection idle while queries wait', async () => {
+    const cases = fc.record({
+      latencies: fc.array(fc.record({ db: fc.integer({ min: 1, max: 100 }), cdn: fc.integer({ min: 1, max: 100 }) }), { minLength: 1, maxLength: 30 }),
+      maxQueries: fc.integer({ min: 1, max: 6 }),
+    });
+    await explore({
+      seed: 202,
+      cases,
+      describe: (c) => `${c.latencies.length} user(s), ${c.maxQueries} connection(s); query latencies ${c.latencies.map((l) => l.db).join(', ')} ms`,
+      cleanup: () => vi.useRealTimers(),
+      check: async ({ latencies, maxQueries }) => {
+        fake();
+        const ids = latencies.map((_, i) => 100 + i);
+        const at = (spec: 'db' | 'cdn') => Object.fromEntries(ids.map((id, i) => [id, { latencyMs: latencies[i]![spec] }]));
+        const { db, cdn, services } = world({ users: at('db'), images: at('cdn') });
+        const result = track(getProfiles(ids, services, maxQueries));
+        await runUntilIdle(100_000);
+        stopAtTodo(result);
+        if (result.status !== 'fulfilled') fail(`getProfiles ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'}.`, poolReport(db, maxQueries));
+        if (db.inFlight.peak > maxQueries) {
+          fail(`getProfiles had ${db.inFlight.peak} database queries in flight at once, on a database with ${maxQueries} connections: nothing limited them.`, poolReport(db, maxQueries));
+        }
+        const queried = db.started.length;
+        if (queried !== ids.length) fail(`getProfiles made ${queried} database queries for ${ids.length} users: one each.`, poolReport(db, maxQueries));
+        expectNoIdleConnection(db, maxQueries, cdn);
+        const late = cdn.timeline.intervals.filter((i) => i.start > 0);
+        if (late.length > 0) {
+          fail(
+            `${late.length} picture request(s) started late ("${late[0]?.label}" at ${ms(late[0]?.start ?? 0)}): only the database is scarce, the CDN needs no connection.`,
+            cdn.draw(),
+            'Send only fetchUser through the limiter; start every picture at once.',
+          );
+        }
+        expectOrder((result.value ?? []).map((p) => p.userId), ids, 'getProfiles results (by userId)');
+      },
+    });
   });
 });
 
@@ -252,6 +328,7 @@ describe('step 3: a thousand requests, none dropped', () => {
         'Give every call its own timer (setTimeout) that aborts it (an AbortController whose signal you pass to the call).',
       );
     }
+    expectTimeoutsFromCallStart(result.value ?? [], w.db, TIMEOUT, 5);
     return { ...w, result, outcomes: result.value ?? [] };
   }
 
@@ -320,6 +397,7 @@ describe('step 3: a thousand requests, none dropped', () => {
     await advanceUntilSettled(result, 1000);
     stopAtTodo(result);
     if (result.status !== 'fulfilled') fail(`getProfilesSafely ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'} for a batch where nothing fails.`);
+    expectTimeoutsFromCallStart(result.value ?? [], db, TIMEOUT, 10);
     const failed = (result.value ?? []).filter((o) => !o.ok || o.profile.imageProblem !== undefined);
     if (failed.length > 0) {
       const first = failed[0];
@@ -358,10 +436,16 @@ describe('step 3: a thousand requests, none dropped', () => {
     const goneAway = new Error('the client went away');
     let result: Tracked<ProfileOutcome[]> | undefined;
     const unhandled = await collectUnhandledRejections(async () => {
+      db.watchCancel(controller.signal);
+      cdn.watchCancel(controller.signal);
       const running = track(getProfilesSafely(range(100), services, { maxQueries: 10, timeoutMs: TIMEOUT, signal: controller.signal }));
       result = running;
       await advance(120); // three rounds of queries have started: 0, 50, 100 ms
       stopAtTodo(running);
+      if (running.status === 'fulfilled') {
+        expectTimeoutsFromCallStart(running.value ?? [], db, TIMEOUT, 10);
+        fail(`getProfilesSafely had already resolved at ${ms(running.settledAtMs ?? 0)}, before the cancel at 120 ms; 100 users through 10 connections take 500 ms.`, poolReport(db));
+      }
       const startedBefore = db.started.length;
       controller.abort(goneAway);
       await flush();
@@ -370,15 +454,7 @@ describe('step 3: a thousand requests, none dropped', () => {
       const timersAtAbort = pendingTimers();
       const inFlightAtAbort = db.pending + cdn.pending;
       await advance(2000);
-      const startedAfter = db.started.length - startedBefore;
-      if (startedAfter > 0) {
-        fail(
-          `The batch was cancelled at 120 ms, and ${startedAfter} database quer${startedAfter === 1 ? 'y' : 'ies'} started after that: the queued requests were not cancelled.`,
-          `(${startedBefore} had started before the abort.)`,
-          'A request still waiting for a connection must not start once the batch is cancelled: check the signal before the call',
-          '(`signal.throwIfAborted()`), or pass the batch signal to every call (an aborted signal stops a call before it starts).',
-        );
-      }
+      expectNoCallAfterCancel(db, cdn, 120, startedBefore);
       if (inFlightAtAbort > 0) {
         fail(
           `Right after the abort ${inFlightAtAbort} call(s) were still in flight: the batch signal did not reach them.`,
@@ -408,9 +484,238 @@ describe('step 3: a thousand requests, none dropped', () => {
       fail(`The cancelled batch rejected with ${describeError(reason)}; reject with the signal's reason, as fetch does.`);
     }
   });
+
+  it('a request whose row fails still waits for (or stops) its picture: nothing runs on once the batch has settled', async () => {
+    fake();
+    const { db, cdn, services } = world({ users: { 1: { latencyMs: 10, error: dbDown } }, images: { 1: { latencyMs: 80 } } });
+    const result = track(getProfilesSafely([1], services, { maxQueries: 1, timeoutMs: TIMEOUT }));
+    let runningAtSettle: string[] | undefined;
+    await runUntilIdle(1_000, () => {
+      if (result.settled && !runningAtSettle) runningAtSettle = cdn.timeline.intervals.filter((i) => i.end === undefined).map((i) => i.label);
+    });
+    stopAtTodo(result);
+    if (result.status !== 'fulfilled') fail(`getProfilesSafely ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'}.`, db.draw());
+    if ((runningAtSettle ?? []).length > 0) {
+      fail(
+        `User 1's row failed at 10 ms and getProfilesSafely resolved at ${ms(result.settledAtMs ?? 0)}, while its picture ("image 1", 80 ms) was still running.`,
+        cdn.draw(),
+        '-> nothing of a batch may run on once it has settled: a call nobody waits for still holds a connection and its timer.',
+        '   A request whose row failed has no use for its picture, but it must still wait for it (or abort it) before it reports the failure.',
+      );
+    }
+  });
+
+  it('leaves nothing behind with real timers either: a batch that completes, one with a timeout, one cancelled', async () => {
+    // Real time, short: the same rule on Node's own timers, on every way out.
+    const realWorld = (slowImage: boolean) => {
+      const db = new SimulatedIo(5);
+      const cdn = new SimulatedIo(5);
+      const services: ProfileServices = {
+        fetchUser: (userId, signal) => db.call(`user ${userId}`, { value: userRow(userId), signal }),
+        fetchImage: (userId, signal) => cdn.call(`image ${userId}`, { value: imageOf(userId), signal, ...(slowImage && userId === 1 ? { latencyMs: 2_000 } : {}) }),
+      };
+      return services;
+    };
+    const paths: [string, boolean, number | undefined][] = [
+      ['The batch of 4 completed', false, undefined],
+      ['The batch of 4 completed, user 1\'s picture after its 40 ms timeout', true, undefined],
+      ['The batch of 4 was cancelled after 8 ms', true, 8],
+    ];
+    for (const [when, slowImage, cancelAfterMs] of paths) {
+      const controller = new AbortController();
+      const cancel = cancelAfterMs === undefined ? undefined : setTimeout(() => controller.abort(new Error('gone')), cancelAfterMs);
+      const watch = watchHandles();
+      watch.watchListeners(controller.signal, 'the batch signal (options.signal)');
+      const outcome: unknown = await getProfilesSafely(range(4), realWorld(slowImage), { maxQueries: 2, timeoutMs: 40, signal: controller.signal }).catch((error: unknown) => error);
+      const open = watch.open();
+      watch.stop();
+      clearTimeout(cancel);
+      if (outcome instanceof Error && outcome.message.startsWith('TODO')) throw outcome;
+      if ((cancelAfterMs === undefined) !== Array.isArray(outcome)) fail(`With real timers: ${when}, and getProfilesSafely gave ${outcome instanceof Error ? describeError(outcome) : 'outcomes'}.`);
+      if (open.length > 0) {
+        fail(
+          `With real timers: ${when}, but getProfilesSafely left ${open.length === 1 ? 'this' : `these ${open.length}`} behind:`,
+          watch.describe(open),
+          ...[...new Set(open.map((h) => h.kind))].map((kind) => `-> ${adviceFor(kind)}`),
+        );
+      }
+    }
+  });
+
+  it('holds for any latencies, failures and cancel moment: outcomes, timeouts per call, no call after cancel, nothing left open', async () => {
+    // Latencies never equal the timeout: a tie may go either way, and both answers would be right.
+    const latency = fc.oneof(fc.integer({ min: 1, max: TIMEOUT - 1 }), fc.integer({ min: TIMEOUT + 1, max: 2 * TIMEOUT }));
+    const call = fc.record({ latencyMs: latency, fails: fc.integer({ min: 0, max: 3 }).map((n) => n === 0) });
+    const cases = fc.record({
+      users: fc.array(fc.record({ db: call, cdn: call }), { minLength: 1, maxLength: 10 }),
+      maxQueries: fc.integer({ min: 1, max: 4 }),
+      cancelAtMs: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }),
+    });
+    const callText = (c: { latencyMs: number; fails: boolean }) => `${c.latencyMs}${c.fails ? ' (fails)' : ''}`;
+    await explore({
+      seed: 203,
+      cases,
+      describe: (c) =>
+        `${c.users.length} user(s), ${c.maxQueries} connection(s), timeout ${TIMEOUT} ms, ${c.cancelAtMs === undefined ? 'never cancelled' : `cancelled at ${c.cancelAtMs} ms`}; ` +
+        `query ms: ${c.users.map((u) => callText(u.db)).join(', ')}; picture ms: ${c.users.map((u) => callText(u.cdn)).join(', ')}`,
+      cleanup: () => vi.useRealTimers(),
+      check: async ({ users, maxQueries, cancelAtMs }) => {
+        fake();
+        const ids = users.map((_, i) => i);
+        const dbError = (id: number) => new Error(`row ${id} unreadable`);
+        const cdnError = (id: number) => new Error(`picture ${id} missing`);
+        const { db, cdn, services } = world({
+          users: Object.fromEntries(users.map((u, id) => [id, { latencyMs: u.db.latencyMs, ...(u.db.fails ? { error: dbError(id) } : {}) }])),
+          images: Object.fromEntries(users.map((u, id) => [id, { latencyMs: u.cdn.latencyMs, ...(u.cdn.fails ? { error: cdnError(id) } : {}) }])),
+        });
+        const controller = new AbortController();
+        const goneAway = new Error('the client went away');
+        db.watchCancel(controller.signal);
+        cdn.watchCancel(controller.signal);
+        // The test's own timer, made before the watch starts: only the code under test's handles count.
+        if (cancelAtMs !== undefined) setTimeout(() => controller.abort(goneAway), cancelAtMs);
+        const watch = watchHandles();
+        watch.watchListeners(controller.signal, 'the batch signal (options.signal)');
+        let result: Tracked<ProfileOutcome[]> | undefined;
+        let openAtSettle: OpenHandle[] | undefined;
+        let runningAtSettle: string[] = [];
+        const unhandled = await collectUnhandledRejections(async () => {
+          result = track(getProfilesSafely(ids, services, { maxQueries, timeoutMs: TIMEOUT, signal: controller.signal }));
+          await runUntilIdle(10_000, () => {
+            if (!result?.settled || openAtSettle) return;
+            openAtSettle = watch.open();
+            runningAtSettle = [...db.timeline.intervals, ...cdn.timeline.intervals].filter((i) => i.end === undefined).map((i) => i.label);
+          });
+        });
+        watch.stop();
+        const batch = result!;
+        stopAtTodo(batch);
+        const drawing = `${poolReport(db, maxQueries)}\nThe pictures:\n${cdn.draw()}`;
+        const cancelled = cancelAtMs !== undefined && !(batch.status === 'fulfilled' && (batch.settledAtMs ?? 0) < cancelAtMs);
+        if (cancelled) {
+          expectNoCallAfterCancel(db, cdn, cancelAtMs, db.attempts.filter((a) => !a.afterCancel).length);
+          const reason: unknown = batch.reason;
+          if (batch.status !== 'rejected' || batch.settledAtMs !== cancelAtMs || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
+            fail(
+              `The batch was cancelled at ${ms(cancelAtMs)}; getProfilesSafely ${batch.status === 'pending' ? 'never settled' : `${batch.status} at ${ms(batch.settledAtMs ?? 0)}${batch.status === 'rejected' ? ` with ${describeError(reason)}` : ''}`}.`,
+              'A cancelled batch rejects at once, with the signal\'s reason.',
+              drawing,
+            );
+          }
+          const ranOn = [...db.timeline.intervals, ...cdn.timeline.intervals].filter((i) => i.end === undefined || i.end > cancelAtMs);
+          if (ranOn.length > 0) {
+            fail(`The batch was cancelled at ${ms(cancelAtMs)}, but ${ranOn.map((i) => `"${i.label}"`).join(', ')} ran on after it: the batch signal did not reach ${ranOn.length === 1 ? 'that call' : 'those calls'}.`, drawing);
+          }
+        } else {
+          if (batch.status !== 'fulfilled') {
+            fail(`getProfilesSafely ${batch.status === 'rejected' ? `rejected with ${describeError(batch.reason)}` : 'never settled'}; nobody cancelled this batch, so it must resolve with one outcome per request.`, drawing);
+          }
+          const outcomes = batch.value ?? [];
+          expectTimeoutsFromCallStart(outcomes, db, TIMEOUT, maxQueries);
+          expectOrder(outcomes.map((o) => (o.ok ? o.profile.userId : o.userId)), ids, 'getProfilesSafely outcomes (by userId)');
+          users.forEach((u, id) => {
+            const outcome = outcomes[id]!;
+            const rowProblem = u.db.latencyMs > TIMEOUT ? 'TimeoutError' : u.db.fails ? dbError(id).message : undefined;
+            const picProblem = u.cdn.latencyMs > TIMEOUT ? 'TimeoutError' : u.cdn.fails ? cdnError(id).message : undefined;
+            const said = (reason: unknown) => (reason instanceof TimeoutError ? 'TimeoutError' : reason instanceof Error ? reason.message : String(reason));
+            if (rowProblem !== undefined) {
+              if (outcome.ok || said(outcome.reason) !== rowProblem) {
+                fail(`User ${id}'s query ${rowProblem === 'TimeoutError' ? `takes ${ms(u.db.latencyMs)}, over the ${ms(TIMEOUT)} timeout` : 'fails'}: its outcome must be { ok: false, reason: ${rowProblem} }; it is ${outcome.ok ? 'a profile' : `{ ok: false, reason: ${describeError(outcome.reason)} }`}.`, drawing);
+              }
+              return;
+            }
+            if (!outcome.ok) fail(`User ${id}'s query answered in ${ms(u.db.latencyMs)}, yet its request failed with ${describeError(outcome.reason)}${picProblem ? ': a picture problem must cost only the picture (PLACEHOLDER_IMAGE)' : ''}.`, drawing);
+            const gotProblem = outcome.profile.imageProblem === undefined ? undefined : said(outcome.profile.imageProblem);
+            const placeholder = sameBytes(outcome.profile.image, PLACEHOLDER_IMAGE);
+            if (gotProblem !== picProblem || placeholder !== (picProblem !== undefined)) {
+              fail(
+                `User ${id}'s picture ${picProblem === undefined ? `answered in ${ms(u.cdn.latencyMs)}` : picProblem === 'TimeoutError' ? `takes ${ms(u.cdn.latencyMs)}, over the ${ms(TIMEOUT)} timeout` : 'fails'}; the profile has ${placeholder ? 'PLACEHOLDER_IMAGE' : 'its own picture'} and imageProblem ${gotProblem ?? 'none'}.`,
+                drawing,
+              );
+            }
+          });
+          for (const interval of [...db.timeline.intervals, ...cdn.timeline.intervals]) {
+            const spec = users[Number(interval.label.split(' ')[1])]?.[interval.label.startsWith('user') ? 'db' : 'cdn'];
+            if (!spec) continue;
+            const ran = (interval.end ?? Number.POSITIVE_INFINITY) - interval.start;
+            const expected = Math.min(spec.latencyMs, TIMEOUT);
+            if (ran !== expected) {
+              fail(
+                `"${interval.label}" ran ${Number.isFinite(ran) ? ms(ran) : 'on and on'}; it ${spec.latencyMs > TIMEOUT ? `should be aborted ${ms(TIMEOUT)} after it started, by its own timeout` : `answers after ${ms(spec.latencyMs)}`}.`,
+                drawing,
+              );
+            }
+          }
+        }
+        if (runningAtSettle.length > 0) {
+          const first = runningAtSettle[0] ?? '';
+          const owner = outcomesOwner(batch.value ?? [], Number(first.split(' ')[1]));
+          fail(
+            `getProfilesSafely settled at ${ms(batch.settledAtMs ?? 0)} while ${runningAtSettle.map((l) => `"${l}"`).join(', ')} ${runningAtSettle.length === 1 ? 'was' : 'were'} still running${owner && !owner.ok ? ` (the request of user ${owner.userId} had already failed: ${describeError(owner.reason)})` : ''}.`,
+            drawing,
+            '-> nothing of a batch may run on once it has settled: a call nobody waits for still holds a connection and a timer.',
+            '   A request whose row failed has no use for its picture, but it must still wait for it (or abort it) before it reports the failure.',
+          );
+        }
+        if (db.inFlight.peak > maxQueries) {
+          fail(`Up to ${db.inFlight.peak} database queries ran at once, on ${maxQueries} connection(s): the limit did not hold once calls failed or timed out.`, drawing);
+        }
+        const open = openAtSettle ?? [];
+        if (open.length > 0) {
+          fail(
+            `getProfilesSafely settled at ${ms(batch.settledAtMs ?? 0)}, but it left ${open.length === 1 ? 'this' : `these ${open.length}`} behind:`,
+            watch.describe(open),
+            ...[...new Set(open.map((h) => h.kind))].map((kind) => `-> ${adviceFor(kind)}`),
+          );
+        }
+        if (unhandled.length > 0) {
+          fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.slice(0, 3).map(describeError).join('; ')}.`, 'Every promise you create must end up awaited (or caught), even when the batch is cancelled.');
+        }
+      },
+    });
+  });
 });
+
+function outcomesOwner(outcomes: readonly ProfileOutcome[], userId: number): ProfileOutcome | undefined {
+  return outcomes.find((o) => (o.ok ? o.profile.userId : o.userId) === userId);
+}
+
+/** Queued calls never start: judged on every call that reached a service once the batch was cancelled. */
+function expectNoCallAfterCancel(db: SimulatedIo, cdn: SimulatedIo, cancelledAtMs: number, startedBefore: number): void {
+  const after = [...db.callsAfterCancel, ...cdn.callsAfterCancel];
+  if (after.length === 0) return;
+  const refused = after.filter((a) => a.refused).length;
+  const queries = db.callsAfterCancel.length;
+  fail(
+    `The batch was cancelled at ${ms(cancelledAtMs)}, and ${after.length} call(s) still reached the services after that (${queries} database quer${queries === 1 ? 'y' : 'ies'}; ${startedBefore} had started before the cancel).`,
+    refused === after.length
+      ? `Every one of them carried an already-aborted signal, so the service refused it at once, but each was still made: a real client may open a connection or send the request before it looks at the signal.`
+      : `${after.length - refused} of them even started running; ${refused} carried an already-aborted signal and were refused at once.`,
+    '-> queued calls never start once the batch is cancelled: check the batch signal before each queued call, at the start of the',
+    '   limited function (`signal.throwIfAborted()`), so a request that gets its connection after the cancel gives up without calling.',
+  );
+}
+
+/**
+ * A request that timed out although its query ran less than its timeout: the clock started while it
+ * waited for a connection. Says so in those words, before any other test blames something else.
+ */
+function expectTimeoutsFromCallStart(outcomes: readonly ProfileOutcome[], db: SimulatedIo, timeoutMs: number, maxQueries: number): void {
+  for (const outcome of outcomes) {
+    if (outcome.ok || !(outcome.reason instanceof TimeoutError)) continue;
+    const query = db.timeline.intervals.find((i) => i.label === `user ${outcome.userId}`);
+    const ran = query ? (query.end ?? query.start) - query.start : 0;
+    if (query && ran >= timeoutMs - 0.5) continue;
+    fail(
+      `User ${outcome.userId}'s request failed with a TimeoutError, but its database query ${query ? `ran only ${ms(ran)} (it started at ${ms(query.start)}, after waiting that long for a free connection)` : 'never even started: it was still waiting for a connection'}; the timeout is ${ms(timeoutMs)}.`,
+      '-> the wait for a connection ate the timeout: its clock started when the request was queued, not when the query started.',
+      '   Start the timer inside the limited function, when the call really starts: `limit(() => withTimeout(...))`.',
+      poolReport(db, maxQueries),
+    );
+  }
+}
 
 /** How the database was used: the peak, and a drawing of the first queries. */
 function poolReport(db: SimulatedIo, maxQueries = 10): string {
-  return `${db.inFlight.total} queries, at most ${db.inFlight.peak} at once (pool: ${maxQueries} connections). The first queries:\n${db.draw()}`;
+  return `${db.inFlight.total} quer${db.inFlight.total === 1 ? 'y' : 'ies'}, at most ${db.inFlight.peak} at once (pool: ${maxQueries} connection${maxQueries === 1 ? '' : 's'}). The first queries:\n${db.draw()}`;
 }

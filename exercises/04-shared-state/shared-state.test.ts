@@ -25,7 +25,9 @@ import {
 } from '../../checker/harness/index.ts';
 import { workerUrl } from '../../checker/target.ts';
 import { Job, addOnThreads, echo, fromMessage, invertOnThread, toMessage } from './crossing.ts';
-import { Mutex, deposit, type Account } from './mutex.ts';
+import { Mutex, deposit, type Account, type MutexGuard } from './mutex.ts';
+// Step 1's own harness pieces, imported apart so the other steps' import list stays as it is.
+import { CriticalSectionMonitor, explore, fc, monitorMutex, runUntilIdle, type Violation } from '../../checker/harness/index.ts';
 import { AtomicsMutex, fillFromThreads, valueFor } from './shared-vec.ts';
 
 afterEach(() => {
@@ -85,19 +87,51 @@ class SlowBank {
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
 describe('step 1: one thread, many tasks: an async mutex', () => {
+  /** What a broken Mutex did wrong, from the order in which the critical-section monitor saw it break. */
+  function mutexAdvice(violations: readonly Violation[]): string[] {
+    const barged = violations.find((v) => v.rule === 'out of order');
+    const together = violations.find((v) => v.rule === 'two inside');
+    if (barged && (!together || barged.atMs <= together.atMs)) {
+      return [
+        '-> a newcomer barged past a waiting task: the lock was free for a moment between the release and the wake-up, and',
+        '   whoever asked in that moment walked in.' + (together ? ' Then the woken waiter walked in too: two inside.' : ''),
+        '   With waiters queued, release() hands the lock straight to the oldest one and leaves it locked (no free moment).',
+      ];
+    }
+    if (together) {
+      return [
+        '-> release() let more than one waiting task in. Wake exactly one: the oldest, and only when the lock is released.',
+      ];
+    }
+    return [];
+  }
+
   const amounts = Array.from({ length: 100 }, (_, i) => i + 1); // 1 + 2 + ... + 100 = 5050
 
   it('100 concurrent deposits keep every update: the balance is exactly 5050', async () => {
     useFakeClock();
     const bank = new SlowBank();
     const mutex = new Mutex();
+    // Watch the mutex from outside while deposit uses it: who held it, and when.
+    const monitor = new CriticalSectionMonitor();
+    const unwatch = monitorMutex(mutex, monitor, (n) => `task ${n}`);
     const all = track(Promise.all(amounts.map((amount, i) => deposit(bank.view(`task ${i + 1}`), amount, mutex))));
     await advance(amounts.length * 2 * bank.latencyMs + 10);
+    unwatch();
     if (all.status === 'rejected') fail(`deposit rejected: ${describeError(all.reason)}`);
     if (all.status === 'pending') {
       fail(
         `${amounts.length} deposits of 2 ms each (read, write) should all be done after ${amounts.length * 2} ms; some were still waiting.`,
         'Does every deposit release the lock when it is done?',
+      );
+    }
+    const together = monitor.first('two inside');
+    if (bank.balance !== sum(amounts) && together) {
+      fail(
+        `${amounts.length} deposits adding up to ${sum(amounts)} left a balance of ${bank.balance}: updates were lost, and not because of deposit.`,
+        `deposit took the mutex, but the Mutex let up to ${monitor.peak} tasks hold it at the same time: ${together.text}.`,
+        monitor.draw(6),
+        ...mutexAdvice(monitor.violations),
       );
     }
     if (bank.balance !== sum(amounts)) {
@@ -225,6 +259,137 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
     expect(rejected, 'exactly one deposit (the failing write) should reject').toBe(1);
     const expected = sum(amounts.slice(0, 10)) - (amounts[2] ?? 0);
     expect(bank.balance, 'every deposit except the failed one').toBe(expected);
+  });
+
+  it('release wakes one waiter, not all of them', async () => {
+    const mutex = new Mutex();
+    const monitor = new CriticalSectionMonitor(() => 0);
+    const held = await mutex.lock();
+    const holder = monitor.ask('A');
+    holder.granted();
+    const waiters = ['B', 'C', 'D'].map((label) => {
+      const ticket = monitor.ask(label);
+      return track(mutex.lock().then((guard) => (ticket.granted(), guard)));
+    });
+    await flushMicrotasks();
+    holder.released();
+    held.release();
+    await flushMicrotasks();
+    const inside = waiters.filter((w) => w.status === 'fulfilled').length;
+    if (inside !== 1) {
+      fail(
+        `A released the lock with B, C and D waiting; ${inside === 0 ? 'none of them got it' : `${inside} of them got it at once: ${monitor.grants.slice(1).join(', ')}`}.`,
+        ...(inside === 0 ? ['Wake the oldest waiter when the lock is released.'] : mutexAdvice(monitor.violations)),
+      );
+    }
+    expect(mutex.waiting, 'C and D are still waiting').toBe(2);
+  });
+
+  it('a task that asks right after a release queues behind the tasks already waiting: nobody barges in', async () => {
+    const mutex = new Mutex();
+    const monitor = new CriticalSectionMonitor(() => 0);
+    const a = monitor.ask('A');
+    const first = await mutex.lock();
+    a.granted();
+    const b = monitor.ask('B');
+    const waiting = track(mutex.lock().then((guard) => (b.granted(), guard)));
+    await flushMicrotasks();
+    // A lets go, and in the same breath C asks: the lock is B's, who has been waiting.
+    a.released();
+    first.release();
+    const c = monitor.ask('C');
+    const late = track(mutex.lock().then((guard) => (c.granted(), guard)));
+    await flushMicrotasks();
+    if (monitor.violations.length > 0) {
+      fail(
+        `A held the lock, B was waiting; A released it and C asked right after. They were served ${monitor.grants.join(', ')}${monitor.peak > 1 ? `, with ${monitor.peak} inside at once` : ''}.`,
+        ...monitor.violations.map((v) => `  ${v.text}.`),
+        ...mutexAdvice(monitor.violations),
+      );
+    }
+    if (waiting.status !== 'fulfilled' || late.settled) fail(`After A released, B (waiting) should hold the lock and C wait; B: ${waiting.status}, C: ${late.status}.`);
+    b.released();
+    waiting.value?.release();
+    await flushMicrotasks();
+    expect(late.status, 'then C gets it').toBe('fulfilled');
+    late.value?.release();
+  });
+
+  it('holds for any arrivals, hold times and re-locks: never two inside, always first come first served', async () => {
+    const release = fc.constantFrom('release()', 'Symbol.dispose', 'Symbol.asyncDispose', 'release() twice');
+    const task = fc.record({
+      arriveAtMs: fc.integer({ min: 0, max: 6 }),
+      rounds: fc.integer({ min: 1, max: 3 }),
+      holdMs: fc.integer({ min: 0, max: 4 }),
+      // 0: ask again in the same breath as the release (a loop does exactly that).
+      gapMs: fc.integer({ min: 0, max: 2 }),
+      release,
+    });
+    await explore({
+      seed: 401,
+      cases: fc.array(task, { minLength: 2, maxLength: 5 }),
+      describe: (tasks) =>
+        tasks
+          .map((t, i) => `${String.fromCharCode(65 + i)}: arrives at ${t.arriveAtMs} ms, ${t.rounds} round(s) of ${t.holdMs} ms, ${t.gapMs === 0 ? 'asks again at once' : `${t.gapMs} ms between rounds`}, ${t.release}`)
+          .join('; '),
+      cleanup: () => vi.useRealTimers(),
+      check: async (tasks) => {
+        useFakeClock();
+        const mutex = new Mutex();
+        const monitor = new CriticalSectionMonitor();
+        const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
+        const finished: string[] = [];
+        const letGo = async (guard: MutexGuard, how: string) => {
+          if (how === 'Symbol.dispose') guard[Symbol.dispose]();
+          else if (how === 'Symbol.asyncDispose') await guard[Symbol.asyncDispose]();
+          else guard.release();
+        };
+        const later: MutexGuard[] = [];
+        const runs = tasks.map(async (t, i) => {
+          const name = String.fromCharCode(65 + i);
+          if (t.arriveAtMs > 0) await sleep(t.arriveAtMs);
+          for (let round = 1; round <= t.rounds; round++) {
+            const ticket = monitor.ask(`${name}${round}`);
+            const guard = await mutex.lock();
+            ticket.granted();
+            if (t.holdMs > 0) await sleep(t.holdMs);
+            ticket.released();
+            await letGo(guard, t.release);
+            if (t.release === 'release() twice') later.push(guard);
+            if (t.gapMs > 0) await sleep(t.gapMs);
+          }
+          finished.push(name);
+        });
+        let countsWrong: string | undefined;
+        await runUntilIdle(10_000, () => {
+          // A stale guard released again, later: it must change nothing.
+          for (const guard of later.splice(0)) guard.release();
+          if (countsWrong) return;
+          const expectedWaiting = monitor.stillWaiting.length;
+          const expectedLocked = monitor.holding.length > 0;
+          if (mutex.waiting !== expectedWaiting || mutex.locked !== expectedLocked) {
+            countsWrong = `At ${ms(monitor.timeline.now())}, ${monitor.holding.length === 0 ? 'nobody' : monitor.holding.join(' and ')} held the lock and ${expectedWaiting} task(s) waited, but mutex.locked was ${String(mutex.locked)} and mutex.waiting ${mutex.waiting}.`;
+          }
+        });
+        void Promise.allSettled(runs);
+        const drawing = monitor.draw(14);
+        const broken = monitor.first('two inside') ?? monitor.first('out of order');
+        if (broken) {
+          fail(
+            `${broken.rule === 'two inside' ? 'Two tasks held the lock at once' : 'A task got the lock before one that had been waiting longer'}: ${broken.text}.`,
+            `Asked in the order ${monitor.asked.join(', ')}; served ${monitor.grants.join(', ')}.`,
+            drawing,
+            ...mutexAdvice(monitor.violations),
+          );
+        }
+        const stuck = tasks.map((_, i) => String.fromCharCode(65 + i)).filter((name) => !finished.includes(name));
+        if (stuck.length > 0) {
+          fail(`${stuck.join(', ')} never finished: ${monitor.stillWaiting.join(', ') || 'nobody'} still waiting for the lock, ${monitor.holding.join(', ') || 'nobody'} holding it.`, drawing, 'Every release must hand the lock on (or free it) so the next waiter gets in.');
+        }
+        if (countsWrong) fail(countsWrong, drawing, '`locked` is true exactly while a guard is held; `waiting` counts the tasks still queued in lock().');
+        if (mutex.locked || mutex.waiting !== 0) fail(`Every task was done, yet mutex.locked is ${String(mutex.locked)} and mutex.waiting ${mutex.waiting}.`, drawing);
+      },
+    });
   });
 });
 

@@ -20,6 +20,8 @@ import {
 } from '../../checker/harness/index.ts';
 import { Channel, ChannelClosedError } from './channel.ts';
 import { fanOut } from './fan-out.ts';
+// Steps 1 and 3's own harness pieces, imported apart so step 2's import list stays as it is.
+import { Timeline, adviceFor, explore, fc, occupancy, runUntilIdle, watchHandles, type OpenHandle } from '../../checker/harness/index.ts';
 import { checksum, processOnThreads, type Job, type Result } from './pipeline.ts';
 
 /**
@@ -57,6 +59,18 @@ const timerNote = (what: string) => {
 };
 
 describe('step 1: a bounded channel', () => {
+  /** Receives up to `count` values with the clock frozen, stopping at the first recv() that does not deliver. */
+  async function drainFrozen(channel: Channel<number>, count: number): Promise<number[]> {
+    const values: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const next = track(channel.recv());
+      await flushMicrotasks();
+      if (next.status !== 'fulfilled' || !next.value || next.value.done) break;
+      values.push(next.value.value);
+    }
+    return values;
+  }
+
   it('a receiver waiting on an empty channel wakes when a value is sent, with no timer involved', async () => {
     freezeAllTimers();
     const channel = new Channel<string>(2);
@@ -118,10 +132,16 @@ describe('step 1: a bounded channel', () => {
       );
     }
     if (resolved > capacity) {
+      // Resolved, but not in the buffer: dropped, or parked somewhere else? Receive everything to find out.
+      const inBuffer = channel.size;
+      const arrived = await drainFrozen(channel, 100);
+      const lost = Array.from({ length: 100 }, (_, i) => i).filter((i) => !arrived.includes(i)).length;
       fail(
-        `With nobody receiving, ${resolved} sends resolved but the buffer holds only ${channel.size} (capacity ${capacity}):`,
-        `-> ${resolved - channel.size} values were dropped when the buffer was full. send() resolving means "it is in";`,
-        '   when there is no room, wait for room instead.',
+        `With nobody receiving, ${resolved} sends resolved but the buffer holds only ${inBuffer} (capacity ${capacity}):`,
+        lost > 0
+          ? `-> ${lost} values were dropped when the buffer was full (receiving everything gave ${arrived.length} of 100). send() resolving means "it is in";`
+          : `-> the other ${resolved - inBuffer} were not lost (all 100 arrived later), but parked outside the buffer, where nothing bounds them: send() said`,
+        lost > 0 ? '   when there is no room, wait for room instead.' : '   "it is in" before there was room, so the producer never waited. No backpressure: resolve a send only once its value is in.',
       );
     }
     expect(resolved, `with room for ${capacity}, the first ${capacity} sends resolve at once`).toBe(capacity);
@@ -158,10 +178,12 @@ describe('step 1: a bounded channel', () => {
       peakBuffer = Math.max(peakBuffer, channel.size);
       peakOutstanding = Math.max(peakOutstanding, resolved - received);
     };
+    const resolvedKeys = new Set<number>();
     const sending = Array.from({ length: producers }, async (_, p) => {
       for (let seq = 0; seq < perProducer && !overflowing(); seq++) {
         await channel.send([p, seq]);
         resolved++;
+        resolvedKeys.add(p * perProducer + seq);
         watch();
       }
     });
@@ -172,19 +194,30 @@ describe('step 1: a bounded channel', () => {
         watch();
       }
     });
-    const started = performance.now();
-    const outcome = await within(
-      Promise.all(sending).then(async () => {
-        channel.close();
-        await Promise.all(receiving);
-      }),
-      3_000,
-    );
-    if (outcome === 'timeout') {
+    // With every timer frozen only promises move, so the run cannot depend on how busy the machine is:
+    // a correct channel gets all 40,000 through; one that waits for a timer (polling) stops moving.
+    freezeAllTimers();
+    let finished = false;
+    let broken: unknown;
+    Promise.all([...sending, ...receiving]).catch((error: unknown) => (broken ??= error));
+    void Promise.all(sending).then(async () => {
       channel.close();
+      await Promise.all(receiving);
+      finished = true;
+    }, () => undefined);
+    // Run while messages move; stop as soon as a round moves none (the clock stands still).
+    for (let before = -1, sentBefore = -1; !finished && broken === undefined && (received !== before || resolved !== sentBefore); ) {
+      before = received;
+      sentBefore = resolved;
+      await flushMicrotasks(1_000);
+    }
+    if (broken !== undefined) fail(`A producer's send() or a consumer's loop failed: ${describeError(broken)}`);
+    if (!finished) {
+      channel.close();
+      await flushMicrotasks();
       fail(
-        `After ${ms(performance.now() - started)} only ${received} of ${producers * perProducer} messages had arrived, and the run had not ended.`,
-        'A correct channel moves these 40,000 messages in well under a second: is a waiting sender or receiver only',
+        `Only ${received} of ${producers * perProducer} messages arrived; then nothing moved any more, with the clock standing still.`,
+        'A correct channel moves all 40,000 by promises alone: is a waiting sender or receiver only',
         'woken by a timer (polling), or never woken at all?',
       );
     }
@@ -194,15 +227,18 @@ describe('step 1: a bounded channel', () => {
         '-> no backpressure. send() must wait while the buffer is full, or a fast producer fills memory.',
       );
     }
-    if (peakOutstanding > capacity + consumers) {
-      fail(
-        `Up to ${peakOutstanding} sends had resolved that no consumer had received, yet the buffer never held more than ${peakBuffer}:`,
-        '-> those values were dropped. A resolved send() promises delivery: when the buffer is full, wait for room.',
-      );
-    }
     const seen = new Set(log.map(([p, seq]) => p * perProducer + seq));
     const lost = producers * perProducer - seen.size;
     const duplicated = log.length - seen.size;
+    if (peakOutstanding > capacity + consumers) {
+      const neverArrived = [...resolvedKeys].filter((key) => !seen.has(key)).length;
+      fail(
+        `Up to ${peakOutstanding} sends had resolved that no consumer had received, yet the buffer never held more than ${peakBuffer}: send() resolved for values that were not in the channel.`,
+        neverArrived > 0
+          ? `-> ${neverArrived} value(s) whose send() had resolved never arrived (the producers were stopped there and the channel closed). A resolved send() promises delivery: resolve only once the value is in; when the buffer is full, wait for room.`
+          : '-> none was lost, but they were parked outside the buffer, where nothing bounds them: send() resolved before there was room, so the producers never waited. Resolve a send only once its value is in.',
+      );
+    }
     if (lost > 0 || duplicated > 0) {
       fail(
         `${producers * perProducer} messages were sent (every send resolved); ${log.length} were received: ${lost} lost, ${duplicated} received twice.`,
@@ -296,6 +332,130 @@ describe('step 1: a bounded channel', () => {
     expect(values, 'the buffered values come first').toEqual([1, 2]);
     if (loop.status !== 'rejected') fail(`After the buffered values, a channel closed with an error must throw it; the loop ${loop.status === 'fulfilled' ? 'ended quietly' : 'is still waiting'}.`);
     expect(loop.reason, 'the error given to close()').toBe(boom);
+  });
+
+  it('holds for any producers, consumers, pauses and close: nothing lost, parked or duplicated; never over capacity', async () => {
+    const side = fc.record({ count: fc.integer({ min: 0, max: 5 }), pauseMs: fc.integer({ min: 0, max: 3 }) });
+    const cases = fc.record({
+      capacity: fc.integer({ min: 1, max: 3 }),
+      producers: fc.array(side, { minLength: 1, maxLength: 3 }),
+      consumers: fc.array(side.map((c) => c.pauseMs), { minLength: 1, maxLength: 3 }),
+      // undefined: close once every producer is done; a number: close then, even while sends wait.
+      closeAtMs: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
+      closeWithError: fc.boolean(),
+    });
+    await explore({
+      seed: 501,
+      cases,
+      describe: (c) =>
+        `capacity ${c.capacity}; ${c.producers.map((p, i) => `P${i} sends ${p.count}, pausing ${p.pauseMs} ms`).join(', ')}; ` +
+        `${c.consumers.map((pause, i) => `C${i} pauses ${pause} ms`).join(', ')}; ` +
+        `${c.closeAtMs === undefined ? 'close when the producers are done' : `close at ${c.closeAtMs} ms`}${c.closeWithError ? ' with an error' : ''}`,
+      cleanup: () => vi.useRealTimers(),
+      check: async ({ capacity, producers, consumers, closeAtMs, closeWithError }) => {
+        useFakeClock();
+        const channel = new Channel<[number, number]>(capacity);
+        const timeline = new Timeline();
+        const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
+        const boom = new Error('upstream failed');
+        const closeNow = () => (closeWithError ? channel.close(boom) : channel.close());
+        const resolvedSends: string[] = [];
+        const rejectedSends: string[] = [];
+        const wrongRejections: string[] = [];
+        const received: string[] = [];
+        const endings: { consumer: number; how: unknown }[] = [];
+        let firstBreach: string | undefined;
+        let breachKind = 'missing' as 'over capacity' | 'missing' | 'missing after close';
+        if (closeAtMs !== undefined) setTimeout(closeNow, closeAtMs);
+        const sending = producers.map(async (producer, p) => {
+          for (let seq = 0; seq < producer.count; seq++) {
+            if (producer.pauseMs > 0) await sleep(producer.pauseMs);
+            const key = `P${p}#${seq}`;
+            const end = timeline.begin(`${key} send`);
+            try {
+              await channel.send([p, seq]);
+              resolvedSends.push(key);
+              end();
+            } catch (error) {
+              end('failed');
+              rejectedSends.push(key);
+              if (!(error instanceof ChannelClosedError)) wrongRejections.push(`${key}: ${describeError(error)}`);
+            }
+          }
+        });
+        const receiving = consumers.map(async (pauseMs, c) => {
+          const end = timeline.begin(`C${c} receiving`);
+          try {
+            for await (const [p, seq] of channel) {
+              received.push(`P${p}#${seq}`);
+              if (pauseMs > 0) await sleep(pauseMs);
+            }
+            endings.push({ consumer: c, how: 'done' });
+            end();
+          } catch (error) {
+            endings.push({ consumer: c, how: error });
+            end('failed');
+          }
+        });
+        const everyoneSent = Promise.all(sending).then(() => {
+          if (closeAtMs === undefined) closeNow();
+        });
+        await runUntilIdle(10_000, () => {
+          if (firstBreach) return;
+          const outstanding = resolvedSends.length - received.length;
+          if (channel.size > capacity) {
+            firstBreach = `At ${ms(timeline.now())} the buffer held ${channel.size} values, over its capacity of ${capacity}: no backpressure.`;
+            breachKind = 'over capacity';
+          } else if (outstanding > channel.size) {
+            firstBreach = `At ${ms(timeline.now())}, ${outstanding} send(s) had resolved whose values were neither received nor in the buffer (it held ${channel.size}).`;
+            breachKind = channel.closed ? 'missing after close' : 'missing';
+          }
+        });
+        void everyoneSent;
+        void Promise.allSettled(receiving);
+        const drawing = timeline.draw({ maxRows: 10 });
+        const count = (key: string) => received.filter((k) => k === key).length;
+        const lost = resolvedSends.filter((key) => count(key) === 0);
+        const twice = resolvedSends.filter((key) => count(key) > 1);
+        const ghosts = rejectedSends.filter((key) => count(key) > 0);
+        if (firstBreach) {
+          const why =
+            breachKind === 'over capacity'
+              ? '-> send() must wait while the buffer is full, until a receiver makes room; an unbounded queue lets a fast producer fill memory.'
+              : breachKind === 'missing after close'
+                ? `-> the channel had been closed by then, and ${lost.length > 0 ? `${lost.length} resolved value(s) never arrived (${lost.slice(0, 4).join(', ')})` : 'the values came back later'}: close() means "no more sends", not "throw away the rest"; receivers drain the buffer first.`
+                : lost.length > 0
+                  ? `-> ${lost.length} of them never arrived (${lost.slice(0, 4).join(', ')}). A resolved send() promises delivery: resolve only once the value is in the buffer (or with a receiver); when the buffer is full, wait for room.`
+                  : '-> none was lost, but each one sat outside the buffer, where nothing bounds it: send() resolved before there was room, so its producer never waited. Resolve a send only once its value is in.';
+          fail(firstBreach, why, drawing);
+        }
+        if (wrongRejections.length > 0) fail(`send() rejected with something other than ChannelClosedError: ${wrongRejections[0]}.`);
+        if (lost.length > 0 || twice.length > 0 || ghosts.length > 0) {
+          fail(
+            `${resolvedSends.length} send(s) resolved and ${received.length} value(s) were received:`,
+            ...(lost.length > 0 ? [`  lost: ${lost.slice(0, 6).join(', ')} (their send resolved, so they were in the channel)`] : []),
+            ...(twice.length > 0 ? [`  received twice: ${twice.slice(0, 6).join(', ')}`] : []),
+            ...(ghosts.length > 0 ? [`  received although their send() was rejected: ${ghosts.slice(0, 6).join(', ')}`] : []),
+            '-> every value whose send() resolved reaches exactly one receiver, buffered ones included after close(); a rejected send never got in.',
+            drawing,
+          );
+        }
+        producers.forEach((_, p) => {
+          const order = received.filter((key) => key.startsWith(`P${p}#`)).map((key) => Number(key.split('#')[1]));
+          const bad = order.findIndex((seq, i) => i > 0 && seq < order[i - 1]!);
+          if (bad !== -1) fail(`P${p}'s values arrived out of order: #${order[bad - 1]} then #${order[bad]}. A channel is first in, first out.`, drawing);
+        });
+        const stuck = consumers.length - endings.length;
+        if (stuck > 0) fail(`The channel was closed, yet ${stuck} of ${consumers.length} consumer(s) never left their \`for await\` loop.`, drawing, 'close() must wake every waiting receiver.');
+        const wrongEnd = endings.find((e) => (closeWithError ? e.how !== boom : e.how !== 'done'));
+        if (wrongEnd) {
+          fail(
+            `C${wrongEnd.consumer}'s loop ended with ${wrongEnd.how === 'done' ? 'done' : describeError(wrongEnd.how)}; the channel was closed with ${closeWithError ? 'close(error), so after the buffered values every receiver, waiting or not, gets that error' : 'close(), so it ends quietly'}.`,
+            drawing,
+          );
+        }
+      },
+    });
   });
 });
 
@@ -446,6 +606,21 @@ describe('step 2: a pipeline across threads', () => {
 });
 
 describe('step 3: fan-out, fan-in, and cancellation', () => {
+  /** Queued jobs never start once the fan-out is cancelled: judged on every call to work() after the abort. */
+  function expectNoJobAfterAbort(io: SimulatedIo, abortedAtMs: number): void {
+    const after = io.callsAfterCancel;
+    if (after.length === 0) return;
+    const refused = after.filter((a) => a.refused).length;
+    fail(
+      `abort() came at ${ms(abortedAtMs)}, and ${after.length} queued job(s) still reached work() after abort() (${after.slice(0, 4).map((a) => `"${a.label}"`).join(', ')}${after.length > 4 ? ', …' : ''}).`,
+      refused === after.length
+        ? 'Each got the aborted signal and gave up at once, so none seemed to start; but each was still handed to work(): real work may open a connection or send a request before it looks at the signal.'
+        : `${after.length - refused} of them ran; ${refused} gave up at once on the aborted signal.`,
+      '-> queued jobs never start once the fan-out is cancelled: check the signal before each job (`if (signal.aborted) break`).',
+      io.draw(),
+    );
+  }
+
   interface SourceLog {
     pulled: number;
     closed: boolean;
@@ -498,6 +673,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
     let results: Tracked<number[]> | undefined;
     let startedAtAbort = 0;
     let pulledAtAbort = 0;
+    io.watchCancel(controller.signal);
     const unhandled = await collectUnhandledRejections(async () => {
       results = track(collect(fanOut(jobs(20, log), abortableWork(io), { workers: 4, capacity: 2, signal: controller.signal })));
       await advance(250);
@@ -516,6 +692,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
       if (results.status === 'pending') fail('After abort(), with no job left running, the results channel did not end: close it once every worker has stopped.', io.draw());
       await advance(1_000);
     });
+    expectNoJobAfterAbort(io, 250);
     if (io.started.length > startedAtAbort) {
       fail(`${io.started.length - startedAtAbort} jobs started after abort(): queued jobs must not start once the fan-out is cancelled.`, io.draw());
     }
@@ -542,6 +719,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
     const log: SourceLog = { pulled: 0, closed: false };
     const controller = new AbortController();
     const unhandled = await collectUnhandledRejections(async () => {
+      io.watchCancel(controller.signal);
       // This work ignores its signal: it always takes its full 100 ms.
       const stubborn = (job: number) => io.call<number>(`job ${job}`, { value: job * 10 });
       const results = track(collect(fanOut(jobs(20, log), stubborn, { workers: 4, capacity: 2, signal: controller.signal })));
@@ -557,6 +735,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
         );
       }
       await advance(1);
+      expectNoJobAfterAbort(io, 50);
       expect(results.status, 'ended once the 4 running jobs finished (100 ms)').toBe('fulfilled');
       expect([...(results.value ?? [])].sort((a, b) => a - b), 'their results are delivered').toEqual([0, 10, 20, 30]);
       expect(io.started.length, 'no job started after the abort').toBe(4);
@@ -607,5 +786,146 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
     expect(io.started, 'no job starts').toEqual([]);
     if (results.status !== 'fulfilled') fail(`With an aborted signal the results channel must end at once (status: ${results.status}).`);
     expect(results.value).toEqual([]);
+  });
+
+  it('leaves nothing behind with real timers either: a fan-out that completes, one aborted, one that fails', async () => {
+    // Real time, short: the same rule on Node's own timers, on every way out.
+    const paths: [string, number | undefined, boolean][] = [
+      ['The fan-out of 6 jobs completed', undefined, false],
+      ['The fan-out was aborted after 8 ms', 8, false],
+      ['A job failed and the fan-out stopped', undefined, true],
+    ];
+    for (const [when, abortAfterMs, failing] of paths) {
+      const io = new SimulatedIo(5);
+      const controller = new AbortController();
+      const abort = abortAfterMs === undefined ? undefined : setTimeout(() => controller.abort(), abortAfterMs);
+      const watch = watchHandles();
+      watch.watchListeners(controller.signal, "the caller's signal (options.signal)");
+      const work = (job: number, signal: AbortSignal) =>
+        io.call<number>(`job ${job}`, { signal, value: job, ...(failing && job === 2 ? { error: new Error('job 2 failed') } : {}) });
+      const outcome: unknown = await collect(fanOut(jobs(6, { pulled: 0, closed: false }), work, { workers: 2, capacity: 2, signal: controller.signal })).catch((error: unknown) => error);
+      const open = watch.open();
+      watch.stop();
+      clearTimeout(abort);
+      if (outcome instanceof Error && outcome.message.startsWith('TODO')) throw outcome;
+      if (failing !== outcome instanceof Error) fail(`With real timers: ${when}, and the consumer's loop ${outcome instanceof Error ? `threw ${describeError(outcome)}` : 'ended quietly'}.`);
+      if (open.length > 0) {
+        fail(
+          `With real timers: ${when}, but the fan-out left ${open.length === 1 ? 'this' : `these ${open.length}`} behind:`,
+          watch.describe(open),
+          ...[...new Set(open.map((h) => h.kind))].map((kind) => `-> ${adviceFor(kind)}`),
+        );
+      }
+    }
+  });
+
+  it('holds for any job times, worker counts, abort moment and failure: every worker busy while jobs wait, nothing after the stop, nothing left open', async () => {
+    // Job times are even and the abort comes at an odd time: a job never ends at the instant of the abort.
+    // A failing job takes an odd time, so it never fails at the instant another job ends.
+    const cases = fc.record({
+      times: fc.array(fc.integer({ min: 1, max: 50 }).map((n) => 2 * n), { minLength: 0, maxLength: 10 }),
+      workers: fc.integer({ min: 1, max: 4 }),
+      capacity: fc.integer({ min: 1, max: 3 }),
+      abortAtMs: fc.option(fc.integer({ min: 0, max: 200 }).map((n) => 2 * n + 1), { nil: undefined }),
+      failing: fc.option(fc.record({ job: fc.nat(9), timeMs: fc.integer({ min: 0, max: 50 }).map((n) => 2 * n + 1) }), { nil: undefined }),
+    });
+    await explore({
+      seed: 503,
+      runs: 30,
+      cases,
+      describe: (c) =>
+        `${c.times.length} job(s) of ${c.times.join(', ') || '-'} ms on ${c.workers} worker(s), capacity ${c.capacity}` +
+        `${c.failing && c.failing.job < c.times.length ? `; job ${c.failing.job} fails after ${c.failing.timeMs} ms` : ''}` +
+        `${c.abortAtMs === undefined ? '' : `; abort at ${c.abortAtMs} ms`}`,
+      cleanup: () => vi.useRealTimers(),
+      check: async ({ times, workers, capacity, abortAtMs, failing }) => {
+        useFakeClock();
+        const io = new SimulatedIo(100);
+        const log: SourceLog = { pulled: 0, closed: false };
+        const controller = new AbortController();
+        const boom = new Error('the job failed');
+        const fails = failing !== undefined && failing.job < times.length ? failing : undefined;
+        const work = (job: number, signal: AbortSignal) =>
+          io.call<number>(`job ${job}`, {
+            signal,
+            value: job * 10,
+            latencyMs: fails?.job === job ? fails.timeMs : times[job] ?? 0,
+            ...(fails?.job === job ? { error: boom } : {}),
+          });
+        io.watchCancel(controller.signal);
+        // The test's own timer, made before the watch starts: only the fan-out's handles count.
+        if (abortAtMs !== undefined) setTimeout(() => controller.abort(), abortAtMs);
+        const watch = watchHandles();
+        watch.watchListeners(controller.signal, "the caller's signal (options.signal)");
+        const received: number[] = [];
+        let ending: unknown = 'pending';
+        let openAtEnd: OpenHandle[] | undefined;
+        let runningAtEnd: string[] = [];
+        const unhandled = await collectUnhandledRejections(async () => {
+          const consumer = (async () => {
+            for await (const value of fanOut(jobs(times.length, log), work, { workers, capacity, signal: controller.signal })) received.push(value);
+          })().then(
+            () => (ending = 'done'),
+            (error: unknown) => (ending = error),
+          );
+          await runUntilIdle(10_000, () => {
+            if (ending === 'pending' || openAtEnd) return;
+            openAtEnd = watch.open();
+            runningAtEnd = io.timeline.intervals.filter((i) => i.end === undefined).map((i) => i.label);
+          });
+          void consumer;
+        });
+        watch.stop();
+        if (ending instanceof Error && ending.message.startsWith('TODO')) throw ending;
+        const drawing = io.draw();
+        // When the fan-out stops: the abort, or the failure (whichever came first), or never.
+        const failedAt = io.timeline.intervals.find((i) => i.outcome === 'failed')?.end;
+        const stopAt = Math.min(abortAtMs ?? Number.POSITIVE_INFINITY, failedAt ?? Number.POSITIVE_INFINITY);
+        const finishedBefore = io.timeline.intervals.filter((i) => i.outcome === 'ok' && (i.end ?? 0) < stopAt);
+        if (io.inFlight.peak > workers) fail(`Up to ${io.inFlight.peak} jobs ran at once, with ${workers} worker(s).`, drawing);
+        const before = io.timeline.intervals.filter((i) => i.start < stopAt).map((i) => ({ ...i, end: Math.min(i.end ?? stopAt, stopAt) }));
+        const { idleMs, firstGap } = occupancy(before, workers);
+        if (firstGap) {
+          fail(
+            `Workers sat idle while jobs waited: from ${ms(firstGap.atMs)} to ${ms(firstGap.untilMs)} only ${firstGap.running} of ${workers} worked, and ${firstGap.waiting} job(s) were still to start (${Math.round(idleMs)} worker-ms unused in all).`,
+            drawing,
+            '-> that is what batches do: take `workers` jobs, wait for all of them (one Promise.all), then the next group; with equal job times',
+            '   it looks just like a fan-out. Each worker must take its next job the moment it is done: `workers` loops over one jobs channel.',
+          );
+        }
+        const late = io.timeline.intervals.filter((i) => i.start > stopAt);
+        if (late.length > 0 || (abortAtMs !== undefined && abortAtMs <= stopAt && io.callsAfterCancel.length > 0)) {
+          if (abortAtMs !== undefined && abortAtMs <= stopAt) expectNoJobAfterAbort(io, abortAtMs);
+          fail(`Job(s) ${late.map((i) => `"${i.label}"`).join(', ')} started after job ${fails?.job} failed at ${ms(stopAt)}: a failure cancels the rest.`, drawing);
+        }
+        if (runningAtEnd.length > 0) fail(`The results channel ended while ${runningAtEnd.map((l) => `"${l}"`).join(', ')} still ran: close it only once every started job has settled.`, drawing);
+        const expected = finishedBefore.map((i) => Number(i.label.split(' ')[1]) * 10).sort((a, b) => a - b);
+        const got = [...received].sort((a, b) => a - b);
+        if (got.join() !== expected.join()) {
+          fail(
+            `The consumer received ${got.length} result(s) (${got.slice(0, 8).join(', ')}${got.length > 8 ? ', …' : ''}); the jobs that finished ${Number.isFinite(stopAt) ? `before the stop at ${ms(stopAt)}` : ''} gave ${expected.length} (${expected.slice(0, 8).join(', ')}${expected.length > 8 ? ', …' : ''}).`,
+            'Every result of a finished job reaches the results channel exactly once.',
+            drawing,
+          );
+        }
+        const byFailure = failedAt !== undefined && failedAt === stopAt;
+        if (byFailure ? ending !== boom : ending !== 'done') {
+          fail(
+            `The consumer's \`for await\` ${ending === 'pending' ? 'never ended' : ending === 'done' ? 'ended quietly' : `threw ${describeError(ending)}`}; ${byFailure ? `job ${fails?.job} failed, so it must throw that job's error after the earlier results` : abortAtMs !== undefined && abortAtMs === stopAt ? 'an abort is not an error: the results channel just ends' : 'every job was done, so it ends quietly'}.`,
+            drawing,
+          );
+        }
+        if (!log.closed) fail('The fan-out ended but never let go of the source: its `finally` block never ran.', 'Leave the `for await (const job of jobs)` loop, or call the source\'s return().');
+        const open = openAtEnd ?? [];
+        if (open.length > 0) {
+          fail(
+            `The results channel had ended, but the fan-out left ${open.length === 1 ? 'this' : `these ${open.length}`} behind:`,
+            watch.describe(open),
+            ...[...new Set(open.map((h) => h.kind))].map((kind) => `-> ${adviceFor(kind)}`),
+          );
+        }
+        if (unhandled.length > 0) fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`, drawing);
+      },
+    });
   });
 });

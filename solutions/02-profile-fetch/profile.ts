@@ -94,6 +94,8 @@ export async function getProfilesSafely(
         if (problem !== undefined) profile.imageProblem = problem;
         return { ok: true, profile };
       } catch (reason) {
+        // No profile without the row; still, the picture must not run on after the batch is done.
+        await image;
         return { ok: false, userId, reason };
       }
     }),

@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { advance, useFakeClock } from './fake-time.ts';
+import { SimulatedIo } from './io.ts';
+import { adviceFor, creationSite, watchHandles } from './leaks.ts';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('watchHandles', () => {
+  it('names a fake timer left scheduled, and where it was created', async () => {
+    useFakeClock();
+    const watch = watchHandles();
+    const kept = setTimeout(() => undefined, 100);
+    const fired = setTimeout(() => undefined, 10);
+    const cleared = setTimeout(() => undefined, 10);
+    clearTimeout(cleared);
+    await advance(20);
+    const open = watch.open();
+    watch.stop();
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ kind: 'timer', what: 'a 100 ms setTimeout' });
+    expect(open[0]?.createdAt).toMatch(/^checker\/harness\/leaks\.test\.ts:\d+:\d+$/);
+    clearTimeout(kept);
+    void fired;
+  });
+
+  it('works on real timers too, and tells a timer that keeps the process alive from an unref\'d one', () => {
+    const watch = watchHandles();
+    const alive = setTimeout(() => undefined, 10_000);
+    const quiet = setTimeout(() => undefined, 10_000);
+    quiet.unref();
+    const interval = setInterval(() => undefined, 10_000);
+    const open = watch.open();
+    expect(open.map((h) => [h.kind, h.keepsProcessAlive])).toEqual([
+      ['timer', true],
+      ['timer', false],
+      ['interval', true],
+    ]);
+    // clearTimeout by the timer's number works as well as by the object.
+    clearTimeout(Number(alive));
+    clearTimeout(quiet);
+    clearInterval(interval);
+    expect(watch.open()).toEqual([]);
+    watch.stop();
+  });
+
+  it('puts the timers back on stop(), and never reinstalls fake ones after vi.useRealTimers()', () => {
+    const realSetTimeout = globalThis.setTimeout;
+    useFakeClock();
+    const watch = watchHandles();
+    expect(globalThis.setTimeout).not.toBe(realSetTimeout);
+    vi.useRealTimers();
+    watch.stop();
+    expect(globalThis.setTimeout).toBe(realSetTimeout);
+  });
+
+  it('labels the timer of AbortSignal.timeout on the fake clock, which then fires on fake time', async () => {
+    useFakeClock();
+    const watch = watchHandles();
+    const signal = AbortSignal.timeout(100);
+    const open = watch.open();
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ kind: 'AbortSignal.timeout', keepsProcessAlive: false });
+    expect(open[0]?.what).toContain('AbortSignal.timeout(100)');
+    await advance(100);
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).name).toBe('TimeoutError');
+    expect(watch.open()).toEqual([]);
+    watch.stop();
+  });
+
+  it('puts Node\'s own AbortSignal.timeout back once that test has finished', () => {
+    expect(AbortSignal.timeout.name).toBe('timeout');
+  });
+
+  it('names listeners left on a watched target, but not once-listeners that fired or listeners removed', () => {
+    const watch = watchHandles();
+    const controller = new AbortController();
+    watch.watchListeners(controller.signal, 'the batch signal');
+    const forgotten = () => undefined;
+    const removed = () => undefined;
+    controller.signal.addEventListener('abort', forgotten);
+    controller.signal.addEventListener('abort', removed);
+    controller.signal.removeEventListener('abort', removed);
+    const open = watch.open();
+    expect(open.map((h) => h.what)).toEqual(["an 'abort' listener on the batch signal"]);
+    controller.abort();
+    // An aborted signal fires no more: what is left on it can do nothing.
+    expect(watch.open()).toEqual([]);
+    watch.stop();
+    expect(Object.prototype.hasOwnProperty.call(controller.signal, 'addEventListener')).toBe(false);
+  });
+
+  it('a once-listener that fired is gone; one that never fired is still open', () => {
+    const watch = watchHandles();
+    const target = new EventTarget();
+    watch.watchListeners(target, 'the target');
+    let calls = 0;
+    target.addEventListener('ping', () => calls++, { once: true });
+    target.dispatchEvent(new Event('ping'));
+    target.dispatchEvent(new Event('ping'));
+    expect(calls).toBe(1);
+    expect(watch.open()).toEqual([]);
+    target.addEventListener('pong', () => undefined, { once: true });
+    expect(watch.open()).toHaveLength(1);
+    watch.stop();
+  });
+
+  it('names MessagePorts that were never closed', async () => {
+    const watch = watchHandles();
+    const open = new MessageChannel();
+    const closed = new MessageChannel();
+    closed.port1.close();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(watch.open().map((h) => h.what)).toEqual(["a MessageChannel's port1", "a MessageChannel's port2"]);
+    open.port1.close();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(watch.open()).toEqual([]);
+    watch.stop();
+    expect(new MessageChannel().constructor.name).toBe('MessageChannel');
+  });
+
+  it('leaves out the harness\'s own timers: simulated IO belongs to the test\'s world', async () => {
+    useFakeClock();
+    const watch = watchHandles();
+    const io = new SimulatedIo(100);
+    const call = io.call('user');
+    expect(watch.open()).toEqual([]);
+    await advance(100);
+    await call;
+    watch.stop();
+  });
+
+  it('has advice for every kind of handle', () => {
+    for (const kind of ['timer', 'interval', 'AbortSignal.timeout', 'listener', 'port'] as const) expect(adviceFor(kind)).toMatch(/\w/);
+  });
+
+  it('finds the first frame outside the harness', () => {
+    expect(creationSite(new Error())).toMatch(/^checker\/harness\/leaks\.test\.ts:\d+:\d+$/);
+  });
+});

@@ -1,0 +1,311 @@
+// What is still open after the code under test said it was done: timers (setTimeout, setInterval,
+// AbortSignal.timeout on the fake clock), listeners on the event targets a test handed out, and
+// MessagePorts. Each handle remembers where it was created, like why-is-node-running, because
+// "1 timer left" teaches nothing and "a 100 ms setTimeout created at join.ts:42, still scheduled"
+// points at the line to fix. Works under fake and real timers: it wraps whatever `setTimeout` is
+// installed when the watch starts (start it *after* useFakeClock()), and puts it back on stop().
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
+import { onTestFinished } from 'vitest';
+
+export type HandleKind = 'timer' | 'interval' | 'AbortSignal.timeout' | 'listener' | 'port';
+
+export interface OpenHandle {
+  kind: HandleKind;
+  /** What it is, in words: "a 100 ms setTimeout", "an 'abort' listener on the batch signal". */
+  what: string;
+  /** The first line of code outside the harness and node_modules that created it: `file:line:column`. */
+  createdAt: string;
+  /** When it was created, in ms since the watch began (the fake clock under fake timers). */
+  createdAtMs: number;
+  /** False for a timer that does not keep the process alive (unref'd). */
+  keepsProcessAlive: boolean;
+}
+
+export interface HandleWatch {
+  /** Handles opened since the watch began and not closed, cleared, fired or removed since. */
+  open(): OpenHandle[];
+  /** Also watch listeners added to this target (say, a signal the test passes in), under this name. */
+  watchListeners(target: EventTarget, name: string): void;
+  /** One line per open handle, for a failure message. */
+  describe(handles?: readonly OpenHandle[]): string;
+  /** Puts back everything the watch replaced. Safe to call twice. */
+  stop(): void;
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HARNESS = path.join(ROOT, 'checker', 'harness');
+
+/** The label of the next timer created: lets an emulation (AbortSignal.timeout) name its own timer. */
+let nextTimerLabel: { kind: HandleKind; what: string } | undefined;
+export function labelNextTimer(kind: HandleKind, what: string): void {
+  nextTimerLabel = { kind, what };
+}
+
+let active: HandleWatch | undefined;
+
+type Listener = ((event: Event) => void) | { handleEvent(event: Event): void };
+type ListenOptions = boolean | { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal };
+type Add = (type: string, listener: Listener | null, options?: ListenOptions) => void;
+
+type TimerFn = (callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) => unknown;
+type ClearFn = (id: unknown) => void;
+
+interface TimerRecord extends OpenHandle {
+  id: unknown;
+}
+
+interface ListenerRecord extends OpenHandle {
+  target: EventTarget;
+  type: string;
+  listener: unknown;
+  capture: boolean;
+}
+
+export function watchHandles(): HandleWatch {
+  if (active) active.stop();
+  const started = performance.now();
+  const sinceStart = () => performance.now() - started;
+  const timers = new Map<unknown, TimerRecord>();
+  const listeners = new Set<ListenerRecord>();
+  const ports = new Set<{ port: MessagePort; record: OpenHandle }>();
+  const restorers: (() => void)[] = [];
+
+  const recordTimer = (id: unknown, kind: HandleKind, what: string, site: string | undefined) => {
+    const label = nextTimerLabel;
+    nextTimerLabel = undefined;
+    // The harness's own timers (simulated IO, probes) belong to the test's world, not to the code under test.
+    if (site === undefined && !label) return;
+    const record: TimerRecord = {
+      id,
+      kind: label?.kind ?? kind,
+      what: label?.what ?? what,
+      createdAt: site ?? creationSite(new Error()),
+      createdAtMs: sinceStart(),
+      keepsProcessAlive: true,
+    };
+    timers.set(id, record);
+    return record;
+  };
+  const forgetTimer = (id: unknown) => {
+    if (timers.delete(id)) return;
+    // clearTimeout(42) works on a Timeout object whose number is 42: find it by its primitive value.
+    for (const [key, record] of timers) {
+      if (primitiveOf(key) === id || primitiveOf(key) === primitiveOf(id)) timers.delete(record.id);
+    }
+  };
+
+  const g = globalThis as unknown as Record<string, unknown>;
+  const wrap = (name: string, wrapper: unknown) => {
+    const original = g[name];
+    copyProperties(original, wrapper);
+    g[name] = wrapper;
+    // Put it back only if nobody replaced it since (vi.useRealTimers() restores the real ones itself).
+    restorers.push(() => {
+      if (g[name] === wrapper) g[name] = original;
+    });
+  };
+
+  const originalSetTimeout = g.setTimeout as TimerFn;
+  const originalSetInterval = g.setInterval as TimerFn;
+  const originalClearTimeout = g.clearTimeout as ClearFn;
+  const originalClearInterval = g.clearInterval as ClearFn;
+  wrap('setTimeout', function setTimeout(callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) {
+    const site = ownSite(new Error());
+    let id: unknown = undefined;
+    const fire = (...fired: unknown[]) => {
+      forgetTimer(id);
+      callback(...fired);
+    };
+    id = originalSetTimeout(fire, delay, ...args);
+    recordTimer(id, 'timer', `a ${Math.round(delay ?? 0)} ms setTimeout`, site);
+    return id;
+  });
+  wrap('setInterval', function setInterval(callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) {
+    const id = originalSetInterval(callback, delay, ...args);
+    recordTimer(id, 'interval', `a ${Math.round(delay ?? 0)} ms setInterval`, ownSite(new Error()));
+    return id;
+  });
+  wrap('clearTimeout', function clearTimeout(id: unknown) {
+    forgetTimer(id);
+    originalClearTimeout(id);
+  });
+  wrap('clearInterval', function clearInterval(id: unknown) {
+    forgetTimer(id);
+    originalClearInterval(id);
+  });
+
+  const OriginalChannel = globalThis.MessageChannel;
+  class WatchedMessageChannel extends OriginalChannel {
+    constructor() {
+      super();
+      const site = creationSite(new Error());
+      for (const [port, name] of [
+        [this.port1, 'port1'],
+        [this.port2, 'port2'],
+      ] as const) {
+        const entry = {
+          port,
+          record: { kind: 'port' as const, what: `a MessageChannel's ${name}`, createdAt: site, createdAtMs: sinceStart(), keepsProcessAlive: true },
+        };
+        ports.add(entry);
+        port.addEventListener('close', () => ports.delete(entry));
+      }
+    }
+  }
+  wrap('MessageChannel', WatchedMessageChannel);
+
+  let stopped = false;
+  const watch: HandleWatch = {
+    open() {
+      const openTimers = [...timers.values()].map((record) => {
+        const { id, ...handle } = record;
+        return { ...handle, keepsProcessAlive: refd(id) };
+      });
+      const openListeners = [...listeners]
+        .filter((record) => !(record.target instanceof AbortSignal && record.target.aborted))
+        .map(({ target: _t, type: _y, listener: _l, capture: _c, ...handle }) => handle);
+      return [...openTimers, ...openListeners, ...[...ports].map((entry) => entry.record)];
+    },
+    watchListeners(target, name) {
+      const add = (target.addEventListener as Add).bind(target);
+      const remove = (target.removeEventListener as Add).bind(target);
+      const once = new Map<unknown, (event: Event) => void>();
+      const find = (type: string, listener: unknown, capture: boolean) =>
+        [...listeners].find((r) => r.target === target && r.type === type && r.listener === listener && r.capture === capture);
+      const own = target as unknown as Record<string, unknown>;
+      own.addEventListener = (type: string, listener: Listener | null, options?: ListenOptions) => {
+        if (!listener) return;
+        const capture = typeof options === 'boolean' ? options : Boolean(options?.capture);
+        if (!find(type, listener, capture)) {
+          const record: ListenerRecord = {
+            target,
+            type,
+            listener,
+            capture,
+            kind: 'listener',
+            what: `${/^[aeiou]/i.test(type) ? 'an' : 'a'} '${type}' listener on ${name}`,
+            createdAt: creationSite(new Error()),
+            createdAtMs: sinceStart(),
+            keepsProcessAlive: false,
+          };
+          listeners.add(record);
+          if (typeof options === 'object' && options.once) {
+            // A once-listener removes itself when it fires: so does its record.
+            const wrapped = (event: Event) => {
+              listeners.delete(record);
+              once.delete(listener);
+              if (typeof listener === 'function') listener.call(target, event);
+              else listener.handleEvent(event);
+            };
+            once.set(listener, wrapped);
+            add(type, wrapped, options);
+            return;
+          }
+        }
+        add(type, listener, options);
+      };
+      own.removeEventListener = (type: string, listener: Listener | null, options?: ListenOptions) => {
+        if (!listener) return;
+        const capture = typeof options === 'boolean' ? options : Boolean(options?.capture);
+        const record = find(type, listener, capture);
+        if (record) listeners.delete(record);
+        const wrapped = once.get(listener);
+        once.delete(listener);
+        remove(type, wrapped ?? listener, options);
+      };
+      restorers.push(() => {
+        delete own.addEventListener;
+        delete own.removeEventListener;
+      });
+    },
+    describe(handles = watch.open()) {
+      return handles
+        .map(
+          (h) =>
+            `  ${h.what}, created ${Math.round(h.createdAtMs)} ms in, at ${h.createdAt}` +
+            (h.kind === 'listener' || h.keepsProcessAlive ? '' : ' (unref\'d: it does not keep the process alive)'),
+        )
+        .join('\n');
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const restore of restorers.reverse()) restore();
+      if (active === watch) active = undefined;
+    },
+  };
+  active = watch;
+  try {
+    onTestFinished(() => watch.stop());
+  } catch {
+    // Not inside a running test (a script): the caller stops it.
+  }
+  return watch;
+}
+
+/** `file:line:column` of the first stack frame outside the harness and node_modules. */
+export function creationSite(error: Error): string {
+  for (const frame of projectFrames(error)) {
+    if (!frame.harness) return frame.site;
+  }
+  return '(a place outside this project)';
+}
+
+/** Like creationSite, but undefined when the harness itself created the handle (its first project frame). */
+function ownSite(error: Error): string | undefined {
+  const [first] = projectFrames(error).slice(1); // frame 0 is the wrapper in this module
+  if (!first || first.harness) return undefined;
+  return first.site;
+}
+
+function projectFrames(error: Error): { site: string; harness: boolean }[] {
+  const frames: { site: string; harness: boolean }[] = [];
+  for (const frame of (error.stack ?? '').split('\n').slice(1)) {
+    const match = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(frame);
+    if (!match?.[1]) continue;
+    const file = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
+    if (file.includes(`${path.sep}node_modules${path.sep}`) || !file.startsWith(ROOT + path.sep)) continue;
+    const harness = file.startsWith(HARNESS + path.sep) && !file.endsWith('.test.ts');
+    frames.push({ site: `${path.relative(ROOT, file)}:${match[2]}:${match[3]}`, harness });
+  }
+  return frames;
+}
+
+/** What to do about a handle of this kind, in a learner's words. */
+export function adviceFor(kind: HandleKind): string {
+  switch (kind) {
+    case 'AbortSignal.timeout':
+      return 'AbortSignal.timeout(ms) starts a timer that cannot be cleared: it stays scheduled until its time is up, long after the work is done, and then aborts a signal nobody needs (Node unrefs it, so it does not keep the process alive, but a server keeps one per request until each deadline passes). A deadline that cleans up after itself uses its own setTimeout and clears it when the work ends.';
+    case 'timer':
+      return 'Clear the timer however the work ends (clearTimeout in a finally block): success, failure, deadline or abort.';
+    case 'interval':
+      return 'Clear the interval however the work ends (clearInterval in a finally block).';
+    case 'listener':
+      return 'Remove the listener when the work ends (removeEventListener in a finally block), or add it with { once: true } or { signal } so it goes away by itself.';
+    case 'port':
+      return 'Close the port when you are done with it (port.close()).';
+  }
+}
+
+function primitiveOf(id: unknown): unknown {
+  if (id !== null && typeof id === 'object' && Symbol.toPrimitive in id) {
+    return (id as { [Symbol.toPrimitive](): unknown })[Symbol.toPrimitive]();
+  }
+  return id;
+}
+
+function refd(id: unknown): boolean {
+  const timer = id as { hasRef?: () => boolean } | null;
+  return typeof timer?.hasRef === 'function' ? timer.hasRef() : true;
+}
+
+function copyProperties(from: unknown, to: unknown): void {
+  if (typeof from !== 'function' || typeof to !== 'function') return;
+  for (const key of Reflect.ownKeys(from)) {
+    if (key === 'length' || key === 'name' || key === 'prototype') continue;
+    const descriptor = Object.getOwnPropertyDescriptor(from, key);
+    if (descriptor) Object.defineProperty(to, key, descriptor);
+  }
+}
