@@ -15,3 +15,12 @@ export { ThreadProbe, waitForSignal, epochNow, type ProbeStep, type ProbeRequest
 export { WORK_CHANNEL, WorkLog, drawWork, listenToWork, peakConcurrency, reportWork, reported, threadCpuMs, threadsOf, toIntervals, wallClock, type SpanFilter, type WorkSpan } from './work-log.ts';
 export { BareThreads, describeCriticalPath, describeSpeedup, judgeCriticalPath, judgeSpeedup, measureRun, parallelThreads, timed, tsxExecArgv, type Attempt, type CpuRun, type CriticalAttempt, type CriticalPathOptions, type CriticalPathVerdict, type JudgeOptions, type Speedup, type SpeedupVerdict } from './parallel.ts';
 export { DECLARED_SKIPS, judgeSkip, skipFor, type DeclaredSkip, type SkipVerdict } from './declared-skips.ts';
+// Threads: when pieces overlapped, races that show every time, what the code did with Atomics, raw workers on .ts files.
+export { THREAD_CLOCK_ENV, type EndWork } from './work-log.ts';
+export { type WatchedPort } from './workers.ts';
+export { judgeParallelism, type ParallelAttempt, type ParallelOptions, type ParallelVerdict } from './parallel.ts';
+export { overlapOf, type Overlap } from './overlap.ts';
+export { READ_MODIFY_WRITE, addAtomics, listAtomics, readModifyWrites, type AtomicsCounts } from './atomics-census.ts';
+export { GATED_LABEL, GatedPool, atomicsOf, metAtGate } from './gated-pool.ts';
+export { describeRace, judgeRace, type RaceAttempt, type RaceOptions, type RaceRun, type RaceVerdict } from './race.ts';
+export { startWorker } from './ts-worker.ts';
