@@ -18,7 +18,7 @@ export { DECLARED_SKIPS, judgeSkip, skipFor, type DeclaredSkip, type SkipVerdict
 // Threads: when pieces overlapped, races that show every time, what the code did with Atomics, raw workers on .ts files.
 export { THREAD_CLOCK_ENV, type EndWork } from './work-log.ts';
 export { type WatchedPort } from './workers.ts';
-export { judgeParallelism, type ParallelAttempt, type ParallelOptions, type ParallelVerdict } from './parallel.ts';
+export { judgeParallelism, parallelMistake, piecesOf, type ParallelAttempt, type ParallelOptions, type ParallelVerdict } from './parallel.ts';
 export { overlapOf, type Overlap } from './overlap.ts';
 export { READ_MODIFY_WRITE, addAtomics, listAtomics, readModifyWrites, type AtomicsCounts } from './atomics-census.ts';
 export { GATED_LABEL, GatedPool, atomicsOf, metAtGate } from './gated-pool.ts';

@@ -326,22 +326,28 @@ export interface ParallelOptions<T> {
   bare: () => Promise<BareThreads>;
 }
 
+/** How one call's pieces ran: off the calling thread or on it, and whether they overlapped on two threads. */
+export function piecesOf(spans: readonly WorkSpan[], minTogether = 0.25): ParallelAttempt {
+  const pieces = spans.filter((span) => span.threadId !== threadId);
+  const overlap = overlapOf(pieces);
+  const parallel = overlap.threads.length >= 2 && overlap.togetherMs >= minTogether * overlap.longestMs;
+  return { pieces, onCaller: spans.filter((span) => span.threadId === threadId), overlap, parallel };
+}
+
+/** The structural mistake, if no call ran its pieces in parallel (judged by the last call). */
+export function parallelMistake(attempts: readonly ParallelAttempt[]): 'on-caller' | 'one-piece' | 'one-thread' | 'one-after-another' | undefined {
+  if (attempts.some((a) => a.parallel)) return undefined;
+  const last = attempts[attempts.length - 1];
+  if (!last || last.pieces.length === 0) return 'on-caller';
+  if (last.pieces.length === 1) return 'one-piece';
+  if (last.overlap.threads.length === 1) return 'one-thread';
+  return 'one-after-another';
+}
+
 export async function judgeParallelism<T>(options: ParallelOptions<T>): Promise<ParallelVerdict> {
   const { log, label, minTogether = 0.25 } = options;
-  const attemptOf = (spans: WorkSpan[]): ParallelAttempt => {
-    const pieces = spans.filter((span) => span.threadId !== threadId);
-    const overlap = overlapOf(pieces);
-    const parallel = overlap.threads.length >= 2 && overlap.togetherMs >= minTogether * overlap.longestMs;
-    return { pieces, onCaller: spans.filter((span) => span.threadId === threadId), overlap, parallel };
-  };
-  const structural = (attempts: ParallelAttempt[]): ParallelVerdict['outcome'] | undefined => {
-    if (attempts.some((a) => a.parallel)) return undefined;
-    const last = attempts[attempts.length - 1];
-    if (!last || last.pieces.length === 0) return 'on-caller';
-    if (last.pieces.length === 1) return 'one-piece';
-    if (last.overlap.threads.length === 1) return 'one-thread';
-    return 'one-after-another';
-  };
+  const attemptOf = (spans: WorkSpan[]) => piecesOf(spans, minTogether);
+  const structural = parallelMistake;
 
   if ((options.clock ?? 'auto') === 'auto' && threadCpuMs() !== undefined) {
     const critical = await judgeCriticalPath({ ...options, log, label, ...(options.minSpeedup === undefined ? {} : { minSpeedup: options.minSpeedup }) });

@@ -4,7 +4,7 @@
 // compare across threads. Machine-independent evidence of offloading and of parallelism.
 // This module imports only Node built-ins, so worker files can load it.
 import { readFileSync } from 'node:fs';
-import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { BroadcastChannel, MessagePort, isMainThread, threadId } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { drawTimeline, peakOverlap, type Interval } from './timeline.ts';
 
@@ -84,15 +84,15 @@ export const wallClock = (): number => performance.timeOrigin + performance.now(
 export interface EndWork {
   (detail?: Record<string, number>): void;
   /**
-   * Follows `buffer`, the work's result, for a moment after the work: is it transferred away from this
-   * thread (detached) or still here? Reported as the span's `resultMoved`. Holds the buffer meanwhile.
+   * Follows `buffer`, the work's result: when this thread next posts a message (as a worker thread posts
+   * its result), or else a moment later, is the buffer transferred away (detached) or still here?
+   * Reported as the span's `resultMoved`. Holds the buffer meanwhile.
    */
   followTransfer(buffer: ArrayBufferLike): void;
 }
 
-/** When a result still here counts as kept: checked at the next turn of the event loop, then at these delays. */
+/** Where no message is posted after the work: checked at the next turn of the event loop, then after these delays. */
 const FOLLOW_MS = [10, 50, 250];
-
 /** Reports the start of a piece of work; call the returned function when it ends. */
 export function reportWork(label: string, detail?: Record<string, number>): EndWork {
   const span: WorkSpan = { id: `${threadId}:${++counter}`, label, threadId, start: wallClock() };
@@ -109,14 +109,51 @@ export function reportWork(label: string, detail?: Record<string, number>): EndW
   return Object.assign(end, { followTransfer: (buffer: ArrayBufferLike) => followTransfer(span.id, buffer) });
 }
 
+/** Buffers being followed on this thread, by span id, until their fate is reported. */
+const following = new Map<string, ArrayBufferLike>();
+
+function reportFate(id: string, moved: boolean): void {
+  if (following.delete(id)) send({ kind: 'moved', id, moved });
+}
+
+// A worker thread sends its result with the first postMessage after the work: piscina's thread posts the
+// task's answer as the task function returns (and may then block in Atomics.wait, so no timer of this
+// thread runs again until the next task); a raw worker posts it itself. So on worker threads the fate is
+// read right after each postMessage. Our own reports (a BroadcastChannel posts through a MessagePort too)
+// are left out.
+let postsHooked = false;
+let reporting = false;
+
+function hookPosts(): void {
+  if (postsHooked || isMainThread) return;
+  postsHooked = true;
+  const proto = MessagePort.prototype as { postMessage: (...args: unknown[]) => unknown };
+  const original = proto.postMessage;
+  proto.postMessage = function (this: MessagePort, ...args: unknown[]) {
+    // What the native post returns matters to its callers (a BroadcastChannel checks it).
+    const result = original.apply(this, args);
+    if (!reporting && following.size > 0) {
+      reporting = true;
+      try {
+        for (const [id, buffer] of following) reportFate(id, buffer.byteLength === 0);
+      } finally {
+        reporting = false;
+      }
+    }
+    return result;
+  };
+}
+
 function followTransfer(id: string, buffer: ArrayBufferLike): void {
   if (buffer.byteLength === 0) return;
-  // A result is sent right after the work (piscina posts it as the task function returns; a raw
-  // worker posts it itself), so it has left by the next turn of the loop if it left by transfer.
+  following.set(id, buffer);
+  hookPosts();
+  // Where no post comes (the main thread, or a result never sent), the event loop decides.
   const check = (delays: number[]) => {
-    if (buffer.byteLength === 0) return send({ kind: 'moved', id, moved: true });
+    if (!following.has(id)) return;
+    if (buffer.byteLength === 0) return reportFate(id, true);
     const [next, ...rest] = delays;
-    if (next === undefined) return send({ kind: 'moved', id, moved: false });
+    if (next === undefined) return reportFate(id, false);
     setTimeout(() => check(rest), next).unref();
   };
   setImmediate(() => check(FOLLOW_MS)).unref();

@@ -228,8 +228,10 @@ function creationSite(stack: string | undefined, otherwise: string): string {
     if (!match?.[1]) continue;
     const file = match[1].startsWith('file:') ? fileURLToPath(match[1]) : match[1];
     if (!file.startsWith(root) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
-    // The harness's own modules (this watch, startWorker) are not the caller; its tests are.
-    if (file.startsWith(HARNESS_DIR) && !file.endsWith('.test.ts')) continue;
+    // The harness's own modules (this watch, startWorker) are not the caller; its tests are. An
+    // exercise's tests are not either: a thread made under a test's call (an abort that makes a pool
+    // replace its thread) was made by the code under test.
+    if (file.startsWith(HARNESS_DIR) ? !file.endsWith('.test.ts') : file.endsWith('.test.ts')) continue;
     return `at ${path.relative(root, file).split(path.sep).join('/')}:${match[2]}`;
   }
   return otherwise;
