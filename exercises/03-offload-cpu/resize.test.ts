@@ -189,7 +189,7 @@ function explainNotParallel(mistake: NonNullable<ReturnType<typeof parallelMista
             `Give the pool one thread per core (${CORES} here, os.availableParallelism()): with piscina, minThreads and maxThreads; with your own threads, that many Workers.`,
           ]
         : [
-            `All ${pieces.length} stripes ran on thread ${overlap.threads[0]}, one after the other, although your resizer has ${threads} worker threads running: the others got none.`,
+            `All ${pieces.length} stripes ran on thread ${overlap.threads[0]}, one after the other, although your resizer has ${threads} worker threads running: the other${threads === 2 ? '' : 's'} got none.`,
             drawWork(pieces),
             `Either each stripe was handed out only once the previous one was done (a free thread then takes it), or every stripe went to the same thread. ${sendAtOnce}`,
           ];
@@ -374,10 +374,17 @@ describe('step 4: the pool\'s life', () => {
     const mark = watch.workers.length;
     await Promise.all(Array.from({ length: 2 * CORES + 2 }, (_, i) => made.resizer.resize(createTestImage(512, 384, i + 40))));
     const added = startedSince(mark);
+    const stayed = added.filter((worker) => !worker.exited);
+    if (stayed.length > 0) {
+      fail(
+        `A burst of ${2 * CORES + 2} resizes at once made the resizer start ${plural(stayed.length, 'more thread')}, ${runningOf(made).length} running now on ${CORES} cores.`,
+        'CPU-bound threads beyond the core count only take turns, and each turn costs a switch. Piscina\'s default maxThreads is 1.5 x cores: set it yourself.',
+      );
+    }
     if (added.length > 0) {
       fail(
-        `A burst of ${2 * CORES + 2} resizes at once made the resizer start ${plural(added.length, 'more thread')}, ${runningOf(made).length} running now on ${CORES} cores.`,
-        'CPU-bound threads beyond the core count only take turns, and each turn costs a switch. Piscina\'s default maxThreads is 1.5 x cores: set it yourself.',
+        `A burst of ${2 * CORES + 2} resizes at once started ${plural(added.length, 'new worker thread')} (the first ${added[0]?.createdAt}), which ended again right after: each call made threads of its own.`,
+        'Create the threads once, in the constructor, and run every task on them.',
       );
     }
   });

@@ -575,9 +575,9 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       fail(
         `snapshot() blocked the main thread for ${ms(blockedMs)} before it even returned its promise, while another thread held the lock for ${holdMs} ms.`,
         blockingWaits > 0
-          ? `-> it called Atomics.wait on the main thread ${blockingWaits} time(s) (lock() does), and the whole event loop froze meanwhile.`
+          ? `-> it called Atomics.wait on the main thread ${blockingWaits} time(s) (lock() does, and so does a lockAsync() that calls lock()), and the whole event loop froze meanwhile.`
           : '-> it kept the main thread busy without awaiting (a loop that retries?), and the whole event loop froze meanwhile.',
-        '   On the main thread, take the lock with lockAsync() (Atomics.waitAsync): `await this.mutex.lockAsync()`, copy, unlock() in a finally.',
+        '   On the main thread, take the lock with `await this.mutex.lockAsync()`, whose waiting is Atomics.waitAsync; copy; unlock() in a finally.',
       );
     }
     // Clocks of two threads agree to well under a millisecond; 20 ms of slack, against a 300 ms hold.

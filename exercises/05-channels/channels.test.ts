@@ -395,7 +395,7 @@ describe('step 2: a pipeline across threads', () => {
         `processOnThreads() started ${started.length} worker threads (the first ${started[0]?.createdAt}), ${started.filter((w) => !w.exited).length} running now; it was asked for ${options.threads}.`,
         started.length > 2 * options.threads
           ? '-> a new pool or Worker per job? Start the threads once, at the beginning, and give every job to them.'
-          : '-> a pool sized by its own defaults (piscina: up to 1.5 x cores) instead of the option: set minThreads and maxThreads to options.threads.',
+          : '-> is the pool sized by piscina\'s defaults (up to 1.5 x cores threads) rather than by options.threads? Set minThreads and maxThreads to options.threads.',
       );
     }
     if (probe.peakTaken < 2) {
