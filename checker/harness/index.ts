@@ -19,3 +19,12 @@ export { WORK_CHANNEL, WorkLog, drawWork, listenToWork, peakConcurrency, reportW
 export { BareThreads, describeCriticalPath, describeSpeedup, judgeCriticalPath, judgeSpeedup, measureRun, parallelThreads, timed, tsxExecArgv, type Attempt, type CpuRun, type CriticalAttempt, type CriticalPathOptions, type CriticalPathVerdict, type JudgeOptions, type Speedup, type SpeedupVerdict } from './parallel.ts';
 export { DECLARED_SKIPS, judgeSkip, skipFor, type DeclaredSkip, type SkipVerdict } from './declared-skips.ts';
 export { aplusSections, explainAplus, runAplusSection, type AplusAdapter, type AplusFailure, type AplusReport, type AplusSection } from './promises-aplus.ts';
+// Threads: when pieces overlapped, races that show every time, what the code did with Atomics, raw workers on .ts files.
+export { THREAD_CLOCK_ENV, type EndWork } from './work-log.ts';
+export { type WatchedPort } from './workers.ts';
+export { judgeParallelism, parallelMistake, piecesOf, type ParallelAttempt, type ParallelOptions, type ParallelVerdict } from './parallel.ts';
+export { overlapOf, type Overlap } from './overlap.ts';
+export { READ_MODIFY_WRITE, addAtomics, listAtomics, readModifyWrites, type AtomicsCounts } from './atomics-census.ts';
+export { GATED_LABEL, GatedPool, atomicsOf, metAtGate } from './gated-pool.ts';
+export { describeRace, judgeRace, type RaceAttempt, type RaceOptions, type RaceRun, type RaceVerdict } from './race.ts';
+export { startWorker } from './ts-worker.ts';

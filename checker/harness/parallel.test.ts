@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CPU_WORK_LABEL } from './cpu.worker.ts';
-import { BareThreads, describeCriticalPath, describeSpeedup, judgeCriticalPath, judgeSpeedup, measureRun, parallelThreads, timed, tsxExecArgv } from './parallel.ts';
-import { listenToWork, threadCpuMs } from './work-log.ts';
+import { cpuWork } from './cpu.ts';
+import { BareThreads, describeCriticalPath, describeSpeedup, judgeCriticalPath, judgeParallelism, judgeSpeedup, measureRun, parallelThreads, timed, tsxExecArgv } from './parallel.ts';
+import { listenToWork, reported, threadCpuMs } from './work-log.ts';
 
 const sleep = (msToWait: number) => new Promise((resolve) => setTimeout(resolve, msToWait));
 
@@ -83,9 +84,14 @@ describe('parallel speed-up helpers', () => {
     try {
       // Enough work (tens of ms) that the main thread's own share of the critical path stays small.
       const one = () => threads.pool.run({ units: 400 });
-      const split = await judgeCriticalPath({ log, label: CPU_WORK_LABEL, input: () => 0, one, all: () => Promise.all([threads.pool.run({ units: 200 }), threads.pool.run({ units: 200 })]) });
+      const all = () => Promise.all([threads.pool.run({ units: 200 }), threads.pool.run({ units: 200 })]);
+      const split = await judgeCriticalPath({ log, label: CPU_WORK_LABEL, input: () => 0, one, all });
       expect(split.outcome, describeCriticalPath(split)).toBe('faster');
       expect(describeCriticalPath(split)).toMatch(/longest of 2 pieces/);
+      // The same through judgeParallelism, which also checks that the halves ran at the same time.
+      const parallel = await judgeParallelism({ log, label: CPU_WORK_LABEL, input: () => 0, one, all, attempts: 1, bare: () => Promise.resolve(threads) });
+      expect(parallel).toMatchObject({ outcome: 'faster', clock: 'cpu' });
+      expect(parallel.shown.parallel).toBe(true);
       const whole = await judgeCriticalPath({ log, label: CPU_WORK_LABEL, input: () => 0, one, all: one });
       expect(whole.outcome).toBe('slower');
       expect(whole.median?.speedup).toBeLessThan(1.3);
@@ -93,4 +99,81 @@ describe('parallel speed-up helpers', () => {
       log.close();
     }
   });
+});
+
+// The verdict the speed-up tests of the exercises rest on, on both of its paths: each thread's CPU time
+// (Linux), and the wall-clock fallback for systems without it, forced here so it runs on every machine.
+// Pieces that sleep (no CPU) make the structure deterministic and quick; the speed itself is judged with
+// real CPU work on the CPU-time path, and with sleeps (and no machine baseline required) on the wall path.
+describe('judgeParallelism: a speed-up counts only if the pieces ran at the same time on different threads', () => {
+  let two: BareThreads | undefined;
+  let one: BareThreads | undefined;
+  let other: BareThreads | undefined;
+  const log = listenToWork();
+  afterAll(async () => {
+    log.close();
+    await Promise.all([two?.close(), one?.close(), other?.close()]);
+  });
+  const pools = async () => {
+    two ??= await BareThreads.start(2);
+    one ??= await BareThreads.start(1);
+    other ??= await BareThreads.start(1);
+    return { two, one, other };
+  };
+  const nap = (ms: number) => ({ units: 0, sleepMs: ms });
+  const judge = async (clock: 'auto' | 'wall', all: () => Promise<unknown>, one?: () => Promise<unknown>) => {
+    const { two: pool } = await pools();
+    return await judgeParallelism({
+      log,
+      label: CPU_WORK_LABEL,
+      clock,
+      // The structure shows in every attempt; the real speed-up gets the usual three.
+      attempts: one ? 3 : 1,
+      input: () => 0,
+      one: one ?? (() => pool.pool.run(nap(40))),
+      all,
+      // The wall path's own arithmetic is tested above; here, any gain of the machine counts.
+      minMachine: 0,
+      minShare: 0,
+      bare: async () => (await pools()).two,
+    });
+  };
+
+  it('wall clocks (forced): halves on two threads at once are judged beside bare threads', async () => {
+    const { two: pool } = await pools();
+    const verdict = await judge('wall', () => Promise.all([pool.pool.run(nap(20)), pool.pool.run(nap(20))]));
+    expect(verdict.clock).toBe('wall');
+    expect(verdict.outcome, verdict.wall && describeSpeedup(verdict.wall)).toBe('faster');
+    expect(verdict.shown.parallel).toBe(true);
+  });
+
+  for (const clock of ['auto', 'wall'] as const) {
+    const path = clock === 'wall' ? 'wall clocks (forced)' : 'CPU times where the system has them';
+    it(`${path}: halves awaited one after the other are "one-after-another", whatever the arithmetic`, async () => {
+      const { one: first, other: second } = await pools();
+      // Two threads (two pools of one), the second half handed out only once the first is done.
+      const verdict = await judge(clock, async () => {
+        await first.pool.run(nap(20));
+        await second.pool.run(nap(20));
+      });
+      expect(verdict.outcome).toBe('one-after-another');
+      expect(verdict.shown.pieces).toHaveLength(2);
+      expect(verdict.shown.overlap.togetherMs).toBe(0);
+    });
+
+    it(`${path}: a pool of one thread is "one-thread", one piece "one-piece", work on the caller "on-caller"`, async () => {
+      const { one: single, two: pool } = await pools();
+      expect((await judge(clock, () => Promise.all([single.pool.run(nap(20)), single.pool.run(nap(20))]))).outcome).toBe('one-thread');
+      // A two-thread pool given one half at a time runs both on the thread that is free: one thread too.
+      const inTurn = await judge(clock, async () => {
+        await pool.pool.run(nap(20));
+        await pool.pool.run(nap(20));
+      });
+      expect(inTurn.outcome).toMatch(/^(one-thread|one-after-another)$/);
+      expect((await judge(clock, () => pool.pool.run(nap(40)))).outcome).toBe('one-piece');
+      const onCaller = await judge(clock, () => Promise.resolve(reported(CPU_WORK_LABEL, () => cpuWork(20))));
+      expect(onCaller.outcome).toBe('on-caller');
+      expect(onCaller.shown.onCaller).toHaveLength(1);
+    });
+  }
 });

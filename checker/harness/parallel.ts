@@ -8,6 +8,7 @@ import { Piscina } from 'piscina';
 import type { CpuTask } from './cpu.worker.ts';
 import { unitsFor } from './cpu.ts';
 import { ms } from './explain.ts';
+import { overlapOf, type Overlap } from './overlap.ts';
 import { threadCpuMs, wallClock, type WorkLog, type WorkSpan } from './work-log.ts';
 
 const CPU_WORKER = new URL('./cpu.worker.ts', import.meta.url).href;
@@ -181,6 +182,8 @@ export interface CpuRun {
   mainCpuMs: number;
   /** The reported pieces of work of the call that ran on other threads, with their CPU time. */
   pieces: WorkSpan[];
+  /** Pieces of the call that ran on the calling thread (their CPU time is in mainCpuMs). */
+  onCaller: WorkSpan[];
   /** mainCpuMs + the longest piece's CPU time: how long the call takes with a free core per thread. */
   criticalMs: number;
 }
@@ -201,7 +204,8 @@ export async function measureRun(log: WorkLog, label: string, work: () => Promis
   const pieces = spans.filter((span) => span.threadId !== threadId);
   if (pieces.some((span) => span.cpuMs === undefined)) return undefined;
   const mainCpuMs = cpuAfter - cpuBefore;
-  return { wallMs, mainCpuMs, pieces, criticalMs: mainCpuMs + Math.max(0, ...pieces.map((span) => span.cpuMs ?? 0)) };
+  const onCaller = spans.filter((span) => span.threadId === threadId);
+  return { wallMs, mainCpuMs, pieces, onCaller, criticalMs: mainCpuMs + Math.max(0, ...pieces.map((span) => span.cpuMs ?? 0)) };
 }
 
 export interface CriticalAttempt {
@@ -261,4 +265,126 @@ export function describeCriticalPath(verdict: CriticalPathVerdict, one = 'one th
       `  attempt ${i + 1}: ${one}: ${run(a.one)}\n             ${all}: ${run(a.all)}\n             critical-path speed-up ${a.speedup.toFixed(2)}x (wall clock ${a.wallSpeedup.toFixed(2)}x)`,
   );
   return rows.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// A speed-up verdict that also needs the pieces to have run at the same time, on different threads.
+//
+// Arithmetic alone can be fooled: stripes awaited one by one, or a pool of one thread, have a short
+// "longest piece" too, and a fine critical path. So every attempt also looks at when each piece ran
+// (overlap.ts): pieces that were never under way together on two threads did not run in parallel,
+// whatever the numbers say, and the verdict names that mistake instead of judging the speed.
+
+export interface ParallelAttempt {
+  /** The pieces of `all` that ran on other threads than the caller's, and how they overlapped. */
+  pieces: WorkSpan[];
+  /** Pieces of `all` that ran on the calling thread itself. */
+  onCaller: WorkSpan[];
+  overlap: Overlap;
+  /** Pieces on two or more threads, under way together for at least `minTogether` of the longest one. */
+  parallel: boolean;
+}
+
+export interface ParallelVerdict {
+  /**
+   * faster / slower: the pieces ran in parallel, and the speed-up reached minSpeedup (or not).
+   * on-caller: the work ran on the calling thread. one-piece: in a single piece. one-thread: in pieces,
+   * all on one thread. one-after-another: on several threads, never at the same time.
+   * inconclusive: the wall-clock path only, when even bare threads gained nothing (a busy machine).
+   */
+  outcome: 'faster' | 'slower' | 'on-caller' | 'one-piece' | 'one-thread' | 'one-after-another' | 'inconclusive';
+  /** How the speed was judged: each thread's CPU time (the critical path), or wall clocks beside bare threads. */
+  clock: 'cpu' | 'wall';
+  attempts: ParallelAttempt[];
+  /** The attempt to show: the median one (cpu), the best one (wall), or the last, for a structural mistake. */
+  shown: ParallelAttempt;
+  critical?: CriticalPathVerdict;
+  wall?: SpeedupVerdict;
+}
+
+export interface ParallelOptions<T> {
+  log: WorkLog;
+  /** The label each piece of work reports itself under (reportWork). */
+  label: string;
+  input: () => T;
+  /** The work in one piece, on one thread. */
+  one: (input: T) => Promise<unknown>;
+  /** The same work split over every thread. */
+  all: (input: T) => Promise<unknown>;
+  /** The critical-path speed-up to reach (default 1.3). */
+  minSpeedup?: number;
+  /** Attempts (default 3; on the CPU-time path the median decides). */
+  attempts?: number;
+  /** The wall-clock path: the share of the machine's gain to reach (default 0.5), and the bare speed-up below which an attempt says nothing (default 1.3). */
+  minShare?: number;
+  minMachine?: number;
+  /** Share of the longest piece during which pieces on two threads must have been under way together (default 0.25). */
+  minTogether?: number;
+  /** 'auto' (default): CPU times where this system reports them, else wall clocks. 'wall': wall clocks always. */
+  clock?: 'auto' | 'wall';
+  /** The bare threads the wall-clock path compares with (started on first use). */
+  bare: () => Promise<BareThreads>;
+}
+
+/** How one call's pieces ran: off the calling thread or on it, and whether they overlapped on two threads. */
+export function piecesOf(spans: readonly WorkSpan[], minTogether = 0.25): ParallelAttempt {
+  const pieces = spans.filter((span) => span.threadId !== threadId);
+  const overlap = overlapOf(pieces);
+  const parallel = overlap.threads.length >= 2 && overlap.togetherMs >= minTogether * overlap.longestMs;
+  return { pieces, onCaller: spans.filter((span) => span.threadId === threadId), overlap, parallel };
+}
+
+/** The structural mistake, if no call ran its pieces in parallel (judged by the last call). */
+export function parallelMistake(attempts: readonly ParallelAttempt[]): 'on-caller' | 'one-piece' | 'one-thread' | 'one-after-another' | undefined {
+  if (attempts.some((a) => a.parallel)) return undefined;
+  const last = attempts[attempts.length - 1];
+  if (!last || last.pieces.length === 0) return 'on-caller';
+  if (last.pieces.length === 1) return 'one-piece';
+  if (last.overlap.threads.length === 1) return 'one-thread';
+  return 'one-after-another';
+}
+
+export async function judgeParallelism<T>(options: ParallelOptions<T>): Promise<ParallelVerdict> {
+  const { log, label, minTogether = 0.25 } = options;
+  const attemptOf = (spans: WorkSpan[]) => piecesOf(spans, minTogether);
+  const structural = parallelMistake;
+
+  if ((options.clock ?? 'auto') === 'auto' && threadCpuMs() !== undefined) {
+    const critical = await judgeCriticalPath({ ...options, log, label, ...(options.minSpeedup === undefined ? {} : { minSpeedup: options.minSpeedup }) });
+    if (critical.outcome !== 'unavailable') {
+      const attempts = critical.attempts.map((a) => attemptOf([...a.all.pieces, ...a.all.onCaller]));
+      const median = critical.median ? critical.attempts.indexOf(critical.median) : attempts.length - 1;
+      const mistake = structural(attempts);
+      const shown = (mistake ? attempts[attempts.length - 1] : attempts[median]) ?? attempts[0]!;
+      return { outcome: mistake ?? critical.outcome, clock: 'cpu', attempts, shown, critical };
+    }
+  }
+
+  // Wall clocks, beside bare threads measured in the same attempt. The `all` calls are timed as they
+  // are; which pieces belong to which call is sorted out afterwards, from the calls' time windows.
+  const windows: { from: number; to: number }[] = [];
+  const all = async (input: T) => {
+    const from = wallClock();
+    try {
+      return await options.all(input);
+    } finally {
+      windows.push({ from, to: wallClock() });
+    }
+  };
+  const wall = await judgeSpeedup({
+    ...options,
+    all,
+    bare: await options.bare(),
+    ...(options.minShare === undefined ? {} : { minShare: options.minShare }),
+    ...(options.minMachine === undefined ? {} : { minMachine: options.minMachine }),
+  });
+  const first = windows[0]?.from ?? wallClock();
+  // As in measureRun: the reports travel on their own channel and may trail the calls a moment.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const spans = await log.settled({ since: first, label }, { timeoutMs: 1000 });
+  const attempts = windows.map(({ from, to }) => attemptOf(spans.filter((span) => span.start >= from && span.start <= to)));
+  const mistake = structural(attempts);
+  const best = wall.attempts.reduce((at, a, i) => (a.conclusive && a.share > (wall.attempts[at]?.share ?? -Infinity) ? i : at), attempts.length - 1);
+  const shown = (mistake ? attempts[attempts.length - 1] : attempts[best]) ?? attempts[0]!;
+  return { outcome: mistake ?? wall.outcome, clock: 'wall', attempts, shown, wall };
 }

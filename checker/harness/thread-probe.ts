@@ -12,6 +12,7 @@
 // Real timers only (the probe's deadline is a real timer; worker threads never see fake ones).
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import type { AtomicsCounts } from './atomics-census.ts';
 
 export type ProbeStep =
   /** Call a method of the object under test. */
@@ -39,7 +40,7 @@ export interface StepReport {
   startedAt: number;
   endedAt: number;
   /** Atomics calls the code under test made during this step, by method name (calls only). */
-  atomics: Record<string, number>;
+  atomics: AtomicsCounts;
   error?: string;
 }
 

@@ -3,52 +3,16 @@
 // Loaded by piscina through `require`, which is how tsx loads TypeScript in worker threads on Node 20.
 import { createRequire } from 'node:module';
 import { threadId } from 'node:worker_threads';
+import { atomicsSince, atomicsSnapshot, countAtomics } from './atomics-census.ts';
 import type { ProbeReport, ProbeRequest, ProbeStep, StepReport } from './thread-probe.ts';
 
-const counted = [
-  'add',
-  'and',
-  'compareExchange',
-  'exchange',
-  'load',
-  'notify',
-  'or',
-  'store',
-  'sub',
-  'wait',
-  'xor',
-] as const;
-
-type Counted = (typeof counted)[number];
-const counts: Record<Counted, number> = Object.fromEntries(counted.map((name) => [name, 0])) as Record<Counted, number>;
-
-// Install the counters once per thread, before any module under test is loaded.
-const atomics = Atomics as unknown as Record<Counted, (...args: unknown[]) => unknown>;
-for (const name of counted) {
-  const original = atomics[name].bind(Atomics);
-  atomics[name] = (...args: unknown[]) => {
-    counts[name]++;
-    return original(...args);
-  };
-}
+// Count every Atomics call made on this thread, before any module under test is loaded.
+countAtomics();
 
 const requireModule = createRequire(import.meta.url);
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 const unusedProgress = new Int32Array(new SharedArrayBuffer(4));
 const now = () => performance.timeOrigin + performance.now();
-
-function snapshot(): Record<string, number> {
-  return { ...counts };
-}
-
-function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  const result: Record<string, number> = {};
-  for (const name of counted) {
-    const delta = (after[name] ?? 0) - (before[name] ?? 0);
-    if (delta > 0) result[name] = delta;
-  }
-  return result;
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -63,7 +27,7 @@ export default function runProbe(request: ProbeRequest): ProbeReport {
   const target = new (Class as new (...args: unknown[]) => Record<string, unknown>)(...request.args);
   const steps: StepReport[] = [];
   for (const step of request.steps) {
-    const before = snapshot();
+    const before = atomicsSnapshot();
     const startedAt = now();
     let error: string | undefined;
     try {
@@ -72,7 +36,7 @@ export default function runProbe(request: ProbeRequest): ProbeReport {
       error = describe(thrown);
     }
     // The probe's own bookkeeping (sleep, signal) is not counted: only the code under test.
-    const atomicsUsed = 'call' in step ? difference(snapshot(), before) : {};
+    const atomicsUsed = 'call' in step ? atomicsSince(before) : {};
     steps.push({ step, startedAt, endedAt: now(), atomics: atomicsUsed, ...(error === undefined ? {} : { error }) });
     if (error !== undefined) break;
   }

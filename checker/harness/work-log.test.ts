@@ -59,6 +59,28 @@ describe('work log', () => {
     }
   });
 
+  it('adds detail at the end, and follows a result buffer: transferred away, or kept', async () => {
+    const log = listenToWork();
+    try {
+      const since = wallClock();
+      const movedEnd = reportWork('moved result', { rows: 1 });
+      const moved = new ArrayBuffer(16);
+      movedEnd({ extra: 2 });
+      movedEnd.followTransfer(moved);
+      structuredClone(moved, { transfer: [moved] }); // what postMessage with a transfer list does
+      const keptEnd = reportWork('kept result');
+      keptEnd();
+      keptEnd.followTransfer(new ArrayBuffer(16));
+      const done = await log.waitFor((spans) => spans.length === 2 && spans.every((s) => s.resultMoved !== undefined), { since }, 2000);
+      expect(done).toBe(true);
+      const [first, second] = log.spans({ since });
+      expect(first).toMatchObject({ label: 'moved result', detail: { rows: 1, extra: 2 }, resultMoved: true });
+      expect(second).toMatchObject({ label: 'kept result', resultMoved: false });
+    } finally {
+      log.close();
+    }
+  });
+
   it('counts spans that ran one after the other as not concurrent', () => {
     const spans: WorkSpan[] = [
       { id: 'a', label: 'w', threadId: 1, start: 1000, end: 1010 },

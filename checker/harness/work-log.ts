@@ -4,7 +4,7 @@
 // compare across threads. Machine-independent evidence of offloading and of parallelism.
 // This module imports only Node built-ins, so worker files can load it.
 import { readFileSync } from 'node:fs';
-import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { BroadcastChannel, MessagePort, isMainThread, threadId } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { drawTimeline, peakOverlap, type Interval } from './timeline.ts';
 
@@ -26,6 +26,12 @@ export interface WorkSpan {
    * unlike `end - start`, a busy machine does not stretch it. Undefined where it cannot be read.
    */
   cpuMs?: number;
+  /**
+   * For work that produced a buffer and asked for it to be followed (`followTransfer`): true once the
+   * buffer left its thread by transfer (it is detached there), false if it was still there a moment
+   * after the work (it was copied, if it was sent at all).
+   */
+  resultMoved?: boolean;
 }
 
 export interface SpanFilter {
@@ -34,7 +40,7 @@ export interface SpanFilter {
   label?: string;
 }
 
-type WorkMessage = { kind: 'start' | 'end'; span: WorkSpan };
+type WorkMessage = { kind: 'start' | 'end'; span: WorkSpan } | { kind: 'moved'; id: string; moved: boolean };
 
 let sender: BroadcastChannel | undefined;
 let counter = 0;
@@ -48,11 +54,16 @@ function send(message: WorkMessage): void {
   sender.postMessage(message);
 }
 
-let cpuClockWorks = true;
+/** Set to `off` to act as a system without per-thread CPU times (tests of the wall-clock fallback). */
+export const THREAD_CLOCK_ENV = 'KATA_THREAD_CLOCK';
+
+let cpuClockWorks = process.env[THREAD_CLOCK_ENV] !== 'off';
 
 /**
- * CPU time the calling thread has spent running so far, in ms (Linux: /proc/thread-self/schedstat,
- * nanosecond resolution), or undefined where the kernel does not tell.
+ * CPU time the calling thread has spent running so far, in ms (Linux: /proc/thread-self/schedstat),
+ * or undefined where the kernel does not tell. The kernel updates it at every scheduler tick and
+ * context switch, so one reading can lag by a tick (about 4 ms): fine for work of tens of ms, not
+ * for a single millisecond.
  */
 export function threadCpuMs(): number | undefined {
   if (!cpuClockWorks) return undefined;
@@ -69,18 +80,83 @@ export function threadCpuMs(): number | undefined {
 /** Milliseconds on a clock every thread of the process shares. */
 export const wallClock = (): number => performance.timeOrigin + performance.now();
 
+/** Ends a reported piece of work (with more detail, if any); see `reportWork`. */
+export interface EndWork {
+  (detail?: Record<string, number>): void;
+  /**
+   * Follows `buffer`, the work's result: when this thread next posts a message (as a worker thread posts
+   * its result), or else a moment later, is the buffer transferred away (detached) or still here?
+   * Reported as the span's `resultMoved`. Holds the buffer meanwhile.
+   */
+  followTransfer(buffer: ArrayBufferLike): void;
+}
+
+/** Where no message is posted after the work: checked at the next turn of the event loop, then after these delays. */
+const FOLLOW_MS = [10, 50, 250];
 /** Reports the start of a piece of work; call the returned function when it ends. */
-export function reportWork(label: string, detail?: Record<string, number>): () => void {
+export function reportWork(label: string, detail?: Record<string, number>): EndWork {
   const span: WorkSpan = { id: `${threadId}:${++counter}`, label, threadId, start: wallClock() };
   if (detail) span.detail = detail;
   send({ kind: 'start', span });
   const cpuAtStart = threadCpuMs();
-  return () => {
+  const end = (more?: Record<string, number>) => {
     const cpuAtEnd = threadCpuMs();
     const ended: WorkSpan = { ...span, end: wallClock() };
+    if (more) ended.detail = { ...span.detail, ...more };
     if (cpuAtStart !== undefined && cpuAtEnd !== undefined) ended.cpuMs = cpuAtEnd - cpuAtStart;
     send({ kind: 'end', span: ended });
   };
+  return Object.assign(end, { followTransfer: (buffer: ArrayBufferLike) => followTransfer(span.id, buffer) });
+}
+
+/** Buffers being followed on this thread, by span id, until their fate is reported. */
+const following = new Map<string, ArrayBufferLike>();
+
+function reportFate(id: string, moved: boolean): void {
+  if (following.delete(id)) send({ kind: 'moved', id, moved });
+}
+
+// A worker thread sends its result with the first postMessage after the work: piscina's thread posts the
+// task's answer as the task function returns (and may then block in Atomics.wait, so no timer of this
+// thread runs again until the next task); a raw worker posts it itself. So on worker threads the fate is
+// read right after each postMessage. Our own reports (a BroadcastChannel posts through a MessagePort too)
+// are left out.
+let postsHooked = false;
+let reporting = false;
+
+function hookPosts(): void {
+  if (postsHooked || isMainThread) return;
+  postsHooked = true;
+  const proto = MessagePort.prototype as { postMessage: (...args: unknown[]) => unknown };
+  const original = proto.postMessage;
+  proto.postMessage = function (this: MessagePort, ...args: unknown[]) {
+    // What the native post returns matters to its callers (a BroadcastChannel checks it).
+    const result = original.apply(this, args);
+    if (!reporting && following.size > 0) {
+      reporting = true;
+      try {
+        for (const [id, buffer] of following) reportFate(id, buffer.byteLength === 0);
+      } finally {
+        reporting = false;
+      }
+    }
+    return result;
+  };
+}
+
+function followTransfer(id: string, buffer: ArrayBufferLike): void {
+  if (buffer.byteLength === 0) return;
+  following.set(id, buffer);
+  hookPosts();
+  // Where no post comes (the main thread, or a result never sent), the event loop decides.
+  const check = (delays: number[]) => {
+    if (!following.has(id)) return;
+    if (buffer.byteLength === 0) return reportFate(id, true);
+    const [next, ...rest] = delays;
+    if (next === undefined) return reportFate(id, false);
+    setTimeout(() => check(rest), next).unref();
+  };
+  setImmediate(() => check(FOLLOW_MS)).unref();
 }
 
 /** Runs `work` as one reported span. */
@@ -102,10 +178,17 @@ export class WorkLog {
   constructor() {
     this.channel.unref();
     this.channel.onmessage = (event: unknown) => {
-      const { kind, span } = (event as { data: WorkMessage }).data;
-      const known = this.byId.get(span.id);
-      if (kind === 'start' && !known) this.byId.set(span.id, span);
-      if (kind === 'end') this.byId.set(span.id, { ...known, ...span });
+      const message = (event as { data: WorkMessage }).data;
+      if (message.kind === 'moved') {
+        const known = this.byId.get(message.id);
+        if (known) this.byId.set(message.id, { ...known, resultMoved: message.moved });
+      } else {
+        const { kind, span } = message;
+        const known = this.byId.get(span.id);
+        if (kind === 'start' && !known) this.byId.set(span.id, span);
+        // An end keeps what arrived before it (a start's fields, a 'moved' verdict).
+        if (kind === 'end') this.byId.set(span.id, { ...known, ...span, ...(known?.resultMoved === undefined ? {} : { resultMoved: known.resultMoved }) });
+      }
       const waiting = this.waiters;
       this.waiters = [];
       for (const wake of waiting) wake();

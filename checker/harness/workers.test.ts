@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchWorkers, type WorkerWatch } from './workers.ts';
 
@@ -12,27 +13,62 @@ afterEach(async () => {
 });
 
 describe('watchWorkers', () => {
-  it('sees workers started after the watch began, including through an ESM import', async () => {
+  it('sees workers started after the watch began, including through an ESM import, and where they were made', async () => {
     watch = watchWorkers();
     const worker = new Worker(quick, { eval: true });
     expect(watch.workers.map((w) => w.threadId)).toEqual([worker.threadId]);
+    expect(watch.workers[0]?.createdAt).toMatch(/^at checker\/harness\/workers\.test\.ts:\d+$/);
+    expect(watch.workers[0]?.entry).toBe('code given as a string');
     expect(await watch.waitForExit(2_000)).toBe(0);
     expect(watch.workers[0]?.exited).toBe(true);
+    expect(watch.leaks()).toEqual([]);
   });
 
   it('reports a worker that keeps running, and terminates it on request', async () => {
     watch = watchWorkers();
     new Worker(idle, { eval: true });
     expect(await watch.waitForExit(100)).toBe(1);
+    expect(watch.leaks()).toEqual([expect.stringMatching(/^worker thread \d+ \(code given as a string\), still running, created at checker\/harness\/workers\.test\.ts:\d+$/)]);
     await watch.terminateAll();
     expect(watch.running()).toBe(0);
   });
 
-  it('puts the original class back', () => {
+  it('stops a pool that was never closed without letting it start replacement threads', async () => {
+    watch = watchWorkers();
+    const pool = new Piscina({ filename: new URL('./cpu.worker.ts', import.meta.url).href, minThreads: 2, maxThreads: 2 });
+    expect(pool.threads).toHaveLength(2);
+    expect(watch.workers.map((w) => w.entry)).toEqual(['piscina', 'piscina']);
+    await watch.terminateAll();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(watch.workers, 'no thread was started in place of the terminated ones').toHaveLength(2);
+    expect(watch.running()).toBe(0);
+  });
+
+  it('reports a MessagePort left open (it keeps the process alive), not one that was closed', async () => {
+    watch = watchWorkers();
+    const closed = new MessageChannel();
+    closed.port1.on('message', () => undefined);
+    closed.port1.close();
+    const open = new MessageChannel();
+    open.port1.on('message', () => undefined);
+    const global = new globalThis.MessageChannel();
+    global.port1.close();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(watch.ports).toHaveLength(6);
+    expect(watch.leaks()).toEqual([expect.stringMatching(/^MessagePort, still open \(it keeps the process alive\), created at checker\/harness\/workers\.test\.ts:\d+$/)]);
+    await watch.terminateAll();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(watch.leaks()).toEqual([]);
+  });
+
+  it('puts the original classes back', () => {
     watch = watchWorkers();
     const watched = Worker;
+    const watchedChannel = MessageChannel;
     watch.restore();
     expect(Worker).not.toBe(watched);
+    expect(MessageChannel).not.toBe(watchedChannel);
+    expect(globalThis.MessageChannel).toBe(MessageChannel);
     expect(() => watchWorkers().restore()).not.toThrow();
   });
 });

@@ -1,66 +1,139 @@
-// Watches every worker thread the code under test starts (directly, or through piscina), so a test can
-// say "your pipeline finished but 2 worker threads were still running" instead of hanging the run.
-// It swaps `worker_threads.Worker` for a subclass that records itself, and `syncBuiltinESMExports`
-// makes ESM importers (`import { Worker } from 'node:worker_threads'`) see the swap too.
+// Watches every worker thread and every MessageChannel the code under test creates (directly, through
+// piscina, or through startWorker), so a test can say "your pipeline finished but 2 worker threads were
+// still running, started at pipeline.ts:31" instead of hanging the run, in the style of why-is-node-running.
+// It swaps `worker_threads.Worker` and `MessageChannel` for subclasses that record themselves (and where
+// they were created); `syncBuiltinESMExports` makes ESM importers (`import { Worker } from
+// 'node:worker_threads'`) see the swap too.
 import { createRequire, syncBuiltinESMExports } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type * as WorkerThreads from 'node:worker_threads';
+import { WORKER_ENTRY } from './ts-worker.ts';
 
 const require = createRequire(import.meta.url);
+const HARNESS_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 export interface WatchedWorker {
   readonly threadId: number;
   /** True once the thread has exited (its 'exit' event fired). */
   readonly exited: boolean;
   readonly exitCode: number | undefined;
+  /** The file the thread runs ("piscina" for a pool's thread), for messages. */
+  readonly entry: string;
+  /** Where the code under test created it (`file:line`), or how it came to be. */
+  readonly createdAt: string;
+}
+
+export interface WatchedPort {
+  /** Where the MessageChannel was created (`file:line`). */
+  readonly createdAt: string;
+  /** True once the port was closed (by either side). */
+  readonly closed: boolean;
+  /** Open and ref'd: it keeps the process alive. */
+  readonly keepsAlive: boolean;
 }
 
 export interface WorkerWatch {
   /** Every worker started since the watch began, in start order. */
   readonly workers: readonly WatchedWorker[];
-  /** How many of them are still running. */
+  /** Both ports of every MessageChannel created since the watch began. */
+  readonly ports: readonly WatchedPort[];
+  /** How many of the workers are still running. */
   running(): number;
   /** Waits (real time) until every watched worker has exited; resolves with how many are still running. */
   waitForExit(timeoutMs?: number): Promise<number>;
-  /** Terminates the ones still running: the clean-up a failing test does so it does not hang the run. */
+  /** What is still holding on: running workers and ports that keep the process alive, one line each. */
+  leaks(): string[];
+  /**
+   * Terminates the workers still running: the clean-up a failing test does so it does not hang the run.
+   * Their owners' 'exit' listeners are removed first, so a pool (or code that restarts a worker that
+   * died) does not start replacements behind the test's back. Ports left open are closed too.
+   */
   terminateAll(): Promise<void>;
-  /** Puts the original Worker class back. Safe to call twice. */
+  /** Puts the original classes back. Safe to call twice. */
   restore(): void;
+}
+
+interface WorkerRecord {
+  worker: WorkerThreads.Worker;
+  exited: boolean;
+  exitCode: number | undefined;
+  entry: string;
+  createdAt: string;
+}
+
+interface PortRecord {
+  port: WorkerThreads.MessagePort;
+  closed: boolean;
+  createdAt: string;
 }
 
 let active: WorkerWatch | undefined;
 
 export function watchWorkers(): WorkerWatch {
   if (active) throw new Error('watchWorkers: a watch is already active; restore() it first.');
-  const module = require('node:worker_threads') as { Worker: typeof WorkerThreads.Worker };
+  const module = require('node:worker_threads') as { Worker: typeof WorkerThreads.Worker; MessageChannel: typeof WorkerThreads.MessageChannel };
   const Original = module.Worker;
-  const records: { worker: WorkerThreads.Worker; exited: boolean; exitCode: number | undefined }[] = [];
+  const OriginalChannel = module.MessageChannel;
+  const globalChannel = globalThis.MessageChannel;
+  const workerRecords: WorkerRecord[] = [];
+  const portRecords: PortRecord[] = [];
   const exitWaiters = new Set<() => void>();
+
+  const onExit = (record: WorkerRecord) => (code: number) => {
+    record.exited = true;
+    record.exitCode = code;
+    for (const wake of exitWaiters) wake();
+  };
 
   class WatchedWorkerClass extends Original {
     constructor(...args: ConstructorParameters<typeof Original>) {
       super(...args);
-      const record = { worker: this as WorkerThreads.Worker, exited: false, exitCode: undefined as number | undefined };
-      records.push(record);
-      this.once('exit', (code: number) => {
-        record.exited = true;
-        record.exitCode = code;
-        for (const wake of exitWaiters) wake();
-      });
+      const entry = describeEntry(args[0], args[1]);
+      const record: WorkerRecord = {
+        worker: this,
+        exited: false,
+        exitCode: undefined,
+        entry,
+        createdAt: creationSite(stackHere(), entry === 'piscina' ? 'by a piscina pool on its own (replacing a thread that ended)' : 'from a library callback'),
+      };
+      workerRecords.push(record);
+      this.once('exit', onExit(record));
+    }
+  }
+
+  class WatchedChannel extends OriginalChannel {
+    constructor() {
+      super();
+      const createdAt = creationSite(stackHere(), 'inside a library');
+      for (const port of [this.port1, this.port2]) {
+        const record: PortRecord = { port, closed: false, createdAt };
+        portRecords.push(record);
+        port.once('close', () => (record.closed = true));
+      }
     }
   }
 
   module.Worker = WatchedWorkerClass;
+  module.MessageChannel = WatchedChannel;
+  globalThis.MessageChannel = WatchedChannel;
   syncBuiltinESMExports();
   let restored = false;
-  const running = () => records.filter((record) => !record.exited).length;
+  const running = () => workerRecords.filter((record) => !record.exited).length;
+  const keepsAlive = (record: PortRecord) => !record.closed && hasRef(record.port);
 
   const watch: WorkerWatch = {
     get workers() {
-      return records.map((record) => ({
+      return workerRecords.map((record) => ({
         threadId: record.worker.threadId,
         exited: record.exited,
         exitCode: record.exitCode,
+        entry: entryOf(record),
+        createdAt: record.createdAt,
       }));
+    },
+    get ports() {
+      return portRecords.map((record) => ({ createdAt: record.createdAt, closed: record.closed, keepsAlive: keepsAlive(record) }));
     },
     running,
     async waitForExit(timeoutMs = 2_000) {
@@ -80,17 +153,86 @@ export function watchWorkers(): WorkerWatch {
       });
       return running();
     },
+    leaks() {
+      const workers = workerRecords
+        .filter((record) => !record.exited)
+        .map((record) => `worker thread ${record.worker.threadId} (${entryOf(record)}), still running, created ${record.createdAt}`);
+      const ports = portRecords.filter(keepsAlive).map((record) => `MessagePort, still open (it keeps the process alive), created ${record.createdAt}`);
+      return [...workers, ...ports];
+    },
     async terminateAll() {
-      await Promise.all(records.filter((record) => !record.exited).map((record) => record.worker.terminate()));
+      const left = workerRecords.filter((record) => !record.exited);
+      for (const record of left) {
+        // The owner's exit listeners (a pool replacing its threads) must not hear this exit.
+        record.worker.removeAllListeners('exit');
+        record.worker.once('exit', onExit(record));
+      }
+      await Promise.all(left.map((record) => record.worker.terminate()));
+      for (const record of portRecords.filter(keepsAlive)) record.port.close();
     },
     restore() {
       if (restored) return;
       restored = true;
       module.Worker = Original;
+      module.MessageChannel = OriginalChannel;
+      globalThis.MessageChannel = globalChannel;
       syncBuiltinESMExports();
       active = undefined;
     },
   };
   active = watch;
   return watch;
+}
+
+/** A stack deep enough to get past a pool's own frames. */
+function stackHere(): string | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const stack = new Error().stack;
+  Error.stackTraceLimit = limit;
+  return stack;
+}
+
+function hasRef(port: WorkerThreads.MessagePort): boolean {
+  const withRef = port as WorkerThreads.MessagePort & { hasRef?: () => boolean };
+  return withRef.hasRef?.() ?? true;
+}
+
+function entryOf(record: WorkerRecord): string {
+  // startWorker marks its workers after construction with the file they really run.
+  const marked = (record.worker as unknown as Record<symbol, unknown>)[WORKER_ENTRY];
+  return typeof marked === 'string' ? shortPath(marked) : record.entry;
+}
+
+function describeEntry(file: unknown, options: unknown): string {
+  if ((options as { eval?: boolean } | undefined)?.eval) return 'code given as a string';
+  const text = file instanceof URL ? file.href : String(file);
+  if (/[\\/]piscina[\\/]dist[\\/]worker\.js$/.test(text)) return 'piscina';
+  return shortPath(text);
+}
+
+function shortPath(file: string): string {
+  const absolute = file.startsWith('file:') ? fileURLToPath(file) : file;
+  const root = path.resolve(HARNESS_DIR, '..', '..');
+  return absolute.startsWith(root) ? path.relative(root, absolute).split(path.sep).join('/') : absolute;
+}
+
+/**
+ * The first stack frame in the kata's own files, outside the harness and node_modules: where the code
+ * under test made the call. `otherwise` when there is none (created from a library's own callback).
+ */
+function creationSite(stack: string | undefined, otherwise: string): string {
+  const root = path.resolve(HARNESS_DIR, '..', '..');
+  for (const line of (stack ?? '').split('\n').slice(1)) {
+    const match = /\(?((?:file:\/\/\/?)?(?:[A-Za-z]:)?[\\/][^()]+?):(\d+):\d+\)?\s*$/.exec(line.trim());
+    if (!match?.[1]) continue;
+    const file = match[1].startsWith('file:') ? fileURLToPath(match[1]) : match[1];
+    if (!file.startsWith(root) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
+    // The harness's own modules (this watch, startWorker) are not the caller; its tests are. An
+    // exercise's tests are not either: a thread made under a test's call (an abort that makes a pool
+    // replace its thread) was made by the code under test.
+    if (file.startsWith(HARNESS_DIR) ? !file.endsWith('.test.ts') : file.endsWith('.test.ts')) continue;
+    return `at ${path.relative(root, file).split(path.sep).join('/')}:${match[2]}`;
+  }
+  return otherwise;
 }

@@ -44,6 +44,8 @@ export function downscale(image: RgbaImage): RgbaImage {
     }
   }
   done();
+  // The tests learn whether this result leaves its thread by transfer (moved) or stays (copied).
+  done.followTransfer(out.buffer);
   return { width: outWidth, height: outHeight, data: out };
 }
 
@@ -114,4 +116,6 @@ export function describeImage(image: Pick<RgbaImage, 'width' | 'height'>): strin
 // About `reportWork`: every downscale, in whichever thread it runs, announces its start and end on
 // a BroadcastChannel (like a tracing span), with the CPU time its thread spent meanwhile. The checker
 // listens, and so sees which thread did the work, when, and at what cost: evidence that a busy machine
-// cannot fake. It costs two tiny messages and two small reads from /proc.
+// cannot fake. Afterwards it watches the result's buffer for a moment (at most a quarter of a second)
+// and says whether it was transferred away from its thread or is still there. It costs three tiny
+// messages, two small reads from /proc and a few timer ticks.

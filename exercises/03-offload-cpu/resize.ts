@@ -2,7 +2,8 @@
 // Replace each `throw` with your code. The types are the contract: keep the signatures.
 //
 // What you will need: `import os from 'node:os'` and `import { Piscina } from 'piscina'`, and the worker
-// file's address: `new URL('./resize.worker.ts', import.meta.url).href`.
+// file's address: `new URL('./resize.worker.ts', import.meta.url).href`. (Worker threads of your own
+// instead of piscina are fine too: the lesson says how to start one on a .ts file.)
 import type { Piscina } from 'piscina';
 import type { RgbaImage } from './image.ts';
 
@@ -19,7 +20,7 @@ export interface ResizeOptions {
 /** The image service of a web server: every resize runs on a pool of worker threads, never on the event loop. */
 export class ImageResizer {
   /** The worker pool, created once (here, in the constructor) and used by every call. */
-  readonly pool: Piscina;
+  private readonly pool: Piscina;
 
   // Step 1: create the pool: ./resize.worker.ts, `threads` threads (step 4: all of them started up front).
   constructor(options: ResizerOptions = {}) {

@@ -3,22 +3,31 @@
 // (which Atomics calls, when), not by how fast this machine happens to be.
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  GATED_LABEL,
+  GatedPool,
   InFlightCounter,
   ThreadProbe,
   Timeline,
   advance,
   describeError,
+  describeRace,
+  drawWork,
   epochNow,
   fail,
   flushMicrotasks,
+  judgeRace,
+  listAtomics,
+  listenToWork,
   ms,
+  readModifyWrites,
+  skipFor,
   startEventLoopProbe,
   track,
   useFakeClock,
   waitForSignal,
+  wallClock,
   watchWorkers,
   type ProbeOutcome,
   type StepReport,
@@ -28,7 +37,7 @@ import { Job, addOnThreads, echo, fromMessage, invertOnThread, toMessage } from 
 import { Mutex, deposit, type Account, type MutexGuard } from './mutex.ts';
 // Step 1's own harness pieces, imported apart so the other steps' import list stays as it is.
 import { CriticalSectionMonitor, explore, fc, monitorMutex, runUntilIdle, type Violation } from '../../checker/harness/index.ts';
-import { AtomicsMutex, fillFromThreads, valueFor } from './shared-vec.ts';
+import { AtomicsMutex, LOCK, SharedVec, fillFromThreads, valueFor } from './shared-vec.ts';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -394,18 +403,17 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
 });
 
 describe('step 2: what crosses a thread', () => {
-  let pool: Piscina;
+  // The test's own pool on crossing.worker.ts: it gives the worker the same tasks, and can line the
+  // next tasks up at a start gate in their threads so that they begin at the same instant (a race).
+  let pool: GatedPool;
+  const work = listenToWork();
   beforeAll(async () => {
-    pool = new Piscina({
-      filename: workerUrl(new URL('./crossing.worker.ts', import.meta.url)),
-      minThreads: 2,
-      maxThreads: 2,
-      idleTimeout: 60_000,
-    });
+    pool = new GatedPool(workerUrl(new URL('./crossing.worker.ts', import.meta.url)), 2);
     // Warm both threads up (a cold TypeScript worker takes ~200 ms); failures show up in the tests.
     await Promise.allSettled([1, 2].map(() => pool.run({ kind: 'echo', value: 0 })));
   });
   afterAll(async () => {
+    work.close();
     await pool.destroy();
   });
 
@@ -466,19 +474,61 @@ describe('step 2: what crosses a thread', () => {
     }
   });
 
-  it('a SharedArrayBuffer is shared by every thread; an ordinary ArrayBuffer is copied to each', async () => {
-    const shared = new Int32Array(new SharedArrayBuffer(4));
-    await addOnThreads(pool, shared, 2, 50_000);
-    if (shared[0] !== 100_000) {
+  it('a SharedArrayBuffer is shared: two threads adding at the same instant lose no increment; an ordinary ArrayBuffer is copied', async (ctx) => {
+    const threads = 2;
+    // Each attempt lines both tasks up at a start gate, and doubles the additions until the threads
+    // were under way together for a while; a lost increment ends it at once (checker/harness/race.ts).
+    const verdict = await judgeRace({
+      startSize: 250_000,
+      maxSize: 16_000_000,
+      run: async (times) => {
+        const counter = new Int32Array(new SharedArrayBuffer(4));
+        const since = wallClock();
+        pool.gateNext(threads);
+        await addOnThreads(pool, counter, threads, times);
+        return { expected: threads * times, actual: counter[0]!, spans: await work.settled({ since, label: GATED_LABEL }, { atLeast: threads }) };
+      },
+    });
+    const last = verdict.decisive;
+    const made = `The workers' code made ${listAtomics(last.atomics)}.`;
+    if (last.actual === 0) {
       fail(
-        `Two threads each added 1 to a shared counter 50,000 times; the counter reads ${shared[0]}, expected 100,000.`,
-        shared[0] === 0
-          ? '-> nothing reached this thread: did each worker get its own copy? Pass the Int32Array itself (its memory is shared).'
-          : '-> increments were lost: `counter[0]++` is a read then a write; use Atomics.add, one indivisible step.',
+        `Two threads each added 1 to a shared counter ${last.size.toLocaleString('en-US')} times; the counter still reads 0.`,
+        '-> nothing reached this thread: did each worker get its own copy? Pass the Int32Array itself (its memory is shared).',
       );
     }
+    if (verdict.outcome === 'lost') {
+      const lost = last.expected - last.actual;
+      fail(
+        `Two threads each added 1 to a shared counter ${last.size.toLocaleString('en-US')} times, both at once; the counter reads ${last.actual.toLocaleString('en-US')}, expected ${last.expected.toLocaleString('en-US')}:`,
+        lost > 0 ? `${lost.toLocaleString('en-US')} increments were lost.` : `${(-lost).toLocaleString('en-US')} more than were asked for.`,
+        describeRace(verdict, 'additions'),
+        drawWork(last.spans),
+        made,
+        readModifyWrites(last.atomics) === 0
+          ? '-> `counter[0]++` (or an Atomics.load, then an Atomics.store) is a read, then a write: two threads read the same value, both write value + 1, and one increment is gone. Atomics.add(counter, 0, 1) reads, adds and writes in one indivisible step.'
+          : '-> each increment must be one indivisible step on the shared counter: Atomics.add(counter, 0, 1), once per addition.',
+      );
+    }
+    if (verdict.outcome === 'one-after-another') {
+      fail(
+        `addOnThreads() handed its ${threads} tasks to the pool one at a time: each waited at the start gate for the other in vain, and they ran one after the other` +
+          (last.overlap.threads.length === 1 ? `, both on thread ${last.overlap.threads[0]}.` : '.'),
+        drawWork(last.spans),
+        '-> start every task first, then wait for them together (Promise.all): `for (...) await pool.run(task)` waits for each before sending the next.',
+      );
+    }
+    if (readModifyWrites(last.atomics) === 0) {
+      fail(
+        `The counter came out right (${last.actual.toLocaleString('en-US')}), but no increment was atomic. ${made}`,
+        describeRace(verdict, 'additions'),
+        '-> a read and a separate write (`counter[0]++`, or a sum kept aside and added at the end) lose updates as soon as two threads',
+        '   collide; here they did not happen to. Atomics.add(counter, 0, 1) is one indivisible step.',
+      );
+    }
+    if (verdict.outcome === 'inconclusive') skipFor(ctx, 'one-core', 'this machine has 1 core: the two threads took turns, so a race between them could not be staged');
     const plain = new Int32Array(new ArrayBuffer(4));
-    await addOnThreads(pool, plain, 2, 1_000);
+    await addOnThreads(pool, plain, threads, 1_000);
     expect(plain[0], 'an ordinary ArrayBuffer is copied: the workers counted on their own copies').toBe(0);
   });
 });
@@ -493,12 +543,8 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     await probe.close();
   });
 
-  const rmw = (step: StepReport | undefined) =>
-    ['compareExchange', 'exchange', 'add', 'sub', 'and', 'or', 'xor'].reduce((n, name) => n + (step?.atomics[name] ?? 0), 0);
-  const listAtomics = (step: StepReport | undefined) =>
-    Object.entries(step?.atomics ?? {})
-      .map(([name, count]) => `${name} x${count.toLocaleString('en-US')}`)
-      .join(', ') || 'no Atomics calls at all';
+  const rmw = (step: StepReport | undefined) => readModifyWrites(step?.atomics ?? {});
+  const listCalls = (step: StepReport | undefined) => listAtomics(step?.atomics ?? {});
   const finished = (outcome: ProbeOutcome, what: string) => {
     if (!outcome.finished) fail(`${what} never finished (gave up after ${ms(outcome.afterMs)}).`);
     const error = outcome.report.error ?? outcome.report.steps.find((s) => s.error)?.error;
@@ -552,7 +598,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     const lock = report.steps[0];
     if (rmw(lock) === 0) {
       fail(
-        `lock() took a free lock without any atomic read-modify-write; it made: ${listAtomics(lock)}.`,
+        `lock() took a free lock without any atomic read-modify-write; it made: ${listCalls(lock)}.`,
         '-> a load, then a store, is two steps: two threads can both load "free" before either stores "locked",',
         '   and both go in. Check and take in one indivisible step: Atomics.compareExchange(words, index, 0, 1).',
       );
@@ -592,13 +638,13 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     if (lock && lock.endedAt < releasedAt - 20) {
       fail(
         `lock() returned ${ms(releasedAt - lock.endedAt)} before the main thread released the lock: two holders at once.`,
-        `It made: ${listAtomics(lock)}.`,
+        `It made: ${listCalls(lock)}.`,
       );
     }
     const attempts = rmw(lock);
     if (!lock?.atomics.wait || attempts > 50) {
       fail(
-        `While the lock was held for ${holdMs} ms, the waiting thread's lock() made ${listAtomics(lock)}.`,
+        `While the lock was held for ${holdMs} ms, the waiting thread's lock() made ${listCalls(lock)}.`,
         lock?.atomics.wait
           ? '-> it kept retrying instead of sleeping until it was woken.'
           : '-> a spin lock: it tried again and again without ever calling Atomics.wait, burning a whole core for nothing.',
@@ -657,5 +703,57 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         '-> the main thread was kept busy instead of awaiting: is lockAsync() retrying in a loop without awaiting?',
       );
     }
+  });
+  it('snapshot() takes the lock: it waits while another thread holds it, without blocking the main thread', async () => {
+    const vec = SharedVec.create(4);
+    const progress = ThreadProbe.progressCell();
+    const holdMs = 300;
+    // Another thread holds the vector's own lock (built from your AtomicsMutex), as a push in progress would.
+    const holder = probe.run({
+      module: vecModule,
+      exportName: 'AtomicsMutex',
+      args: [vec.words, LOCK],
+      steps: [{ call: 'lock' }, { signal: 1 }, { sleepMs: holdMs }, { call: 'unlock' }],
+      progress,
+    });
+    if (!(await Promise.race([waitForSignal(progress, 1), holder.then(() => false)]))) {
+      finished(await holder, 'lock() on the thread that should hold the lock');
+      fail('The probe thread never took the lock.');
+    }
+    const heldSince = performance.now();
+    let snapshotError: unknown;
+    let settledAt: number | undefined;
+    let contents: number[] | undefined;
+    const waitSpy = vi.spyOn(Atomics, 'wait');
+    const snapshot = vec.snapshot().then(
+      (value) => ((contents = value), (settledAt = epochNow())),
+      (error: unknown) => ((snapshotError = error), (settledAt = epochNow())),
+    );
+    const blockedMs = performance.now() - heldSince;
+    const blockingWaits = waitSpy.mock.calls.length;
+    waitSpy.mockRestore();
+    const report = finished(await holder, 'the thread holding the lock');
+    const releasedAt = report.steps[3]?.startedAt ?? epochNow();
+    await Promise.race([snapshot, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    if (snapshotError !== undefined) fail(`snapshot() failed: ${describeError(snapshotError)}`);
+    if (blockedMs > holdMs / 2) {
+      fail(
+        `snapshot() blocked the main thread for ${ms(blockedMs)} before it even returned its promise, while another thread held the lock for ${holdMs} ms.`,
+        blockingWaits > 0
+          ? `-> it called Atomics.wait on the main thread ${blockingWaits} time(s) (lock() does, and so does a lockAsync() that calls lock()), and the whole event loop froze meanwhile.`
+          : '-> it kept the main thread busy without awaiting (a loop that retries?), and the whole event loop froze meanwhile.',
+        '   On the main thread, take the lock with `await this.mutex.lockAsync()`, whose waiting is Atomics.waitAsync; copy; unlock() in a finally.',
+      );
+    }
+    // Clocks of two threads agree to well under a millisecond; 20 ms of slack, against a 300 ms hold.
+    if (settledAt !== undefined && settledAt < releasedAt - 20) {
+      fail(
+        `snapshot() resolved ${ms(releasedAt - settledAt)} before another thread released the vector's lock: it read the contents in the middle of someone else's push.`,
+        '-> a push writes the slot, then the length: a copy taken between the two sees a half-done push. Take the lock first',
+        '   (`await this.mutex.lockAsync()`), copy, and unlock() in a finally.',
+      );
+    }
+    if (settledAt === undefined) fail(`snapshot() was still waiting 2 s after the other thread released the lock: did unlock() wake it (and does lockAsync() wait on the right value)?`);
+    expect(contents, 'a snapshot of an empty vector').toEqual([]);
   });
 });

@@ -466,6 +466,10 @@ describe('step 2: a pipeline across threads', () => {
   interface Probe {
     pulled: number;
     peakInFlight: number;
+    /** Calls to output.send() so far (a result handed on, whether or not the channel had room yet). */
+    sent: number;
+    /** The most jobs taken from the source and not yet handed to output.send(), at once: on the threads, or done and waiting their turn. */
+    peakTaken: number;
     sourceClosed: boolean;
   }
 
@@ -475,11 +479,21 @@ describe('step 2: a pipeline across threads', () => {
       for (const job of jobs) {
         probe.pulled++;
         probe.peakInFlight = Math.max(probe.peakInFlight, probe.pulled - delivered());
+        probe.peakTaken = Math.max(probe.peakTaken, probe.pulled - probe.sent);
         yield job;
       }
     } finally {
       probe.sourceClosed = true;
     }
+  }
+
+  /** Counts every output.send() call of the pipeline in `probe.sent`. */
+  function countSends(output: Channel<Result>, probe: Probe): void {
+    const send = output.send.bind(output);
+    output.send = (value: Result) => {
+      probe.sent++;
+      return send(value);
+    };
   }
 
   let watch: WorkerWatch | undefined;
@@ -507,19 +521,66 @@ describe('step 2: a pipeline across threads', () => {
     const running = await watch!.waitForExit(2_000);
     if (running > 0) {
       fail(
-        `${what}, but ${running} of its ${watch!.workers.length} worker threads were still running 2 s later.`,
-        'Shut the pool down when the pipeline ends, whichever way it ends (await pool.destroy() in a finally block).',
+        `${what}, but ${running} of its ${watch!.workers.length} worker threads were still running 2 s later:`,
+        ...watch!.leaks().map((leak) => `  ${leak}`),
+        'Shut the threads down when the pipeline ends, whichever way it ends (await pool.destroy() in a finally block).',
+      );
+    }
+    const ports = watch!.ports.filter((port) => port.keepsAlive);
+    if (ports.length > 0) {
+      fail(
+        `${what}, but ${ports.length} MessagePort(s) it opened were still open, keeping the process alive:`,
+        ...ports.map((port) => `  a MessageChannel's port, created ${port.createdAt}`),
+        'Close every port when the pipeline ends (port.close()), whichever way it ends.',
       );
     }
   }
 
-  it('60 jobs on 2 threads, at most 4 in flight: every result once, in order, computed off the main thread', async () => {
+  /** Resolves 'too-many' as soon as more than `threads` worker threads have been started. */
+  function startedMoreThan(threads: number): { found: Promise<'too-many'>; stop: () => void } {
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const found = new Promise<'too-many'>((resolve) => {
+      timer = setInterval(() => {
+        if (watch!.workers.length > threads) resolve('too-many');
+      }, 10);
+    });
+    return { found, stop: () => clearInterval(timer) };
+  }
+
+  /** The pipeline's threads: as many as asked for, every one of them given work, and work in flight on them at once. */
+  function expectThreadsUsed(results: readonly Result[], probe: Probe, options: { threads: number; maxInFlight: number }) {
+    const started = watch!.workers;
+    if (started.length > options.threads) {
+      fail(
+        `processOnThreads() started ${started.length} worker threads (the first ${started[0]?.createdAt}), ${started.filter((w) => !w.exited).length} running now; it was asked for ${options.threads}.`,
+        started.length > 2 * options.threads
+          ? '-> a new pool or Worker per job? Start the threads once, at the beginning, and give every job to them.'
+          : '-> is the pool sized by piscina\'s defaults (up to 1.5 x cores threads) rather than by options.threads? Set minThreads and maxThreads to options.threads.',
+      );
+    }
+    if (probe.peakTaken < 2) {
+      fail(
+        `The pipeline never held more than ${probe.peakTaken} job at once: it took the next job from the source only after the previous result was handed to the output, so at most one of its ${options.threads} threads had work at any moment: one job at a time.`,
+        `-> keep up to maxInFlight (${options.maxInFlight}) jobs on the threads at once, and deliver the oldest first.`,
+      );
+    }
+    const threads = new Set(results.map((r) => r.threadId));
+    if (threads.size < options.threads) {
+      fail(
+        `All ${results.length} jobs ran on ${threads.size === 1 ? `one thread (thread ${[...threads][0]})` : `${threads.size} threads`}, with up to ${probe.peakTaken} jobs taken at once; the pipeline was given ${options.threads}.`,
+        '-> the pool has fewer threads than options.threads, or every job went to the same one.',
+      );
+    }
+  }
+
+  it('60 jobs on 2 threads, up to 4 in flight at once: every result once, in order, computed on both worker threads', async () => {
     watch = watchWorkers();
     const jobs = jobsFor(60);
     const maxInFlight = 4;
     const output = new Channel<Result>(2);
     const results: Result[] = [];
-    const probe: Probe = { pulled: 0, peakInFlight: 0, sourceClosed: false };
+    const probe: Probe = { pulled: 0, peakInFlight: 0, sent: 0, peakTaken: 0, sourceClosed: false };
+    countSends(output, probe);
     const consumer = (async () => {
       for await (const result of output) {
         results.push(result);
@@ -528,7 +589,16 @@ describe('step 2: a pipeline across threads', () => {
       }
     })();
     const pipeline = processOnThreads(source(jobs, probe, () => results.length + output.size), output, { threads: 2, maxInFlight });
-    if ((await within(pipeline, 15_000)) === 'timeout') {
+    // More threads than asked for is a verdict of its own: no need to wait for the end (with piscina's
+    // default sizing the run may even hang, as threads above minThreads end and start again).
+    const tooMany = startedMoreThan(2);
+    const ended = await within(Promise.race([pipeline, tooMany.found]), 15_000);
+    tooMany.stop();
+    if (ended === 'too-many') {
+      output.close();
+      expectThreadsUsed(results, probe, { threads: 2, maxInFlight });
+    }
+    if (ended === 'timeout') {
       output.close();
       fail(`After 15 s the pipeline had delivered ${results.length} of ${jobs.length} results and was still running (it took ${probe.pulled} jobs).`);
     }
@@ -558,6 +628,7 @@ describe('step 2: a pipeline across threads', () => {
     if (onMain > 0) fail(`${onMain} results were computed on the main thread (threadId ${threadId}): the CPU stage belongs on the worker threads.`);
     if (!probe.sourceClosed) fail('The pipeline finished but never let go of the source (its `finally` did not run).');
     if (!output.closed) fail('The pipeline finished without closing the output channel: its consumer would wait forever.');
+    expectThreadsUsed(results, probe, { threads: 2, maxInFlight });
     await expectNoThreadsLeft('The pipeline finished');
   });
 

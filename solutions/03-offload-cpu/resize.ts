@@ -19,18 +19,23 @@ const WORKER = new URL('./resize.worker.ts', import.meta.url).href;
 /** The image service of a web server: every resize runs on a pool of worker threads, never on the event loop. */
 export class ImageResizer {
   /** The worker pool, created once (here, in the constructor) and used by every call. */
-  readonly pool: Piscina<RgbaImage, Uint8Array>;
+  protected readonly pool: Piscina<RgbaImage, Uint8Array>;
   private readonly threads: number;
   /** Every task the pool has accepted and not finished: what close() must wait for. */
   private readonly accepted = new Set<Promise<unknown>>();
-  private closed = false;
+  protected closed = false;
 
   constructor(options: ResizerOptions = {}) {
     // CPU-bound work: one thread per core. More threads only take turns on the same cores.
     this.threads = options.threads ?? os.availableParallelism();
+    this.pool = this.createPool(this.threads);
+  }
+
+  /** The pool. A hook: a known-wrong variant brings its own (another worker file, another size). */
+  protected createPool(threads: number): Piscina<RgbaImage, Uint8Array> {
     // All threads start now (minThreads = maxThreads), not on the first busy moment: a fresh worker
     // needs a few hundred ms to load its file.
-    this.pool = new Piscina({ filename: WORKER, minThreads: this.threads, maxThreads: this.threads });
+    return new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads });
   }
 
   async resize(image: RgbaImage, options: ResizeOptions = {}): Promise<RgbaImage> {

@@ -47,7 +47,7 @@ export function checksum(job: Job): number {
  * than `maxInFlight` are between the source and the output. If a job fails: close `output` with the
  * error and reject with it. Either way, no worker thread is left running.
  */
-export async function processOnThreads(
+export function processOnThreads(
   jobs: AsyncIterable<Job> | Iterable<Job>,
   output: Channel<Result>,
   options: PipelineOptions,
@@ -57,6 +57,16 @@ export async function processOnThreads(
     minThreads: options.threads,
     maxThreads: options.threads,
   });
+  return processWithPool(pool, jobs, output, options);
+}
+
+/** The pipeline on a given pool, which it shuts down at the end. A hook: a known-wrong variant brings its own pool. */
+export async function processWithPool(
+  pool: Piscina,
+  jobs: AsyncIterable<Job> | Iterable<Job>,
+  output: Channel<Result>,
+  options: PipelineOptions,
+): Promise<void> {
   // Jobs sent to the threads, oldest first: results leave in this order, whatever finishes first.
   const window: Promise<Result>[] = [];
   try {
