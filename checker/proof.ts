@@ -72,7 +72,7 @@ export async function proveExercises(exercises: readonly Exercise[]): Promise<Ex
         { target: { kind: 'exercises' } as const, exercises: [exercise] },
       ]),
       ...alternatives.map((alt) => ({ target: altTarget(alt), exercises: [alt.exercise], steps: altSteps(alt) })),
-      ...variants.map((variant) => ({ target: variantTarget(variant), exercises: [variant.exercise], steps: [variant.step] })),
+      ...variants.map((variant) => ({ target: variantTarget(variant), exercises: [variant.exercise], steps: [variant.step], bailOn: variant.messageIncludes })),
     ],
     { sharedProcess: true },
   );

@@ -20,6 +20,8 @@ export interface RunRequest {
   exercises: readonly Exercise[];
   /** Only these steps (a known-wrong variant is judged by its own step); undefined: every step. */
   steps?: readonly number[];
+  /** Stop once a test fails with a message containing this (a known-wrong variant, once its mistake is named). */
+  bailOn?: string;
 }
 
 export interface RunOptions {
@@ -121,7 +123,12 @@ function specsFor(project: Vitest['projects'][number], request: RunRequest, exer
   const own = formatTarget(request.target) === project.name;
   return testFilesOf(exercise).map((file) =>
     project.createSpecification(
-      targetedId({ file, ...(shared || !own ? { target: request.target } : {}), ...(request.steps ? { steps: [...request.steps] } : {}) }),
+      targetedId({
+        file,
+        ...(shared || !own ? { target: request.target } : {}),
+        ...(request.steps ? { steps: [...request.steps] } : {}),
+        ...(request.bailOn ? { bailOn: request.bailOn } : {}),
+      }),
     ),
   );
 }

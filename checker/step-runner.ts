@@ -3,7 +3,8 @@
 // - steps in order: with KATA_STEP_FIRST=1 (`run`, watch mode), once a step fails the later steps are
 //   not run at all (not even their beforeAll hooks): the learner on step 1 does not wait for step 3;
 // - the steps a test file's module id names (`?kata-steps=2`, checker/target.ts): a known-wrong variant
-//   is judged by its own step, and the rest are not run;
+//   is judged by its own step, and the rest are not run; with `kata-bail=<phrase>`, nothing runs after
+//   a test failed with a message that contains the phrase (the variant's mistake is named: proven);
 // - a beacon: the test that is running now, written where the checker's watchdog can read it if the
 //   process has to be stopped (checker/kata-pool.ts), and the target the file runs against, for
 //   `workerUrl()` (checker/target.ts).
@@ -21,6 +22,8 @@ export default class KataRunner extends VitestTestRunner {
   /** Per test file: the steps it may run (undefined: all), and whether a step has failed yet. */
   private allowed: number[] | undefined;
   private failedStep: number | undefined;
+  private bailOn: string | undefined;
+  private bailed = false;
 
   override importFile(filepath: string, source: 'collect' | 'setup'): unknown {
     // A test file's top level runs while it is collected: `workerUrl()` there needs the target too.
@@ -30,10 +33,12 @@ export default class KataRunner extends VitestTestRunner {
 
   override async onBeforeRunSuite(suite: Suite): Promise<void> {
     if (isFile(suite)) {
-      const { target, steps } = parseTargetedId(suite.filepath);
+      const { target, steps, bailOn } = parseTargetedId(suite.filepath);
       setRunningTarget(target);
       this.allowed = steps;
       this.failedStep = undefined;
+      this.bailOn = bailOn;
+      this.bailed = false;
     } else {
       const step = topLevelStep(suite);
       const blocked = step !== null && ((this.allowed && !this.allowed.includes(step)) || (STEP_FIRST && this.failedStep !== undefined));
@@ -46,6 +51,17 @@ export default class KataRunner extends VitestTestRunner {
     const step = topLevelStep(suite);
     if (step !== null && suite.mode === 'run' && suite.result?.state === 'fail') this.failedStep ??= step;
     await super.onAfterRunSuite(suite);
+  }
+
+  override async onBeforeRunTask(test: Task): Promise<void> {
+    if (this.bailed) test.mode = 'skip';
+    await super.onBeforeRunTask(test);
+  }
+
+  override onAfterRunTask(test: Task): void {
+    const said = (test.result?.errors ?? []).map((error) => String(error.message)).join('\n');
+    if (this.bailOn !== undefined && test.result?.state === 'fail' && said.includes(this.bailOn)) this.bailed = true;
+    super.onAfterRunTask(test);
   }
 
   override onBeforeTryTask(test: Task): void {

@@ -74,6 +74,7 @@ export function redirect(file: string, target: Target): string {
  */
 export const TARGET_QUERY = 'kata-target';
 export const STEPS_QUERY = 'kata-steps';
+export const BAIL_QUERY = 'kata-bail';
 
 export interface TargetedFile {
   file: string;
@@ -81,13 +82,20 @@ export interface TargetedFile {
   target?: Target;
   /** Undefined: every step. */
   steps?: number[];
+  /**
+   * Stop once a test fails with a message that contains this (a known-wrong variant: once a message
+   * names its mistake, the rest of its step proves nothing more).
+   */
+  bailOn?: string;
 }
 
 /** The module id that runs `file` against `target`, limited to `steps` when given. */
-export function targetedId({ file, target, steps }: TargetedFile): string {
+export function targetedId({ file, target, steps, bailOn }: TargetedFile): string {
   const query = new URLSearchParams();
   if (target) query.set(TARGET_QUERY, formatTarget(target));
   if (steps) query.set(STEPS_QUERY, steps.join(','));
+  // Encoded: a phrase such as `process.nextTick` at the end of a module id reads as a file extension to Vite.
+  if (bailOn) query.set(BAIL_QUERY, Buffer.from(bailOn).toString('base64url'));
   const text = query.toString();
   return text ? `${file}?${text}` : file;
 }
@@ -101,6 +109,7 @@ export function parseTargetedId(id: string): TargetedFile {
     file,
     ...(target ? { target: parseTarget(target) } : {}),
     ...(steps ? { steps: steps.split(',').map(Number).filter((step) => Number.isInteger(step)) } : {}),
+    ...(query.get(BAIL_QUERY) ? { bailOn: Buffer.from(query.get(BAIL_QUERY) ?? '', 'base64url').toString() } : {}),
   };
 }
 

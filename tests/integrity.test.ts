@@ -15,6 +15,8 @@ describe.each(exercises.map((exercise) => [exercise.id, exercise] as const))('ex
     const lesson = readFileSync(exercise.lessonPath, 'utf8');
     expect(lesson).toMatch(/^## Rust corner/m);
     expect(exercise.hints.length, 'a "## Step N" section in hints.md for every step').toBe(exercise.steps.length);
+    // Progressive: from a nudge to nearly the answer.
+    expect(exercise.hints.map((hints) => hints.length >= 2), 'at least two hints for every step').toEqual(exercise.steps.map(() => true));
   });
 
   it('has at least three graded steps, each a describe in the tests named like its metadata', () => {
@@ -28,13 +30,13 @@ describe.each(exercises.map((exercise) => [exercise.id, exercise] as const))('ex
     });
   });
 
-  it('has a stub and a reference solution for every learner file, and known-wrong variants', () => {
+  it('has a stub and a reference solution for every learner file, known-wrong variants and correct alternatives', () => {
     for (const file of exercise.files) {
       expect(existsSync(path.join(exercise.dir, file)), `exercises/${exercise.id}/${file}`).toBe(true);
       expect(existsSync(path.join(exercise.solutionDir, file)), `solutions/${exercise.id}/${file}`).toBe(true);
     }
     expect(loadVariants([exercise]).length).toBeGreaterThanOrEqual(3);
-    expect(loadAlternatives([exercise]).length, 'correct alternatives in solutions/<id>/alt/').toBeGreaterThanOrEqual(1);
+    expect(loadAlternatives([exercise]).length, 'correct alternatives in solutions/<id>/alt/').toBeGreaterThanOrEqual(2);
   });
 });
 
