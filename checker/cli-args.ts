@@ -12,6 +12,7 @@ Commands:
   reset <id>            put an exercise's file(s) back as they were (a backup of yours is kept)
   verify [id...]        grade every exercise (or the ones named); exit 0 only if all pass
   doctor                check Node.js, cores, dependencies and git hooks, and say how to fix them
+  serve [id]            run an exercise's server (07) on 127.0.0.1, for curl or a browser; Ctrl-C stops it
 
 Options:
   --json                verify: print one JSON document on stdout (schema in README.md)
@@ -20,7 +21,8 @@ Options:
                         step output \`result\` in GitHub Actions)
   --strict              verify: grade only if the tests, checker and configuration are the kata's
                         own (default when CI is set; --no-strict turns it off)
-  --solutions           verify: grade the reference solutions instead of your files
+  --solutions           verify: grade the reference solutions instead of your files; serve: serve them
+  --port N              serve: listen on port N (default: any free port)
   --manual              watch: rerun on Enter instead of watching files
   --yes                 solution/reset: do not ask for confirmation
 
@@ -43,6 +45,7 @@ export interface ParsedArgs {
   yes: boolean;
   help: boolean;
   target: string | undefined;
+  port: string | undefined;
 }
 
 export function parseCli(argv: readonly string[]): ParsedArgs {
@@ -63,6 +66,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
         help: { type: 'boolean', short: 'h', default: false },
         // For the kata's own self-tests: grade a known-wrong variant (`variant:<id>/<mistake>`).
         target: { type: 'string' },
+        port: { type: 'string' },
       },
     });
   } catch (error) {
@@ -71,6 +75,6 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     throw new UsageError(unknown ? `Unknown option ${unknown[1]}.` : (error as Error).message, { cause: error });
   }
   const [command = 'help', ...ids] = parsed.positionals;
-  const { json, junit, classroom, strict, solutions, manual, yes, help, target } = parsed.values;
-  return { command, ids, json, junit, classroom, strict, solutions, manual, yes, help, target };
+  const { json, junit, classroom, strict, solutions, manual, yes, help, target, port } = parsed.values;
+  return { command, ids, json, junit, classroom, strict, solutions, manual, yes, help, target, port };
 }

@@ -40,6 +40,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./commands/doctor.ts')).doctor(ctx);
     case 'variants':
       return (await import('./commands/variants.ts')).variants(ctx, args.ids, args.json);
+    case 'serve':
+      return (await import('./commands/serve.ts')).serve(ctx, args);
     case 'manifest':
       return (await import('./commands/manifest.ts')).manifest(ctx);
     default:

@@ -15,3 +15,8 @@ export { ThreadProbe, waitForSignal, epochNow, type ProbeStep, type ProbeRequest
 export { WORK_CHANNEL, WorkLog, drawWork, listenToWork, peakConcurrency, reportWork, reported, threadCpuMs, threadsOf, toIntervals, wallClock, type SpanFilter, type WorkSpan } from './work-log.ts';
 export { BareThreads, describeCriticalPath, describeSpeedup, judgeCriticalPath, judgeSpeedup, measureRun, parallelThreads, timed, tsxExecArgv, type Attempt, type CpuRun, type CriticalAttempt, type CriticalPathOptions, type CriticalPathVerdict, type JudgeOptions, type Speedup, type SpeedupVerdict } from './parallel.ts';
 export { DECLARED_SKIPS, judgeSkip, skipFor, type DeclaredSkip, type SkipVerdict } from './declared-skips.ts';
+export { describeOutcome, jsonBody, openRequest, request, type HttpAnswer, type HttpFailure, type HttpOutcome, type OpenRequest, type RequestOptions } from './http-client.ts';
+export { describeLoad, errorCount, percentile, runLoad, type LoadOptions, type LoadProbe, type LoadReport, type LoadRoute, type RouteLoad } from './http-load.ts';
+export { watchServer, type SeenRequest, type ServerWatch } from './server-watch.ts';
+export { drawLoopGaps, watchLoopGaps, type LoopGaps, type LoopGapWatch } from './loop-gaps.ts';
+export { textTable } from './text-table.ts';
