@@ -14,6 +14,7 @@ import { lesson02 } from './lessons/02-profile-fetch.ts';
 import { lesson03 } from './lessons/03-offload-cpu.ts';
 import { lesson04 } from './lessons/04-shared-state.ts';
 import { lesson05 } from './lessons/05-channels.ts';
+import { lesson07 } from './lessons/07-server.ts';
 import { skipped, type Row } from './measure.ts';
 import { MissingSolution } from './solutions.ts';
 
@@ -31,6 +32,7 @@ const sections: Section[] = [
   { group: '03 offload CPU', what: 'blocked vs offloaded, copy vs transfer, speed-up', measure: lesson03 },
   { group: '04 shared state', what: 'async mutex and Atomics mutex', measure: lesson04 },
   { group: '05 channels', what: 'messages per second', measure: lesson05 },
+  { group: '07 server', what: 'mixed load on the whole server', measure: lesson07 },
   { group: 'the kata itself', what: 'checker overhead', measure: () => checkerOverhead() },
   { group: 'the kata itself', what: 'watch mode delay', measure: () => watchDelay() },
 ];

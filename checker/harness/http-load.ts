@@ -73,6 +73,8 @@ export interface RouteLoad {
   retryAfter: number;
   /** The latency of every answer, in ms, in the order they came. */
   latenciesMs: number[];
+  /** The same, by status code. */
+  latenciesByStatus: Record<number, number[]>;
   p50: number;
   p99: number;
   max: number;
@@ -165,9 +167,7 @@ function startRoute(base: URL, route: LoadRoute, timeoutSeconds: number): RouteR
     },
   );
   instance.on('response', (_client, status, _bytes, responseTime) => {
-    load.answered++;
-    load.byStatus[status] = (load.byStatus[status] ?? 0) + 1;
-    load.latenciesMs.push(responseTime);
+    record(load, status, responseTime);
   });
   instance.on('reqError', (error: unknown) => {
     const { code, message } = (error ?? {}) as { code?: string; message?: string };
@@ -178,7 +178,7 @@ function startRoute(base: URL, route: LoadRoute, timeoutSeconds: number): RouteR
 }
 
 function emptyLoad(name: string, connections: number, background: boolean): RouteLoad {
-  return { name, connections, background, sent: 0, answered: 0, byStatus: {}, errors: {}, timeouts: 0, mismatches: 0, retryAfter: 0, latenciesMs: [], p50: 0, p99: 0, max: 0 };
+  return { name, connections, background, sent: 0, answered: 0, byStatus: {}, errors: {}, timeouts: 0, mismatches: 0, retryAfter: 0, latenciesMs: [], latenciesByStatus: {}, p50: 0, p99: 0, max: 0 };
 }
 
 function startProbe(base: URL, probe: LoadProbe, timeoutSeconds: number): { stop(): Promise<RouteLoad> } {
@@ -193,9 +193,7 @@ function startProbe(base: URL, probe: LoadProbe, timeoutSeconds: number): { stop
       const req = http.get(new URL(probe.path, base), { agent, timeout: timeoutSeconds * 1000 }, (res) => {
         res.resume();
         res.on('end', () => {
-          load.answered++;
-          load.byStatus[res.statusCode ?? 0] = (load.byStatus[res.statusCode ?? 0] ?? 0) + 1;
-          load.latenciesMs.push(performance.now() - started);
+          record(load, res.statusCode ?? 0, performance.now() - started);
           resolve();
         });
       });
@@ -226,6 +224,15 @@ function startProbe(base: URL, probe: LoadProbe, timeoutSeconds: number): { stop
       return load;
     },
   };
+}
+
+function record(load: RouteLoad, code: number | undefined, latencyMs: number): void {
+  // A response without a status line the parser understood counts as status 0.
+  const status = Number.isInteger(code) ? (code as number) : 0;
+  load.answered++;
+  load.byStatus[status] = (load.byStatus[status] ?? 0) + 1;
+  load.latenciesMs.push(latencyMs);
+  (load.latenciesByStatus[status] ??= []).push(latencyMs);
 }
 
 function finish(load: RouteLoad): void {

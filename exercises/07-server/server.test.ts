@@ -486,6 +486,9 @@ describe('step 2: resizing off the event loop: /health keeps answering', () => {
     await Promise.all([0, 1].map((i) => post(server, encodePam(createTestImage(640, 480, 40 + i)))));
     const two = await work.settled({ since: twoSince, label: DOWNSCALE_LABEL }, { atLeast: 2, timeoutMs: 500 });
     const overlap = peakOverlap(two.map((span) => ({ label: String(span.threadId), start: span.start, ...(span.end === undefined ? {} : { end: span.end }) })));
+    if (two.some((span) => span.threadId === threadId)) {
+      fail(`Two resizes sent at once were downscaled on the main thread (thread ${threadId}), one after the other: they belong on the pool's threads.`, drawWork(two));
+    }
     if (overlap < 2 || new Set(two.map((span) => span.threadId)).size < 2) {
       fail(
         `Two resizes sent at once were downscaled one after the other${two.length ? ` (threads ${[...new Set(two.map((span) => span.threadId))].join(', ')})` : ''}: the pool has ${THREADS} threads, so both should run at the same time.`,
@@ -824,7 +827,7 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     const kept = [...afterClose.values()].filter((count) => count > 1);
     if (kept.length > 0) {
       fail(
-        `After close() began, ${seen.length - acceptedBeforeClose} more requests came in, on connections the clients kept alive: ${kept.length} connections sent ${Math.max(...kept)} or more requests each after close().`,
+        `After close() began, ${seen.length - acceptedBeforeClose} more requests came in, on connections the clients kept alive: ${kept.length} connections sent more than one each after close() (up to ${Math.max(...kept)}).`,
         table,
         '-> server.close() stops new connections, not the ones already open: busy kept-alive connections go on taking requests, and close()',
         'waits for them. While closing, answer with `connection: close` (res.setHeader(\'connection\', \'close\')) so each connection ends with its answer.',
