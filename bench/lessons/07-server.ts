@@ -55,8 +55,6 @@ export async function lesson07(): Promise<Row[]> {
       await runLoad({ url: server.url, routes: [{ name: 'warm', method: 'POST', path: '/resize', body, connections: threads, requests: 4 * threads }] });
       return await runLoad({
         url: server.url,
-        timeoutSeconds: 10,
-        maxSeconds: 30,
         routes: [
           { name: 'GET /profile/:id', path: (n) => `/profile/${(n % 5000) + 1}`, ...PROFILES },
           { name: 'POST /resize', method: 'POST', path: '/resize', body, ...RESIZES },

@@ -1,8 +1,9 @@
 // Real HTTP load on a server on this machine, from autocannon (a real load generator: keep-alive
 // connections, each sending its next request as soon as the answer is in). One autocannon instance
 // per route, all at once, so every route gets its own numbers: requests sent, answers by status,
-// errors by kind, timeouts, and the latency of every answer. Bounded twice: each route sends at most
-// `requests` requests, and everything stops after `maxSeconds`.
+// errors by kind, timeouts, and the latency of every answer. Bounded three times: each route sends at
+// most `requests` requests, everything stops when the server has answered nothing for `stallSeconds`
+// (a hung server is seen quickly, a slow machine is waited for), and after `maxSeconds` in any case.
 // Loopback only: this is for servers the tests start on 127.0.0.1.
 import http from 'node:http';
 import autocannon from 'autocannon';
@@ -49,9 +50,14 @@ export interface LoadOptions {
   routes: readonly LoadRoute[];
   /** Measured beside the load, for as long as it runs. */
   probes?: readonly LoadProbe[];
-  /** A request without an answer for this long counts as a timeout (default 5 s). */
+  /** A request without an answer for this long counts as a timeout (default 30 s). */
   timeoutSeconds?: number;
-  /** Everything stops after this long, finished or not (default 10 s). */
+  /**
+   * When no route (probes aside) has seen an answer or an error for this long, the server has
+   * stalled: everything stops, and what was still waiting counts as unanswered (default 4 s).
+   */
+  stallSeconds?: number;
+  /** Everything stops after this long, finished or not (default 60 s). */
   maxSeconds?: number;
 }
 
@@ -85,37 +91,55 @@ export interface LoadReport {
   elapsedMs: number;
   /** True when `maxSeconds` passed before the routes were done. */
   cutOff: boolean;
+  /** True when the load was stopped because nothing was answered for `stallSeconds`. */
+  stalled: boolean;
+  stallSeconds: number;
   /** The numbers of one route, by name. */
   route(name: string): RouteLoad;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
-  const { url, routes, timeoutSeconds = 5, maxSeconds = 10 } = options;
+  const { url, routes, timeoutSeconds = 30, stallSeconds = 4, maxSeconds = 60 } = options;
   const base = new URL(url);
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname)) throw new Error(`runLoad: only servers on this machine (loopback), not ${base.hostname}`);
   for (const route of routes) {
     if (route.requests < route.connections) throw new Error(`runLoad: ${route.name} has ${route.connections} connections but only ${route.requests} requests`);
   }
   const started = performance.now();
+  const progress = { at: started };
   const probes = (options.probes ?? []).map((probe) => startProbe(base, probe, timeoutSeconds));
-  const runs = routes.map((route) => startRoute(base, route, timeoutSeconds));
+  const runs = routes.map((route) => startRoute(base, route, timeoutSeconds, progress));
   let cutOff = false;
+  let stalled = false;
+  const stopAll = () => {
+    for (const run of runs) run.instance.stop();
+  };
   const limit = setTimeout(() => {
     cutOff = true;
-    for (const run of runs) run.instance.stop();
+    stopAll();
   }, maxSeconds * 1000);
+  const watchdog = setInterval(() => {
+    if (performance.now() - progress.at < stallSeconds * 1000) return;
+    stalled = true;
+    clearInterval(watchdog);
+    stopAll();
+  }, 100);
   try {
     await Promise.all(runs.filter((run) => !run.route.background).map((run) => run.done));
+    clearInterval(watchdog);
     for (const run of runs) if (run.route.background) run.instance.stop();
     await Promise.all(runs.map((run) => run.done));
   } finally {
     clearTimeout(limit);
+    clearInterval(watchdog);
   }
   const loads = [...runs.map((run) => run.load), ...(await Promise.all(probes.map((probe) => probe.stop())))];
   return {
     routes: loads,
     elapsedMs: performance.now() - started,
     cutOff,
+    stalled,
+    stallSeconds,
     route(name) {
       const found = loads.find((load) => load.name === name);
       if (!found) throw new Error(`runLoad: no route named ${name}`);
@@ -131,7 +155,7 @@ interface RouteRun {
   done: Promise<void>;
 }
 
-function startRoute(base: URL, route: LoadRoute, timeoutSeconds: number): RouteRun {
+function startRoute(base: URL, route: LoadRoute, timeoutSeconds: number, progress: { at: number }): RouteRun {
   const load = emptyLoad(route.name, route.connections, route.background ?? false);
   let n = 0;
   const { path } = route;
@@ -168,8 +192,10 @@ function startRoute(base: URL, route: LoadRoute, timeoutSeconds: number): RouteR
   );
   instance.on('response', (_client, status, _bytes, responseTime) => {
     record(load, status, responseTime);
+    if (!load.background) progress.at = performance.now();
   });
   instance.on('reqError', (error: unknown) => {
+    if (!load.background) progress.at = performance.now();
     const { code, message } = (error ?? {}) as { code?: string; message?: string };
     if (message === 'request timed out') load.timeouts++;
     else load.errors[code ?? message ?? 'error'] = (load.errors[code ?? message ?? 'error'] ?? 0) + 1;
@@ -204,8 +230,8 @@ function startProbe(base: URL, probe: LoadProbe, timeoutSeconds: number): { stop
         req.destroy();
       });
       req.on('error', (error: NodeJS.ErrnoException) => {
-        // The error a timed-out request ends with is already counted, as a timeout.
-        if (!timedOut) load.errors[error.code ?? 'error'] = (load.errors[error.code ?? 'error'] ?? 0) + 1;
+        // The error a timed-out request ends with is already counted, as a timeout; so is a probe cut off at the end.
+        if (!timedOut && !stopped) load.errors[error.code ?? 'error'] = (load.errors[error.code ?? 'error'] ?? 0) + 1;
         resolve();
       });
     });
@@ -218,8 +244,9 @@ function startProbe(base: URL, probe: LoadProbe, timeoutSeconds: number): { stop
   return {
     async stop() {
       stopped = true;
-      await Promise.all(loops);
+      // A probe still waiting (on a server that stopped answering) is cut off, not waited for.
       agent.destroy();
+      await Promise.all(loops);
       finish(load);
       return load;
     },
@@ -271,5 +298,6 @@ export function describeLoad(report: LoadReport): string {
     ];
   });
   const table = textTable(['route', 'conns', 'sent', ...statuses.map((status) => `${status}`), 'errors', 'timeouts', 'p50', 'p99'], rows);
-  return `${table}\n  (${ms(report.elapsedMs)} in all${report.cutOff ? ', cut off at the time limit' : ''}; latency from the request sent to the answer received)`;
+  const stopped = report.stalled ? `, stopped after ${report.stallSeconds} s without a single answer` : report.cutOff ? ', cut off at the time limit' : '';
+  return `${table}\n  (${ms(report.elapsedMs)} in all${stopped}; latency from the request sent to the answer received)`;
 }
