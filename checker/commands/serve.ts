@@ -141,7 +141,7 @@ async function samplePhoto(exerciseDir: string): Promise<string> {
   const dir = path.join(STATE_DIR, 'serve');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'photo.pam');
-  writeFileSync(file, encodePam(createTestImage(2048, 1536, 7)));
+  writeFileSync(file, encodePam(createTestImage(1024, 768, 7)));
   return path.relative(process.cwd(), file);
 }
 
