@@ -109,6 +109,12 @@ async function warmServer(): Promise<RunningServer> {
   return server;
 }
 
+/**
+ * A plain grey picture: nothing to make, and nearly as much work to downscale as any other of its size
+ * (a grey of 200 takes downscale()'s slow path, Math.pow, for every pixel; black would not).
+ */
+const blankImage = (width: number, height: number): RgbaImage => ({ width, height, data: new Uint8Array(width * height * 4).fill(200) });
+
 const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
 
 function get(server: RunningServer, path: string, options: RequestOptions = {}): Promise<HttpOutcome> {
@@ -492,7 +498,7 @@ describe('step 2: resizing off the event loop: /health keeps answering', () => {
     // Two at once: both threads of the pool, at the same time. Big pictures: each downscale takes many
     // times longer than sending and decoding the other, so on a busy machine too both are in the pool at once.
     const twoSince = wallClock();
-    const pair = [0, 1].map((i) => encodePam(createTestImage(1600, 1200, 40 + i)));
+    const pair = [0, 1].map(() => encodePam(blankImage(1600, 1200)));
     await Promise.all(pair.map((body) => post(server, body, { timeoutMs: 10_000 })));
     const two = await work.settled({ since: twoSince, label: DOWNSCALE_LABEL }, { atLeast: 2, timeoutMs: 500 });
     const overlap = peakOverlap(two.map((span) => ({ label: String(span.threadId), start: span.start, ...(span.end === undefined ? {} : { end: span.end }) })));
@@ -741,7 +747,7 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
 
   it('a client that leaves cancels its resize: a running one stops its thread, a waiting one never runs', async () => {
     const server = await warmServer();
-    const big = createTestImage(1280, 960, 3);
+    const big = blankImage(1280, 960);
     const bigBody = encodePam(big);
     // How long one such resize takes on this machine right now.
     const full = answered(await post(server, bigBody, { timeoutMs: 10_000 }), `POST /resize of ${describeImage(big)}`);
@@ -767,10 +773,10 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     }
     // Waiting: both threads busy, a third resize queued, and its client leaves.
     const holdersSince = wallClock();
-    const holders = [1, 2].map((seed) => post(server, encodePam(createTestImage(1280, 960, 10 + seed)), { timeoutMs: 10_000 }));
+    const holders = [1, 2].map(() => post(server, bigBody, { timeoutMs: 10_000 }));
     await work.waitFor((spans) => spans.length >= 2, { since: holdersSince, label: DOWNSCALE_LABEL }, 5000);
     const watch = watchServer(server.http);
-    const waiting = openRequest(`${server.url}/resize`, { method: 'POST', body: encodePam(createTestImage(1280, 962, 4)), timeoutMs: 10_000 });
+    const waiting = openRequest(`${server.url}/resize`, { method: 'POST', body: encodePam(blankImage(1280, 962)), timeoutMs: 10_000 });
     await watch.waitFor(() => watch.requests.some((request) => request.bodyReadAt !== undefined), 2000);
     waiting.leave();
     watch.stop();
