@@ -16,6 +16,7 @@ import { lesson04 } from './lessons/04-shared-state.ts';
 import { lesson05 } from './lessons/05-channels.ts';
 import { lesson06 } from './lessons/06-under-the-hood.ts';
 import { roomWatchDelay } from './room-speed.ts';
+import { lesson07 } from './lessons/07-server.ts';
 import { skipped, type Row } from './measure.ts';
 import { MissingSolution } from './solutions.ts';
 
@@ -34,6 +35,7 @@ const sections: Section[] = [
   { group: '04 shared state', what: 'async mutex and Atomics mutex', measure: lesson04 },
   { group: '05 channels', what: 'messages per second', measure: lesson05 },
   { group: '06 under the hood', what: 'memory of tasks and threads, yielding', measure: lesson06 },
+  { group: '07 server', what: 'mixed load on the whole server', measure: lesson07 },
   { group: 'the kata itself', what: 'checker overhead', measure: () => checkerOverhead() },
   { group: 'the kata itself', what: 'watch mode delay', measure: () => watchDelay() },
   { group: 'the kata itself', what: 'watch mode with a workshop room', measure: () => roomWatchDelay() },

@@ -13,6 +13,7 @@ Commands:
   verify [id...]        grade every exercise (or the ones named); exit 0 only if all pass
   doctor                check Node.js, cores, dependencies and git hooks, and say how to fix them
   room                  run a workshop room: a live page of every learner's progress (README: Running a workshop)
+  serve [id]            run an exercise's server (07) on 127.0.0.1, for curl or a browser; Ctrl-C stops it
 
 Options:
   --json                verify: print one JSON document on stdout (schema in README.md)
@@ -24,13 +25,15 @@ Options:
                         own (default when CI is set; --no-strict turns it off)
   --base REV            verify --strict: trust the kata's file list (manifest) of git commit REV,
                         the kata as you got it, instead of the one in your working tree
-  --solutions           verify: grade the reference solutions instead of your files (not with --strict)
+  --solutions           verify: grade the reference solutions instead of your files (not with --strict);
+                        serve: serve them
   --manual              watch: rerun on Enter instead of watching files
   --yes                 solution/reset: do not ask for confirmation
   --room ADDRESS        watch/run: report your verdicts to a workshop room (the address on the board;
                         or set KATA_ROOM)
   --name NAME           watch/run: your name in the workshop room (or set KATA_NAME)
-  --port N, --host H    room: where to listen (default: port 4321 on every network of this machine)
+  --port N, --host H    room: where to listen (default: port 4321 on every network of this machine);
+                        serve: the port (default: any free port)
   --stuck-after TIME    room: when a learner counts as stuck on one step (default 5m; 90s, 10m, …)
   --dir FOLDER          room: where the room keeps its log (default .kata/room)
   --new                 room: start an empty room (the previous one's log is kept aside)
@@ -122,6 +125,8 @@ const ID_COUNTS: Record<string, [number, number]> = {
   hint: [0, 1],
   solution: [0, 1],
   reset: [1, 1],
+  serve: [0, 1],
+  room: [0, 0],
 };
 
 function checkIds(command: string, ids: readonly string[]): void {

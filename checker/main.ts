@@ -55,6 +55,8 @@ async function dispatch(ctx: Context, args: ParsedArgs): Promise<number> {
     case 'prove':
     case 'variants':
       return (await import('./commands/prove.ts')).prove(ctx, args.ids, args.json);
+    case 'serve':
+      return (await import('./commands/serve.ts')).serve(ctx, args);
     case 'manifest':
       return (await import('./commands/manifest.ts')).manifest(ctx);
     // Issue 13: the facilitator's workshop room.

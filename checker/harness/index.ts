@@ -28,3 +28,8 @@ export { READ_MODIFY_WRITE, addAtomics, listAtomics, readModifyWrites, type Atom
 export { GATED_LABEL, GatedPool, atomicsOf, metAtGate } from './gated-pool.ts';
 export { describeRace, judgeRace, type RaceAttempt, type RaceOptions, type RaceRun, type RaceVerdict } from './race.ts';
 export { startWorker } from './ts-worker.ts';
+export { describeOutcome, jsonBody, openRequest, request, type HttpAnswer, type HttpFailure, type HttpOutcome, type OpenRequest, type RequestOptions } from './http-client.ts';
+export { describeLoad, errorCount, percentile, runLoad, type LoadOptions, type LoadProbe, type LoadReport, type LoadRoute, type RouteLoad } from './http-load.ts';
+export { watchServer, type SeenRequest, type ServerWatch } from './server-watch.ts';
+export { drawLoopGaps, watchLoopGaps, type LoopGaps, type LoopGapWatch } from './loop-gaps.ts';
+export { textTable } from './text-table.ts';

@@ -1,0 +1,893 @@
+// Exercise 07 tests. Each `describe` is one graded step. Your server runs for real, on 127.0.0.1 and a
+// free port, and real HTTP traffic hits it (autocannon, up to a thousand connections at once). It is
+// judged first by evidence that does not depend on how busy this machine is: the answers and their
+// bodies, what the server did with every request it received (recorded inside the server), the
+// simulated database's queries in flight, which calls were aborted, which thread ran each resize,
+// which handles are left. Time is judged only against a baseline measured in the same test.
+import http from 'node:http';
+import { threadId } from 'node:worker_threads';
+import { afterAll, describe, it } from 'vitest';
+import {
+  describeError,
+  describeLoad,
+  describeOutcome,
+  drawLoopGaps,
+  drawWork,
+  errorCount,
+  fail,
+  jsonBody,
+  listenToWork,
+  ms,
+  openRequest,
+  peakOverlap,
+  ranOneAfterAnother,
+  request,
+  runLoad,
+  textTable,
+  wallClock,
+  watchLoopGaps,
+  watchServer,
+  watchWorkers,
+  type HttpAnswer,
+  type HttpOutcome,
+  type Interval,
+  type LoadReport,
+  type RequestOptions,
+  type SeenRequest,
+  type WorkSpan,
+} from '../../checker/harness/index.ts';
+import { DOWNSCALE_LABEL, createTestImage, describeImage, downscale, sameImage, type RgbaImage } from '../03-offload-cpu/image.ts';
+import { PLACEHOLDER_PICTURE, SimulatedBackend, USER_COUNT, pictureOf, userRow } from './backend.ts';
+import { startBlockingServer, type BlockingServer } from './blocking-server.ts';
+import { PAM_CONTENT_TYPE, decodePam, encodePam } from './pam.ts';
+import { startServer, type RunningServer } from './server.ts';
+
+/** The limits every test starts your server with. */
+const LIMITS = { maxQueries: 10, profileDeadlineMs: 600, resizeThreads: 2, maxWaitingResizes: 4, maxImageBytes: 8_000_000 } as const;
+const THREADS = LIMITS.resizeThreads;
+const CAPACITY = LIMITS.resizeThreads + LIMITS.maxWaitingResizes;
+const PROFILE = 'GET /profile/:id';
+const HEALTH = 'GET /health';
+const RESIZE = 'POST /resize';
+
+const backend = new SimulatedBackend();
+const work = listenToWork();
+const workers = watchWorkers();
+
+// One server for the whole file (a worker pool takes a few hundred ms to start); the last test shuts it down.
+let serverStarted: Promise<RunningServer> | undefined;
+let resourcesBefore = new Map<string, number>();
+let shutDown = false;
+
+afterAll(async () => {
+  work.close();
+  // Clean up whatever is left, without trusting the code under test to do it.
+  const server = await serverStarted?.catch(() => undefined);
+  if (server && !shutDown) {
+    // Its own close() first (a close() that throws, rejects or hangs is not this hook's problem).
+    await Promise.race([Promise.resolve().then(() => server.close()).catch(() => undefined), sleep(3000)]);
+  }
+  if (server?.http instanceof http.Server) {
+    server.http.closeAllConnections();
+    server.http.close();
+  }
+  // Threads a pool left running: piscina replaces a terminated thread, but gives up on one that dies
+  // before it is ready, so a second round ends the replacements for good.
+  for (let round = 0; round < 5 && workers.running() > 0; round++) {
+    await workers.terminateAll();
+    await sleep(50);
+  }
+  workers.restore();
+});
+
+function theServer(): Promise<RunningServer> {
+  serverStarted ??= (async () => {
+    resourcesBefore = activeResources();
+    const server = await startServer({ database: backend.database, cdn: backend.cdn, ...LIMITS, host: '127.0.0.1', port: 0 });
+    if (typeof server?.url !== 'string' || !/^http:\/\/127\.0\.0\.1:\d+$/.test(server.url)) {
+      fail(`startServer() resolved with url ${JSON.stringify(server?.url)}: it should be where the server listens, like http://127.0.0.1:54321.`);
+    }
+    if (!(server.http instanceof http.Server)) fail('startServer() must resolve with `http`: the node:http server it created (http.createServer).');
+    if (!server.http.listening) fail('startServer() resolved before its server was listening: wait for listen() to call back.');
+    return server;
+  })();
+  return serverStarted;
+}
+
+let warmed: Promise<void> | undefined;
+/** The server with its pool warm: every thread has loaded its worker file and resized something. */
+async function warmServer(): Promise<RunningServer> {
+  const server = await theServer();
+  warmed ??= (async () => {
+    for (let round = 0; round < 2; round++) {
+      const answers = await Promise.all(Array.from({ length: THREADS }, (_, i) => post(server, encodePam(createTestImage(64, 48, i + 1)), { timeoutMs: 10_000 })));
+      // A broken resize route is the tests' business, not the warm-up's: do not wait for it twice.
+      if (answers.some((answer) => answer.kind !== 'answer' || answer.status !== 200)) return;
+    }
+  })();
+  await warmed;
+  return server;
+}
+
+/**
+ * A plain grey picture: nothing to make, and nearly as much work to downscale as any other of its size
+ * (a grey of 200 takes downscale()'s slow path, Math.pow, for every pixel; black would not).
+ */
+const blankImage = (width: number, height: number): RgbaImage => ({ width, height, data: new Uint8Array(width * height * 4).fill(200) });
+
+const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
+
+function get(server: RunningServer, path: string, options: RequestOptions = {}): Promise<HttpOutcome> {
+  return request(`${server.url}${path}`, { timeoutMs: 3000, ...options });
+}
+
+function post(server: RunningServer, body: Uint8Array, options: RequestOptions = {}): Promise<HttpOutcome> {
+  return request(`${server.url}/resize`, { method: 'POST', body, headers: { 'content-type': PAM_CONTENT_TYPE }, timeoutMs: 3000, ...options });
+}
+
+/** The answer, or a failure that says what the client saw instead. */
+function answered(outcome: HttpOutcome, what: string, ...hints: string[]): HttpAnswer {
+  if (outcome.kind === 'answer') return outcome;
+  fail(`${what} got no answer: ${describeOutcome(outcome)}.`, ...hints);
+}
+
+function expectStatus(answer: HttpAnswer, status: number, what: string, ...hints: string[]): void {
+  if (answer.status === status) return;
+  fail(`${what} answered ${answer.status}; it should answer ${status}.`, `  body: ${preview(answer.body)}`, ...hints);
+}
+
+function preview(body: Buffer): string {
+  const text = body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ');
+  return body.byteLength === 0 ? '(empty)' : body.byteLength > 200 ? `${text}… (${body.byteLength} bytes)` : text;
+}
+
+/** An error answer must say what is wrong, as JSON: `{ "error": "..." }`. */
+function expectErrorBody(answer: HttpAnswer, what: string): void {
+  const body = jsonBody(answer) as { error?: unknown } | undefined;
+  if (typeof body?.error !== 'string' || body.error === '') {
+    fail(`${what} answered ${answer.status} with ${preview(answer.body)}: an error answer is JSON that says what is wrong, like {"error": "\\"abc\\" is not a user id"}.`);
+  }
+}
+
+interface ProfileBody {
+  id?: unknown;
+  name?: unknown;
+  picture?: unknown;
+  pictureProblem?: unknown;
+}
+
+/** Checks a profile answer against what the database and the CDN hold for `id`; returns what is wrong, or undefined. */
+function profileProblem(body: unknown, id: number, placeholder = false): string | undefined {
+  const profile = body as ProfileBody | undefined;
+  if (typeof profile !== 'object' || profile === null) return 'the body is not a JSON object';
+  const row = userRow(id);
+  if (profile.id !== id) return `"id" is ${JSON.stringify(profile.id)}, not ${id}`;
+  if (profile.name !== row?.name) return `"name" is ${JSON.stringify(profile.name)}; the database says ${JSON.stringify(row?.name)}`;
+  if (typeof profile.picture !== 'string') return '"picture" (the picture\'s bytes in base64) is missing';
+  const expected = Buffer.from(placeholder ? PLACEHOLDER_PICTURE : pictureOf(id)).toString('base64');
+  if (profile.picture !== expected) {
+    return placeholder ? `"picture" should be the placeholder (${expected}), it is ${profile.picture}` : `"picture" is ${profile.picture}; the CDN's picture of user ${id} is ${expected}`;
+  }
+  if (placeholder && (typeof profile.pictureProblem !== 'string' || profile.pictureProblem === '')) return '"pictureProblem" should say why the picture is missing';
+  if (!placeholder && profile.pictureProblem !== undefined) return `"pictureProblem" is ${JSON.stringify(profile.pictureProblem)}, but the picture was there`;
+  return undefined;
+}
+
+function activeResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const resource of process.getActiveResourcesInfo()) counts.set(resource, (counts.get(resource) ?? 0) + 1);
+  return counts;
+}
+
+/** A request's interval on a timeline, between two of the moments the server watch records. */
+function held(request: SeenRequest, from: 'arrivedAt' | 'bodyReadAt', to: 'answeredAt' | 'endedAt'): Interval {
+  const interval: Interval = { label: `${request.method} ${request.path}`, start: request[from] ?? request.arrivedAt };
+  const end = request[to];
+  if (end !== undefined) interval.end = end;
+  return interval;
+}
+
+function callsNamed(label: string): Interval[] {
+  return backend.io.timeline.intervals.filter((interval) => interval.label === label);
+}
+
+async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() >= deadline) {
+      // Past the deadline, the event loop gets one more turn for the I/O waiting since (on a busy
+      // machine timers run first, before the events that would have made `done` true).
+      await new Promise((resolve) => setImmediate(resolve));
+      return done();
+    }
+    await sleep(2);
+  }
+  return true;
+}
+
+describe('step 1: the profile route: both parts at once, ten database connections', () => {
+  it('GET /profile/:id answers the user\'s row and picture, both fetched at the same time', async () => {
+    const server = await theServer();
+    backend.reset({ queryMs: () => 40, pictureMs: () => 40 });
+    const answer = answered(await get(server, '/profile/7'), 'GET /profile/7');
+    expectStatus(answer, 200, 'GET /profile/7');
+    const problem = profileProblem(jsonBody(answer), 7);
+    if (problem) fail(`GET /profile/7 answered 200, but ${problem}.`, `  body: ${preview(answer.body)}`, 'The answer is JSON: {"id": 7, "name": "...", "picture": "<the picture\'s bytes in base64>"}.');
+    const query = callsNamed('query 7');
+    const picture = callsNamed('picture 7');
+    if (query.length !== 1 || picture.length !== 1) {
+      fail(`GET /profile/7 made ${query.length} database quer${query.length === 1 ? 'y' : 'ies'} and ${picture.length} CDN request(s) for user 7; one of each is right.`, backend.io.draw());
+    }
+    if (ranOneAfterAnother([...query, ...picture])) {
+      fail(
+        `GET /profile/7 took ${ms(answer.ms)}: the database query and the CDN request ran one after the other, though each takes 40 ms.`,
+        backend.io.draw(),
+        '-> the second call was only started once the first had answered. Start both (keep the two promises), then await them together,',
+        'as in exercise 02.',
+      );
+    }
+  });
+
+  it('answers GET /health at once, without asking the database', async () => {
+    const server = await theServer();
+    backend.reset();
+    const answer = answered(await get(server, '/health'), 'GET /health');
+    expectStatus(answer, 200, 'GET /health');
+    if (backend.io.started.length > 0) fail(`GET /health made ${backend.io.started.length} call(s) to the backend (${backend.io.started.join(', ')}): it answers at once, from the server alone.`);
+  });
+
+  it('gives the placeholder for a failed picture, 404 for an unknown user, 500 (and goes on) when the database fails', async () => {
+    const server = await theServer();
+    backend.reset({
+      queryMs: () => 10,
+      pictureMs: () => 10,
+      pictureError: (id) => (id === 8 ? new Error('CDN: 502 from the picture store') : undefined),
+      queryError: (id) => (id === 9 ? new Error('database: connection reset') : undefined),
+    });
+    const placeholder = answered(await get(server, '/profile/8'), 'GET /profile/8 (its picture fails)');
+    expectStatus(placeholder, 200, 'GET /profile/8, whose picture the CDN could not deliver,', 'A missing picture is not a failed profile: answer 200 with PLACEHOLDER_PICTURE and a "pictureProblem" that says why (as in exercise 02).');
+    const problem = profileProblem(jsonBody(placeholder), 8, true);
+    if (problem) fail(`GET /profile/8 (the CDN failed for its picture) answered 200, but ${problem}.`, `  body: ${preview(placeholder.body)}`);
+
+    const unknown = answered(await get(server, `/profile/${USER_COUNT + 1}`), `GET /profile/${USER_COUNT + 1} (no such user)`);
+    expectStatus(unknown, 404, `GET /profile/${USER_COUNT + 1}, a user the database does not have (queryUser resolves with undefined),`);
+    expectErrorBody(unknown, `GET /profile/${USER_COUNT + 1}`);
+
+    const broken = answered(await get(server, '/profile/9'), 'GET /profile/9 (its query fails)', 'A rejection nobody catches leaves the request hanging: every request needs an answer, a failure included.');
+    expectStatus(broken, 500, 'GET /profile/9, whose database query failed,');
+    expectErrorBody(broken, 'GET /profile/9');
+    const after = answered(await get(server, '/profile/10'), 'GET /profile/10, after the failure');
+    expectStatus(after, 200, 'GET /profile/10, right after a failed query,');
+  });
+
+  it('refuses bad input with a clear 4xx: bad ids, unknown routes, wrong methods', async () => {
+    const server = await theServer();
+    backend.reset();
+    const cases: [method: string, path: string, status: number, why: string][] = [
+      ['GET', '/profile/abc', 400, 'not a number'],
+      ['GET', '/profile/0', 400, 'ids start at 1'],
+      ['GET', '/profile/-3', 400, 'negative'],
+      ['GET', '/profile/1.5', 400, 'not a whole number'],
+      ['GET', '/profile/', 400, 'no id at all'],
+      ['GET', '/profile/12345678901234567890', 400, 'far too large'],
+      ['GET', '/profile/7/friends', 404, 'no such route'],
+      ['GET', '/nowhere', 404, 'no such route'],
+      ['POST', '/profile/7', 405, 'profiles are read with GET'],
+      ['DELETE', '/health', 405, 'health is read with GET'],
+    ];
+    const wrong: string[][] = [];
+    for (const [method, path, status, why] of cases) {
+      const outcome = await get(server, path, { method, timeoutMs: 1500 });
+      const body = outcome.kind === 'answer' ? (jsonBody(outcome) as { error?: unknown } | undefined) : undefined;
+      const ok = outcome.kind === 'answer' && outcome.status === status && typeof body?.error === 'string' && body.error !== '';
+      if (!ok) wrong.push([`${method} ${path}`, why, String(status), outcome.kind === 'answer' ? `${outcome.status} ${preview(outcome.body)}` : describeOutcome(outcome)]);
+    }
+    if (wrong.length > 0) {
+      fail(
+        `${wrong.length} of ${cases.length} bad requests did not get a clear 4xx answer:`,
+        textTable(['request', 'what is wrong with it', 'expected', 'your server answered'], wrong),
+        'A server defends itself: check every input before using it, and answer with the status that says what is wrong',
+        '(400 bad input, 404 no such thing, 405 wrong method), with a JSON body like {"error": "..."}. Nothing in a request may crash it.',
+      );
+    }
+    expect200(await get(server, '/health'), 'GET /health after the bad requests');
+    expect200(await get(server, '/profile/7'), 'GET /profile/7 after the bad requests');
+    if (backend.io.started.some((label) => !label.endsWith(' 7'))) fail(`The bad requests reached the backend: ${backend.io.started.join(', ')}. Check the id before any query.`);
+  });
+
+  it('holds the database at ten queries at once, and uses all ten, with a hundred profiles at once', async () => {
+    const server = await theServer();
+    // Different latencies (5, 10 or 15 ms): a pool keeps all ten connections busy; batches of ten would wait for their slowest.
+    backend.reset({ queryMs: (id) => 5 + (id % 3) * 5, pictureMs: () => 5 });
+    const report = await runLoad({
+      url: server.url,
+      routes: [{ name: PROFILE, path: (n) => `/profile/${n + 1}`, connections: 100, requests: 100, verify: ({ status, body }) => status === 200 && verifyProfileText(body) }],
+    });
+    const load = report.route(PROFILE);
+    const peak = backend.queries.peak;
+    if (peak > LIMITS.maxQueries) {
+      fail(
+        `With 100 profiles requested at once, ${peak} database queries ran at once; the database has ${LIMITS.maxQueries} connections (maxQueries).`,
+        describeLoad(report),
+        `-> nothing limits the queries across requests. One limiter for the whole server, created once (pLimit(${LIMITS.maxQueries})), must`,
+        `let every query through; a limiter made inside the request handler gives every request ${LIMITS.maxQueries} of its own.`,
+      );
+    }
+    if (load.byStatus[200] !== 100 || load.mismatches > 0) {
+      fail(`Of 100 profiles at once, ${load.byStatus[200] ?? 0} were answered 200 and ${load.mismatches} answers were wrong (not 200 with the right row and picture).`, describeLoad(report));
+    }
+    if (peak < LIMITS.maxQueries) {
+      fail(
+        `With 100 profiles waiting, at most ${peak} database queries ran at once: ${LIMITS.maxQueries - peak} of the ${LIMITS.maxQueries} connections sat idle.`,
+        describeLoad(report),
+        `-> the limit is ${LIMITS.maxQueries} (options.maxQueries): use every connection, not fewer.`,
+      );
+    }
+  });
+
+  it('gives up at the deadline: 504 without the row, the placeholder without the picture, and stops the slow call', async () => {
+    const server = await theServer();
+    const deadline = LIMITS.profileDeadlineMs;
+    backend.reset({ queryMs: (id) => (id === 21 ? 5000 : 10), pictureMs: (id) => (id === 22 ? 5000 : 10) });
+    const [slowRow, slowPicture] = await Promise.all([get(server, '/profile/21'), get(server, '/profile/22')]);
+    const hint = `profileDeadlineMs is ${deadline} ms: start a timer when the request arrives, and when it fires abort what is still running.`;
+    const row = answered(slowRow, `GET /profile/21 (its query takes 5 s, the deadline is ${deadline} ms)`, hint);
+    expectStatus(row, 504, `GET /profile/21, whose database query had not answered by the deadline,`, hint);
+    expectErrorBody(row, 'GET /profile/21');
+    const picture = answered(slowPicture, `GET /profile/22 (its picture takes 5 s, the deadline is ${deadline} ms)`, hint);
+    expectStatus(picture, 200, `GET /profile/22, whose picture had not arrived by the deadline (the row had),`, 'Without the picture, answer with the placeholder and a "pictureProblem".');
+    const problem = profileProblem(jsonBody(picture), 22, true);
+    if (problem) fail(`GET /profile/22 (its picture missed the deadline) answered 200, but ${problem}.`);
+    for (const answer of [row, picture]) {
+      if (answer.ms < deadline - 50) fail(`An answer came after ${ms(answer.ms)}, before the ${deadline} ms deadline: wait for the calls until the deadline, not less.`);
+    }
+    // The calls that missed the deadline must be stopped, not left running to their end.
+    await until(() => backend.io.pending === 0, 200);
+    const running = [...callsNamed('query 21'), ...callsNamed('picture 22')].filter((call) => call.end === undefined);
+    if (running.length > 0) {
+      fail(
+        `The answers went out at the deadline, but ${running.map((call) => call.label).join(' and ')} ${running.length > 1 ? 'are' : 'is'} still running: nobody aborted ${running.length > 1 ? 'them' : 'it'}.`,
+        backend.io.draw(),
+        'Pass an AbortSignal to every call (database.queryUser(id, signal), cdn.fetchPicture(id, signal)) and abort it at the deadline.',
+      );
+    }
+  });
+});
+
+function expect200(outcome: HttpOutcome, what: string): void {
+  expectStatus(answered(outcome, what), 200, what);
+}
+
+function verifyProfileText(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as ProfileBody;
+    return typeof body.id === 'number' && profileProblem(body, body.id) === undefined;
+  } catch {
+    return false;
+  }
+}
+
+// Step 2's images: one resize of each takes a few tens of ms (more on a busy machine).
+let resizeImage: RgbaImage | undefined;
+const midImage = () => (resizeImage ??= createTestImage(640, 480, 5));
+let loadBody: Buffer | undefined;
+const loadImageBody = () => (loadBody ??= encodePam(createTestImage(800, 600, 9)));
+
+interface ResizeRun {
+  report: LoadReport;
+  loop: ReturnType<ReturnType<typeof watchLoopGaps>['stop']>;
+  utilization: number;
+  onMain: WorkSpan[];
+}
+
+/** Six resizes one after another, with /health probed meanwhile, on one server. */
+async function underResizeLoad(url: string): Promise<ResizeRun> {
+  const since = wallClock();
+  const loop = watchLoopGaps({ thresholdMs: 10 });
+  const before = performance.eventLoopUtilization();
+  const report = await runLoad({
+    url,
+    routes: [{ name: RESIZE, method: 'POST', path: '/resize', body: loadImageBody(), connections: 1, requests: 6 }],
+    probes: [{ name: HEALTH, path: '/health', connections: 2, pauseMs: 2 }],
+  });
+  const utilization = performance.eventLoopUtilization(before).utilization;
+  const gaps = loop.stop();
+  const onMain = (await work.settled({ since, label: DOWNSCALE_LABEL }, { atLeast: 6, timeoutMs: 300 })).filter((span) => span.threadId === threadId);
+  return { report, loop: gaps, utilization, onMain };
+}
+
+/** Your server and the blocking baseline under the same resizes, back to back, up to three times. */
+async function measureHealthUnderResizes(server: RunningServer, blocking: BlockingServer): Promise<void> {
+  const attempts: { mine: ResizeRun; theirs: ResizeRun }[] = [];
+  // Up to three attempts, each measuring both servers back to back: a busy machine can spoil one.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const mine = await underResizeLoad(server.url);
+    const theirs = await underResizeLoad(blocking.url);
+    attempts.push({ mine, theirs });
+    const resizes = mine.report.route(RESIZE);
+    if (resizes.byStatus[200] !== 6) {
+      fail(`Six resizes, one after another, should all be answered 200; your server answered: ${JSON.stringify(resizes.byStatus)}.`, describeLoad(mine.report));
+    }
+    if (mine.report.route(HEALTH).p99 < theirs.report.route(HEALTH).p99 / 2) return;
+    // The main thread did the work itself: that is the answer, no need to measure again.
+    if (mine.onMain.length > 0) break;
+  }
+  const last = attempts[attempts.length - 1];
+  if (!last) return;
+  const p99s = attempts.map(({ mine, theirs }) => `${ms(mine.report.route(HEALTH).p99)} vs ${ms(theirs.report.route(HEALTH).p99)}`).join('; ');
+  fail(
+    `While six resizes ran, GET /health took up to ${ms(last.mine.report.route(HEALTH).p99)} (p99) on your server, and ${ms(last.theirs.report.route(HEALTH).p99)} on a server that resizes on the event loop, measured right after it: yours should stay under half of that (${attempts.length > 1 ? `every attempt: ${p99s}` : 'one attempt'}).`,
+    '  your server:',
+    describeLoad(last.mine.report),
+    drawLoopGaps(last.mine.loop),
+    `  event-loop utilisation ${last.mine.utilization.toFixed(2)}`,
+    '  the server that resizes on the event loop (the baseline):',
+    describeLoad(last.theirs.report),
+    drawLoopGaps(last.theirs.loop),
+    `  event-loop utilisation ${last.theirs.utilization.toFixed(2)}`,
+    last.mine.onMain.length > 0
+      ? `-> ${last.mine.onMain.length} of the downscales ran on the main thread (thread ${threadId}): each one froze the event loop, and /health waited. Run them on the pool.`
+      : '-> the downscales ran on the pool, but something else kept the event loop busy: look for CPU work left on the main thread (a loop over the pixels, a synchronous wait for the worker).',
+  );
+}
+
+describe('step 2: resizing off the event loop: /health keeps answering', () => {
+  it('POST /resize answers the image downscaled, byte for byte, by a thread of the pool', async () => {
+    const server = await warmServer();
+    const image = midImage();
+    const since = wallClock();
+    const outcome = await post(server, encodePam(image));
+    const answer = answered(
+      outcome,
+      `POST /resize of a ${describeImage(image)} PAM image`,
+      '(Cancelling on `req.on(\'close\')`? For a request with a body it fires as soon as the body has been read, not when the client leaves: watch `res.on(\'close\')` and `res.writableFinished` instead.)',
+    );
+    expectStatus(answer, 200, `POST /resize of a ${describeImage(image)} PAM image`);
+    let resized: RgbaImage;
+    try {
+      resized = decodePam(answer.body);
+    } catch (error) {
+      fail(`POST /resize answered 200, but the body is not a PAM image: ${(error as Error).message}.`, `  body: ${preview(answer.body)}`, 'Answer `encodePam(resized)` (from pam.ts), with content-type image/x-portable-arbitrarymap.');
+    }
+    if (!sameImage(resized, downscale(image))) {
+      fail(`POST /resize answered a ${resized.width}x${resized.height} image that differs from downscale() of the one sent (${describeImage(image)}).`, 'The answer is the downscaled image, every pixel as downscale() makes it: the pixels the worker sends back, with half the width and height.');
+    }
+    const spans = await work.settled({ since, label: DOWNSCALE_LABEL }, { timeoutMs: 500 });
+    const onMain = spans.filter((span) => span.threadId === threadId);
+    if (onMain.length > 0) {
+      fail(
+        `downscale() ran on the main thread (thread ${threadId}), the one whose event loop answers every request: while it ran, your server answered nobody.`,
+        drawWork(spans),
+        'An `async` handler is not a thread. Hand the image to the server\'s worker pool: `await pool.run(image, { transferList: [image.data.buffer] })`,',
+        'and call downscale() in resize.worker.ts (exercise 03).',
+      );
+    }
+  });
+
+  it('keeps GET /health answering at once while resizes run: its p99 stays under half of a server that resizes on the event loop', async () => {
+    const server = await warmServer();
+    const blocking = await startBlockingServer();
+    try {
+      await measureHealthUnderResizes(server, blocking);
+    } finally {
+      await blocking.close();
+    }
+  });
+
+  it('runs every resize on the server\'s one pool: the same threads for every request, and all of them at once', async () => {
+    const server = await warmServer();
+    const threadsBefore = workers.workers.length;
+    const since = wallClock();
+    const times: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const outcome = await post(server, encodePam(createTestImage(256, 192, 30 + i)));
+      expectStatus(answered(outcome, `POST /resize #${i + 1} of 6`), 200, `POST /resize #${i + 1} of 6`);
+      times.push(outcome.ms);
+    }
+    const spans = await work.settled({ since, label: DOWNSCALE_LABEL }, { atLeast: 6, timeoutMs: 500 });
+    const threads = [...new Set(spans.map((span) => span.threadId))];
+    const started = workers.workers.length - threadsBefore;
+    if (threads.length > THREADS || started > 0) {
+      fail(
+        `Six resizes one after another ran on ${threads.length} different threads, and ${started} new thread(s) were started for them; the server's pool has ${THREADS} (resizeThreads).`,
+        `Each new thread costs its start-up: these small resizes took ${times.map((t) => ms(t)).join(', ')}.`,
+        '-> a pool (or a Worker) is made per request, or the pool ends its threads when they are idle. Create one pool when the server starts,',
+        `with minThreads and maxThreads both ${THREADS}, and run every resize on it.`,
+      );
+    }
+    // Two at once: both threads of the pool, at the same time. Big pictures: each downscale takes many
+    // times longer than sending and decoding the other, so on a busy machine too both are in the pool at once.
+    const twoSince = wallClock();
+    const pair = [0, 1].map(() => encodePam(blankImage(1600, 1200)));
+    await Promise.all(pair.map((body) => post(server, body, { timeoutMs: 10_000 })));
+    const two = await work.settled({ since: twoSince, label: DOWNSCALE_LABEL }, { atLeast: 2, timeoutMs: 500 });
+    const overlap = peakOverlap(two.map((span) => ({ label: String(span.threadId), start: span.start, ...(span.end === undefined ? {} : { end: span.end }) })));
+    if (two.some((span) => span.threadId === threadId)) {
+      fail(`Two resizes sent at once were downscaled on the main thread (thread ${threadId}), one after the other: they belong on the pool's threads.`, drawWork(two));
+    }
+    if (overlap < 2 || new Set(two.map((span) => span.threadId)).size < 2) {
+      fail(
+        `Two resizes sent at once were downscaled one after the other${two.length ? ` (threads ${[...new Set(two.map((span) => span.threadId))].join(', ')})` : ''}: the pool has ${THREADS} threads, so both should run at the same time.`,
+        drawWork(two),
+        `-> is the pool ${THREADS} threads (resizeThreads), and does each request hand its image to it without waiting for the others?`,
+      );
+    }
+  });
+
+  it('refuses bad images with a clear 4xx: too large (413, without reading it all), not an image (400), GET (405)', async () => {
+    const server = await warmServer();
+    const limit = LIMITS.maxImageBytes;
+    // A valid image a little over the limit (zero pixels: cheap to make), sent without a content-length.
+    const oversized = encodePam({ width: 1500, height: 1350, data: new Uint8Array(1500 * 1350 * 4) });
+    const streamed = answered(
+      await post(server, oversized, { headers: { 'transfer-encoding': 'chunked', 'content-type': PAM_CONTENT_TYPE }, timeoutMs: 3000 }),
+      `POST /resize of ${oversized.byteLength} bytes (the limit is ${limit}), sent without a content-length`,
+    );
+    if (streamed.status !== 413) {
+      fail(
+        `POST /resize of ${oversized.byteLength} bytes, over the ${limit}-byte limit (maxImageBytes), answered ${streamed.status}: it should be 413, Payload Too Large.`,
+        `  body: ${preview(streamed.body)}`,
+        '-> count the bytes as they come and stop reading at the limit: a server that reads any body whole can be made to hold gigabytes.',
+        'A body may come without a content-length (chunked), so the header alone is not enough.',
+      );
+    }
+    expectErrorBody(streamed, 'The 413');
+    // Declared too large: the answer comes from the header alone, before a byte of the body is sent.
+    const declared = openRequest(`${server.url}/resize`, { method: 'POST', body: oversized, holdBody: true, timeoutMs: 1500 });
+    const early = await declared.outcome;
+    if (early.kind !== 'answer' || early.status !== 413) {
+      fail(
+        `POST /resize with content-length: ${oversized.byteLength} (over the ${limit}-byte limit), the body not sent yet: ${early.kind === 'answer' ? `answered ${early.status}` : describeOutcome(early)}.`,
+        '-> when the content-length header already says the body is too large, answer 413 at once, without waiting for the body.',
+      );
+    }
+    const garbage: [what: string, body: Uint8Array][] = [
+      ['plain text', Buffer.from('this is not an image')],
+      ['a PAM header whose size does not match its pixels', encodePam(createTestImage(64, 48, 1)).subarray(0, 1000)],
+      ['an empty body', new Uint8Array(0)],
+    ];
+    for (const [what, body] of garbage) {
+      const answer = answered(await post(server, body), `POST /resize of ${what}`);
+      expectStatus(answer, 400, `POST /resize of ${what}`, 'decodePam() throws an ImageFormatError that says what is wrong: answer 400 with its message.');
+      expectErrorBody(answer, `POST /resize of ${what}`);
+    }
+    const wrongMethod = answered(await get(server, '/resize'), 'GET /resize');
+    expectStatus(wrongMethod, 405, 'GET /resize (resizing is a POST)');
+    expectErrorBody(wrongMethod, 'GET /resize');
+    expect200(await get(server, '/health'), 'GET /health after the bad images');
+  });
+});
+
+// Step 3: one run of a thousand connections at once, judged by several tests.
+let smallBody: Buffer | undefined;
+const smallImageBody = () => (smallBody ??= encodePam(createTestImage(320, 240, 11)));
+
+interface ThousandRun {
+  report: LoadReport;
+  seen: readonly SeenRequest[];
+  queriesPeak: number;
+}
+
+let thousandRun: Promise<ThousandRun> | undefined;
+function theThousand(): Promise<ThousandRun> {
+  thousandRun ??= (async () => {
+    const server = await warmServer();
+    backend.reset({ queryMs: (id) => 2 + (id % 4), pictureMs: () => 5 });
+    const watch = watchServer(server.http);
+    try {
+      const report = await runLoad({
+        url: server.url,
+        routes: [
+          { name: PROFILE, path: (n) => `/profile/${n + 1}`, connections: 850, requests: 850, verify: ({ status, body }) => status === 200 && verifyProfileText(body) },
+          { name: HEALTH, path: '/health', connections: 100, requests: 100 },
+          { name: RESIZE, method: 'POST', path: '/resize', body: smallImageBody(), headers: { 'content-type': PAM_CONTENT_TYPE }, connections: 50, requests: 50 },
+        ],
+      });
+      await watch.waitFor(() => watch.open().length === 0, 1000);
+      return { report, seen: [...watch.requests], queriesPeak: backend.queries.peak };
+    } finally {
+      watch.stop();
+    }
+  })();
+  return thousandRun;
+}
+
+function statusCounts(requests: readonly SeenRequest[]): string {
+  const counts = new Map<string, number>();
+  for (const request of requests) counts.set(String(request.status ?? 'none'), (counts.get(String(request.status ?? 'none')) ?? 0) + 1);
+  return [...counts].map(([status, count]) => `${count} x ${status}`).join(', ');
+}
+
+describe('step 3: a thousand connections at once, none dropped', () => {
+  it('answers every one of a thousand connections at once: no reset, no hang, no timeout', async () => {
+    const { report, seen } = await theThousand();
+    const table = describeLoad(report);
+    const lost = report.routes.filter((load) => errorCount(load) > 0 || load.answered < load.sent);
+    if (lost.length > 0) {
+      const dropped = seen.filter((request) => request.complete === false);
+      fail(
+        `Of 1000 requests on 1000 connections at once, ${report.routes.reduce((sum, load) => sum + load.sent - load.answered, 0)} got no answer: the load generator saw these errors and timeouts:`,
+        table,
+        `Inside the server: ${seen.length} requests arrived, ${dropped.length} of them closed without a complete answer.`,
+        ...(report.stalled ? [`The load stopped after ${report.stallSeconds} s without a single answer: the server had stopped answering.`] : []),
+        'Without dropping any means every request gets an answer: a result, or an explicit error like 503. Never a reset or a hang.',
+      );
+    }
+    const profiles = report.route(PROFILE);
+    if (profiles.byStatus[200] !== profiles.sent || profiles.mismatches > 0) {
+      fail(`Of ${profiles.sent} profiles, ${profiles.byStatus[200] ?? 0} were answered 200 and ${profiles.mismatches} answers had the wrong row or picture.`, table,
+        '(The database answers in 2 to 5 ms here: with ten connections, 850 profiles fit well within the deadline.)');
+    }
+    const health = report.route(HEALTH);
+    if (health.byStatus[200] !== health.sent) fail(`Of ${health.sent} GET /health, ${health.byStatus[200] ?? 0} were answered 200: health answers, always.`, table);
+    const resizes = report.route(RESIZE);
+    const other = Object.entries(resizes.byStatus).filter(([status]) => status !== '200' && status !== '503');
+    if (other.length > 0) fail(`POST /resize answered ${other.map(([status, count]) => `${count} x ${status}`).join(', ')}: under load a resize is either done (200) or refused (503).`, table);
+    const dropped = seen.filter((request) => request.complete === false);
+    if (dropped.length > 0) fail(`${dropped.length} requests arrived in the server and were never completely answered: ${statusCounts(dropped)}.`, table);
+  });
+
+  it(`refuses the resizes it cannot hold with 503 and Retry-After, at once, and never holds more than ${CAPACITY}`, async () => {
+    const { report, seen } = await theThousand();
+    const table = describeLoad(report);
+    const resizes = seen.filter((request) => request.path === '/resize');
+    const done = resizes.filter((request) => request.status === 200);
+    const refused = resizes.filter((request) => request.status === 503);
+    const peak = peakOverlap(done.map((request) => held(request, 'bodyReadAt', 'answeredAt')));
+    if (done.length === 0 && refused.length === 0) {
+      fail(`None of the 50 resizes was answered, neither 200 nor 503 (${resizes.length} of them reached the server): every request needs an answer.`, table);
+    }
+    if (refused.length === 0) {
+      const waits = done.map((request) => (request.answeredAt ?? 0) - request.arrivedAt).sort((a, b) => a - b);
+      fail(
+        `50 resizes arrived at once and your server took every one: none was refused. It held up to ${peak} at once, for ${THREADS} threads; the last one waited ${ms(waits[waits.length - 1] ?? 0)}.`,
+        table,
+        `-> the queue in front of the pool has no limit (an unbounded queue): under a steady stream, the wait and the memory grow until clients time out.`,
+        `Count the resizes in the server; when ${THREADS} run and ${LIMITS.maxWaitingResizes} wait (maxWaitingResizes), answer the next one 503 at once, with a Retry-After header.`,
+      );
+    }
+    if (peak > CAPACITY) {
+      fail(
+        `Your server held up to ${peak} resizes at once (their bodies read, not yet answered), though it may hold ${CAPACITY}: ${THREADS} running and ${LIMITS.maxWaitingResizes} waiting.`,
+        table,
+        '-> count a resize from the moment you accept it until its answer is out, and refuse the next one while the count is at the limit.',
+      );
+    }
+    const noRetry = refused.filter((request) => request.headers?.['retry-after'] === undefined);
+    if (noRetry.length > 0) fail(`${noRetry.length} of ${refused.length} 503 answers had no Retry-After header: say when to come back (res.setHeader('retry-after', '1')).`, table);
+    // "At once": no accepted resize finished while a refused one waited for its 503.
+    const finishes = done.map((request) => request.answeredAt ?? Number.POSITIVE_INFINITY);
+    const waited = refused.filter((request) => {
+      const from = Math.min(request.bodyReadAt ?? request.arrivedAt, request.answeredAt ?? 0);
+      return finishes.some((at) => at > from && at < (request.answeredAt ?? 0));
+    });
+    if (waited.length > 0) {
+      const longest = Math.max(...waited.map((request) => (request.answeredAt ?? 0) - request.arrivedAt));
+      fail(
+        `${waited.length} of the ${refused.length} 503 answers came only after the server had finished other resizes meanwhile (the longest after ${ms(longest)}): they waited in line before being refused.`,
+        table,
+        '-> decide when the resize arrives: if there is no place for it, answer 503 right then. A refusal that waits helps nobody.',
+      );
+    }
+  });
+
+  it(`takes every resize it has room for: ${CAPACITY} at once are all resized`, async () => {
+    const server = await warmServer();
+    const outcomes = await Promise.all(Array.from({ length: CAPACITY }, (_, i) => post(server, encodePam(createTestImage(320, 240, 60 + i)), { timeoutMs: 5000 })));
+    const statuses = outcomes.map((outcome) => (outcome.kind === 'answer' ? String(outcome.status) : describeOutcome(outcome)));
+    if (statuses.some((status) => status !== '200')) {
+      fail(
+        `${CAPACITY} resizes sent at once were answered ${statuses.join(', ')}; your server may hold ${CAPACITY} (${THREADS} running, ${LIMITS.maxWaitingResizes} waiting), so all of them are resized.`,
+        '-> refuse only when the server is full: running and waiting resizes together at resizeThreads + maxWaitingResizes.',
+      );
+    }
+  });
+
+  it('keeps the database at ten queries at once under the thousand', async () => {
+    const { report, queriesPeak } = await theThousand();
+    if (queriesPeak !== LIMITS.maxQueries) {
+      fail(
+        `Under a thousand connections, up to ${queriesPeak} database queries ran at once; the database has ${LIMITS.maxQueries} connections, and with 850 profiles waiting all of them should be busy.`,
+        describeLoad(report),
+      );
+    }
+  });
+});
+
+describe('step 4: a client that leaves cancels its work; a shutdown that drops nothing', () => {
+  it('a client that leaves cancels its profile: the query and the picture in flight are aborted, a queued query never starts', async () => {
+    const server = await warmServer();
+    backend.reset({ queryMs: (id) => (id === 4001 ? 5000 : 300), pictureMs: (id) => (id === 4001 || id === 4200 ? 5000 : 10) });
+    // In flight: the client leaves while its query and its picture are running.
+    const leaving = openRequest(`${server.url}/profile/4001`, { timeoutMs: 3000 });
+    await until(() => backend.io.started.includes('query 4001') && backend.io.started.includes('picture 4001'), 2000);
+    const leftAt = backend.io.timeline.now();
+    leaving.leave();
+    // Stopped because the client left means stopped well before the request's own deadline would have done it.
+    const calls = () => [...callsNamed('query 4001'), ...callsNamed('picture 4001')];
+    const byDeadline = Math.min(...calls().map((call) => call.start)) + LIMITS.profileDeadlineMs - 100;
+    await until(() => calls().every((call) => call.end !== undefined), byDeadline - backend.io.timeline.now());
+    const stillRunning = calls().filter((call) => call.end === undefined || call.end > byDeadline);
+    if (stillRunning.length > 0) {
+      fail(
+        `The client of GET /profile/4001 left at ${ms(leftAt)}, but ${stillRunning.map((call) => call.label).join(' and ')} went on running for nobody (until the request's own ${LIMITS.profileDeadlineMs} ms deadline, if it has one).`,
+        backend.io.draw(),
+        '-> when the response closes before it was finished (`res.on(\'close\')`, with `res.writableFinished` false), the client has left:',
+        'abort the request\'s AbortController, and pass its signal to every call the request made.',
+      );
+    }
+    // Queued: all ten connections are busy, the request waits for one, and its client leaves.
+    const holders = Array.from({ length: LIMITS.maxQueries }, (_, i) => get(server, `/profile/${4101 + i}`));
+    await until(() => backend.queries.current === LIMITS.maxQueries, 5000);
+    const watch = watchServer(server.http);
+    const queued = openRequest(`${server.url}/profile/4200`, { timeoutMs: 3000 });
+    await until(() => backend.io.started.includes('picture 4200'), 5000);
+    queued.leave();
+    // The moment the server learnt that the client had left: its response closed, unfinished.
+    await watch.waitFor(() => watch.requests.some((request) => request.endedAt !== undefined), 2000);
+    watch.stop();
+    await Promise.all(holders);
+    await sleep(50);
+    const leftSeen = watch.requests[0]?.endedAt;
+    const timelineOrigin = performance.now() - backend.io.timeline.now();
+    const query = callsNamed('query 4200')[0];
+    // Judged only when the server knew (on a busy machine, a connection can come free first).
+    const startedAfterLeaving = query !== undefined && leftSeen !== undefined && timelineOrigin + query.start > watch.origin + leftSeen;
+    if (startedAfterLeaving || (query !== undefined && query.outcome !== 'aborted')) {
+      fail(
+        'The client of GET /profile/4200 left while its query waited for one of the ten connections; when a connection came free, the query still ran.',
+        backend.io.draw(),
+        '-> a query still waiting in the limiter must not start once its request is cancelled: check the signal (signal.throwIfAborted())',
+        'right before calling the database, inside the limited function.',
+      );
+    }
+    const picture = callsNamed('picture 4200')[0];
+    if (picture?.outcome !== 'aborted') fail(`The client of GET /profile/4200 left, but its picture was ${picture?.end === undefined ? 'still loading' : 'loaded to the end'}: abort it too.`, backend.io.draw());
+  });
+
+  it('a client that leaves cancels its resize: a running one stops its thread, a waiting one never runs', async () => {
+    const server = await warmServer();
+    const big = blankImage(1280, 960);
+    const bigBody = encodePam(big);
+    // How long one such resize takes on this machine right now.
+    const full = answered(await post(server, bigBody, { timeoutMs: 10_000 }), `POST /resize of ${describeImage(big)}`);
+    expectStatus(full, 200, `POST /resize of ${describeImage(big)}`);
+    const since = wallClock();
+    const leaving = openRequest(`${server.url}/resize`, { method: 'POST', body: bigBody, timeoutMs: 10_000 });
+    const startedRunning = await work.waitFor((spans) => spans.length > 0, { since, label: DOWNSCALE_LABEL }, 5000);
+    if (!startedRunning) fail(`A POST /resize of ${describeImage(big)} never started its downscale within 5 s.`);
+    const span = work.spans({ since, label: DOWNSCALE_LABEL })[0];
+    leaving.leave();
+    const wait = 2 * full.ms + 500;
+    // (An exited worker's threadId reads -1: "its thread is gone" is "no running worker has its id".)
+    const threadGone = () => !workers.workers.some((worker) => !worker.exited && worker.threadId === span?.threadId);
+    const stopped = await until(() => threadGone() || work.spans({ since, label: DOWNSCALE_LABEL })[0]?.end !== undefined, wait);
+    const ended = work.spans({ since, label: DOWNSCALE_LABEL })[0]?.end !== undefined;
+    if (!stopped || ended) {
+      fail(
+        `The client left while thread ${span?.threadId} was downscaling its ${describeImage(big)} image; the downscale ${ended ? 'ran to its end anyway' : `was still running ${ms(wait)} later`} (a whole one takes ${ms(full.ms)}).`,
+        drawWork(work.spans({ since, label: DOWNSCALE_LABEL })),
+        '-> pass the request\'s signal to the pool, `pool.run(image, { transferList, signal })`, and abort it when the client leaves:',
+        'piscina then ends the thread that runs the task (and starts a fresh one).',
+      );
+    }
+    // Waiting: both threads busy, a third resize queued, and its client leaves.
+    const holdersSince = wallClock();
+    const holders = [1, 2].map(() => post(server, bigBody, { timeoutMs: 10_000 }));
+    await work.waitFor((spans) => spans.length >= 2, { since: holdersSince, label: DOWNSCALE_LABEL }, 5000);
+    const watch = watchServer(server.http);
+    const waiting = openRequest(`${server.url}/resize`, { method: 'POST', body: encodePam(blankImage(1280, 962)), timeoutMs: 10_000 });
+    await watch.waitFor(() => watch.requests.some((request) => request.bodyReadAt !== undefined), 2000);
+    waiting.leave();
+    watch.stop();
+    await Promise.all(holders);
+    await sleep(100);
+    // Judged by its end, not its start: on a busy machine a thread may come free (and start it) before the
+    // server has even noticed the client leave; stopped then, it was stopped all the same.
+    const third = work.spans({ since: holdersSince, label: DOWNSCALE_LABEL }).filter((span) => span.detail?.rows === 962);
+    const ranAnyway = third.filter((span) => span.end !== undefined);
+    if (ranAnyway.length > 0) {
+      fail(
+        'The client of a resize left while it waited for a thread (two bigger ones were running); once a thread came free, its downscale ran to its end anyway, for nobody.',
+        drawWork(work.spans({ since: holdersSince, label: DOWNSCALE_LABEL })),
+        '-> the signal passed to pool.run() also takes a waiting task off the pool\'s queue: abort it when the client leaves.',
+      );
+    }
+  });
+
+  it('close() under load stops accepting, answers every request it accepted, closes the pool and leaves nothing behind', async () => {
+    const server = await warmServer();
+    const { url } = server;
+    backend.reset({ queryMs: () => 40, pictureMs: () => 20 });
+    const watch = watchServer(server.http);
+    const load = runLoad({
+      url,
+      routes: [
+        { name: PROFILE, path: (n) => `/profile/${n + 1}`, connections: 20, requests: 20 * 10 },
+        { name: RESIZE, method: 'POST', path: '/resize', body: encodePam(midImage()), headers: { 'content-type': PAM_CONTENT_TYPE }, connections: 4, requests: 4 * 10 },
+        { name: HEALTH, path: '/health', connections: 4, requests: 4 * 10 },
+      ],
+    });
+    const openOn = (path: string) => watch.open().filter((request) => request.path.startsWith(path)).length;
+    await watch.waitFor(() => openOn('/profile/') >= 10 && openOn('/resize') >= 2, 5000);
+    const closeCalledAt = watch.now();
+    const acceptedBeforeClose = watch.requests.length;
+    let closeError: unknown;
+    const closing = server.close().then(
+      () => watch.now(),
+      (error: unknown) => {
+        closeError = error;
+        return watch.now();
+      },
+    );
+    shutDown = true;
+    // A new connection once close() has begun.
+    await new Promise((resolve) => setImmediate(resolve));
+    const late = await request(`${url}/health`, { timeoutMs: 1500 });
+    // The load ends by itself: once the server stops listening, every reconnect is refused.
+    const report = await load;
+    await watch.waitFor(() => watch.open().length === 0, 2000);
+    watch.stop();
+    const table = describeLoad(report);
+    const seen = watch.requests;
+    const dropped = seen.filter((request) => request.complete === false);
+    if (dropped.length > 0) {
+      fail(
+        `close() dropped ${dropped.length} of the requests the server had accepted: their connections closed without an answer (${[...new Set(dropped.map((request) => request.path.replace(/\d+$/, ':id')))].join(', ')}).`,
+        table,
+        '-> a graceful shutdown stops taking new connections (server.close()) and lets every request in progress finish; closing the',
+        'connections (closeAllConnections) or destroying the pool under them drops work the server had promised to do.',
+      );
+    }
+    // Explicit answers are fine (a 503 for a resize it cannot hold, a 504 at a profile's deadline); a failure is not.
+    const failedAnswers = seen.filter((request) => request.status !== undefined && request.status !== 200 && request.status !== 503 && request.status !== 504);
+    if (failedAnswers.length > 0) {
+      fail(
+        `During close(), ${failedAnswers.length} accepted requests were answered with an error: ${statusCounts(failedAnswers)}.`,
+        table,
+        '-> the pool must stay open until every accepted request is answered: close it last. (Piscina\'s own close() drops tasks still queued.)',
+      );
+    }
+    if (late.kind === 'answer') {
+      fail(`close() had begun, yet a new connection was still accepted and answered ${late.status}: stop listening first (server.close()), then wait for the requests in progress.`);
+    }
+    // On a kept-alive connection, at most one request can arrive after close() began: its answer must end the connection.
+    const afterClose = new Map<number, number>();
+    for (const request of seen) if (request.arrivedAt > closeCalledAt) afterClose.set(request.connection, (afterClose.get(request.connection) ?? 0) + 1);
+    const kept = [...afterClose.values()].filter((count) => count > 1);
+    if (kept.length > 0) {
+      fail(
+        `After close() began, ${seen.length - acceptedBeforeClose} more requests came in, on connections the clients kept alive: ${kept.length} connections sent more than one each after close() (up to ${Math.max(...kept)}).`,
+        table,
+        '-> server.close() stops new connections, not the ones already open: busy kept-alive connections go on taking requests, and close()',
+        'waits for them. While closing, answer with `connection: close` (res.setHeader(\'connection\', \'close\')) so each connection ends with its answer.',
+      );
+    }
+    const closedAt = await Promise.race([closing, sleep(4000).then(() => undefined)]);
+    if (closedAt === undefined) {
+      fail(`close() had not finished 4 s after it was called (the load had ended meanwhile); ${watch.open().length} requests were still open.`, table,
+        'close() stops accepting, waits for the requests in progress, then closes the pool: it must end.');
+    }
+    if (closeError !== undefined) fail(`close() rejected: ${describeError(closeError)}.`);
+    const lastAnswer = Math.max(...seen.map((request) => request.endedAt ?? 0));
+    if (closedAt < lastAnswer - 1) {
+      fail(`close() resolved at ${ms(closedAt)}, before the last accepted request was answered at ${ms(lastAnswer)}: it must wait for every one.`);
+    }
+    const running = await workers.waitForExit(1000);
+    if (running > 0) {
+      fail(
+        `close() resolved, but ${running} worker thread(s) of the pool were still running.`,
+        'Threads you never end keep the process alive (a server that cannot exit) and hold their memory: close() must `await pool.close()`, last.',
+      );
+    }
+    if (server.http.listening) fail('close() resolved, but the server was still listening.');
+    await new Promise((resolve) => setImmediate(resolve));
+    const left = [...activeResources()].filter(([resource, count]) => count > (resourcesBefore.get(resource) ?? 0) && resource !== 'Immediate' && resource !== 'FSReqCallback');
+    if (left.length > 0) {
+      fail(
+        `After close(), the process still holds what the server opened: ${left.map(([resource, count]) => `${count - (resourcesBefore.get(resource) ?? 0)} ${resource}`).join(', ')} (process.getActiveResourcesInfo()).`,
+        'Each of these keeps the process alive: a Timeout is a timer never cleared (a deadline?), a TCPSocketWrap an open connection, a MessagePort a worker\'s.',
+      );
+    }
+  });
+});
