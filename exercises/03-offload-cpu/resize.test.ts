@@ -213,7 +213,9 @@ describe('step 1: off the event loop', () => {
     bigReference ??= blocked.result;
     const workMs = blocked.report.maxGapMs;
     const gapMs = offloaded.report.maxGapMs;
-    if (gapMs >= workMs / 2) {
+    // A busy machine can also stall an idle event loop now and then (the process waits for a core),
+    // but then the loop was idle: utilisation stays low. Blocked by the work, it is near 1.
+    if (gapMs >= workMs / 2 && offloaded.report.utilization > 0.5) {
       fail(
         `While resize() ran, the event loop could not run anything for ${ms(gapMs)}; downscale() right here on the main thread froze it for ${ms(workMs)}.`,
         `  main thread (baseline): ${describeProbe(blocked.report)}`,
