@@ -360,10 +360,14 @@ describe('step 2: a pipeline across threads', () => {
   async function expectNoThreadsLeft(what: string) {
     const running = await watch!.waitForExit(2_000);
     if (running > 0) {
+      const restarted = watch!.workers.filter((w) => !w.exited && w.createdAt.startsWith('by a piscina pool'));
       fail(
-        `${what}, but ${running} of its ${watch!.workers.length} worker threads were still running 2 s later:`,
+        `${what}, but ${running} of its ${watch!.workers.length} worker threads ${running === 1 ? 'was' : 'were'} still running 2 s later:`,
         ...watch!.leaks().map((leak) => `  ${leak}`),
         'Shut the threads down when the pipeline ends, whichever way it ends (await pool.destroy() in a finally block).',
+        restarted.length > 0
+          ? `(Thread ${restarted.map((w) => w.threadId).join(', ')} was started by the pool itself, in place of one that ended: a pool at piscina's default size ends idle threads above minThreads and starts new ones. A pool of fixed size, minThreads = maxThreads, does not.)`
+          : '',
       );
     }
     const ports = watch!.ports.filter((port) => port.keepsAlive);
