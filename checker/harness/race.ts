@@ -4,13 +4,16 @@
 // they are, the work per thread doubles. A wrong result ends the judgement at once ("lost"); the right
 // result in enough attempts that counted ends it too ("held").
 //
-// Why several attempts, and why "together" rather than "proven parallel": on a machine whose cores are
-// busy with other programs, two threads that are together often take turns on one core, and a
-// non-atomic update then loses writes only when a switch falls between its read and its write. Measured
-// here (2 cores, 2 CPU hogs, `counter[0]++` from 2 threads): an attempt together for 10 ms or more lost
-// writes 9 times in 10; proof of true parallelism from CPU times came in 0 of 30 attempts. Four attempts
-// that count leave a wrong update about 1 chance in 10,000 to show nothing; the Atomics calls the code
-// made (atomics-census.ts) are the evidence for that case.
+// Why several attempts, and what counts. On a machine whose cores are busy with other programs, proof
+// of true parallelism from CPU times is rare (0 of 30 attempts, 2 cores, 2 CPU hogs): the threads take
+// turns. A non-atomic update loses writes then too, as soon as the threads' loops interleave, and an
+// optimised `counter[0]++` loop (which keeps the value in a register) loses nearly everything the other
+// thread wrote. But two threads can be under way together on the wall clock and still not interleave,
+// if each loop is short enough to run in one time slice of a few ms: measured, attempts together for
+// 10 ms with about 6 ms of CPU per thread lost nothing about 4 times in 10. So an attempt counts only if
+// each thread also spent long enough on the CPU (many time slices) inside its piece; until then the work
+// doubles. The Atomics calls the code made (atomics-census.ts) remain the evidence should a wrong update
+// still show nothing.
 import { addAtomics, type AtomicsCounts } from './atomics-census.ts';
 import { ms } from './explain.ts';
 import { atomicsOf, metAtGate } from './gated-pool.ts';
@@ -46,7 +49,7 @@ export interface RaceVerdict {
   attempts: RaceAttempt[];
   /** The attempt the verdict rests on: the last one. */
   decisive: RaceAttempt;
-  /** How many attempts counted (the threads were together at least minTogetherMs). */
+  /** How many attempts counted (the threads were together at least minTogetherMs, each busy minBusyMs). */
   counted: number;
   minTogetherMs: number;
 }
@@ -56,17 +59,22 @@ export interface RaceOptions {
   run: (size: number) => Promise<RaceRun>;
   startSize: number;
   maxSize: number;
-  /** An attempt counts when the threads were under way together at least this long (default 10 ms). */
+  /** An attempt counts when the threads were under way together at least this long (default 10 ms)... */
   minTogetherMs?: number;
+  /** ...and each spent at least this much CPU time in its piece (default 24 ms; where CPU times are unknown, this much wall time). */
+  minBusyMs?: number;
   /** Attempts that must count, without a loss, for "held" (default 4). */
   needed?: number;
-  /** Give up ("inconclusive") after this many attempts (default 14) or this much time (default 4 s). */
+  /** Give up ("inconclusive") after this many attempts (default 16) or this much time (default 5 s). */
   maxAttempts?: number;
   budgetMs?: number;
 }
 
 export async function judgeRace(options: RaceOptions): Promise<RaceVerdict> {
-  const { run, startSize, maxSize, minTogetherMs = 10, needed = 4, maxAttempts = 14, budgetMs = 4_000 } = options;
+  const { run, startSize, maxSize, minTogetherMs = 10, minBusyMs = 24, needed = 4, maxAttempts = 16, budgetMs = 5_000 } = options;
+  // Each thread busy long enough: its CPU time, or where the system has none, its wall time.
+  const busyEnough = (spans: readonly WorkSpan[]) =>
+    spans.length > 0 && spans.every((span) => (span.cpuMs ?? (span.end ?? span.start) - span.start) >= minBusyMs);
   const started = performance.now();
   const attempts: RaceAttempt[] = [];
   let size = startSize;
@@ -90,7 +98,7 @@ export async function judgeRace(options: RaceOptions): Promise<RaceVerdict> {
     // on a busy machine is not taken for it.
     apart = !attempt.together && attempt.overlap.togetherMs === 0 ? apart + 1 : 0;
     if (apart >= 2) return verdict('one-after-another');
-    if (attempt.overlap.togetherMs >= minTogetherMs) {
+    if (attempt.overlap.togetherMs >= minTogetherMs && busyEnough(attempt.spans)) {
       if (++counted >= needed) return verdict('held');
     } else {
       size = Math.min(size * 2, maxSize);
@@ -109,7 +117,8 @@ export function describeRace(verdict: RaceVerdict, unit = 'updates', shown = 5):
       const lost = a.expected - a.actual;
       const count = a.actual.toLocaleString('en-US');
       const result = lost === 0 ? `${count}, none lost` : lost > 0 ? `${count}, ${lost.toLocaleString('en-US')} lost` : `${count}, ${(-lost).toLocaleString('en-US')} too many`;
-      const together = `the threads were under way together for ${ms(a.overlap.togetherMs)} of ${ms(a.overlap.spanMs)}`;
+      const cpu = a.spans.every((span) => span.cpuMs !== undefined) ? ` (CPU ${a.spans.map((span) => ms(span.cpuMs ?? 0)).join(' + ')})` : '';
+      const together = `the threads were under way together for ${ms(a.overlap.togetherMs)} of ${ms(a.overlap.spanMs)}${cpu}`;
       return `  attempt ${i + 1}: ${threads} thread${threads === 1 ? '' : 's'} x ${a.size.toLocaleString('en-US')} ${unit}: ${result}; ${together}`;
     })
     .slice(hidden);

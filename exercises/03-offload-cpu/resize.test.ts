@@ -213,7 +213,9 @@ describe('step 1: off the event loop', () => {
     bigReference ??= blocked.result;
     const workMs = blocked.report.maxGapMs;
     const gapMs = offloaded.report.maxGapMs;
-    if (gapMs >= workMs / 2) {
+    // A busy machine can also stall an idle event loop now and then (the process waits for a core),
+    // but then the loop was idle: utilisation stays low. Blocked by the work, it is near 1.
+    if (gapMs >= workMs / 2 && offloaded.report.utilization > 0.5) {
       fail(
         `While resize() ran, the event loop could not run anything for ${ms(gapMs)}; downscale() right here on the main thread froze it for ${ms(workMs)}.`,
         `  main thread (baseline): ${describeProbe(blocked.report)}`,
@@ -303,7 +305,10 @@ describe('step 3: all cores at once', () => {
     for (let call = 0; call < 3 && !calls.some((c) => c.parallel); call++) {
       const since = wallClock();
       await made.resizer.resizeParallel(copyImage(big()));
-      calls.push(piecesOf(await work.settled({ since, label: DOWNSCALE_LABEL }, { atLeast: 2, timeoutMs: 500 })));
+      // The pieces' reports travel on their own channel and may trail the result by a moment.
+      await work.settled({ since, label: DOWNSCALE_LABEL }, { timeoutMs: 1000 });
+      await sleep(30);
+      calls.push(piecesOf(await work.settled({ since, label: DOWNSCALE_LABEL }, { timeoutMs: 1000 })));
     }
     const mistake = parallelMistake(calls);
     if (mistake) fail(...explainNotParallel(mistake, calls[calls.length - 1]!, made));
@@ -436,10 +441,10 @@ describe('step 4: the pool\'s life', () => {
     const spans = work.spans({ since, label: DOWNSCALE_LABEL });
     const ranOn = spans[0]?.threadId;
     const thread = () => watch.workers.find((worker) => worker.threadId === ranOn);
-    for (let waited = 0; thread()?.exited === false && waited < 1000; waited += 20) await sleep(20);
+    for (let waited = 0; thread()?.exited === false && waited < 2000; waited += 20) await sleep(20);
     if (thread()?.exited === false) {
       fail(
-        `resize() rejected, but thread ${ranOn} is still running 1 s later: nothing was cancelled, the downscale went on and its result is only thrown away.`,
+        `resize() rejected, but thread ${ranOn} is still running 2 s later: nothing was cancelled, the downscale went on and its result is only thrown away.`,
         drawWork(spans),
         'Pass the signal to piscina (`this.pool.run(task, { signal })`): it terminates the worker that runs the task. With your own threads: worker.terminate(), and start a new one in its place.',
       );
@@ -478,11 +483,11 @@ describe('step 4: the pool\'s life', () => {
       if (r.ok && image) expectSameImage(r.result, downscale(image), `resize() #${i + 1} during close()`);
     });
     // Threads take a moment to exit once told to.
-    for (let waited = 0; runningOf(made).length > 0 && waited < 1000; waited += 20) await sleep(20);
+    for (let waited = 0; runningOf(made).length > 0 && waited < 2000; waited += 20) await sleep(20);
     const alive = runningOf(made);
     if (alive.length > 0) {
       fail(
-        `1 s after close() resolved, ${plural(alive.length, 'worker thread')} of the resizer ${alive.length === 1 ? 'was' : 'were'} still running (${alive.map((w) => `thread ${w.threadId}, created ${w.createdAt}`).join('; ')}): ${alive.length >= threads ? 'none of them was ended' : 'some were never ended'}.`,
+        `2 s after close() resolved, ${plural(alive.length, 'worker thread')} of the resizer ${alive.length === 1 ? 'was' : 'were'} still running (${alive.map((w) => `thread ${w.threadId}, created ${w.createdAt}`).join('; ')}): ${alive.length >= threads ? 'none of them was ended' : 'some were never ended'}.`,
         'Threads you never end hold their memory (and their files) until the process dies; a server that reloads its',
         'image service would pile them up. close() must end them once the accepted work is done: `await this.pool.close()`,',
         'or `await worker.terminate()` for each thread of your own.',

@@ -520,10 +520,14 @@ describe('step 2: a pipeline across threads', () => {
   async function expectNoThreadsLeft(what: string) {
     const running = await watch!.waitForExit(2_000);
     if (running > 0) {
+      const restarted = watch!.workers.filter((w) => !w.exited && w.createdAt.startsWith('by a piscina pool'));
       fail(
-        `${what}, but ${running} of its ${watch!.workers.length} worker threads were still running 2 s later:`,
+        `${what}, but ${running} of its ${watch!.workers.length} worker threads ${running === 1 ? 'was' : 'were'} still running 2 s later:`,
         ...watch!.leaks().map((leak) => `  ${leak}`),
         'Shut the threads down when the pipeline ends, whichever way it ends (await pool.destroy() in a finally block).',
+        restarted.length > 0
+          ? `(Thread ${restarted.map((w) => w.threadId).join(', ')} was started by the pool itself, in place of one that ended: a pool at piscina's default size ends idle threads above minThreads and starts new ones. A pool of fixed size, minThreads = maxThreads, does not.)`
+          : '',
       );
     }
     const ports = watch!.ports.filter((port) => port.keepsAlive);
@@ -547,7 +551,7 @@ describe('step 2: a pipeline across threads', () => {
     return { found, stop: () => clearInterval(timer) };
   }
 
-  /** The pipeline's threads: as many as asked for, every one of them given work, and work in flight on them at once. */
+  /** The pipeline's threads: as many as asked for, and more than one job on them at once. */
   function expectThreadsUsed(results: readonly Result[], probe: Probe, options: { threads: number; maxInFlight: number }) {
     const started = watch!.workers;
     if (started.length > options.threads) {
@@ -564,16 +568,17 @@ describe('step 2: a pipeline across threads', () => {
         `-> keep up to maxInFlight (${options.maxInFlight}) jobs on the threads at once, and deliver the oldest first.`,
       );
     }
-    const threads = new Set(results.map((r) => r.threadId));
-    if (threads.size < options.threads) {
+    // Fewer threads than asked (every job need not reach every thread: on a busy machine one thread may
+    // be ready long before the other, and a pool gives work to ready threads only).
+    if (started.length < options.threads) {
       fail(
-        `All ${results.length} jobs ran on ${threads.size === 1 ? `one thread (thread ${[...threads][0]})` : `${threads.size} threads`}, with up to ${probe.peakTaken} jobs taken at once; the pipeline was given ${options.threads}.`,
-        '-> the pool has fewer threads than options.threads, or every job went to the same one.',
+        `processOnThreads() started ${started.length} worker thread${started.length === 1 ? '' : 's'}; it was asked for ${options.threads}, so at most ${started.length} job${started.length === 1 ? '' : 's'} could run at once.`,
+        '-> size the pool from the option: minThreads and maxThreads both options.threads.',
       );
     }
   }
 
-  it('60 jobs on 2 threads, up to 4 in flight at once: every result once, in order, computed on both worker threads', async () => {
+  it('60 jobs on 2 threads, up to 4 in flight at once: every result once, in order, computed on worker threads', async () => {
     watch = watchWorkers();
     const jobs = jobsFor(60);
     const maxInFlight = 4;
