@@ -26,12 +26,21 @@ export interface RunningTest {
   path: string[];
 }
 
+/** A test that finished before its process ended, as the kata's test runner recorded it. */
+export interface FinishedTest extends RunningTest {
+  state: 'pass' | 'fail';
+  /** The failure's messages, joined. */
+  message: string;
+}
+
 export interface Incident {
   kind: 'blocked' | 'died';
   /** Module ids of the test files the process was running. */
   files: string[];
   /** The test that was running, as the kata's test runner recorded it. */
   test?: RunningTest;
+  /** The tests that had finished in that process (their results may not have reached vitest). */
+  finished?: FinishedTest[];
   /** kind `blocked`: how long the event loop had not answered. */
   blockedMs?: number;
   /** Where the main thread was busy (a stack), when the stall monitor could see it. */
@@ -289,7 +298,7 @@ class WatchedFork implements PoolWorker {
 }
 
 /** What the test process left in its beacon folder: the running test, and where it was stuck. */
-function readBeacon(dir: string): Pick<Incident, 'test' | 'where'> {
+function readBeacon(dir: string): Pick<Incident, 'test' | 'where' | 'finished'> {
   const read = (name: string): unknown => {
     try {
       return JSON.parse(readFileSync(path.join(dir, name), 'utf8'));
@@ -300,5 +309,23 @@ function readBeacon(dir: string): Pick<Incident, 'test' | 'where'> {
   const test = read('test.json') as RunningTest | undefined;
   const stall = read('stall.json') as { stack?: string; frames?: Array<{ functionName: string; url: string; line: number }> } | undefined;
   const where = stall?.stack ?? stall?.frames?.map((frame) => `    at ${frame.functionName || '<anonymous>'} (${frame.url}:${frame.line})`).join('\n');
-  return { ...(test?.file ? { test } : {}), ...(where ? { where } : {}) };
+  const finished = readLines(path.join(dir, 'finished.jsonl')) as FinishedTest[];
+  return { ...(test?.file ? { test } : {}), ...(where ? { where } : {}), ...(finished.length ? { finished } : {}) };
+}
+
+/** One JSON value per line; a line cut short by the process's end is left out. */
+function readLines(file: string): unknown[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').flatMap((line) => {
+    try {
+      return line ? [JSON.parse(line) as unknown] : [];
+    } catch {
+      return [];
+    }
+  });
 }

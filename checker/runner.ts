@@ -300,9 +300,16 @@ function applyIncident(record: ModuleRecord, incident: Incident): void {
   const what = describeIncident(incident);
   const ended = incident.kind === 'blocked' ? 'was stopped' : 'ended';
   const during = running ? `"${running.at(-1) ?? ''}"` : 'another test';
+  const finished = new Map((incident.finished ?? []).filter((test) => parseTargetedId(test.file).file === record.file).map((test) => [test.path.join('\0'), test]));
   let found = false;
   for (const test of record.tests) {
     if (test.status === 'passed' || test.status === 'failed' || test.status === 'skipped') continue;
+    // It finished before the process ended; the runner wrote its outcome down on the spot.
+    const outcome = finished.get([...test.suites, test.name].join('\0'));
+    if (outcome) {
+      Object.assign(test, { status: outcome.state === 'pass' ? 'passed' : 'failed', message: outcome.message });
+      continue;
+    }
     if (isRunning(test)) {
       found = true;
       Object.assign(test, { status: 'failed', message: what });

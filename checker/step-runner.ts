@@ -5,14 +5,16 @@
 // - the steps a test file's module id names (`?kata-steps=2`, checker/target.ts): a known-wrong variant
 //   is judged by its own step, and the rest are not run; with `kata-bail=<phrase>`, nothing runs after
 //   a test failed with a message that contains the phrase (the variant's mistake is named: proven);
-// - a beacon: the test that is running now, written where the checker's watchdog can read it if the
-//   process has to be stopped (checker/kata-pool.ts), and the target the file runs against, for
-//   `workerUrl()` (checker/target.ts).
-import { writeFileSync } from 'node:fs';
+// - a beacon: the test that is running now and the outcome of every test that has finished, written
+//   where the checker's watchdog can read them if the process has to be stopped or dies
+//   (checker/kata-pool.ts): results still on their way to vitest are not lost with the process; and
+//   the target the file runs against, for `workerUrl()` (checker/target.ts).
+import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { File, Suite, Task } from '@vitest/runner';
 import { VitestTestRunner } from 'vitest/runners';
 import { stepOf } from './grade.ts';
+import type { FinishedTest } from './kata-pool.ts';
 import { parseTargetedId, setRunningTarget } from './target.ts';
 
 const STEP_FIRST = process.env.KATA_STEP_FIRST === '1';
@@ -61,18 +63,29 @@ export default class KataRunner extends VitestTestRunner {
   override onAfterRunTask(test: Task): void {
     const said = (test.result?.errors ?? []).map((error) => String(error.message)).join('\n');
     if (this.bailOn !== undefined && test.result?.state === 'fail' && said.includes(this.bailOn)) this.bailed = true;
+    const state = test.result?.state;
+    if (BEACON_DIR && test.type === 'test' && (state === 'pass' || state === 'fail')) {
+      const finished: FinishedTest = { file: test.file.filepath, path: pathOf(test), state, message: said };
+      // Synchronous, like the running test: a process that dies next still leaves this behind.
+      appendFileSync(path.join(BEACON_DIR, 'finished.jsonl'), `${JSON.stringify(finished)}\n`);
+    }
     super.onAfterRunTask(test);
   }
 
   override onBeforeTryTask(test: Task): void {
     if (BEACON_DIR) {
-      const names: string[] = [];
-      for (let task: Task | undefined = test; task && !isFile(task); task = task.suite) names.unshift(task.name);
       // Synchronous on purpose: if this test never gives the event loop back, this is what is left.
-      writeFileSync(path.join(BEACON_DIR, 'test.json'), JSON.stringify({ file: test.file.filepath, path: names }));
+      writeFileSync(path.join(BEACON_DIR, 'test.json'), JSON.stringify({ file: test.file.filepath, path: pathOf(test) }));
     }
     super.onBeforeTryTask(test);
   }
+}
+
+/** Enclosing describe names, outermost first, then the test's name. */
+function pathOf(test: Task): string[] {
+  const names: string[] = [];
+  for (let task: Task | undefined = test; task && !isFile(task); task = task.suite) names.unshift(task.name);
+  return names;
 }
 
 function isFile(task: Task): task is File {

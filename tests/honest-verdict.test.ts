@@ -122,8 +122,15 @@ describe('no points without a run', () => {
   it('a test process that dies mid-file scores nothing from the step that killed it on, and says so', () => {
     const report = exercise('94-process-exits');
     expect(report.status).toBe('failed');
-    expect(report.points).toBeLessThanOrEqual(1);
+    expect(report.points).toBe(1);
     expect(messages('94-process-exits')).toMatch(/failed: handles an empty list: The test process exited with code 3 while this test ran/);
+  });
+
+  it('a test that finished before the process died keeps its result, every time', () => {
+    const stepOne = exercise('94-process-exits').tests.filter((test) => test.step === 1);
+    expect(stepOne.length).toBeGreaterThan(0);
+    expect(stepOne.every((test) => test.status === 'passed')).toBe(true);
+    expect(messages('94-process-exits')).not.toMatch(/result was lost/);
   });
 
   it('GitHub Classroom gets the same points as the JSON report, never full points for a run that did not finish', () => {
