@@ -543,9 +543,10 @@ describe('step 2: a pipeline across threads', () => {
   /** Resolves 'too-many' as soon as more than `threads` worker threads have been started. */
   function startedMoreThan(threads: number): { found: Promise<'too-many'>; stop: () => void } {
     let timer: ReturnType<typeof setInterval> | undefined;
+    const watching = watch!;
     const found = new Promise<'too-many'>((resolve) => {
       timer = setInterval(() => {
-        if (watch!.workers.length > threads) resolve('too-many');
+        if (watching.workers.length > threads) resolve('too-many');
       }, 10);
     });
     return { found, stop: () => clearInterval(timer) };
@@ -597,8 +598,7 @@ describe('step 2: a pipeline across threads', () => {
     // More threads than asked for is a verdict of its own: no need to wait for the end (with piscina's
     // default sizing the run may even hang, as threads above minThreads end and start again).
     const tooMany = startedMoreThan(2);
-    const ended = await within(Promise.race([pipeline, tooMany.found]), 15_000);
-    tooMany.stop();
+    const ended = await within(Promise.race([pipeline, tooMany.found]), 15_000).finally(tooMany.stop);
     if (ended === 'too-many') {
       output.close();
       expectThreadsUsed(results, probe, { threads: 2, maxInFlight });
