@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOG_FILE } from '../checker/room/log-store.ts';
 import type { VerdictEvent } from '../checker/room/protocol.ts';
 import type { PageView, RoomServer } from '../checker/room/server.ts';
-import { eventually, join, openHandles, openRoom, scratchDir, send } from './support/room.ts';
+import { eventually, join, handlesLeftSince, openHandles, openRoom, scratchDir, send } from './support/room.ts';
 
 let counter = 0;
 function event(fields: Partial<VerdictEvent> = {}): VerdictEvent {
@@ -49,8 +49,8 @@ beforeAll(() => {
 });
 afterAll(async () => {
   // Every room below is closed by its test: nothing is left listening, no timer left running.
-  await eventually(() => JSON.stringify(openHandles()) === JSON.stringify(before), 'the sockets and timers to be gone', 5000).catch(() => undefined);
-  expect(openHandles(), process.getActiveResourcesInfo().join(', ')).toEqual(before);
+  await eventually(() => Object.keys(handlesLeftSince(before)).length === 0, 'the sockets and timers to be gone', 5000).catch(() => undefined);
+  expect(handlesLeftSince(before), process.getActiveResourcesInfo().join(', ')).toEqual({});
 });
 
 describe('joining and reporting', () => {

@@ -123,6 +123,13 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
 }
 
 /** The sockets, servers and timers this process holds: a test that ends must leave these as it found them. */
+/** The handles open now beyond those open at `before` (a timer that was open then and ended since is no leak). */
+export function handlesLeftSince(before: Record<string, number>): Record<string, number> {
+  const extra: Record<string, number> = {};
+  for (const [kind, count] of Object.entries(openHandles())) if (count > (before[kind] ?? 0)) extra[kind] = count - (before[kind] ?? 0);
+  return extra;
+}
+
 export function openHandles(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) {
