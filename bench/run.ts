@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { markdownTable } from 'markdown-table';
-import { checkerOverhead, npmTest, watchDelay } from './kata-speed.ts';
+import { loadExercises } from '../checker/exercises.ts';
+import { checkerOverhead, npmTest, watchDelay, watchSteps } from './kata-speed.ts';
 import { lesson01 } from './lessons/01-async-join.ts';
 import { lesson02 } from './lessons/02-profile-fetch.ts';
 import { lesson03 } from './lessons/03-offload-cpu.ts';
@@ -38,6 +39,7 @@ const sections: Section[] = [
   { group: '07 server', what: 'mixed load on the whole server', measure: lesson07 },
   { group: 'the kata itself', what: 'checker overhead', measure: () => checkerOverhead() },
   { group: 'the kata itself', what: 'watch mode delay', measure: () => watchDelay() },
+  { group: 'the kata itself', what: 'watch mode, each exercise step by step', measure: () => watchSteps(loadExercises().map((exercise) => exercise.id)) },
   { group: 'the kata itself', what: 'watch mode with a workshop room', measure: () => roomWatchDelay() },
 ];
 if (!process.argv.includes('--skip-npm-test')) sections.push({ group: 'the kata itself', what: 'npm test', measure: npmTest });

@@ -6,7 +6,9 @@
 // (a hung server is seen quickly, a slow machine is waited for), and after `maxSeconds` in any case.
 // Loopback only: this is for servers the tests start on 127.0.0.1.
 import http from 'node:http';
-import autocannon from 'autocannon';
+// Loaded when a test first makes load: every exercise's tests import the harness, and autocannon
+// takes longer to load than most of their steps take to run.
+import type autocannon from 'autocannon';
 import { ms } from './explain.ts';
 import { textTable } from './text-table.ts';
 
@@ -105,10 +107,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   for (const route of routes) {
     if (route.requests < route.connections) throw new Error(`runLoad: ${route.name} has ${route.connections} connections but only ${route.requests} requests`);
   }
+  const { default: loadGenerator } = await import('autocannon');
   const started = performance.now();
   const progress = { at: started };
   const probes = (options.probes ?? []).map((probe) => startProbe(base, probe, timeoutSeconds));
-  const runs = routes.map((route) => startRoute(base, route, timeoutSeconds, progress));
+  const runs = routes.map((route) => startRoute(loadGenerator, base, route, timeoutSeconds, progress));
   let cutOff = false;
   let stalled = false;
   const stopAll = () => {
@@ -155,7 +158,7 @@ interface RouteRun {
   done: Promise<void>;
 }
 
-function startRoute(base: URL, route: LoadRoute, timeoutSeconds: number, progress: { at: number }): RouteRun {
+function startRoute(generator: typeof autocannon, base: URL, route: LoadRoute, timeoutSeconds: number, progress: { at: number }): RouteRun {
   const load = emptyLoad(route.name, route.connections, route.background ?? false);
   let n = 0;
   const { path } = route;
@@ -173,7 +176,7 @@ function startRoute(base: URL, route: LoadRoute, timeoutSeconds: number, progres
   else request.setupRequest = (req) => ({ ...req, path: path(n++) });
   let markDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (markDone = resolve));
-  const instance = autocannon(
+  const instance = generator(
     {
       url: base.origin,
       connections: route.connections,

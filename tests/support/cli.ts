@@ -1,6 +1,6 @@
 // Runs the checker as a learner or a CI job would (`node checker/kata.mjs …`), with its own scratch
 // progress folder, and captures what it printed.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,21 +23,43 @@ export interface KataOptions {
   cwd?: string;
 }
 
-export function kata(args: readonly string[], options: KataOptions = {}): CliResult {
+const KATA_TIMEOUT_MS = 240_000;
+
+function kataCommand(args: readonly string[], options: KataOptions) {
   const root = options.cwd ?? ROOT;
-  const result = spawnSync(process.execPath, [path.join(root, 'checker', 'kata.mjs'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...cleanEnv(),
-      KATA_STATE_DIR: options.stateDir ?? scratchStateDir(),
-      NO_COLOR: '1',
-      ...options.env,
+  return {
+    command: process.execPath,
+    args: [path.join(root, 'checker', 'kata.mjs'), ...args],
+    options: {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+      env: { ...cleanEnv(), KATA_STATE_DIR: options.stateDir ?? scratchStateDir(), NO_COLOR: '1', ...options.env },
     },
-    timeout: 240_000,
-  });
+  };
+}
+
+export function kata(args: readonly string[], options: KataOptions = {}): CliResult {
+  const { command, args: argv, options: spawnOptions } = kataCommand(args, options);
+  const result = spawnSync(command, argv, { ...spawnOptions, encoding: 'utf8', timeout: KATA_TIMEOUT_MS });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The same, without blocking the test process: for several checkers at once. */
+export function kataAsync(args: readonly string[], options: KataOptions & { timeoutMs?: number } = {}): Promise<CliResult> {
+  const { command, args: argv, options: spawnOptions } = kataCommand(args, options);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, spawnOptions);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGTERM'), options.timeoutMs ?? KATA_TIMEOUT_MS);
+    child.once('error', reject);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 /** The parent is a vitest worker: its VITEST_* settings must not leak into the checker's own vitest. */
