@@ -154,7 +154,7 @@ export async function timeWatchSaves(saves: number, hooks: WatchHooks = {}, id =
   }
 }
 
-/** Issue 10's targets for a warm watcher: the first failing step's verdict, and a whole passing exercise. */
+/** The targets for a warm watcher: the first failing step's verdict, and a whole passing exercise. */
 const STEP_TARGETS: Record<string, { failingMs: number; passingMs: number }> = {
   '03-offload-cpu': { failingMs: 1500, passingMs: 3000 },
   // The capstone has no target of its own in the issue: it gets 03's, the other exercise on real threads and time.

@@ -60,7 +60,7 @@ export interface ParsedArgs {
   yes: boolean;
   help: boolean;
   target: string | undefined;
-  // Issue 13, the workshop room: the learner's side (watch, run) and the facilitator's (room).
+  // The workshop room: the learner's side (watch, run) and the facilitator's (room).
   room: string | undefined;
   name: string | undefined;
   port: string | undefined;
@@ -91,7 +91,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
         help: { type: 'boolean', short: 'h', default: false },
         // For the kata's own self-tests: grade a known-wrong variant (`variant:<id>/<mistake>`).
         target: { type: 'string' },
-        // Issue 13, the workshop room.
+        // The workshop room.
         room: { type: 'string' },
         name: { type: 'string' },
         port: { type: 'string' },
@@ -109,7 +109,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
   }
   const [command = 'help', ...ids] = parsed.positionals;
   const { json, junit, results, base, classroom, strict, solutions, manual, yes, help, target } = parsed.values;
-  // Issue 13, the workshop room.
+  // The workshop room.
   const { room, name, port, host, 'stuck-after': stuckAfter, dir, new: fresh, export: exportFile } = parsed.values;
   checkIds(command, ids);
   return { command, ids, json, junit, results, base, classroom, strict, solutions, manual, yes, help, target, room, name, port, host, stuckAfter, dir, fresh, exportFile };

@@ -13,7 +13,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-// Issue 13: the workshop room a learner's verdicts go to (--room/--name or KATA_ROOM/KATA_NAME), if any.
+// The workshop room a learner's verdicts go to (--room/--name or KATA_ROOM/KATA_NAME), if any.
 const learnerRoom = async (args: ParsedArgs) => (await import('./room/learner.ts')).learnerRoom(args);
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -59,7 +59,7 @@ async function dispatch(ctx: Context, args: ParsedArgs): Promise<number> {
       return (await import('./commands/serve.ts')).serve(ctx, args);
     case 'manifest':
       return (await import('./commands/manifest.ts')).manifest(ctx);
-    // Issue 13: the facilitator's workshop room.
+    // The facilitator's workshop room.
     case 'room':
       return (await import('./commands/room.ts')).room(ctx, args);
     default:

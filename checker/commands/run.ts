@@ -16,7 +16,7 @@ export async function run(ctx: Context, ids: string[], room?: RoomReporter): Pro
   const [report] = await gradeAndRecord(ctx, { kind: 'exercises' }, [exercise], { stepFirst: true });
   if (!report) return 1;
   ctx.out(renderVerdict(exercise, report));
-  // Issue 13: the workshop room, if joined (sent in the background; a quiet line when there is news).
+  // The workshop room, if joined (sent in the background; a quiet line when there is news).
   const roomLine = room?.report([report], ctx.store);
   if (roomLine) ctx.err(roomLine);
   return report.status === 'passed' ? 0 : 1;

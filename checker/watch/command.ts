@@ -49,7 +49,7 @@ class WatchLoop {
   constructor(
     private readonly ctx: Context,
     private readonly manual: boolean,
-    private readonly room?: RoomReporter, // issue 13: the workshop room, if joined
+    private readonly room?: RoomReporter, // the workshop room, if joined
   ) {
     this.state = new AppState(ctx);
   }
@@ -69,7 +69,7 @@ class WatchLoop {
           },
           onRunEnd: (reports) => {
             this.state.onResults(reports);
-            // Issue 13: hand the verdicts to the workshop room (sent in the background); a quiet line when there is news.
+            // Hand the verdicts to the workshop room (sent in the background); a quiet line when there is news.
             const roomLine = this.room?.report(reports, this.ctx.store);
             if (roomLine) this.state.notice = this.state.notice ? `${this.state.notice}  ${roomLine}` : roomLine;
             // Results can move the focus (a rebuilt progress file): reruns on save follow it.
