@@ -66,7 +66,8 @@ describe('parallel speed-up helpers', () => {
     const threads = await started();
     const log = listenToWork();
     try {
-      const run = await measureRun(log, CPU_WORK_LABEL, () => Promise.all([threads.pool.run({ units: 30 }), threads.pool.run({ units: 10 })]));
+      // Tens of ms each: with a few ms, a thread's fixed costs (start-up, the JIT warming up) weigh as much as the work.
+      const run = await measureRun(log, CPU_WORK_LABEL, () => Promise.all([threads.pool.run({ units: 300 }), threads.pool.run({ units: 100 })]));
       expect(run?.pieces).toHaveLength(2);
       const [long, short] = [...(run?.pieces ?? [])].sort((a, b) => (b.cpuMs ?? 0) - (a.cpuMs ?? 0));
       // Three times the work, about three times the CPU time, whatever the wall clock says.
