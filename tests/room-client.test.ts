@@ -4,24 +4,17 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RoomClient } from '../checker/room/client.ts';
 import { learnerRoom } from '../checker/room/learner.ts';
 import { parseRoomAddress } from '../checker/room/protocol.ts';
-import { SECRET, addressOf, eventually, learner, handlesLeftSince, openHandles, openRoom, progress, scratchDir, verdict } from './support/room.ts';
+import { SECRET, addressOf, eventually, learner, expectNothingLeftOpen, openRoom, progress, scratchDir, verdict } from './support/room.ts';
 
 const failing = (step = 1) => verdict('01-async-join', { passed: step - 1, failing: `step ${step} test` });
 const cellOf = (room: { view(): { learners: Array<{ name: string; cells: Record<string, { verdicts: number; step: number | null }> }> } }, name: string) =>
   room.view().learners.find((entry) => entry.name === name)?.cells['01-async-join'];
 
-let before: Record<string, number>;
-beforeAll(() => {
-  before = openHandles();
-});
-afterAll(async () => {
-  await eventually(() => Object.keys(handlesLeftSince(before)).length === 0, 'the sockets and timers to be gone', 5000).catch(() => undefined);
-  expect(handlesLeftSince(before), process.getActiveResourcesInfo().join(', ')).toEqual({});
-});
+expectNothingLeftOpen();
 
 describe('with the room up', () => {
   it('report() returns at once; the verdict reaches the room in the background, and nothing of the code does', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOG_FILE } from '../checker/room/log-store.ts';
 import type { VerdictEvent } from '../checker/room/protocol.ts';
 import type { PageView, RoomServer } from '../checker/room/server.ts';
-import { eventually, join, handlesLeftSince, openHandles, openRoom, scratchDir, send } from './support/room.ts';
+import { eventually, join, expectNothingLeftOpen, openRoom, scratchDir, send } from './support/room.ts';
 
 let counter = 0;
 function event(fields: Partial<VerdictEvent> = {}): VerdictEvent {
@@ -43,15 +43,7 @@ function postEvents(room: RoomServer, token: string, body: unknown, headers: Rec
 const view = async (room: RoomServer) => (await send(`${room.localUrl}/api/view?key=${room.key}`)).body as unknown as PageView;
 const cellsOf = async (room: RoomServer, name: string) => (await view(room)).learners.find((learner) => learner.name === name)?.cells ?? {};
 
-let before: Record<string, number>;
-beforeAll(() => {
-  before = openHandles();
-});
-afterAll(async () => {
-  // Every room below is closed by its test: nothing is left listening, no timer left running.
-  await eventually(() => Object.keys(handlesLeftSince(before)).length === 0, 'the sockets and timers to be gone', 5000).catch(() => undefined);
-  expect(handlesLeftSince(before), process.getActiveResourcesInfo().join(', ')).toEqual({});
-});
+expectNothingLeftOpen();
 
 describe('joining and reporting', () => {
   it('a learner joins with the code, posts a verdict, and the room shows it', async () => {

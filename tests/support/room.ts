@@ -4,6 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { loadExercises, type Exercise } from '../../checker/exercises.ts';
 import type { ExerciseProgress } from '../../checker/formats/progress-file.ts';
 import { grade, type ExerciseReport, type RawTest } from '../../checker/grade.ts';
@@ -123,6 +124,21 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
 }
 
 /** The sockets, servers and timers this process holds: a test that ends must leave these as it found them. */
+/**
+ * For a test file whose every room and client is closed by its own test: nothing is left listening,
+ * no timer left running, once they all ran.
+ */
+export function expectNothingLeftOpen(): void {
+  let before: Record<string, number> = {};
+  beforeAll(() => {
+    before = openHandles();
+  });
+  afterAll(async () => {
+    await eventually(() => Object.keys(handlesLeftSince(before)).length === 0, 'the sockets and timers to be gone', 5000).catch(() => undefined);
+    expect(handlesLeftSince(before), process.getActiveResourcesInfo().join(', ')).toEqual({});
+  });
+}
+
 /** The handles open now beyond those open at `before` (a timer that was open then and ended since is no leak). */
 export function handlesLeftSince(before: Record<string, number>): Record<string, number> {
   const extra: Record<string, number> = {};
