@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 export const USAGE = `Usage: npm run kata -- <command> [options]
 
 Commands:
-  watch                 the interactive checker (this is what \`npm start\` runs)
+  watch [id]            the interactive checker (this is what \`npm start\` runs); with an id, it
+                        starts on that exercise (\`npm start -- 3\`)
   list                  every exercise with its status, points, hints used
   run [id]              test one exercise once (default: the current one) and show the verdict
   hint [id]             show the next hint for an exercise
@@ -117,7 +118,7 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
 
 /** How many exercise ids each command takes: [at least, at most]. */
 const ID_COUNTS: Record<string, [number, number]> = {
-  watch: [0, 0],
+  watch: [0, 1],
   list: [0, 0],
   doctor: [0, 0],
   manifest: [0, 0],

@@ -2,7 +2,7 @@
 // 2 bad input (unknown command, exercise id or option), 130 interrupted.
 import { USAGE, UsageError, parseCli, type ParsedArgs } from './cli-args.ts';
 import { createContext, reportStoreWarnings, type Context } from './context.ts';
-import { ExerciseSetupError, SolutionUnavailableError, UnknownExerciseError } from './exercises.ts';
+import { ExerciseSetupError, SolutionUnavailableError, UnknownExerciseError, resolveExercise } from './exercises.ts';
 import { PristineUnavailableError } from './pristine.ts';
 import { TargetError } from './target.ts';
 import { handleInterrupts } from './interrupts.ts';
@@ -37,6 +37,8 @@ async function dispatch(ctx: Context, args: ParsedArgs): Promise<number> {
   // loading all of them costs every command (and the checker's overhead over bare vitest) time.
   switch (args.command) {
     case 'watch':
+      // `npm start -- 3`: start on that exercise, and stay on it from then on.
+      if (args.ids[0] !== undefined) ctx.store.setCurrent(resolveExercise(args.ids[0], ctx.exercises).id);
       return (await import('./watch/command.ts')).watchCommand(ctx, { manual: args.manual, room: await learnerRoom(args) });
     case 'list':
       return (await import('./commands/list.ts')).list(ctx);

@@ -83,6 +83,22 @@ describe('watch mode state', () => {
     expect(state.current?.id).toBe(second.id);
   });
 
+  it('closes the hints of a step once that step passes, and keeps them while it fails', () => {
+    const { state } = setup();
+    const withSteps = (step1: 'passed' | 'failed'): ExerciseReport => ({
+      ...result(EXERCISE.id, 'failed'),
+      steps: [
+        { step: 1, title: 'one', status: step1, points: 0, maxPoints: 2 },
+        { step: 2, title: 'two', status: 'failed', points: 0, maxPoints: 2 },
+      ],
+    });
+    state.panel = { kind: 'text', text: 'Step 1, hint 1 of 2', hintsFor: 1 };
+    state.onResults([withSteps('failed')]);
+    expect(state.panel.kind).toBe('text');
+    state.onResults([withSteps('passed')]);
+    expect(state.panel).toEqual({ kind: 'none' });
+  });
+
   it('clears the last notice on the next key', () => {
     const { state } = setup();
     state.onResults([result(EXERCISE.id, 'failed')]);

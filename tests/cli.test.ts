@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { resetExercise } from '../checker/exercise-files.ts';
 import { loadExercises } from '../checker/exercises.ts';
 import { BACKUP_DIR } from '../checker/paths.ts';
+import { ProgressStore } from '../checker/progress.ts';
 import { kata, scratchStateDir } from './support/cli.ts';
 import { copyKata } from './support/kata-copy.ts';
 
@@ -17,6 +18,18 @@ describe('without a terminal', () => {
     expect(result.stdout).toContain('No interactive terminal');
     expect(result.stdout).toMatch(/→ 01-async-join/);
     expect(result.stdout).toMatch(/Progress: \[-+\] 0\/\d+ exercises/);
+  });
+
+  it('npm start -- 3 starts on exercise 03, and an unknown id is refused', () => {
+    const stateDir = scratchStateDir();
+    const result = kata(['watch', '3'], { stateDir });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/→ 03-offload-cpu/);
+    // It stays the current exercise.
+    expect(kata(['watch'], { stateDir }).stdout).toMatch(/→ 03-offload-cpu/);
+    const unknown = kata(['watch', '99']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/01-async-join/);
   });
 
   it('asks for --yes instead of waiting for an answer nobody can give', () => {
@@ -96,6 +109,16 @@ describe('a progress store it cannot use', () => {
 });
 
 describe('hints and solutions', () => {
+  it('gives no hint for an exercise that passes: no step is failing', () => {
+    const stateDir = scratchStateDir();
+    const store = ProgressStore.load(path.join(stateDir, 'progress.json'));
+    store.recordResults([{ id: '01-async-join', title: '', status: 'passed', points: 8, maxPoints: 8, steps: [], tests: [] }]);
+    const result = kata(['hint', '1'], { stateDir });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/01-async-join passes: every step is done, no hint needed/);
+    expect(result.stdout).not.toMatch(/hint 1 of/);
+  });
+
   it('reveals the hints of the failing step one at a time, says which step, and remembers them', () => {
     const stateDir = scratchStateDir();
     expect(kata(['hint', '01'], { stateDir }).stdout).toMatch(/Step 1 \(join two waits\), hint 1 of \d[\s\S]*more for step 1: ask again/);

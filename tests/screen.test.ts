@@ -55,6 +55,16 @@ describe('the watch screen', () => {
     expect(draw(state)).not.toContain('hint line 120');
   });
 
+  it('gives the message every row a short panel does not need', () => {
+    const { state } = stateWith(4);
+    const message = Array.from({ length: 20 }, (_, i) => `message line ${i + 1}`).join('\n');
+    state.report = grade(EXERCISE, [raw(1, 'failed', 'long', message), raw(2, 'passed'), raw(3, 'passed')]);
+    const lines = draw(state).map((line) => line.trim());
+    expect(lines).toContain('message line 20');
+    expect(lines).toContain('hint line 4');
+    expect(lines.join('\n')).not.toMatch(/more lines/);
+  });
+
   it('shows a short message and panel whole, with nothing to page', () => {
     const { state } = stateWith(5);
     state.report = grade(EXERCISE, [raw(1, 'failed', 'short', 'one line'), raw(2, 'passed'), raw(3, 'passed')]);

@@ -13,7 +13,13 @@ export function hint(ctx: Context, ids: string[]): number {
     ctx.out('Every exercise is done: no hints needed.');
     return 0;
   }
-  ctx.out(revealNextHint(ctx, exercise, ctx.store.entry(exercise.id).failingStep));
+  const entry = ctx.store.entry(exercise.id);
+  if (entry.done) {
+    // Not a step to be stuck on: showing step 1's hints as if it failed would say something false.
+    ctx.out(`${exercise.id} passes: every step is done, no hint needed. Compare with the reference solution: \`npm run kata -- solution ${exercise.number}\`.`);
+    return 0;
+  }
+  ctx.out(revealNextHint(ctx, exercise, entry.failingStep));
   return 0;
 }
 

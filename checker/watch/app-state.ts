@@ -12,7 +12,8 @@ export type Effect =
   | { kind: 'reset' }
   | { kind: 'quit' };
 
-export type Panel = { kind: 'none' } | { kind: 'text'; text: string } | { kind: 'list' };
+/** A text panel: the hints of one step (`hintsFor`), or a solution. */
+export type Panel = { kind: 'none' } | { kind: 'text'; text: string; hintsFor?: number } | { kind: 'list' };
 
 export interface Confirm {
   question: string;
@@ -59,6 +60,11 @@ export class AppState {
     const mine = reports.find((report) => report.id === this.current?.id);
     if (mine) {
       this.report = mine;
+      // The hints of a step that passes now have done their job: the screen goes back to the verdict.
+      const { panel } = this;
+      if (panel.kind === 'text' && panel.hintsFor !== undefined && mine.steps.find((step) => step.step === panel.hintsFor)?.status === 'passed') {
+        this.panel = { kind: 'none' };
+      }
       if (mine.status === 'passed') {
         this.notice = wasDone ? 'Still passing.' : 'Passed! Press n for the next exercise (the tests keep rerunning if you polish it).';
       } else if (this.notice.startsWith('Passed') || this.notice.startsWith('Still')) {

@@ -106,7 +106,8 @@ class WatchLoop {
         break;
       case 'hint':
         if (this.state.current) {
-          this.state.panel = { kind: 'text', text: revealNextHint(this.ctx, this.state.current, this.state.stuckOn) };
+          const step = this.state.stuckOn;
+          this.state.panel = { kind: 'text', text: revealNextHint(this.ctx, this.state.current, step), ...(step !== undefined ? { hintsFor: step } : {}) };
           this.state.panelAtNewestHint = true;
         }
         break;

@@ -52,8 +52,9 @@ export function renderScreen(state: AppState, ctx: Pick<Context, 'exercises' | '
   let panelPage = 0;
   let middle: string[];
   if (panel) {
-    // The message keeps a few rows (the learner still sees why it fails); the panel gets the rest.
-    const messageRows = Math.min(body.length, Math.max(3, Math.floor(free * 0.3)));
+    // The message keeps a few rows (the learner still sees why it fails), and every row the panel
+    // does not need; the panel gets the rest.
+    const messageRows = Math.min(body.length, Math.max(3, Math.floor(free * 0.3), free - 2 - panel.length));
     panelPage = Math.max(1, free - messageRows - 2);
     if (state.panelAtNewestHint) {
       // A hint was just revealed: start at its heading, so the learner reads it from its first line.

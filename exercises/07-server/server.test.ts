@@ -220,7 +220,7 @@ describe('step 1: the profile route: both parts at once, ten database connection
     }
     if (ranOneAfterAnother([...query, ...picture])) {
       fail(
-        `GET /profile/7 took ${ms(answer.ms)}: the database query and the CDN request ran one after the other, though each takes 40 ms.`,
+        `GET /profile/7 took ${ms(answer.ms)}: the database query and the CDN request ran one after the other, though in this test each takes 40 ms.`,
         backend.io.draw(),
         '-> the second call was only started once the first had answered. Start both (keep the two promises), then await them together,',
         'as in exercise 02.',
