@@ -122,7 +122,7 @@ export function grade(exercise: Exercise, tests: readonly RawTest[], options: Gr
       name: test.name,
       step,
       status: test.status,
-      message: todo ? `${notWrittenYet(step ?? 0, todo)}\n\nWhat the test saw: ${test.message}` : test.message,
+      message: todo ? withStubNote(step ?? 0, todo, test.message) : test.message,
       durationMs: Math.round(test.durationMs),
     };
     const location = test.status === 'failed' ? learnerLocation(exercise, test.frames ?? []) : undefined;
@@ -163,6 +163,17 @@ export function grade(exercise: Exercise, tests: readonly RawTest[], options: Gr
 
 export function notWrittenYet(step: number, todo: Unwritten): string {
   return `Step ${step} is not written yet: ${todo.file} still throws "${todo.todo}". Replace that throw with your code (the lesson says what it must do; \`h\` gives a hint).`;
+}
+
+/**
+ * A failure in a step whose stub code is still somewhere in the learner's files. When the test hit
+ * that throw, that is the news, first. When it failed for another reason (the learner wrote the step
+ * elsewhere and this file's stub is not what broke), the test's own words come first and the stub is
+ * only a note after them: leading with it would send the learner to the wrong file.
+ */
+function withStubNote(step: number, todo: Unwritten, message: string): string {
+  if (message.includes(todo.todo)) return `${notWrittenYet(step, todo)}\n\nWhat the test saw: ${message}`;
+  return `${message}\n\n(Note: ${todo.file} still throws "${todo.todo}", step ${step}'s stub code: if your code needs that part, it is not written yet.)`;
 }
 
 /**

@@ -49,6 +49,24 @@ describe('grading', () => {
   });
 });
 
+describe('a step whose stub code is still there', () => {
+  const todo = { file: 'join.ts', todo: 'TODO step 1: join the two tasks' };
+  const messageOf = (message: string) => grade(EXERCISE, [raw(1, 'failed', 'a test', message)], { unwritten: new Map([[1, todo]]) }).tests[0]?.message ?? '';
+
+  it('says first that the step is not written yet, when the test hit the stub\'s throw', () => {
+    const message = messageOf('Error: TODO step 1: join the two tasks');
+    expect(message).toMatch(/^Step 1 is not written yet: join\.ts still throws "TODO step 1: join the two tasks"/);
+    expect(message).toMatch(/What the test saw: Error: TODO step 1/);
+  });
+
+  it('puts the test\'s own words first when it failed for another reason, and the stub after them as a note', () => {
+    const message = messageOf('the CPU work still ran on the main thread');
+    expect(message).toMatch(/^the CPU work still ran on the main thread/);
+    expect(message).toMatch(/\(Note: join\.ts still throws "TODO step 1: join the two tasks", step 1's stub code/);
+    expect(message).not.toMatch(/is not written yet:/);
+  });
+});
+
 describe('JSON report', () => {
   it('has the documented shape and totals', () => {
     const passed = grade(EXERCISE, [raw(1, 'passed'), raw(2, 'passed'), raw(3, 'passed')]);
