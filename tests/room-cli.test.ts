@@ -10,6 +10,13 @@ import type { Context } from '../checker/context.ts';
 import { ProgressStore } from '../checker/progress.ts';
 import { EXERCISES, eventually, learner, progress, scratchDir, verdict } from './support/room.ts';
 
+/** Stands in for the checker's interrupt handling: the room stops when the emitter says SIGINT or SIGTERM. */
+const stopOn = (signals: EventEmitter) => () =>
+  new Promise<void>((resolve) => {
+    signals.once('SIGINT', () => resolve());
+    signals.once('SIGTERM', () => resolve());
+  });
+
 function facilitator(): { ctx: Context; lines: string[] } {
   const lines: string[] = [];
   const ctx: Context = {
@@ -41,7 +48,7 @@ describe('the room command', () => {
     const { ctx, lines } = facilitator();
     const dir = scratchDir();
     const signals = new EventEmitter();
-    const running = room(ctx, { host: '127.0.0.1', port: '0', dir, stuckAfter: '90s' }, signals);
+    const running = room(ctx, { host: '127.0.0.1', port: '0', dir, stuckAfter: '90s' }, stopOn(signals));
     await eventually(() => lines.some((line) => line.includes('?key=')), 'the page address');
     const board = lines.find((line) => line.includes('npm start -- --room')) ?? '';
     expect(board).toMatch(/^ {4}npm start -- --room 127\.0\.0\.1:\d+\/[A-Z2-9]{6} --name "your name"$/);
@@ -68,7 +75,7 @@ describe('the room command', () => {
   it('says what to do when the port is taken or the options are wrong', async () => {
     const { ctx, lines } = facilitator();
     const signals = new EventEmitter();
-    const first = room(ctx, { host: '127.0.0.1', port: '0', dir: scratchDir() }, signals);
+    const first = room(ctx, { host: '127.0.0.1', port: '0', dir: scratchDir() }, stopOn(signals));
     await eventually(() => lines.some((line) => line.includes('?key=')), 'the first room');
     const port = /127\.0\.0\.1:(\d+)/.exec(lines.find((line) => line.includes('?key=')) ?? '')?.[1] ?? '';
     const second = facilitator();

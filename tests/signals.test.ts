@@ -92,3 +92,25 @@ function command(pid: number): string {
     return '';
   }
 }
+
+describe.each(['SIGINT', 'SIGTERM'] as const)('%s to `kata room`', (signal) => {
+  it('closes the room, says where everything is kept, and exits 0', async () => {
+    const dir = scratchStateDir();
+    const child = spawn(process.execPath, [path.join(ROOT, 'checker', 'kata.mjs'), 'room', '--host', '127.0.0.1', '--port', '0', '--dir', dir], {
+      cwd: ROOT,
+      env: { ...cleanEnv(), KATA_STATE_DIR: scratchStateDir(), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const exited = exitOf(child);
+    try {
+      expect(await until(() => out.includes('?key='), 20_000), 'the room opened').toBe(true);
+      child.kill(signal);
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/Room closed\. Everything is in .*room-log\.ndjson/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { stripVTControlCharacters } from 'node:util';
 import writeFileAtomic from 'write-file-atomic';
 import { UsageError } from '../cli-args.ts';
 import type { Context } from '../context.ts';
+import { pushInterruptHandler } from '../interrupts.ts';
 import { STATE_DIR } from '../paths.ts';
 import { LOG_FILE, readLog } from '../room/log-store.ts';
 import { toCsv, toJson } from '../room/room-export.ts';
@@ -25,10 +26,23 @@ export interface RoomCommandOptions {
 
 export const DEFAULT_ROOM_DIR = path.join(STATE_DIR, 'room');
 
+/**
+ * Until the facilitator stops the room: Ctrl-C, SIGTERM or SIGHUP, through the checker's own interrupt
+ * handling (which would otherwise end the process at once, leaving the room unclosed).
+ */
+export function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const release = pushInterruptHandler(() => {
+      release();
+      resolve();
+    });
+  });
+}
+
 export async function room(
   ctx: Context,
   options: RoomCommandOptions,
-  signals: NodeJS.EventEmitter = process,
+  stopped: () => Promise<void> = untilInterrupted,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const dir = path.resolve(options.dir ?? DEFAULT_ROOM_DIR);
@@ -37,6 +51,7 @@ export async function room(
   if (options.exportFile !== undefined) return exportRoom(ctx, dir, exercises, stuckAfterMs, options.exportFile);
 
   const port = options.port === undefined ? DEFAULT_PORT : parsePort(options.port);
+  const forwarded = forwardedAddresses(port, env);
   let server;
   try {
     server = await startRoom({
@@ -46,7 +61,7 @@ export async function room(
       port,
       stuckAfterMs,
       fresh: options.fresh ?? false,
-      publicAddresses: forwardedAddresses(port, env),
+      publicAddresses: forwarded,
       onJoin: (name, rejoined, learners) =>
         ctx.out(c.dim(`  ${rejoined ? 'back' : '+'} ${stripVTControlCharacters(name)}${rejoined ? '' : ` joined (${learners} in the room)`}`)),
     });
@@ -71,7 +86,7 @@ export async function room(
   if (server.unreadable) ctx.out(c.yellow(`${server.unreadable} line(s) of the log could not be read and were skipped.`));
   ctx.out(`\nJoin code: ${c.bold(server.code)}\n\nWrite this on the board (learners run it in the kata's folder):`);
   for (const address of server.addresses) ctx.out(`    npm start -- --room ${address}/${server.code} --name "your name"`);
-  if (forwardedAddresses(port, env).length) {
+  if (forwarded.length) {
     ctx.out(c.dim(`    (the first is this Codespace's forwarded port: make it Public in the Ports panel, or run
      \`gh codespace ports visibility ${port}:public -c $CODESPACE_NAME\`, so learners can reach it)`));
   } else if (server.addresses.length > 1) {
@@ -81,15 +96,7 @@ export async function room(
   ctx.out(c.dim(`\nStuck means the same step failing for ${formatDuration(stuckAfterMs)} or more (--stuck-after). Ctrl-C closes the room;`));
   ctx.out(c.dim('`npm run kata -- room` opens it again with everything kept (--new starts an empty one).\n'));
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      signals.off('SIGINT', stop);
-      signals.off('SIGTERM', stop);
-      resolve();
-    };
-    signals.on('SIGINT', stop);
-    signals.on('SIGTERM', stop);
-  });
+  await stopped();
   await server.close();
   ctx.out(`Room closed. Everything is in ${relativeLog}; \`npm run kata -- room --export results.csv\` writes it for a spreadsheet.`);
   return 0;
