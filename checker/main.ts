@@ -14,7 +14,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 // The workshop room a learner's verdicts go to (--room/--name or KATA_ROOM/KATA_NAME), if any.
-const learnerRoom = async (args: ParsedArgs) => (await import('./room/learner.ts')).learnerRoom(args);
+// Loaded only when a room is asked for: most learners never join one, and every module costs start-up.
+const learnerRoom = async (args: ParsedArgs) =>
+  args.room || args.name || process.env.KATA_ROOM ? (await import('./room/learner.ts')).learnerRoom(args) : undefined;
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseCli(argv);

@@ -13,7 +13,7 @@ import {
   type ExerciseProgress,
   type Progress,
 } from './formats/progress-file.ts';
-import { PROGRESS_FILE } from './paths.ts';
+import { PROGRESS_FILE, displayPath } from './paths.ts';
 
 /** write-file-atomic names its temp files `<file>.<number>`; a killed run leaves one behind. */
 const TEMP_FILE = /^progress\.json\.\d+$/;
@@ -55,12 +55,12 @@ export class ProgressStore {
     const aside = `${file}.broken-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     try {
       moveAside(file, aside);
-      return new ProgressStore(file, emptyProgress(), [`Progress file was unreadable (${why}); moved it to ${shown(aside)} and rebuilding progress from the tests.`], true);
+      return new ProgressStore(file, emptyProgress(), [`Progress file was unreadable (${why}); moved it to ${displayPath(aside)} and rebuilding progress from the tests.`], true);
     } catch (error) {
       const store = new ProgressStore(
         file,
         emptyProgress(),
-        [`Progress file ${shown(file)} is unreadable (${why}) and cannot be moved aside (${describe(error)}): your progress is kept in memory for this run only. Fix the permissions of ${shown(path.dirname(file))}, or move the file away yourself.`],
+        [`Progress file ${displayPath(file)} is unreadable (${why}) and cannot be moved aside (${describe(error)}): your progress is kept in memory for this run only. Fix the permissions of ${displayPath(path.dirname(file))}, or move the file away yourself.`],
         true,
       );
       store.saveFailed = true;
@@ -134,7 +134,7 @@ export class ProgressStore {
       writeFileAtomic.sync(this.file, serializeProgress(this.data));
     } catch (error) {
       this.saveFailed = true;
-      this.warnings.push(`Could not save your progress to ${shown(this.file)} (${describe(error)}): it is kept in memory for this run only. The verdicts still stand.`);
+      this.warnings.push(`Could not save your progress to ${displayPath(this.file)} (${describe(error)}): it is kept in memory for this run only. The verdicts still stand.`);
     }
   }
 }
@@ -163,8 +163,4 @@ function describe(error: unknown): string {
   return code ?? message;
 }
 
-function shown(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith('..') ? relative : file;
-}
 

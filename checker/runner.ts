@@ -11,7 +11,7 @@ import type { Exercise } from './exercises.ts';
 import { judgeSkip } from './harness/declared-skips.ts';
 import { kataPool, type Incident, type KataPool } from './kata-pool.ts';
 import { kataProject } from './kata-project.ts';
-import { ROOT, isTestFile } from './paths.ts';
+import { ROOT, isInside, isTestFile } from './paths.ts';
 import { readManifest, type Manifest } from './pristine.ts';
 import { formatTarget, parseTargetedId, targetedId, type Target } from './target.ts';
 
@@ -108,8 +108,8 @@ function projectFor(request: RunRequest, exercise: Exercise, options: RunOptions
 }
 
 function targetProjects(requests: readonly RunRequest[]): ProjectSpec[] {
-  const names = [...new Set(requests.map((request) => formatTarget(request.target)))];
-  return names.map((name) => ({ name, target: requests.find((r) => formatTarget(r.target) === name)?.target ?? { kind: 'exercises' }, shared: false }));
+  const targets = new Map(requests.map((request) => [formatTarget(request.target), request.target]));
+  return [...targets].map(([name, target]) => ({ name, target, shared: false }));
 }
 
 function proofProjects(requests: readonly RunRequest[]): ProjectSpec[] {
@@ -119,13 +119,13 @@ function proofProjects(requests: readonly RunRequest[]): ProjectSpec[] {
 
 /** The test files of an exercise, as specifications of `project` for this request's target and steps. */
 function specsFor(project: Vitest['projects'][number], request: RunRequest, exercise: Exercise): TestSpecification[] {
-  const shared = project.name.startsWith('proof:');
+  // A project of its own target needs no target in the id; a shared (proof) project always does.
   const own = formatTarget(request.target) === project.name;
   return testFilesOf(exercise).map((file) =>
     project.createSpecification(
       targetedId({
         file,
-        ...(shared || !own ? { target: request.target } : {}),
+        ...(!own ? { target: request.target } : {}),
         ...(request.steps ? { steps: [...request.steps] } : {}),
         ...(request.bailOn ? { bailOn: request.bailOn } : {}),
       }),
@@ -173,10 +173,6 @@ export async function createKataVitest(projects: readonly ProjectSpec[], reporte
   );
 }
 
-export function isInside(file: string, dir: string): boolean {
-  const relative = path.relative(dir, file);
-  return !relative.startsWith('..') && !path.isAbsolute(relative);
-}
 
 interface ModuleRecord {
   target: string;

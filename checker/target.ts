@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'vite';
-import { EXERCISES_DIR, SOLUTIONS_DIR, alternativesDir, isTestFile, variantsDir } from './paths.ts';
+import { EXERCISES_DIR, SOLUTIONS_DIR, alternativesDir, isInside, isTestFile, variantsDir } from './paths.ts';
 
 export type Target =
   | { kind: 'exercises' }
@@ -161,8 +161,5 @@ export function targetSwitch(projectTarget: Target): Plugin {
 }
 
 function isKataFile(file: string): boolean {
-  return [EXERCISES_DIR, SOLUTIONS_DIR].some((dir) => {
-    const relative = path.relative(dir, file);
-    return !relative.startsWith('..') && !path.isAbsolute(relative);
-  });
+  return [EXERCISES_DIR, SOLUTIONS_DIR].some((dir) => isInside(file, dir));
 }

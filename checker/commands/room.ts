@@ -8,7 +8,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { UsageError } from '../cli-args.ts';
 import type { Context } from '../context.ts';
 import { pushInterruptHandler } from '../interrupts.ts';
-import { STATE_DIR } from '../paths.ts';
+import { STATE_DIR, displayPath } from '../paths.ts';
 import { LOG_FILE, readLog } from '../room/log-store.ts';
 import { toCsv, toJson } from '../room/room-export.ts';
 import { RoomState, type ExerciseInfo } from '../room/room-state.ts';
@@ -78,11 +78,10 @@ export async function room(
     throw error;
   }
 
-  const relative = path.relative(process.cwd(), server.logFile);
-  const relativeLog = relative.startsWith('..') || path.isAbsolute(relative) ? server.logFile : relative;
+  const relativeLog = displayPath(server.logFile);
   const learners = server.state.learnerCount;
   ctx.out(c.bold(`Workshop room open.`) + c.dim(` Log: ${relativeLog}${learners ? ` (continued: ${learners} learner${learners === 1 ? '' : 's'})` : ''}`));
-  if (server.setAside) ctx.out(c.dim(`The previous room's log was kept as ${path.relative(process.cwd(), server.setAside)}.`));
+  if (server.setAside) ctx.out(c.dim(`The previous room's log was kept as ${displayPath(server.setAside)}.`));
   if (server.unreadable) ctx.out(c.yellow(`${server.unreadable} line(s) of the log could not be read and were skipped.`));
   ctx.out(`\nJoin code: ${c.bold(server.code)}\n\nWrite this on the board (learners run it in the kata's folder):`);
   for (const address of server.addresses) ctx.out(`    npm start -- --room ${address}/${server.code} --name "your name"`);
@@ -106,7 +105,7 @@ function exportRoom(ctx: Context, dir: string, exercises: ExerciseInfo[], stuckA
   const format = path.extname(file).toLowerCase();
   if (format !== '.csv' && format !== '.json') throw new UsageError(`--export writes .csv or .json: "${file}" is neither.`);
   if (!existsSync(path.join(dir, LOG_FILE))) {
-    ctx.err(`There is no room in ${path.relative(process.cwd(), dir) || dir} to export (no ${LOG_FILE}).`);
+    ctx.err(`There is no room in ${displayPath(dir)} to export (no ${LOG_FILE}).`);
     return 1;
   }
   const state = new RoomState(exercises, stuckAfterMs);

@@ -82,7 +82,6 @@ export class RoomClient implements RoomReporter {
   private buffer: Pending[];
   private token: string | undefined;
   private joined = false;
-  private wasDown = false;
   private healthState: RoomHealth = 'joining';
   private notices: string[] = [];
   private inFlight: Promise<void> | undefined;
@@ -306,20 +305,18 @@ export class RoomClient implements RoomReporter {
   }
 
   private markUp(): void {
-    if (this.wasDown) {
+    if (this.healthState === 'down') {
       const room = `The workshop room at ${this.options.address.display}`;
       const down = this.notices.indexOf(this.downLine());
       // Gone and back before the learner heard of it: one line says both.
       if (down !== -1) this.notices.splice(down, 1, `${room} was away for a moment; your verdicts were kept and have been sent.`);
       else this.say(`${room} is back: your kept verdicts were sent.`);
     }
-    this.wasDown = false;
     this.healthState = 'up';
   }
 
   private markDown(): void {
-    if (!this.wasDown) this.say(this.downLine());
-    this.wasDown = true;
+    if (this.healthState !== 'down') this.say(this.downLine());
     this.healthState = 'down';
   }
 

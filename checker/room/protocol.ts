@@ -119,10 +119,6 @@ export function isJoinCode(text: string): boolean {
   return new RegExp(CODE_PATTERN).test(text);
 }
 
-export function isToken(text: string): boolean {
-  return new RegExp(TOKEN_PATTERN).test(text);
-}
-
 // Control characters, direction overrides and invisible spaces: a name must look like what it is, on
 // the page, in the export and in the facilitator's terminal. (Joiners stay: some scripts need them.)
 const INVISIBLE = /[\p{Cc}\p{Zl}\p{Zp}\u200B\u200E\u200F\u061C\u202A-\u202E\u2060-\u2069\uFEFF\uFFF9-\uFFFB]/u;

@@ -13,7 +13,10 @@ import { renderScreen } from './screen.ts';
 import { WatchSession } from './session.ts';
 import { INTERRUPTED, pushInterruptHandler } from '../interrupts.ts';
 
-/** Whether a process still exists (signal 0 only asks). */
+/**
+ * Whether our parent still exists. On Linux and macOS an orphan gets a new ppid at once; on Windows it
+ * keeps the old one, so ask the system too (signal 0 only asks).
+ */
 function isAlive(pid: number): boolean {
   if (pid <= 1 || process.ppid !== pid) return false;
   try {

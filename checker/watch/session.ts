@@ -7,8 +7,8 @@ import type { Vitest } from 'vitest/node';
 import type { Exercise } from '../exercises.ts';
 import type { ExerciseReport } from '../grade.ts';
 import { kataPool, type KataPool } from '../kata-pool.ts';
-import { Collector, createKataVitest, isInside, testFilesOf } from '../runner.ts';
-import { isTestFile } from '../paths.ts';
+import { Collector, createKataVitest, testFilesOf } from '../runner.ts';
+import { isInside, isTestFile } from '../paths.ts';
 import type { Target } from '../target.ts';
 
 const TARGET: Target = { kind: 'exercises' };
