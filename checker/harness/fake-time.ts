@@ -1,6 +1,6 @@
 // Helpers for vitest fake timers: watch a promise settle without awaiting it, and move time.
 import { onTestFinished, vi } from 'vitest';
-import { labelNextTimer } from './leaks.ts';
+import { labelTimer } from './leaks.ts';
 
 export interface Tracked<T> {
   readonly status: 'pending' | 'fulfilled' | 'rejected';
@@ -75,8 +75,9 @@ function driveAbortSignalTimeout(): void {
   AbortSignal.timeout = function timeoutOnTheFakeClock(delay: number): AbortSignal {
     if (!vi.isFakeTimers()) return original(delay);
     const controller = new AbortController();
-    labelNextTimer('AbortSignal.timeout', `the timer of AbortSignal.timeout(${delay})`);
-    const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), delay);
+    const timer = labelTimer('AbortSignal.timeout', `the timer of AbortSignal.timeout(${delay})`, () =>
+      setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), delay),
+    );
     (timer as { unref?: () => void }).unref?.();
     return controller.signal;
   };

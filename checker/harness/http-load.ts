@@ -237,6 +237,8 @@ function startProbe(base: URL, probe: LoadProbe, timeoutSeconds: number): { stop
         if (!timedOut && !stopped) load.errors[error.code ?? 'error'] = (load.errors[error.code ?? 'error'] ?? 0) + 1;
         resolve();
       });
+      // A socket destroyed after the headers came ends neither with the body's 'end' nor with an error.
+      req.once('close', () => resolve());
     });
   const loops = Array.from({ length: connections }, async () => {
     while (!stopped) {

@@ -107,6 +107,31 @@ describe('watchHandles', () => {
     watch.stop();
   });
 
+  it('a listener added with { signal } is gone once that signal aborts', () => {
+    const watch = watchHandles();
+    const target = new EventTarget();
+    const controller = new AbortController();
+    watch.watchListeners(target, 'the target');
+    target.addEventListener('ping', () => undefined, { signal: controller.signal });
+    expect(watch.open().map((h) => h.what)).toEqual(["a 'ping' listener on the target"]);
+    controller.abort();
+    expect(watch.open()).toEqual([]);
+    // Added with a signal that had already aborted: the platform never adds it.
+    target.addEventListener('pong', () => undefined, { signal: controller.signal });
+    expect(watch.open()).toEqual([]);
+    watch.stop();
+  });
+
+  it("an AbortSignal.timeout made while nothing watches leaves its label to no later timer", async () => {
+    useFakeClock();
+    AbortSignal.timeout(50);
+    const watch = watchHandles();
+    setTimeout(() => undefined, 10);
+    expect(watch.open().map((h) => h.kind)).toEqual(['timer']);
+    await advance(50);
+    watch.stop();
+  });
+
   it('names MessagePorts that were never closed', async () => {
     const watch = watchHandles();
     const open = new MessageChannel();

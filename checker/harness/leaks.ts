@@ -37,10 +37,20 @@ export interface HandleWatch {
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HARNESS = path.join(ROOT, 'checker', 'harness');
 
-/** The label of the next timer created: lets an emulation (AbortSignal.timeout) name its own timer. */
+/** The label of the timer being created: lets an emulation (AbortSignal.timeout) name its own timer. */
 let nextTimerLabel: { kind: HandleKind; what: string } | undefined;
-export function labelNextTimer(kind: HandleKind, what: string): void {
+
+/**
+ * Creates a timer under this label. Scoped: with no watch active nothing takes the label, and it must
+ * not fall to whatever timer a later test creates.
+ */
+export function labelTimer<T>(kind: HandleKind, what: string, create: () => T): T {
   nextTimerLabel = { kind, what };
+  try {
+    return create();
+  } finally {
+    nextTimerLabel = undefined;
+  }
 }
 
 let active: HandleWatch | undefined;
@@ -191,6 +201,11 @@ export function watchHandles(): HandleWatch {
             keepsProcessAlive: false,
           };
           listeners.add(record);
+          // Added with { signal }: the platform removes it when that signal aborts, and so does its record.
+          const until = typeof options === 'object' ? options.signal : undefined;
+          if (until?.aborted) listeners.delete(record);
+          // (Through EventTarget's own method: that signal may be watched too, and this listener is the watch's.)
+          else if (until) EventTarget.prototype.addEventListener.call(until, 'abort', () => listeners.delete(record), { once: true });
           if (typeof options === 'object' && options.once) {
             // A once-listener removes itself when it fires: so does its record.
             const wrapped = (event: Event) => {

@@ -44,7 +44,7 @@ export class Timeline {
     const sameInstant = this.intervals.length > 1 && Math.max(...times) === Math.min(...times);
     if (!sameInstant) return drawTimeline(this.intervals, { ...options, now });
     return [
-      `  (all at ${Math.round(now)} ms: drawn in the order it happened, one step per start or end)`,
+      `  (all at ${Math.round(times[0] ?? now)} ms: drawn in the order it happened, one step per start or end)`,
       drawTimeline(this.inOrder, { ...options, now: this.events + 1, unit: '' }),
     ].join('\n');
   }
