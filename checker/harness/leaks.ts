@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import { onTestFinished } from 'vitest';
+import { stackFrames } from './stack-frames.ts';
 
 export type HandleKind = 'timer' | 'interval' | 'AbortSignal.timeout' | 'listener' | 'port';
 
@@ -277,13 +278,10 @@ function ownSite(error: Error): string | undefined {
 
 function projectFrames(error: Error): { site: string; harness: boolean }[] {
   const frames: { site: string; harness: boolean }[] = [];
-  for (const frame of (error.stack ?? '').split('\n').slice(1)) {
-    const match = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(frame);
-    if (!match?.[1]) continue;
-    const file = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
+  for (const { file, line, column } of stackFrames(error.stack)) {
     if (file.includes(`${path.sep}node_modules${path.sep}`) || !file.startsWith(ROOT + path.sep)) continue;
     const harness = file.startsWith(HARNESS + path.sep) && !file.endsWith('.test.ts');
-    frames.push({ site: `${path.relative(ROOT, file)}:${match[2]}:${match[3]}`, harness });
+    frames.push({ site: `${path.relative(ROOT, file).split(path.sep).join('/')}:${line}:${column}`, harness });
   }
   return frames;
 }

@@ -8,6 +8,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as WorkerThreads from 'node:worker_threads';
+import { stackFrames } from './stack-frames.ts';
 import { WORKER_ENTRY } from './ts-worker.ts';
 
 const require = createRequire(import.meta.url);
@@ -223,16 +224,13 @@ function shortPath(file: string): string {
  */
 function creationSite(stack: string | undefined, otherwise: string): string {
   const root = path.resolve(HARNESS_DIR, '..', '..');
-  for (const line of (stack ?? '').split('\n').slice(1)) {
-    const match = /\(?((?:file:\/\/\/?)?(?:[A-Za-z]:)?[\\/][^()]+?):(\d+):\d+\)?\s*$/.exec(line.trim());
-    if (!match?.[1]) continue;
-    const file = match[1].startsWith('file:') ? fileURLToPath(match[1]) : match[1];
+  for (const { file, line } of stackFrames(stack)) {
     if (!file.startsWith(root) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
     // The harness's own modules (this watch, startWorker) are not the caller; its tests are. An
     // exercise's tests are not either: a thread made under a test's call (an abort that makes a pool
     // replace its thread) was made by the code under test.
     if (file.startsWith(HARNESS_DIR) ? !file.endsWith('.test.ts') : file.endsWith('.test.ts')) continue;
-    return `at ${path.relative(root, file).split(path.sep).join('/')}:${match[2]}`;
+    return `at ${path.relative(root, file).split(path.sep).join('/')}:${line}`;
   }
   return otherwise;
 }
