@@ -118,7 +118,8 @@ function recording<T extends object>(library: T, recorder: { current: Recorder |
 function collect(section: AplusSection, adapter: AplusAdapter, recorder: { current: Recorder | undefined }): Suite {
   const root: Suite = { title: '', beforeEach: [], afterEach: [], children: [] };
   let current = root;
-  const sinon = require('sinon') as { assert: object };
+  // The suite's own sinon, resolved from the suite: the kata does not depend on it, npm only happens to hoist it.
+  const sinon = createRequire(require.resolve('promises-aplus-tests/package.json'))('sinon') as { assert: object };
   const modules: Record<string, unknown> = {
     assert: recording(assert, recorder),
     sinon: Object.assign(Object.create(sinon) as object, { assert: recording(sinon.assert, recorder) }),
