@@ -111,6 +111,11 @@ export function testKey(test: Pick<RawTest, 'suites' | 'name'>): string {
   return [...test.suites.slice(1), test.name].join(' › ');
 }
 
+/** A test that holds up its step: it passed, or was skipped for a reason the kata declares. */
+export function countsForStep(test: Pick<TestReport, 'status'>): boolean {
+  return test.status === 'passed' || test.status === 'skipped';
+}
+
 export function grade(exercise: Exercise, tests: readonly RawTest[], options: GradeOptions = {}): ExerciseReport {
   const { loadErrors = [], shipped, stepFirst = false, unwritten } = options;
   const ran = new Set(options.steps ?? exercise.steps.map((_, i) => i + 1));
@@ -129,10 +134,9 @@ export function grade(exercise: Exercise, tests: readonly RawTest[], options: Gr
     return [location ? { ...report, location } : report];
   });
   if (shipped) reports.push(...shipmentProblems(exercise, tests, shipped, ran));
-  const counts = (report: TestReport) => report.status === 'passed' || report.status === 'skipped';
   const passes = (step: number) => {
     const inStep = reports.filter((test) => test.step === step);
-    return inStep.length > 0 && inStep.every(counts);
+    return inStep.length > 0 && inStep.every(countsForStep);
   };
   // In step order, the learner's code stopped at the first step with a failure (or, when tests only
   // did not run, the first step that did not pass): the steps after it are not run yet.

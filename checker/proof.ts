@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Exercise } from './exercises.ts';
 import { parseAltMeta, parseVariantMeta, type AltMeta, type VariantMeta } from './formats/variant-meta.ts';
-import type { ExerciseReport } from './grade.ts';
+import { countsForStep, type ExerciseReport } from './grade.ts';
 import { alternativesDir, variantsDir } from './paths.ts';
 import { runExercises } from './runner.ts';
 import type { Target } from './target.ts';
@@ -91,7 +91,7 @@ export async function proveExercises(exercises: readonly Exercise[]): Promise<Ex
 function judgeSolution(report: ExerciseReport | undefined): TargetVerdict {
   if (!report) return { proven: false, problems: ['it was not graded'] };
   if (report.status === 'error') return { proven: false, problems: [`it could not be loaded: ${report.error ?? ''}`] };
-  const problems = report.tests.filter((test) => test.status !== 'passed' && test.status !== 'skipped').map((test) => `${test.status}: ${test.name}: ${test.message}`);
+  const problems = report.tests.filter((test) => !countsForStep(test)).map((test) => `${test.status}: ${test.name}: ${test.message}`);
   const outside = report.tests.filter((test) => test.step === null).map((test) => `outside any step: ${test.name}`);
   return { proven: report.status === 'passed' && problems.length === 0 && outside.length === 0, problems: [...problems, ...outside] };
 }

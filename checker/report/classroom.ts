@@ -4,7 +4,7 @@
 // duration, score }] }`. The reporter records the sum of `tests[].score` out of `max_score`, so
 // there is one entry per graded step, scored with that step's points from grade.ts: the grade
 // Classroom shows is exactly `points`/`maxPoints` of the JSON report.
-import { totals, type ExerciseReport, type StepReport, type TestReport } from '../grade.ts';
+import { countsForStep, totals, type ExerciseReport, type StepReport, type TestReport } from '../grade.ts';
 import { explainTampered } from '../integrity.ts';
 import { truncate } from './text.ts';
 
@@ -58,7 +58,7 @@ export function classroomOutputLine(result: ClassroomResult): string {
 
 function exerciseEntries(report: ExerciseReport): ClassroomTest[] {
   const entries = report.steps.map((step) => stepEntry(report, step));
-  const stepless = report.tests.filter((test) => test.step === null && test.status !== 'passed' && test.status !== 'skipped');
+  const stepless = report.tests.filter((test) => test.step === null && !countsForStep(test));
   if (stepless.length > 0) {
     entries.push({
       name: `${report.id} · outside any step`,

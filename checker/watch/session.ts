@@ -66,9 +66,10 @@ export class WatchSession {
     }
     const [project] = this.vitest.projects;
     if (!project) return;
-    const untested = exercises.filter((exercise) => testFilesOf(exercise).length === 0);
+    const files = exercises.map((exercise) => ({ exercise, tests: testFilesOf(exercise) }));
+    const untested = files.filter(({ tests }) => tests.length === 0).map(({ exercise }) => exercise);
     if (untested.length > 0) this.events.onRunEnd(untested.map((exercise) => this.collector.report({ target: TARGET, exercises: [exercise] }, exercise)));
-    const specs = exercises.flatMap((exercise) => testFilesOf(exercise).map((file) => project.createSpecification(file)));
+    const specs = files.flatMap(({ tests }) => tests.map((file) => project.createSpecification(file)));
     if (specs.length > 0) await this.vitest.runTestSpecifications(specs, false);
   }
 
