@@ -33,6 +33,20 @@ describe('watchWorkers', () => {
     expect(watch.running()).toBe(0);
   });
 
+  it('tells a thread someone asked to end (still exiting) from one nobody ended, and sees that a pool\'s close() resolves after its threads exited', async () => {
+    watch = watchWorkers();
+    const ended = new Worker(idle, { eval: true });
+    new Worker(idle, { eval: true });
+    const exiting = ended.terminate();
+    expect(watch.workers.map((w) => [w.endRequested, w.exited])).toEqual([[true, false], [false, false]]);
+    await exiting;
+    expect(watch.workers.map((w) => [w.endRequested, w.exited])).toEqual([[true, true], [false, false]]);
+    await watch.terminateAll();
+    const pool = new Piscina({ filename: new URL('./cpu.worker.ts', import.meta.url).href, minThreads: 2, maxThreads: 2 });
+    await pool.close();
+    expect(watch.workers.slice(2).map((w) => [w.endRequested, w.exited])).toEqual([[true, true], [true, true]]);
+  });
+
   it('stops a pool that was never closed without letting it start replacement threads', async () => {
     watch = watchWorkers();
     const pool = new Piscina({ filename: new URL('./cpu.worker.ts', import.meta.url).href, minThreads: 2, maxThreads: 2 });

@@ -19,6 +19,8 @@ export interface WatchedWorker {
   /** True once the thread has exited (its 'exit' event fired). */
   readonly exited: boolean;
   readonly exitCode: number | undefined;
+  /** True once something called its terminate(): it is on its way out, whether or not anyone waits for that. */
+  readonly endRequested: boolean;
   /** The file the thread runs ("piscina" for a pool's thread), for messages. */
   readonly entry: string;
   /** Where the code under test created it (`file:line`), or how it came to be. */
@@ -59,6 +61,7 @@ interface WorkerRecord {
   worker: WorkerThreads.Worker;
   exited: boolean;
   exitCode: number | undefined;
+  endRequested: boolean;
   entry: string;
   createdAt: string;
 }
@@ -88,6 +91,8 @@ export function watchWorkers(): WorkerWatch {
   };
 
   class WatchedWorkerClass extends Original {
+    readonly #record: WorkerRecord;
+
     constructor(...args: ConstructorParameters<typeof Original>) {
       super(...args);
       const entry = describeEntry(args[0], args[1]);
@@ -95,11 +100,18 @@ export function watchWorkers(): WorkerWatch {
         worker: this,
         exited: false,
         exitCode: undefined,
+        endRequested: false,
         entry,
         createdAt: creationSite(stackHere(), entry === 'piscina' ? 'by a piscina pool on its own (replacing a thread that ended)' : 'from a library callback'),
       };
       workerRecords.push(record);
+      this.#record = record;
       this.once('exit', onExit(record));
+    }
+
+    override terminate(): Promise<number> {
+      this.#record.endRequested = true;
+      return super.terminate();
     }
   }
 
@@ -129,6 +141,7 @@ export function watchWorkers(): WorkerWatch {
         threadId: record.worker.threadId,
         exited: record.exited,
         exitCode: record.exitCode,
+        endRequested: record.endRequested,
         entry: entryOf(record),
         createdAt: record.createdAt,
       }));

@@ -812,9 +812,16 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     await watch.waitFor(() => openOn('/profile/') >= 10 && openOn('/resize') >= 2, 5000);
     const closeCalledAt = watch.now();
     const acceptedBeforeClose = watch.requests.length;
+    // The pool's threads that close() has to end: running, and not already on their way out (a thread
+    // piscina ended after an abort, earlier, is not close()'s to wait for).
+    const poolThreads = new Set(workers.workers.flatMap((worker, i) => (worker.exited || worker.endRequested ? [] : [i])));
+    let runningAtResolve: number[] = [];
     let closeError: unknown;
     const closing = server.close().then(
-      () => watch.now(),
+      () => {
+        runningAtResolve = workers.workers.flatMap((worker, i) => (poolThreads.has(i) && !worker.exited ? [i] : []));
+        return watch.now();
+      },
       (error: unknown) => {
         closeError = error;
         return watch.now();
@@ -879,6 +886,15 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
       fail(
         `close() resolved, but ${running} worker thread(s) of the pool were still running 3 s later.`,
         'Threads you never end keep the process alive (a server that cannot exit) and hold their memory: close() must `await pool.close()`, last.',
+      );
+    }
+    // Its threads were ended, but close() did not wait for them: whoever awaits close() (a test, a
+    // restart on the same port, process.exit()) goes on while they still run.
+    if (runningAtResolve.length > 0) {
+      fail(
+        `close() resolved while ${runningAtResolve.length} of the pool's ${poolThreads.size} worker threads were still running; they exited only afterwards.`,
+        'close() must resolve once nothing of the server is left running. pool.close() and pool.destroy() both return a promise that settles',
+        'when every thread has exited: `await` it, last, inside close() (a `void pool.close()` or a forgotten await lets close() resolve too early).',
       );
     }
     if (server.http.listening) fail('close() resolved, but the server was still listening.');
