@@ -1,6 +1,7 @@
 // A long-lived vitest instance for watch mode: the module graph stays warm, so a save reruns only the
-// affected test file within a fraction of a second. Vitest's own watcher triggers the reruns; we only
-// narrow them to the exercise in focus. In manual mode nothing is watched and `rerun` does the work.
+// affected test file within a fraction of a second. Our own watcher (./saves.ts) triggers the reruns,
+// of the exercise in focus only: editing a later exercise early does not distract from the current
+// one. In manual mode nothing is watched and `run` does the work.
 // The steps run in order and stop at the first that fails: the learner sees the step in front of them
 // first. The process pool keeps the next test process booted, and its watchdog ends one that hangs.
 import type { Vitest } from 'vitest/node';
@@ -8,8 +9,9 @@ import type { Exercise } from '../exercises.ts';
 import type { ExerciseReport } from '../grade.ts';
 import { kataPool, type KataPool } from '../kata-pool.ts';
 import { Collector, createKataVitest, testFilesOf } from '../runner.ts';
-import { isInside, isTestFile } from '../paths.ts';
+import { isInside } from '../paths.ts';
 import type { Target } from '../target.ts';
+import { watchSaves, type SaveWatch } from './saves.ts';
 
 const TARGET: Target = { kind: 'exercises' };
 
@@ -21,6 +23,7 @@ export interface SessionEvents {
 
 export class WatchSession {
   private focus: Exercise | undefined;
+  private saves: SaveWatch | undefined;
 
   private constructor(
     private readonly vitest: Vitest,
@@ -33,7 +36,7 @@ export class WatchSession {
   static async start(exercises: readonly Exercise[], events: SessionEvents, manual: boolean): Promise<WatchSession> {
     const pool = kataPool({ spare: true });
     const collector = new Collector(pool, { stepFirst: true });
-    const vitest = await createKataVitest([{ name: 'exercises', target: TARGET, shared: false }], collector, { watch: !manual, pool, stepFirst: true });
+    const vitest = await createKataVitest([{ name: 'exercises', target: TARGET, shared: false }], collector, { watch: false, pool, stepFirst: true });
     const session = new WatchSession(vitest, manual, pool, collector, events);
     const onStart = collector.onTestRunStart.bind(collector);
     collector.onTestRunStart = () => {
@@ -44,13 +47,15 @@ export class WatchSession {
       const ran = exercises.filter((exercise) => modules.some((module) => isInside(module.moduleId, exercise.dir)));
       events.onRunEnd(ran.map((exercise) => collector.report({ target: TARGET, exercises: [exercise] }, exercise)));
     };
-    // Reruns on save are limited to the exercise in focus: editing a later exercise early does not
-    // distract from the current one.
-    vitest.onFilterWatchedSpecification((spec) => session.focus !== undefined && isInside(spec.moduleId, session.focus.dir));
-    // A deleted test file reruns nothing by itself: the verdict on screen would stay, and lie.
-    vitest.vite.watcher.on('unlink', (file) => {
-      if (session.focus && isTestFile(file) && isInside(file, session.focus.dir)) session.run([session.focus]).catch(() => undefined);
-    });
+    if (!manual) {
+      // A deleted test file reruns too: the verdict on screen would otherwise stay, and lie.
+      session.saves = watchSaves(
+        exercises.map((exercise) => exercise.dir),
+        (dir, files) => {
+          if (session.focus?.dir === dir) session.run([session.focus], files).catch(() => undefined);
+        },
+      );
+    }
     return session;
   }
 
@@ -58,12 +63,11 @@ export class WatchSession {
     this.focus = exercise;
   }
 
-  /** Runs the given exercises now (the focused one by default). */
-  async run(exercises: readonly Exercise[] = this.focus ? [this.focus] : []): Promise<void> {
-    if (this.manual) {
-      // Without a watcher nothing invalidates changed files: do it before every run.
-      for (const exercise of exercises) for (const file of exercise.files) this.vitest.invalidateFile(`${exercise.dir}/${file}`);
-    }
+  /** Runs the given exercises now (the focused one by default); `changed`: files a save changed. */
+  async run(exercises: readonly Exercise[] = this.focus ? [this.focus] : [], changed: readonly string[] = []): Promise<void> {
+    // Vitest watches nothing here: the files that may have changed are invalidated before every run.
+    for (const exercise of exercises) for (const file of exercise.files) this.vitest.invalidateFile(`${exercise.dir}/${file}`);
+    for (const file of changed) this.vitest.invalidateFile(file);
     const [project] = this.vitest.projects;
     if (!project) return;
     const files = exercises.map((exercise) => ({ exercise, tests: testFilesOf(exercise) }));
@@ -79,6 +83,7 @@ export class WatchSession {
   }
 
   async close(): Promise<void> {
+    this.saves?.close();
     this.pool.killAll();
     this.pool.dispose();
     await this.vitest.close();
