@@ -43,7 +43,11 @@ describe('watchWorkers', () => {
     expect(watch.workers.map((w) => [w.endRequested, w.exited])).toEqual([[true, true], [false, false]]);
     await watch.terminateAll();
     const pool = new Piscina({ filename: new URL('./cpu.worker.ts', import.meta.url).href, minThreads: 2, maxThreads: 2 });
-    await pool.close();
+    const toEnd = watch.toEnd();
+    expect(toEnd.count).toBe(2);
+    let runningAtResolve: number | undefined;
+    await pool.close().then(() => (runningAtResolve = toEnd.running()));
+    expect(runningAtResolve).toBe(0);
     expect(watch.workers.slice(2).map((w) => [w.endRequested, w.exited])).toEqual([[true, true], [true, true]]);
   });
 

@@ -43,6 +43,12 @@ export interface WorkerWatch {
   readonly ports: readonly WatchedPort[];
   /** How many of the workers are still running. */
   running(): number;
+  /**
+   * The threads running now that nobody has asked to end yet: the ones a close() or shutdown that
+   * starts now has to end. Ask `running()` at the instant that close() resolves: a close() that waited
+   * for its threads leaves 0 (piscina's close() and destroy() settle after their threads' exits).
+   */
+  toEnd(): { readonly count: number; running(): number };
   /** Waits (real time) until every watched worker has exited; resolves with how many are still running. */
   waitForExit(timeoutMs?: number): Promise<number>;
   /** What is still holding on: running workers and ports that keep the process alive, one line each. */
@@ -150,6 +156,10 @@ export function watchWorkers(): WorkerWatch {
       return portRecords.map((record) => ({ createdAt: record.createdAt, closed: record.closed, keepsAlive: keepsAlive(record) }));
     },
     running,
+    toEnd() {
+      const records = workerRecords.filter((record) => !record.exited && !record.endRequested);
+      return { count: records.length, running: () => records.filter((record) => !record.exited).length };
+    },
     async waitForExit(timeoutMs = 2_000) {
       if (running() === 0) return 0;
       await new Promise<void>((resolve) => {

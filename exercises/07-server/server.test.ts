@@ -814,12 +814,12 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     const acceptedBeforeClose = watch.requests.length;
     // The pool's threads that close() has to end: running, and not already on their way out (a thread
     // piscina ended after an abort, earlier, is not close()'s to wait for).
-    const poolThreads = new Set(workers.workers.flatMap((worker, i) => (worker.exited || worker.endRequested ? [] : [i])));
-    let runningAtResolve: number[] = [];
+    const poolThreads = workers.toEnd();
+    let runningAtResolve = 0;
     let closeError: unknown;
     const closing = server.close().then(
       () => {
-        runningAtResolve = workers.workers.flatMap((worker, i) => (poolThreads.has(i) && !worker.exited ? [i] : []));
+        runningAtResolve = poolThreads.running();
         return watch.now();
       },
       (error: unknown) => {
@@ -890,9 +890,9 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     }
     // Its threads were ended, but close() did not wait for them: whoever awaits close() (a test, a
     // restart on the same port, process.exit()) goes on while they still run.
-    if (runningAtResolve.length > 0) {
+    if (runningAtResolve > 0) {
       fail(
-        `close() resolved while ${runningAtResolve.length} of the pool's ${poolThreads.size} worker threads were still running; they exited only afterwards.`,
+        `close() resolved while ${runningAtResolve} of the pool's ${poolThreads.count} worker threads were still running; they exited only afterwards.`,
         'close() must resolve once nothing of the server is left running. pool.close() and pool.destroy() both return a promise that settles',
         'when every thread has exited: `await` it, last, inside close() (a `void pool.close()` or a forgotten await lets close() resolve too early).',
       );
