@@ -22,9 +22,11 @@ export function kataProject(target: Target, name = formatTarget(target), options
       env: { [TARGET_ENV]: formatTarget(target), ...(options.stepFirst ? { KATA_STEP_FIRST: '1' } : {}) },
       // Steps in order, only the steps asked for, and the beacon the watchdog reads (step-runner.ts).
       runner: fileURLToPath(new URL('./step-runner.ts', import.meta.url)),
-      // Piscina workers started by exercise code inherit this and can load `.ts` files. The preload
-      // comes first: it loads vitest's runtime before tsx's hooks would slow it down.
-      execArgv: ['--import', new URL('./test-process.mjs', import.meta.url).href, '--import', 'tsx'],
+      // Worker threads started by exercise code inherit this and can load `.ts` files: piscina requires
+      // its worker file, and startWorker (harness/ts-worker.ts) does the same. tsx's require hook only,
+      // not its import hooks: those start a loader thread in every worker (about 0.13 s of CPU each, and
+      // the proof starts some 200 workers). The preload comes first (checker/test-process.mjs).
+      execArgv: ['--import', new URL('./test-process.mjs', import.meta.url).href, '--require', 'tsx/cjs'],
       // Timing tests must not share the CPU with each other (FIELD-NOTES: file parallelism).
       fileParallelism: false,
       // Far longer than any test of the kata takes, even on a busy machine; short enough that a

@@ -1,10 +1,8 @@
-// Loaded first in every test process the checker starts (the kata project's execArgv, before
-// `--import tsx`). Two jobs, both for the main thread only (worker threads inherit these flags: that
-// is how piscina workers get tsx; they skip this):
-// 1. Speed: tsx's loader hooks route every later import through a worker thread, which makes loading
-//    vitest's own runtime several times slower; imported here, before tsx registers, it loads at full
-//    speed and is already cached when vitest asks for it. If a vitest version moves these entry
-//    points, the tests still run, just slower.
+// Loaded first in every test process the checker starts (the kata project's execArgv). Two jobs, both
+// for the main thread only (worker threads inherit these flags: that is how they get tsx's require
+// hook; they skip this):
+// 1. Speed: vitest's own runtime is imported here, at start-up, so it is already cached when vitest
+//    asks for it. If a vitest version moves these entry points, the tests still run, just slower.
 // 2. Life signs for the checker's watchdog (checker/kata-pool.ts): a heartbeat to the checker while
 //    the event loop turns, and a stall monitor thread that records where the main thread was stuck
 //    when it stops turning (checker/stall-monitor.cjs).

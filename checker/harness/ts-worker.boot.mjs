@@ -1,5 +1,5 @@
-// The boot script of a worker started by startWorker (ts-worker.ts): registers tsx's loader hooks in
-// this thread, then imports the worker's own file, which may now be TypeScript.
+// The boot script of a worker started by startWorker (ts-worker.ts) whose file cannot be required (a
+// top-level await): registers tsx's import hooks in this thread, then imports the file.
 import { register } from 'tsx/esm/api';
 
 let registered = false;

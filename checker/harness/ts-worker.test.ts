@@ -40,6 +40,12 @@ describe('startWorker: a raw worker thread on a .ts file', () => {
     expect(error.message).toBe('the fixture was asked to fail');
   });
 
+  it('runs a file with a top-level await too (it cannot be required: it is imported)', async () => {
+    const worker = start(new URL('./ts-worker.tla.fixture.ts', import.meta.url));
+    const [message] = (await once(worker, 'message')) as [{ answer: number }];
+    expect(message).toEqual({ answer: 42 });
+  });
+
   it('refuses a relative path, which would depend on the current directory', () => {
     expect(() => startWorker('./ts-worker.fixture.ts')).toThrow(/relative path.*new URL/);
     expect(() => startWorker(new URL('https://example.com/x.ts'))).toThrow(/not a file: URL/);
