@@ -16,7 +16,7 @@ describe('parallel speed-up helpers', () => {
   it('asks for tsx only where this process does not already load it', () => {
     const argv = tsxExecArgv();
     if (process.execArgv.some((arg) => arg.includes('tsx'))) expect(argv).toBeUndefined();
-    else expect(argv).toEqual(['--import', 'tsx']);
+    else expect(argv).toEqual(['--require', 'tsx/cjs']);
     expect(parallelThreads()).toBeGreaterThanOrEqual(2);
   });
 

@@ -15,10 +15,11 @@ const CPU_WORKER = new URL('./cpu.worker.ts', import.meta.url).href;
 
 /**
  * Flags a piscina pool needs to load `.ts` worker files here: none when this process already runs
- * under tsx (workers inherit it), else `--import tsx` (a pool's execArgv replaces inherited flags).
+ * under tsx (workers inherit it), else tsx's require hook, which is all piscina needs (it requires its
+ * worker file; a pool's execArgv replaces inherited flags).
  */
 export function tsxExecArgv(): string[] | undefined {
-  return process.execArgv.some((arg) => arg.includes('tsx')) ? undefined : ['--import', 'tsx'];
+  return process.execArgv.some((arg) => arg.includes('tsx')) ? undefined : ['--require', 'tsx/cjs'];
 }
 
 /** How many threads a parallelism test should use: every core, and never fewer than two. */

@@ -68,7 +68,7 @@ export class ThreadProbe {
       maxThreads: 1,
       idleTimeout: 60_000,
       // Piscina's execArgv replaces the inherited flags: only set it when tsx is not already inherited.
-      ...(hasTsx ? {} : { execArgv: [...process.execArgv, '--import', 'tsx'] }),
+      ...(hasTsx ? {} : { execArgv: [...process.execArgv, '--require', 'tsx/cjs'] }),
     });
     const probe = new ThreadProbe(pool);
     // Warm up: a cold TypeScript worker takes ~200 ms to start; nothing should be timed before that.
