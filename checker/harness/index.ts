@@ -7,7 +7,7 @@ export { startEventLoopProbe, probeWhile, type EventLoopReport } from './event-l
 export { cpuWork, unitsFor, ITERATIONS_PER_UNIT } from './cpu.ts';
 export { expectOrder } from './order.ts';
 export { track, advance, useFakeClock, pendingTimers, runUntilIdle, settle, type Tracked } from './fake-time.ts';
-export { watchHandles, creationSite, adviceFor, type HandleWatch, type OpenHandle, type HandleKind } from './leaks.ts';
+export { watchHandles, creationSite, adviceFor, adviceForOpen, type HandleWatch, type OpenHandle, type HandleKind } from './leaks.ts';
 export { explore, chooseSeed, replayLine, fc, type Exploration, type SeedChoice } from './schedules.ts';
 export { CriticalSectionMonitor, monitorMutex, type Ticket, type Violation, type LockLike } from './critical-section.ts';
 export { expectJoined, describeError } from './joined.ts';
