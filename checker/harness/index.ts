@@ -1,6 +1,6 @@
 // The timing harness the exercise tests import: `import { SimulatedIo, ... } from '../../checker/harness/index.ts'`.
 export { KataError, fail, ms } from './explain.ts';
-export { Timeline, drawTimeline, occupancy, peakOverlap, ranOneAfterAnother, type Interval, type Occupancy } from './timeline.ts';
+export { Timeline, drawTimeline, occupancy, peakOverlap, ranOneAfterAnother, type Interval, type Occupancy, type OccupancyOptions } from './timeline.ts';
 export { InFlightCounter } from './in-flight.ts';
 export { SimulatedIo, type IoAttempt, type IoCallOptions } from './io.ts';
 export { startEventLoopProbe, probeWhile, type EventLoopReport } from './event-loop.ts';
