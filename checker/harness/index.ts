@@ -1,13 +1,13 @@
 // The timing harness the exercise tests import: `import { SimulatedIo, ... } from '../../checker/harness/index.ts'`.
 export { KataError, fail, ms } from './explain.ts';
-export { Timeline, drawTimeline, occupancy, peakOverlap, ranOneAfterAnother, type Interval, type Occupancy } from './timeline.ts';
+export { Timeline, drawTimeline, occupancy, peakOverlap, ranOneAfterAnother, type Interval, type Occupancy, type OccupancyOptions } from './timeline.ts';
 export { InFlightCounter } from './in-flight.ts';
 export { SimulatedIo, type IoAttempt, type IoCallOptions } from './io.ts';
 export { startEventLoopProbe, probeWhile, type EventLoopReport } from './event-loop.ts';
 export { cpuWork, unitsFor, ITERATIONS_PER_UNIT } from './cpu.ts';
 export { expectOrder } from './order.ts';
 export { track, advance, useFakeClock, pendingTimers, runUntilIdle, settle, type Tracked } from './fake-time.ts';
-export { watchHandles, creationSite, adviceFor, type HandleWatch, type OpenHandle, type HandleKind } from './leaks.ts';
+export { watchHandles, creationSite, adviceFor, adviceForOpen, type HandleWatch, type OpenHandle, type HandleKind } from './leaks.ts';
 export { explore, chooseSeed, replayLine, fc, type Exploration, type SeedChoice } from './schedules.ts';
 export { CriticalSectionMonitor, monitorMutex, type Ticket, type Violation, type LockLike } from './critical-section.ts';
 export { expectJoined, describeError } from './joined.ts';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { advance, useFakeClock } from './fake-time.ts';
 import { SimulatedIo } from './io.ts';
-import { adviceFor, creationSite, watchHandles } from './leaks.ts';
+import { adviceFor, adviceForOpen, creationSite, watchHandles } from './leaks.ts';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -154,6 +154,35 @@ describe('watchHandles', () => {
     expect(watch.open()).toEqual([]);
     await advance(100);
     await call;
+    watch.stop();
+  });
+
+  it('records how a listener was added, and its advice says why that did not remove it', () => {
+    const watch = watchHandles();
+    const target = new EventTarget();
+    const controller = new AbortController();
+    watch.watchListeners(target, 'the target');
+    target.addEventListener('plain', () => undefined);
+    target.addEventListener('once', () => undefined, { once: true });
+    target.addEventListener('until', () => undefined, { signal: controller.signal });
+    target.addEventListener('both', () => undefined, { once: true, signal: controller.signal });
+    const open = watch.open();
+    expect(open.map((h) => h.addedWith)).toEqual([
+      { once: false, signal: false },
+      { once: true, signal: false },
+      { once: false, signal: true },
+      { once: true, signal: true },
+    ]);
+    const [plain, once, until, both] = open.map((h) => adviceFor(h.kind, h));
+    expect(plain).toContain('removeEventListener in a finally block');
+    expect(once).toContain('added with { once: true } goes away only when its event fires');
+    expect(once).not.toContain('{ signal }');
+    expect(until).toContain('added with { signal } goes away only when that signal aborts');
+    expect(both).toContain('{ once: true, signal }');
+    // One line per different fix, not one per listener.
+    target.addEventListener('once', () => undefined, { once: true });
+    expect(adviceForOpen(watch.open())).toEqual([plain, once, until, both]);
+    controller.abort();
     watch.stop();
   });
 

@@ -22,6 +22,8 @@ export interface OpenHandle {
   createdAtMs: number;
   /** False for a timer that does not keep the process alive (unref'd). */
   keepsProcessAlive: boolean;
+  /** A listener: the options it was added with that would have removed it by themselves (had its event fired, had that signal aborted). */
+  addedWith?: { once: boolean; signal: boolean };
 }
 
 export interface HandleWatch {
@@ -200,6 +202,7 @@ export function watchHandles(): HandleWatch {
             createdAt: creationSite(new Error()),
             createdAtMs: sinceStart(),
             keepsProcessAlive: false,
+            addedWith: { once: typeof options === 'object' && Boolean(options.once), signal: typeof options === 'object' && options.signal !== undefined },
           };
           listeners.add(record);
           // Added with { signal }: the platform removes it when that signal aborts, and so does its record.
@@ -286,8 +289,11 @@ function projectFrames(error: Error): { site: string; harness: boolean }[] {
   return frames;
 }
 
-/** What to do about a handle of this kind, in a learner's words. */
-export function adviceFor(kind: HandleKind): string {
+/**
+ * What to do about a handle of this kind, in a learner's words. Given the handle itself, the advice fits
+ * how it was made: a listener added with { once: true } or { signal } is told why that did not remove it.
+ */
+export function adviceFor(kind: HandleKind, handle?: OpenHandle): string {
   switch (kind) {
     case 'AbortSignal.timeout':
       return 'AbortSignal.timeout(ms) starts a timer that cannot be cleared: it stays scheduled until its time is up, long after the work is done, and then aborts a signal nobody needs (Node unrefs it, so it does not keep the process alive, but a server keeps one per request until each deadline passes). A deadline that cleans up after itself uses its own setTimeout and clears it when the work ends.';
@@ -296,10 +302,31 @@ export function adviceFor(kind: HandleKind): string {
     case 'interval':
       return 'Clear the interval however the work ends (clearInterval in a finally block).';
     case 'listener':
-      return 'Remove the listener when the work ends (removeEventListener in a finally block), or add it with { once: true } or { signal } so it goes away by itself.';
+      return listenerAdvice(handle?.addedWith);
     case 'port':
       return 'Close the port when you are done with it (port.close()).';
   }
+}
+
+/** One line of advice per different fix the handles need (listeners added in different ways get different ones). */
+export function adviceForOpen(handles: readonly OpenHandle[]): string[] {
+  return [...new Set(handles.map((handle) => adviceFor(handle.kind, handle)))];
+}
+
+function listenerAdvice(addedWith: OpenHandle['addedWith']): string {
+  const remove = 'Remove it yourself when the work ends, however it ends (removeEventListener in a finally block)';
+  const once = addedWith?.once ?? false;
+  const signal = addedWith?.signal ?? false;
+  if (once && signal) {
+    return `A listener added with { once: true, signal } goes away only when its event fires or that signal aborts, and neither had happened when the work ended. ${remove}.`;
+  }
+  if (once) {
+    return `A listener added with { once: true } goes away only when its event fires, and the work ended without that event. ${remove}.`;
+  }
+  if (signal) {
+    return `A listener added with { signal } goes away only when that signal aborts, and it had not aborted when the work ended. ${remove}, or abort that signal's controller there.`;
+  }
+  return 'Remove the listener when the work ends, however it ends (removeEventListener in a finally block). Adding it with { once: true } would not be enough: such a listener goes away only when its event fires; with { signal }, only when that signal aborts.';
 }
 
 function primitiveOf(id: unknown): unknown {

@@ -99,6 +99,36 @@ describe('occupancy', () => {
     expect(occupancy(batches, 2)).toEqual({ idleMs: 20, firstGap: { atMs: 10, untilMs: 30, running: 1, waiting: 2 } });
   });
 
+  it('with calls: a call that never started waits the whole time, and slots never given back are stuck', () => {
+    // Two slots, four calls: a fails at 10 ms and keeps its slot, b runs on, c and d never start... until b frees one.
+    const lost: Interval[] = [
+      { label: 'a', start: 0, end: 10, outcome: 'failed' },
+      { label: 'b', start: 0, end: 30 },
+      { label: 'c', start: 30, end: 40 },
+    ];
+    expect(occupancy(lost, 2, { calls: 4 })).toEqual({
+      idleMs: 30,
+      firstGap: { atMs: 10, untilMs: 30, running: 1, waiting: 2 },
+      stuck: { sinceMs: 40, running: 0, neverStarted: 1 },
+    });
+    // Nothing ever ended: nothing to judge but the stuck tail.
+    expect(occupancy([], 2, { calls: 3 })).toEqual({ idleMs: 0, firstGap: { atMs: 0, untilMs: Number.POSITIVE_INFINITY, running: 0, waiting: 3 }, stuck: { sinceMs: 0, running: 0, neverStarted: 3 } });
+    // Every call started: the same as without calls.
+    expect(occupancy([{ label: 'a', start: 0, end: 10 }], 2, { calls: 1 })).toEqual({ idleMs: 0 });
+  });
+
+  it('with untilMs: judged only up to that moment (a cancel), what was still to start counts as waiting', () => {
+    const pool: Interval[] = [
+      { label: 'a', start: 0, end: 10 },
+      { label: 'b', start: 0, end: 30 },
+      { label: 'c', start: 10, end: 25 },
+    ];
+    // Cancelled at 25: d never started, and until 25 both slots were busy.
+    expect(occupancy(pool, 2, { calls: 4, untilMs: 25 })).toEqual({ idleMs: 0 });
+    // Cancelled at 28: from 25 to 28 one slot sat idle while d waited.
+    expect(occupancy(pool, 2, { calls: 4, untilMs: 28 })).toEqual({ idleMs: 3, firstGap: { atMs: 25, untilMs: 28, running: 1, waiting: 1 } });
+  });
+
   it('an idle slot with nothing left to start is no waste', () => {
     expect(occupancy([{ label: 'a', start: 0, end: 10 }], 4)).toEqual({ idleMs: 0 });
   });

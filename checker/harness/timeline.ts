@@ -119,26 +119,55 @@ export interface Occupancy {
   idleMs: number;
   /** The first moment a slot sat idle while calls waited: how many ran, how many waited. */
   firstGap?: { atMs: number; untilMs: number; running: number; waiting: number };
+  /**
+   * With `calls`: some calls never started at all, and from `sinceMs` on fewer than `slots` ran (none
+   * of them, once everything that started has ended): slots that never came back, say.
+   */
+  stuck?: { sinceMs: number; running: number; neverStarted: number };
+}
+
+export interface OccupancyOptions {
+  /** How many calls there are in all: one that never started waits the whole time (a slot lost for good shows). */
+  calls?: number;
+  /** Judge only up to this moment (a cancel, after which nothing should start). */
+  untilMs?: number;
 }
 
 /**
- * How well `slots` connections were used: every instant a call is still to start (it starts later) and
- * fewer than `slots` calls run, a connection sits idle that a pool would have used. A pool refills a
- * slot the moment it frees; batches of N (one Promise.all each) leave slots idle whenever latencies
- * differ. Assumes every call was queued from the start (a batch handed over at once).
+ * How well `slots` connections were used: every instant a call is still to start (it starts later, or
+ * never) and fewer than `slots` calls run, a connection sits idle that a pool would have used. A pool
+ * refills a slot the moment it frees; batches of N (one Promise.all each) leave slots idle whenever
+ * latencies differ; a slot its holder never gives back stays idle for good. Assumes every call was
+ * queued from the start (a batch handed over at once).
  */
-export function occupancy(intervals: readonly Interval[], slots: number): Occupancy {
-  const times = [...new Set(intervals.flatMap((i) => [i.start, ...(i.end === undefined ? [] : [i.end])]))].sort((a, b) => a - b);
+export function occupancy(intervals: readonly Interval[], slots: number, options: OccupancyOptions = {}): Occupancy {
+  const { untilMs = Number.POSITIVE_INFINITY } = options;
+  const judged = intervals.filter((i) => i.start <= untilMs);
+  // Still to start when the judging ends: never started, or (with untilMs) started only after it.
+  const neverStarted = Math.max(0, (options.calls ?? intervals.length) - judged.length);
+  const marks = judged.flatMap((i) => [i.start, ...(i.end === undefined ? [] : [i.end])]).filter((t) => t <= untilMs);
+  if (Number.isFinite(untilMs)) marks.push(untilMs);
+  const times = [...new Set(marks)].sort((a, b) => a - b);
   let idleMs = 0;
   let firstGap: Occupancy['firstGap'];
   for (let k = 0; k + 1 < times.length; k++) {
     const from = times[k]!;
     const to = times[k + 1]!;
-    const running = intervals.filter((i) => i.start <= from && (i.end === undefined || i.end >= to)).length;
-    const waiting = intervals.filter((i) => i.start >= to).length;
+    const running = judged.filter((i) => i.start <= from && (i.end === undefined || i.end >= to)).length;
+    const waiting = judged.filter((i) => i.start >= to).length + neverStarted;
     if (waiting === 0 || running >= slots) continue;
     idleMs += (slots - running) * (to - from);
     firstGap ??= { atMs: from, untilMs: to, running, waiting };
   }
-  return firstGap ? { idleMs, firstGap } : { idleMs };
+  const result: Occupancy = firstGap ? { idleMs, firstGap } : { idleMs };
+  if (neverStarted > 0 && !Number.isFinite(untilMs)) {
+    // After the last start or end nothing changes any more: what still runs then runs on, the rest never starts.
+    const sinceMs = times[times.length - 1] ?? 0;
+    const running = intervals.filter((i) => i.end === undefined).length;
+    if (running < slots) {
+      result.stuck = { sinceMs, running, neverStarted };
+      result.firstGap ??= { atMs: sinceMs, untilMs: Number.POSITIVE_INFINITY, running, waiting: neverStarted };
+    }
+  }
+  return result;
 }
