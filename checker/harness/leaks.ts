@@ -10,7 +10,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { onTestFinished } from 'vitest';
 import { stackFrames } from './stack-frames.ts';
 
-export type HandleKind = 'timer' | 'interval' | 'AbortSignal.timeout' | 'listener' | 'port';
+export type HandleKind = 'timer' | 'interval' | 'AbortSignal.timeout' | 'promise timer' | 'listener' | 'port';
 
 export interface OpenHandle {
   kind: HandleKind;
@@ -291,6 +291,8 @@ export function adviceFor(kind: HandleKind): string {
   switch (kind) {
     case 'AbortSignal.timeout':
       return 'AbortSignal.timeout(ms) starts a timer that cannot be cleared: it stays scheduled until its time is up, long after the work is done, and then aborts a signal nobody needs (Node unrefs it, so it does not keep the process alive, but a server keeps one per request until each deadline passes). A deadline that cleans up after itself uses its own setTimeout and clears it when the work ends.';
+    case 'promise timer':
+      return 'A timer from node:timers/promises is cancelled only through the AbortSignal you gave it ({ signal }): abort that signal however the work ends (in a finally block), and handle the AbortError its promise then rejects with.';
     case 'timer':
       return 'Clear the timer however the work ends (clearTimeout in a finally block): success, failure, deadline or abort.';
     case 'interval':
