@@ -31,6 +31,11 @@ export interface HandleWatch {
   watchListeners(target: EventTarget, name: string): void;
   /** One line per open handle, for a failure message. */
   describe(handles?: readonly OpenHandle[]): string;
+  /**
+   * Clears the timers and intervals still open, once the test has taken its snapshot: a leaked real timer
+   * must not fire later, in another test (or another target of the same process), and reject there.
+   */
+  clearOpen(): void;
   /** Puts back everything the watch replaced. Safe to call twice. */
   stop(): void;
 }
@@ -65,6 +70,8 @@ type ClearFn = (id: unknown) => void;
 
 interface TimerRecord extends OpenHandle {
   id: unknown;
+  /** Made by setInterval (whatever its label says): cleared with clearInterval. */
+  repeats: boolean;
 }
 
 interface ListenerRecord extends OpenHandle {
@@ -90,6 +97,7 @@ export function watchHandles(): HandleWatch {
     if (site === undefined && !label) return;
     const record: TimerRecord = {
       id,
+      repeats: kind === 'interval',
       kind: label?.kind ?? kind,
       what: label?.what ?? what,
       createdAt: site ?? creationSite(new Error()),
@@ -171,7 +179,7 @@ export function watchHandles(): HandleWatch {
   const watch: HandleWatch = {
     open() {
       const openTimers = [...timers.values()].map((record) => {
-        const { id, ...handle } = record;
+        const { id, repeats: _r, ...handle } = record;
         return { ...handle, keepsProcessAlive: refd(id) };
       });
       const openListeners = [...listeners]
@@ -235,6 +243,13 @@ export function watchHandles(): HandleWatch {
         delete own.addEventListener;
         delete own.removeEventListener;
       });
+    },
+    clearOpen() {
+      for (const record of timers.values()) {
+        if (record.repeats) originalClearInterval(record.id);
+        else originalClearTimeout(record.id);
+      }
+      timers.clear();
     },
     describe(handles = watch.open()) {
       return handles
