@@ -1,5 +1,6 @@
 // Helpers for vitest fake timers: watch a promise settle without awaiting it, and move time.
 import { onTestFinished, vi } from 'vitest';
+import { driveTimersPromises } from './fake-timers-promises.ts';
 import { labelTimer } from './leaks.ts';
 
 export interface Tracked<T> {
@@ -55,11 +56,19 @@ export async function advance(msToAdvance: number): Promise<void> {
 /**
  * Fakes the timers and the clocks the harness reads (performance.now, Date), and nothing else:
  * setImmediate and process.nextTick stay real, so promise plumbing and unhandled-rejection checks work.
+ * `AbortSignal.timeout` and `node:timers/promises` (setTimeout, setInterval, scheduler.wait) run on the
+ * fake clock too, as they would on Node's; their setImmediate stays real, like the global one.
  * Undo with `vi.useRealTimers()` (an `afterEach` is the usual place).
  */
 export function useFakeClock(): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
   driveAbortSignalTimeout();
+  const restore = driveTimersPromises();
+  try {
+    onTestFinished(restore);
+  } catch {
+    // Outside a test: nothing to hook; the patch only acts while the clock is fake.
+  }
 }
 
 /**

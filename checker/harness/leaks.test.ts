@@ -45,6 +45,26 @@ describe('watchHandles', () => {
     watch.stop();
   });
 
+  it('clearOpen() clears what is still open, so a leaked real timer never fires in a later test', async () => {
+    const watch = watchHandles();
+    let fired = 0;
+    setTimeout(() => fired++, 5);
+    setInterval(() => fired++, 5);
+    expect(watch.open()).toHaveLength(2);
+    watch.clearOpen();
+    expect(watch.open()).toEqual([]);
+    watch.stop();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fired).toBe(0);
+    useFakeClock();
+    const fake = watchHandles();
+    setTimeout(() => fired++, 5);
+    setInterval(() => fired++, 5);
+    fake.clearOpen();
+    expect(vi.getTimerCount()).toBe(0);
+    fake.stop();
+  });
+
   it('puts the timers back on stop(), and never reinstalls fake ones after vi.useRealTimers()', () => {
     const realSetTimeout = globalThis.setTimeout;
     useFakeClock();

@@ -10,7 +10,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { onTestFinished } from 'vitest';
 import { stackFrames } from './stack-frames.ts';
 
-export type HandleKind = 'timer' | 'interval' | 'AbortSignal.timeout' | 'listener' | 'port';
+export type HandleKind = 'timer' | 'interval' | 'AbortSignal.timeout' | 'promise timer' | 'listener' | 'port';
 
 export interface OpenHandle {
   kind: HandleKind;
@@ -33,6 +33,11 @@ export interface HandleWatch {
   watchListeners(target: EventTarget, name: string): void;
   /** One line per open handle, for a failure message. */
   describe(handles?: readonly OpenHandle[]): string;
+  /**
+   * Clears the timers and intervals still open, once the test has taken its snapshot: a leaked real timer
+   * must not fire later, in another test (or another target of the same process), and reject there.
+   */
+  clearOpen(): void;
   /** Puts back everything the watch replaced. Safe to call twice. */
   stop(): void;
 }
@@ -67,6 +72,8 @@ type ClearFn = (id: unknown) => void;
 
 interface TimerRecord extends OpenHandle {
   id: unknown;
+  /** Made by setInterval (whatever its label says): cleared with clearInterval. */
+  repeats: boolean;
 }
 
 interface ListenerRecord extends OpenHandle {
@@ -92,6 +99,7 @@ export function watchHandles(): HandleWatch {
     if (site === undefined && !label) return;
     const record: TimerRecord = {
       id,
+      repeats: kind === 'interval',
       kind: label?.kind ?? kind,
       what: label?.what ?? what,
       createdAt: site ?? creationSite(new Error()),
@@ -173,7 +181,7 @@ export function watchHandles(): HandleWatch {
   const watch: HandleWatch = {
     open() {
       const openTimers = [...timers.values()].map((record) => {
-        const { id, ...handle } = record;
+        const { id, repeats: _r, ...handle } = record;
         return { ...handle, keepsProcessAlive: refd(id) };
       });
       const openListeners = [...listeners]
@@ -239,6 +247,13 @@ export function watchHandles(): HandleWatch {
         delete own.removeEventListener;
       });
     },
+    clearOpen() {
+      for (const record of timers.values()) {
+        if (record.repeats) originalClearInterval(record.id);
+        else originalClearTimeout(record.id);
+      }
+      timers.clear();
+    },
     describe(handles = watch.open()) {
       return handles
         .map(
@@ -297,6 +312,8 @@ export function adviceFor(kind: HandleKind, handle?: OpenHandle): string {
   switch (kind) {
     case 'AbortSignal.timeout':
       return 'AbortSignal.timeout(ms) starts a timer that cannot be cleared: it stays scheduled until its time is up, long after the work is done, and then aborts a signal nobody needs (Node unrefs it, so it does not keep the process alive, but a server keeps one per request until each deadline passes). A deadline that cleans up after itself uses its own setTimeout and clears it when the work ends.';
+    case 'promise timer':
+      return 'A timer from node:timers/promises is cancelled only through the AbortSignal you gave it ({ signal }): abort that signal however the work ends (in a finally block), and handle the AbortError its promise then rejects with.';
     case 'timer':
       return 'Clear the timer however the work ends (clearTimeout in a finally block): success, failure, deadline or abort.';
     case 'interval':

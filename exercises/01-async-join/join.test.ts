@@ -345,12 +345,13 @@ describe('step 3: fail fast, or collect every outcome', () => {
 
 describe('step 4: a deadline that cleans up after itself', () => {
   /** What withDeadline left open right after it settled: handles of the code under test only. */
-  function expectNothingLeft(open: readonly OpenHandle[], watch: HandleWatch, when: string): void {
+  function expectNothingLeft(open: readonly OpenHandle[], watch: HandleWatch, when: string, ...why: string[]): void {
     if (open.length === 0) return;
     const kinds = [...new Set(open.map((h) => h.kind))];
     fail(
       `${when}, but it left ${open.length === 1 ? 'this' : `these ${open.length}`} behind:`,
       watch.describe(open),
+      ...why,
       ...kinds.map((kind) => `-> ${adviceFor(kind)}`),
       ...(open.some((h) => h.kind === 'timer' && h.keepsProcessAlive)
         ? ['   A leaked timer holds its closure until it fires, and keeps the process alive meanwhile: in a server with thousands of requests, that adds up.']
@@ -373,7 +374,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
     let result: Tracked<string> | undefined;
     let openAtSettle: OpenHandle[] | undefined;
     const unhandled = await collectUnhandledRejections(async () => {
-      result = track(withDeadline(task, deadlineMs));
+      result = track(callWithDeadline(task, deadlineMs));
       await runUntilIdle(10_000, () => {
         if (result?.settled && !openAtSettle) openAtSettle = watch.open();
       });
@@ -381,6 +382,105 @@ describe('step 4: a deadline that cleans up after itself', () => {
     watch.stop();
     stopAtTodo(result!);
     return { io, result: result!, openAtSettle: openAtSettle ?? [], watch, unhandled, abortedAtMs };
+  }
+
+  /**
+   * withDeadline, called the way a caller would. If it throws the task's synchronous error straight out
+   * instead of rejecting, that error still reached the caller at once: judged like a rejection.
+   */
+  let threwStraightOut = false;
+  function callWithDeadline(task: (signal: AbortSignal) => Promise<string>, deadlineMs: number): Promise<string> {
+    threwStraightOut = false;
+    try {
+      return withDeadline(task, deadlineMs);
+    } catch (error) {
+      threwStraightOut = true;
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+  /** How withDeadline gave a failure back: rejected, or (called with a task that throws) threw it straight out. */
+  const gaveBack = () => (threwStraightOut ? 'threw it straight back' : 'rejected with it');
+
+  /**
+   * Tasks that are done before they ever wait: one that throws synchronously (a plain function, not
+   * async: the throw comes out of the call itself, before any promise exists), one that returns an
+   * already rejected promise, one that returns an already resolved one. Each is a way out of withDeadline
+   * at 0 ms, and each must leave nothing behind.
+   */
+  type QuickShape = 'throws' | 'rejects at once' | 'resolves at once';
+  // In this order: when 'throws' is judged, the same code already passed the two that return a promise.
+  const QUICK_SHAPES: readonly QuickShape[] = ['resolves at once', 'rejects at once', 'throws'];
+  const quickError = new Error('bad url');
+  const quickTask = (shape: QuickShape): ((signal: AbortSignal) => Promise<string>) => {
+    switch (shape) {
+      case 'throws':
+        return () => {
+          throw quickError;
+        };
+      case 'rejects at once':
+        return () => Promise.reject(quickError);
+      case 'resolves at once':
+        return () => Promise.resolve('cached');
+    }
+  };
+  const describeQuick = (shape: QuickShape) =>
+    shape === 'throws'
+      ? `threw "${quickError.message}" synchronously (a plain function: the throw came out of the call itself, before any promise existed)`
+      : shape === 'rejects at once'
+        ? `returned a promise already rejected with "${quickError.message}"`
+        : 'returned a promise already resolved with "cached"';
+  /** Advice for what a task that throws left behind, when a task that rejects at once leaves nothing: the cleanup was not around the call. */
+  const SYNC_THROW_ADVICE = [
+    '-> a task that rejects at once leaves nothing behind here; one that throws does. A throw at the call skips every line after it: a timer armed before the call is never cleared. Call the task inside the try whose finally cleans up (or arm the timer only once the task has returned its promise).',
+  ];
+  const quickAdvice = (shape: QuickShape) => (shape === 'throws' ? SYNC_THROW_ADVICE : []);
+
+  /**
+   * A task that is done at once (throws, rejects or resolves before it ever waits): withDeadline settles
+   * as the task did, at 0 ms, leaves no timer when it settles, and no promise rejects unhandled later
+   * (a leaked deadline timer fires and rejects a promise nobody listens to any more).
+   */
+  async function judgeQuick(shape: QuickShape, deadlineMs: number): Promise<void> {
+    const { result, openAtSettle, watch, unhandled } = await runDeadline(1, () => quickTask(shape), deadlineMs);
+    const thrown = threwStraightOut;
+    /** Only true of this code if a task that rejects at once leaves nothing (checked now, same deadline). */
+    const syncOnly = async () => {
+      if (shape !== 'throws') return [];
+      vi.useRealTimers();
+      const rejecting = await runDeadline(1, () => quickTask('rejects at once'), deadlineMs);
+      threwStraightOut = thrown;
+      return rejecting.openAtSettle.length === 0 && rejecting.unhandled.length === 0 ? SYNC_THROW_ADVICE : [];
+    };
+    const fails = shape !== 'resolves at once';
+    const right = fails ? result.reason === quickError : result.value === 'cached';
+    const what = `The task ${describeQuick(shape)}`;
+    if (!right || result.settledAtMs !== 0) {
+      const did =
+        result.status === 'pending'
+          ? 'never settled'
+          : `${result.status === 'fulfilled' ? `resolved with "${String(result.value)}"` : `rejected with ${describeError(result.reason)}`} at ${ms(result.settledAtMs ?? 0)}`;
+      fail(`${what}; withDeadline ${did}. It must ${fails ? `reject with the task's own error` : 'resolve with "cached"'} at once (0 ms), long before the ${ms(deadlineMs)} deadline.`);
+    }
+    if (openAtSettle.length > 0) expectNothingLeft(openAtSettle, watch, `${what}, and withDeadline ${fails ? gaveBack() : 'resolved'} at 0 ms`, ...(await syncOnly()));
+    if (unhandled.length > 0) {
+      fail(
+        `${what}, and withDeadline ${fails ? gaveBack() : 'resolved'} at 0 ms; later ${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`,
+        '-> withDeadline was already done, so nobody was listening any more. Every promise withDeadline makes must be listened to (or never reject) on every way out, a task that throws before it returns a promise included.',
+      );
+    }
+  }
+
+  /** How the task's signal was (not) aborted, against the deadline: "nobody aborted" is never said of a late abort. */
+  function abortStory(deadlineMs: number, abortedAtMs: number | undefined): string {
+    if (abortedAtMs === undefined) return 'nobody aborted its signal';
+    if (abortedAtMs > deadlineMs) return `its signal was aborted late, at ${ms(abortedAtMs)} (${ms(abortedAtMs - deadlineMs)} after the deadline)`;
+    if (abortedAtMs < deadlineMs) return `its signal was aborted early, at ${ms(abortedAtMs)}, before the deadline`;
+    return 'its signal was aborted on time, but the task did not stop';
+  }
+  function abortAdvice(abortedAtMs: number | undefined): string {
+    return abortedAtMs === undefined
+      ? 'Pass an AbortSignal to the task and abort it when the deadline fires.'
+      : 'Abort the signal in the deadline\'s own timer callback, the moment it fires: not one timer turn later (a setTimeout(..., 0) is a turn of its own), not on a check now and then.';
   }
 
   /** Why withDeadline was not done at the deadline, judged by what happened to the task's signal. */
@@ -414,6 +514,13 @@ describe('step 4: a deadline that cleans up after itself', () => {
     expectNothingLeft(openAtSettle, watch, 'The task failed at 20 ms and withDeadline rejected with its error');
   });
 
+  it('a task that throws synchronously, or is done at once: its outcome comes out at once, and nothing is left', async () => {
+    for (const shape of QUICK_SHAPES) {
+      await judgeQuick(shape, 100);
+      vi.useRealTimers();
+    }
+  });
+
   it('rejects with DeadlineError at the deadline, not before', async () => {
     useFakeClock();
     const io = new SimulatedIo(500);
@@ -437,16 +544,12 @@ describe('step 4: a deadline that cleans up after itself', () => {
   });
 
   it('aborts the slow task instead of letting it run on', async () => {
-    const { io, result, openAtSettle, watch } = await runDeadline(500, (io) => io.abortableTask('image'), 100);
+    const { io, result, openAtSettle, watch, abortedAtMs } = await runDeadline(500, (io) => io.abortableTask('image'), 100);
     if (!io.started.includes('image')) fail('withDeadline never called the task.');
     if (!(result.reason instanceof DeadlineError)) fail(`At the deadline withDeadline must reject with DeadlineError (status: ${result.status}).`);
     const aborted = io.timeline.intervals.find((i) => i.label === 'image');
     if (aborted?.outcome !== 'aborted' || aborted.end !== 100) {
-      fail(
-        'The deadline passed at 100 ms, but the task was not stopped then: nobody aborted its signal.',
-        io.draw(),
-        'Pass an AbortSignal to the task and abort it when the deadline fires.',
-      );
+      fail(`The deadline passed at 100 ms, but the task was not stopped then: ${abortStory(100, abortedAtMs)}.`, io.draw(), abortAdvice(abortedAtMs));
     }
     expectNothingLeft(openAtSettle, watch, 'The deadline fired at 100 ms and withDeadline rejected');
   });
@@ -483,19 +586,25 @@ describe('step 4: a deadline that cleans up after itself', () => {
   it('holds for any latency, deadline and task: settles first of the two, aborts a late task, leaves nothing behind', async () => {
     const deadlineCase = fc
       .record({
+        // Most tasks wait on IO; some are done before they ever wait (they throw, reject or resolve at once).
+        quick: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...QUICK_SHAPES) }),
         latencyMs: fc.integer({ min: 1, max: 200 }),
         deadlineMs: fc.integer({ min: 1, max: 200 }),
         fails: fc.boolean(),
         listens: fc.boolean(),
       })
       // A tie (task and deadline at the same instant) may go either way: both answers are right.
-      .filter((c) => c.latencyMs !== c.deadlineMs);
+      .filter((c) => c.quick !== undefined || c.latencyMs !== c.deadlineMs);
     await explore({
       seed: 104,
       cases: deadlineCase,
-      describe: (c) => `a task of ${c.latencyMs} ms that ${c.fails ? 'fails' : 'succeeds'} and ${c.listens ? 'honours' : 'ignores'} its signal; deadline ${c.deadlineMs} ms`,
+      describe: (c) =>
+        c.quick
+          ? `a task that ${describeQuick(c.quick)}; deadline ${c.deadlineMs} ms`
+          : `a task of ${c.latencyMs} ms that ${c.fails ? 'fails' : 'succeeds'} and ${c.listens ? 'honours' : 'ignores'} its signal; deadline ${c.deadlineMs} ms`,
       cleanup: realClock,
       check: async (c) => {
+        if (c.quick) return judgeQuick(c.quick, c.deadlineMs);
         const boom = new Error('the task failed');
         const options = { value: 'ada', ...(c.fails ? { error: boom } : {}) };
         const { io, result, openAtSettle, watch, unhandled, abortedAtMs } = await runDeadline(
@@ -521,7 +630,9 @@ describe('step 4: a deadline that cleans up after itself', () => {
         }
         if (deadlineWins && c.listens) {
           const interval = io.timeline.intervals[0];
-          if (interval?.outcome !== 'aborted' || interval.end !== c.deadlineMs) fail(`The deadline passed at ${ms(c.deadlineMs)}, but nobody aborted the task's signal: it ran on.`, drawing);
+          if (interval?.outcome !== 'aborted' || interval.end !== c.deadlineMs) {
+            fail(`The deadline passed at ${ms(c.deadlineMs)}, but the task ran on: ${abortStory(c.deadlineMs, abortedAtMs)}.`, drawing, abortAdvice(abortedAtMs));
+          }
         }
         expectNothingLeft(openAtSettle, watch, `withDeadline settled at ${ms(result.settledAtMs ?? 0)}`);
         expectNoUnhandled(unhandled, 'withDeadline', io);
@@ -533,19 +644,28 @@ describe('step 4: a deadline that cleans up after itself', () => {
     // Real time, short: the same rule on Node's own timers (and their ref), on all three ways out.
     const io = new SimulatedIo(5);
     const down = new Error('down');
-    const paths: [string, (signal: AbortSignal) => Promise<string>, number, (outcome: unknown) => boolean][] = [
+    const paths: [string, (signal: AbortSignal) => Promise<string>, number, (outcome: unknown) => boolean, string[]?][] = [
       ['The task finished after 5 ms and withDeadline resolved', io.abortableTask('fast'), 500, (o) => o === 'fast done'],
       ['The task failed after 5 ms and withDeadline rejected', io.abortableTask('broken', { error: down }), 500, (o) => o === down],
       ['The 20 ms deadline fired and withDeadline rejected', io.abortableTask('slow', { latencyMs: 2_000 }), 20, (o) => o instanceof DeadlineError],
+      ...QUICK_SHAPES.map((shape): (typeof paths)[number] => [
+        `The task ${describeQuick(shape)}, and withDeadline settled`,
+        quickTask(shape),
+        500,
+        (o) => o === (shape === 'resolves at once' ? 'cached' : quickError),
+        quickAdvice(shape),
+      ]),
     ];
-    for (const [when, task, deadlineMs, expected] of paths) {
+    for (const [when, task, deadlineMs, expected, why = []] of paths) {
       const watch = watchHandles();
-      const outcome: unknown = await withDeadline(task, deadlineMs).catch((error: unknown) => error);
+      const outcome: unknown = await callWithDeadline(task, deadlineMs).catch((error: unknown) => error);
       const open = watch.open();
+      // A leaked real timer must not fire later, in another test, and reject a promise there.
+      watch.clearOpen();
       watch.stop();
       if (outcome instanceof Error && outcome.message.startsWith('TODO')) throw outcome;
       if (!expected(outcome)) fail(`With real timers: ${when.replace(/ and withDeadline .*/, '')}, and withDeadline gave ${outcome instanceof Error ? describeError(outcome) : JSON.stringify(outcome)}.`);
-      expectNothingLeft(open, watch, when);
+      expectNothingLeft(open, watch, when, ...why);
     }
   });
 });

@@ -56,12 +56,15 @@ export function loadEvery<T>(tasks: readonly Task<T>[]): Promise<Outcome<T>[]> {
 export function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>, deadlineMs: number): Promise<T> {
   const controller = new AbortController();
   return new Promise<T>((resolve, reject) => {
+    // The task is called before the timer exists: a task that throws synchronously rejects this
+    // promise (a throw in the executor does) and leaves no timer behind.
+    const work = task(controller.signal);
     const timer = setTimeout(() => {
       const error = new DeadlineError(deadlineMs);
       reject(error); // settles first: the task's late answer, whatever it is, changes nothing
       controller.abort(error);
     }, deadlineMs);
-    task(controller.signal).then(
+    work.then(
       (value) => {
         clearTimeout(timer);
         resolve(value);
