@@ -457,6 +457,199 @@ describe('step 1: a bounded channel', () => {
       },
     });
   });
+
+  it('holds when calls pile up: many sends and recv()s waiting at once, several calls in one turn: first in, first out, never over capacity', async () => {
+    // Here a producer fires several send()s without awaiting each, a consumer makes several recv() calls
+    // in a row, and one turn (one synchronous run of code, no await inside) may mix them: a send() right
+    // after the recv() that made room, before anything that recv() woke has run.
+    type Call = { kind: 'send' | 'recv'; who: number; count: number };
+    const call: fc.Arbitrary<Call> = fc.record({ kind: fc.constantFrom('send' as const, 'recv' as const), who: fc.nat(2), count: fc.integer({ min: 1, max: 4 }) });
+    const cases = fc.record({
+      capacity: fc.integer({ min: 1, max: 3 }),
+      turns: fc.array(fc.array(call, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
+      // Close at the end of this turn (the last one, if there are fewer turns): sends may still wait then.
+      closeAfterTurn: fc.option(fc.nat(7), { nil: undefined }),
+      closeWithError: fc.boolean(),
+    });
+    const callText = (c: Call) => (c.kind === 'send' ? `P${c.who} calls send() ${c.count}x` : `C${c.who} calls recv() ${c.count}x`);
+    const closingTurn = (turns: readonly unknown[], closeAfterTurn: number | undefined) => Math.min(closeAfterTurn ?? turns.length - 1, turns.length - 1);
+    await explore({
+      seed: 502,
+      runs: 60,
+      cases,
+      describe: (c) =>
+        `capacity ${c.capacity}; ${c.turns.map((turn, i) => `turn ${i + 1}: ${turn.map(callText).join(', then ')}`).join('; ')}; ` +
+        `close${c.closeWithError ? '(error)' : '()'} at the end of turn ${closingTurn(c.turns, c.closeAfterTurn) + 1} (the turns after it still run), then receive until it ends`,
+      cleanup: () => vi.useRealTimers(),
+      check: async ({ capacity, turns, closeAfterTurn, closeWithError }) => {
+        // Every timer frozen: only the channel's own wake-ups move anything.
+        freezeAllTimers();
+        const channel = new Channel<[number, number]>(capacity);
+        const boom = new Error('upstream failed');
+        const closeAt = closingTurn(turns, closeAfterTurn);
+        interface SendCall { key: string; producer: number; seq: number; turn: number; status: 'pending' | 'resolved' | 'rejected'; reason?: unknown; waited: boolean }
+        interface RecvCall { n: number; turn: number; status: 'pending' | 'value' | 'done' | 'rejected'; key?: string; reason?: unknown; waited: boolean }
+        const sends: SendCall[] = [];
+        const recvs: RecvCall[] = [];
+        const story: string[] = [];
+        const nextSeq = [0, 0, 0];
+        let breach: { text: string; turnCalls: string[] } | undefined;
+        const checkCapacity = (when: string, turnCalls: string[]) => {
+          if (!breach && channel.size > capacity) breach = { text: `${when} the buffer held ${channel.size} values, over its capacity of ${capacity}.`, turnCalls };
+        };
+        const recv = (turn: number): RecvCall => {
+          // Called on an empty, open channel: it has to wait for a value.
+          const record: RecvCall = { n: recvs.length + 1, turn, status: 'pending', waited: channel.size === 0 && !channel.closed };
+          recvs.push(record);
+          channel.recv().then(
+            (result) => {
+              if (result.done) record.status = 'done';
+              else {
+                record.status = 'value';
+                record.key = `P${result.value[0]}#${result.value[1]}`;
+              }
+            },
+            (error: unknown) => {
+              record.status = 'rejected';
+              record.reason = error;
+            },
+          );
+          return record;
+        };
+        const endOfTurn = (turn: number) => {
+          for (const s of sends) if (s.turn === turn && s.status === 'pending') s.waited = true;
+          for (const r of recvs) if (r.turn === turn && r.status === 'pending') r.waited = true;
+          const resolved = sends.filter((s) => s.status === 'resolved').length;
+          const received = recvs.filter((r) => r.status === 'value').length;
+          if (!breach && resolved - received > channel.size) {
+            breach = {
+              text: `At the end of turn ${turn + 1}, ${resolved - received} send(s) had resolved whose values were neither received nor in the buffer (it held ${channel.size}): a resolved send() promises its value is in.`,
+              turnCalls: [],
+            };
+          }
+        };
+        for (const [t, turn] of turns.entries()) {
+          const calls: string[] = [];
+          for (const c of turn) {
+            for (let i = 0; i < c.count; i++) {
+              if (c.kind === 'send') {
+                const seq = nextSeq[c.who]!++;
+                // Called on a full buffer: it has to wait for room.
+                const record: SendCall = { key: `P${c.who}#${seq}`, producer: c.who, seq, turn: t, status: 'pending', waited: channel.size >= capacity };
+                sends.push(record);
+                channel.send([c.who, seq]).then(
+                  () => (record.status = 'resolved'),
+                  (error: unknown) => {
+                    record.status = 'rejected';
+                    record.reason = error;
+                  },
+                );
+                calls.push(`send(${record.key})`);
+              } else {
+                calls.push(`recv() #${recv(t).n}`);
+              }
+              checkCapacity(`In turn ${t + 1}, right after ${calls.at(-1)},`, calls);
+            }
+          }
+          if (t === closeAt) {
+            if (closeWithError) channel.close(boom);
+            else channel.close();
+            calls.push(closeWithError ? 'close(error)' : 'close()');
+          }
+          await flushMicrotasks();
+          story.push(`turn ${t + 1}: ${calls.join(', ')}; then the buffer held ${channel.size}`);
+          checkCapacity(`At the end of turn ${t + 1} (${calls.join(', ')}),`, calls);
+          endOfTurn(t);
+          if (breach) break;
+        }
+        // Closed: receive, one recv() at a time, until the channel ends.
+        const drainTurn = turns.length;
+        for (let i = 0; !breach && i <= sends.length; i++) {
+          const record = recv(drainTurn);
+          await flushMicrotasks();
+          checkCapacity(`While draining after close, right after recv() #${record.n},`, []);
+          if (record.status !== 'value') break;
+        }
+        const drawing = ['What happened:', ...story.slice(0, 10).map((line) => `  ${line}`), ...(story.length > 10 ? ['  …'] : [])].join('\n');
+        if (breach) {
+          const recvThenSend = breach.turnCalls.findIndex((c) => c.startsWith('recv')) !== -1 &&
+            breach.turnCalls.findIndex((c) => c.startsWith('send')) > breach.turnCalls.findIndex((c) => c.startsWith('recv'));
+          fail(
+            breach.text,
+            breach.text.includes('over its capacity')
+              ? recvThenSend
+                ? '-> a recv() made room and, in the same turn, a send() came: it took the free slot, and the sender that recv() had woken for that slot put its value in as well. When recv() makes room, move the oldest waiting sender\'s value into the buffer right there, before anyone else can come; a later send() then finds the buffer full and waits.'
+                : '-> send() must wait while the buffer is full, until a receiver makes room: no backpressure otherwise.'
+              : '-> resolve a send only once its value is in the buffer (or in a waiting receiver\'s hands); when the buffer is full, wait for room.',
+            drawing,
+          );
+        }
+        const stuckRecvs = recvs.filter((r) => r.status === 'pending');
+        if (stuckRecvs.length > 0) {
+          fail(
+            `The channel was closed, yet recv() ${stuckRecvs.map((r) => `#${r.n}`).join(', ')} never ended, with the clock standing still.`,
+            '-> close() must wake every waiting receiver; a recv() on a closed, empty channel ends at once.',
+            drawing,
+          );
+        }
+        const stuckSends = sends.filter((s) => s.status === 'pending');
+        if (stuckSends.length > 0) {
+          fail(`The channel was closed, yet send(${stuckSends[0]!.key}) ${stuckSends.length > 1 ? `and ${stuckSends.length - 1} more ` : ''}never settled: a send still waiting for room when the channel closes is rejected with ChannelClosedError.`, drawing);
+        }
+        const wrongRejection = sends.find((s) => s.status === 'rejected' && !(s.reason instanceof ChannelClosedError));
+        if (wrongRejection) fail(`send(${wrongRejection.key}) rejected with ${describeError(wrongRejection.reason)}, not ChannelClosedError.`, drawing);
+        const got = recvs.filter((r) => r.status === 'value');
+        const count = (key: string) => got.filter((r) => r.key === key).length;
+        const lost = sends.filter((s) => s.status === 'resolved' && count(s.key) === 0).map((s) => s.key);
+        const twice = sends.filter((s) => count(s.key) > 1).map((s) => s.key);
+        const ghosts = sends.filter((s) => s.status === 'rejected' && count(s.key) > 0).map((s) => s.key);
+        if (lost.length > 0 || twice.length > 0 || ghosts.length > 0) {
+          fail(
+            `${sends.filter((s) => s.status === 'resolved').length} send(s) resolved and ${got.length} value(s) were received:`,
+            ...(lost.length > 0 ? [`  lost: ${lost.slice(0, 6).join(', ')} (their send resolved, so they were in the channel)`] : []),
+            ...(twice.length > 0 ? [`  received twice: ${twice.slice(0, 6).join(', ')}`] : []),
+            ...(ghosts.length > 0 ? [`  received although their send() was rejected: ${ghosts.slice(0, 6).join(', ')}`] : []),
+            '-> every value whose send() resolved reaches exactly one receiver, buffered ones included after close(); a rejected send never got in.',
+            drawing,
+          );
+        }
+        // First in, first out: in the order the recv() calls were made, each producer's values come in the order it sent them.
+        for (let p = 0; p < nextSeq.length; p++) {
+          const mine = got.filter((r) => r.key!.startsWith(`P${p}#`));
+          const bad = mine.findIndex((r, i) => i > 0 && Number(r.key!.split('#')[1]) < Number(mine[i - 1]!.key!.split('#')[1]));
+          if (bad === -1) continue;
+          const early = mine[bad - 1]!; // made first, got the value sent later
+          const late = mine[bad]!; // made later, got the value sent first
+          const firstSent = sends.find((s) => s.key === late.key)!;
+          const why = early.waited && late.waited
+            ? [
+                `-> recv() #${early.n} and #${late.n} were both waiting on an empty channel, and the value sent first went to #${late.n}, the newer one.`,
+                '   Waiting receivers are a first-in, first-out queue: a send() hands its value to the oldest waiting receiver (shift, not pop).',
+              ]
+            : firstSent.waited
+              ? [
+                  `-> send(${late.key}) had to wait for room, and send(${early.key}), called after it, got in ahead of it.`,
+                  '   Waiting senders are a first-in, first-out queue: when recv() makes room, the oldest waiting sender\'s value goes in (shift, not pop),',
+                  '   and recv() moves it into the buffer itself, so that no send() that comes later can take the slot first.',
+                ]
+              : ['-> a channel is first in, first out: the buffer, the waiting senders and the waiting receivers are all FIFO queues.'];
+          fail(
+            `P${p}'s values arrived out of order: recv() #${early.n} got ${early.key}, but recv() #${late.n}, called after it, got ${late.key}, which P${p} sent first.`,
+            ...why,
+            drawing,
+          );
+        }
+        const ended = recvs.filter((r) => r.status === 'done' || r.status === 'rejected');
+        const wrongEnd = ended.find((r) => (closeWithError ? r.reason !== boom : r.status !== 'done'));
+        if (wrongEnd) {
+          fail(
+            `recv() #${wrongEnd.n} ended with ${wrongEnd.status === 'done' ? 'done' : describeError(wrongEnd.reason)}; the channel was closed with ${closeWithError ? 'close(error), so after the buffered values every receiver, waiting or not, gets that error' : 'close(), so it ends quietly'}.`,
+            drawing,
+          );
+        }
+      },
+    });
+  });
 });
 
 describe('step 2: a pipeline across threads', () => {
