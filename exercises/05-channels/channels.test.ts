@@ -23,6 +23,8 @@ import { fanOut } from './fan-out.ts';
 // Steps 1 and 3's own harness pieces, imported apart so step 2's import list stays as it is.
 import { Timeline, adviceFor, explore, fc, occupancy, runUntilIdle, watchHandles, type OpenHandle } from '../../checker/harness/index.ts';
 import { checksum, processOnThreads, type Job, type Result } from './pipeline.ts';
+// Step 2's spans: checksum() in pipeline.ts reports every job it computes, on whichever thread.
+import { drawTimeline, listenToWork, wallClock, type WorkLog, type WorkSpan } from '../../checker/harness/index.ts';
 
 /**
  * Step 1 proves "no polling", so it freezes every way of scheduling work for later, setImmediate
@@ -690,11 +692,51 @@ describe('step 2: a pipeline across threads', () => {
   }
 
   let watch: WorkerWatch | undefined;
+  /** Every job's checksum, reported as a span by the thread that ran it (the label checksum() in pipeline.ts uses). */
+  let work: WorkLog | undefined;
+  const CHECKSUM_SPANS = 'checksum';
   afterEach(async () => {
     await watch?.terminateAll();
     watch?.restore();
     watch = undefined;
+    work?.close();
+    work = undefined;
   });
+
+  /** Looks, at the instant `pipeline` settles, at which of its threads still run: it must settle only once they have exited. */
+  function threadsWhenSettled(pipeline: Promise<unknown>): { running?: number[]; of?: number; atMs?: number } {
+    const seen: { running?: number[]; of?: number; atMs?: number } = {};
+    const look = () => {
+      const threads = watch!.workers;
+      seen.running = threads.filter((thread) => !thread.exited).map((thread) => thread.threadId);
+      seen.of = threads.length;
+      seen.atMs = wallClock();
+    };
+    pipeline.then(look, look);
+    return seen;
+  }
+
+  /** The jobs' spans, one row each: which job, on which thread, from when to when (an open row never ended). */
+  function drawJobs(spans: readonly WorkSpan[]): string {
+    const origin = Math.min(...spans.map((span) => span.start));
+    const intervals = spans.map((span) => ({
+      label: `job ${span.detail?.['job'] ?? '?'}, thread ${span.threadId}`,
+      start: span.start - origin,
+      ...(span.end === undefined ? {} : { end: span.end - origin }),
+    }));
+    return drawTimeline(intervals, { now: Math.max(...intervals.map((i) => i.end ?? i.start)), width: 30, maxRows: 12 });
+  }
+
+  function expectSettledAfterItsThreads(seen: { running?: number[]; of?: number }, what: string): void {
+    const running = seen.running ?? [];
+    if (running.length === 0) return;
+    fail(
+      `${what} while ${running.length} of its ${seen.of} worker threads ${running.length === 1 ? 'was' : 'were'} still running (thread ${running.join(', ')}); they exited only afterwards.`,
+      '-> whoever awaits processOnThreads() goes on (or exits the process) while its threads still run. pool.destroy() and pool.close() return',
+      '   a promise that settles once every thread has exited: `await` it, last, in the finally block (a `void pool.destroy()` or a',
+      '   forgotten await lets the pipeline settle too early).',
+    );
+  }
 
   /** Once the pipeline has settled, its consumer must end promptly: the output was closed (or was it?). */
   async function expectEnds<T>(consumer: Promise<T>, output: Channel<Result>, what: string): Promise<T> {
@@ -730,6 +772,21 @@ describe('step 2: a pipeline across threads', () => {
         ...ports.map((port) => `  a MessageChannel's port, created ${port.createdAt}`),
         'Close every port when the pipeline ends (port.close()), whichever way it ends.',
       );
+    }
+    // Every thread has exited, so every job that started on one has said whether it ended (the reports
+    // may trail the thread's exit by a moment): one that started and never ended was cut off.
+    if (work) {
+      const spans = (await work.settled({ label: CHECKSUM_SPANS }, { atLeast: 0, timeoutMs: 1_000 })).filter((span) => span.threadId !== threadId);
+      const cutOff = spans.filter((span) => span.end === undefined);
+      if (cutOff.length > 0) {
+        const jobs = cutOff.map((span) => `job ${span.detail?.['job'] ?? '?'} (thread ${span.threadId})`);
+        fail(
+          `${what}, but ${jobs.join(', ')} never finished: ${cutOff.length === 1 ? 'it was' : 'they were'} running on a worker thread when that thread was ended under ${cutOff.length === 1 ? 'it' : 'them'}.`,
+          drawJobs(spans),
+          '-> a job that already went to a thread runs to its end, also when another job failed: let the jobs still on the threads settle',
+          '   (`await Promise.allSettled(window)`), then `await pool.destroy()`. Destroying a pool under a running job cuts it off, and races with its answer.',
+        );
+      }
     }
   }
 
@@ -774,6 +831,7 @@ describe('step 2: a pipeline across threads', () => {
 
   it('60 jobs on 2 threads, up to 4 in flight at once: every result once, in order, computed on worker threads', async () => {
     watch = watchWorkers();
+    work = listenToWork();
     const jobs = jobsFor(60);
     const maxInFlight = 4;
     const output = new Channel<Result>(2);
@@ -788,6 +846,7 @@ describe('step 2: a pipeline across threads', () => {
       }
     })();
     const pipeline = processOnThreads(source(jobs, probe, () => results.length + output.size), output, { threads: 2, maxInFlight });
+    const whenSettled = threadsWhenSettled(pipeline);
     // More threads than asked for is a verdict of its own: no need to wait for the end (with piscina's
     // default sizing the run may even hang, as threads above minThreads end and start again).
     const tooMany = startedMoreThan(2);
@@ -827,6 +886,7 @@ describe('step 2: a pipeline across threads', () => {
     if (!probe.sourceClosed) fail('The pipeline finished but never let go of the source (its `finally` did not run).');
     if (!output.closed) fail('The pipeline finished without closing the output channel: its consumer would wait forever.');
     expectThreadsUsed(results, probe, { threads: 2, maxInFlight });
+    expectSettledAfterItsThreads(whenSettled, 'processOnThreads() resolved');
     await expectNoThreadsLeft('The pipeline finished');
   });
 
@@ -834,16 +894,20 @@ describe('step 2: a pipeline across threads', () => {
     watch = watchWorkers();
     const output = new Channel<Result>(2);
     const drained = collect(output);
-    if ((await within(processOnThreads([], output, { threads: 2, maxInFlight: 4 }), 10_000)) === 'timeout') {
+    const pipeline = processOnThreads([], output, { threads: 2, maxInFlight: 4 });
+    const whenSettled = threadsWhenSettled(pipeline);
+    if ((await within(pipeline, 10_000)) === 'timeout') {
       output.close();
       fail('With no jobs at all, the pipeline was still running 10 s later.');
     }
     expect(await expectEnds(drained, output, 'processOnThreads() resolved'), 'no results').toEqual([]);
+    expectSettledAfterItsThreads(whenSettled, 'With no jobs at all, processOnThreads() resolved');
     await expectNoThreadsLeft('The pipeline finished');
   });
 
   it('a failing job: the pipeline rejects, the output closes with the error after the earlier results, no thread left', async () => {
     watch = watchWorkers();
+    work = listenToWork();
     const jobs = jobsFor(20, 5);
     const output = new Channel<Result>(2);
     const received: number[] = [];
@@ -853,7 +917,9 @@ describe('step 2: a pipeline across threads', () => {
       () => undefined,
       (error: unknown) => error,
     );
-    const pipeline = processOnThreads(jobs, output, { threads: 2, maxInFlight: 4 }).then(
+    const running = processOnThreads(jobs, output, { threads: 2, maxInFlight: 4 });
+    const whenSettled = threadsWhenSettled(running);
+    const pipeline = running.then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -870,7 +936,51 @@ describe('step 2: a pipeline across threads', () => {
       fail(`The consumer's \`for await\` must end with the job's error (close the output with it); it ${consumerError === undefined ? 'ended quietly' : `threw ${describeError(consumerError)}`}.`);
     }
     expect(received, 'the results before the failing job, in order').toEqual([0, 1, 2, 3, 4]);
+    expectSettledAfterItsThreads(whenSettled, 'Job 5 failed, and processOnThreads() rejected');
     await expectNoThreadsLeft('The pipeline failed');
+  });
+
+  it('a failing job while a long one runs on the other thread: that job runs to its end before the threads are ended', async () => {
+    watch = watchWorkers();
+    work = listenToWork();
+    // Job 2 fails at once; job 3 takes a few tenths of a second of CPU. The consumer holds back until job 3
+    // is running on a thread (the pipeline meanwhile waits to deliver), so when the pipeline comes to job
+    // 2's failure, job 3 is certainly still on its thread.
+    const jobs: Job[] = Array.from({ length: 8 }, (_, id) => ({ id, units: id === 2 ? -1 : id === 3 ? 4_000 : 1, seed: id + 1 }));
+    const output = new Channel<Result>(1);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const received: number[] = [];
+    const consumer = (async () => {
+      await gate;
+      for await (const result of output) received.push(result.id);
+    })().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const running = processOnThreads(jobs, output, { threads: 2, maxInFlight: 4 });
+    const whenSettled = threadsWhenSettled(running);
+    const pipeline = running.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await work.waitFor((spans) => spans.some((span) => span.detail?.['job'] === 3 && span.threadId !== threadId), { label: CHECKSUM_SPANS }, 5_000);
+    release();
+    const pipelineError = await within(pipeline, 15_000);
+    if (pipelineError === 'timeout') {
+      output.close();
+      fail('Job 2 fails on its worker thread; 15 s later the pipeline had still not ended.', 'When a job fails, close the output with the error and reject.');
+    }
+    const consumerError = await expectEnds(consumer, output, 'processOnThreads() settled');
+    if (!(pipelineError instanceof Error) || !pipelineError.message.includes('units must be >= 0')) {
+      fail(`Job 2 throws on its worker thread; processOnThreads() must reject with that error, not ${pipelineError === undefined ? 'resolve' : describeError(pipelineError)}.`);
+    }
+    if (!(consumerError instanceof Error) || !consumerError.message.includes('units must be >= 0')) {
+      fail(`The consumer's \`for await\` must end with the job's error (close the output with it); it ${consumerError === undefined ? 'ended quietly' : `threw ${describeError(consumerError)}`}.`);
+    }
+    expect(received, 'the results before the failing job, in order').toEqual([0, 1]);
+    expectSettledAfterItsThreads(whenSettled, 'Job 2 failed, and processOnThreads() rejected');
+    await expectNoThreadsLeft('Job 2 failed and processOnThreads() rejected');
   });
 });
 
