@@ -23,6 +23,8 @@ import { fanOut } from './fan-out.ts';
 // Steps 1 and 3's own harness pieces, imported apart so step 2's import list stays as it is.
 import { Timeline, adviceFor, explore, fc, occupancy, runUntilIdle, watchHandles, type OpenHandle } from '../../checker/harness/index.ts';
 import { checksum, processOnThreads, type Job, type Result } from './pipeline.ts';
+// Step 2's spans: checksum() in pipeline.ts reports every job it computes, on whichever thread.
+import { drawTimeline, listenToWork, wallClock, type WorkLog, type WorkSpan } from '../../checker/harness/index.ts';
 
 /**
  * Step 1 proves "no polling", so it freezes every way of scheduling work for later, setImmediate
@@ -457,6 +459,199 @@ describe('step 1: a bounded channel', () => {
       },
     });
   });
+
+  it('holds when calls pile up: many sends and recv()s waiting at once, several calls in one turn: first in, first out, never over capacity', async () => {
+    // Here a producer fires several send()s without awaiting each, a consumer makes several recv() calls
+    // in a row, and one turn (one synchronous run of code, no await inside) may mix them: a send() right
+    // after the recv() that made room, before anything that recv() woke has run.
+    type Call = { kind: 'send' | 'recv'; who: number; count: number };
+    const call: fc.Arbitrary<Call> = fc.record({ kind: fc.constantFrom('send' as const, 'recv' as const), who: fc.nat(2), count: fc.integer({ min: 1, max: 4 }) });
+    const cases = fc.record({
+      capacity: fc.integer({ min: 1, max: 3 }),
+      turns: fc.array(fc.array(call, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
+      // Close at the end of this turn (the last one, if there are fewer turns): sends may still wait then.
+      closeAfterTurn: fc.option(fc.nat(7), { nil: undefined }),
+      closeWithError: fc.boolean(),
+    });
+    const callText = (c: Call) => (c.kind === 'send' ? `P${c.who} calls send() ${c.count}x` : `C${c.who} calls recv() ${c.count}x`);
+    const closingTurn = (turns: readonly unknown[], closeAfterTurn: number | undefined) => Math.min(closeAfterTurn ?? turns.length - 1, turns.length - 1);
+    await explore({
+      seed: 502,
+      runs: 60,
+      cases,
+      describe: (c) =>
+        `capacity ${c.capacity}; ${c.turns.map((turn, i) => `turn ${i + 1}: ${turn.map(callText).join(', then ')}`).join('; ')}; ` +
+        `close${c.closeWithError ? '(error)' : '()'} at the end of turn ${closingTurn(c.turns, c.closeAfterTurn) + 1} (the turns after it still run), then receive until it ends`,
+      cleanup: () => vi.useRealTimers(),
+      check: async ({ capacity, turns, closeAfterTurn, closeWithError }) => {
+        // Every timer frozen: only the channel's own wake-ups move anything.
+        freezeAllTimers();
+        const channel = new Channel<[number, number]>(capacity);
+        const boom = new Error('upstream failed');
+        const closeAt = closingTurn(turns, closeAfterTurn);
+        interface SendCall { key: string; producer: number; seq: number; turn: number; status: 'pending' | 'resolved' | 'rejected'; reason?: unknown; waited: boolean }
+        interface RecvCall { n: number; turn: number; status: 'pending' | 'value' | 'done' | 'rejected'; key?: string; reason?: unknown; waited: boolean }
+        const sends: SendCall[] = [];
+        const recvs: RecvCall[] = [];
+        const story: string[] = [];
+        const nextSeq = [0, 0, 0];
+        let breach: { text: string; turnCalls: string[] } | undefined;
+        const checkCapacity = (when: string, turnCalls: string[]) => {
+          if (!breach && channel.size > capacity) breach = { text: `${when} the buffer held ${channel.size} values, over its capacity of ${capacity}.`, turnCalls };
+        };
+        const recv = (turn: number): RecvCall => {
+          // Called on an empty, open channel: it has to wait for a value.
+          const record: RecvCall = { n: recvs.length + 1, turn, status: 'pending', waited: channel.size === 0 && !channel.closed };
+          recvs.push(record);
+          channel.recv().then(
+            (result) => {
+              if (result.done) record.status = 'done';
+              else {
+                record.status = 'value';
+                record.key = `P${result.value[0]}#${result.value[1]}`;
+              }
+            },
+            (error: unknown) => {
+              record.status = 'rejected';
+              record.reason = error;
+            },
+          );
+          return record;
+        };
+        const endOfTurn = (turn: number) => {
+          for (const s of sends) if (s.turn === turn && s.status === 'pending') s.waited = true;
+          for (const r of recvs) if (r.turn === turn && r.status === 'pending') r.waited = true;
+          const resolved = sends.filter((s) => s.status === 'resolved').length;
+          const received = recvs.filter((r) => r.status === 'value').length;
+          if (!breach && resolved - received > channel.size) {
+            breach = {
+              text: `At the end of turn ${turn + 1}, ${resolved - received} send(s) had resolved whose values were neither received nor in the buffer (it held ${channel.size}): a resolved send() promises its value is in.`,
+              turnCalls: [],
+            };
+          }
+        };
+        for (const [t, turn] of turns.entries()) {
+          const calls: string[] = [];
+          for (const c of turn) {
+            for (let i = 0; i < c.count; i++) {
+              if (c.kind === 'send') {
+                const seq = nextSeq[c.who]!++;
+                // Called on a full buffer: it has to wait for room.
+                const record: SendCall = { key: `P${c.who}#${seq}`, producer: c.who, seq, turn: t, status: 'pending', waited: channel.size >= capacity };
+                sends.push(record);
+                channel.send([c.who, seq]).then(
+                  () => (record.status = 'resolved'),
+                  (error: unknown) => {
+                    record.status = 'rejected';
+                    record.reason = error;
+                  },
+                );
+                calls.push(`send(${record.key})`);
+              } else {
+                calls.push(`recv() #${recv(t).n}`);
+              }
+              checkCapacity(`In turn ${t + 1}, right after ${calls.at(-1)},`, calls);
+            }
+          }
+          if (t === closeAt) {
+            if (closeWithError) channel.close(boom);
+            else channel.close();
+            calls.push(closeWithError ? 'close(error)' : 'close()');
+          }
+          await flushMicrotasks();
+          story.push(`turn ${t + 1}: ${calls.join(', ')}; then the buffer held ${channel.size}`);
+          checkCapacity(`At the end of turn ${t + 1} (${calls.join(', ')}),`, calls);
+          endOfTurn(t);
+          if (breach) break;
+        }
+        // Closed: receive, one recv() at a time, until the channel ends.
+        const drainTurn = turns.length;
+        for (let i = 0; !breach && i <= sends.length; i++) {
+          const record = recv(drainTurn);
+          await flushMicrotasks();
+          checkCapacity(`While draining after close, right after recv() #${record.n},`, []);
+          if (record.status !== 'value') break;
+        }
+        const drawing = ['What happened:', ...story.slice(0, 10).map((line) => `  ${line}`), ...(story.length > 10 ? ['  …'] : [])].join('\n');
+        if (breach) {
+          const recvThenSend = breach.turnCalls.findIndex((c) => c.startsWith('recv')) !== -1 &&
+            breach.turnCalls.findIndex((c) => c.startsWith('send')) > breach.turnCalls.findIndex((c) => c.startsWith('recv'));
+          fail(
+            breach.text,
+            breach.text.includes('over its capacity')
+              ? recvThenSend
+                ? '-> a recv() made room and, in the same turn, a send() came: it took the free slot, and the sender that recv() had woken for that slot put its value in as well. When recv() makes room, move the oldest waiting sender\'s value into the buffer right there, before anyone else can come; a later send() then finds the buffer full and waits.'
+                : '-> send() must wait while the buffer is full, until a receiver makes room: no backpressure otherwise.'
+              : '-> resolve a send only once its value is in the buffer (or in a waiting receiver\'s hands); when the buffer is full, wait for room.',
+            drawing,
+          );
+        }
+        const stuckRecvs = recvs.filter((r) => r.status === 'pending');
+        if (stuckRecvs.length > 0) {
+          fail(
+            `The channel was closed, yet recv() ${stuckRecvs.map((r) => `#${r.n}`).join(', ')} never ended, with the clock standing still.`,
+            '-> close() must wake every waiting receiver; a recv() on a closed, empty channel ends at once.',
+            drawing,
+          );
+        }
+        const stuckSends = sends.filter((s) => s.status === 'pending');
+        if (stuckSends.length > 0) {
+          fail(`The channel was closed, yet send(${stuckSends[0]!.key}) ${stuckSends.length > 1 ? `and ${stuckSends.length - 1} more ` : ''}never settled: a send still waiting for room when the channel closes is rejected with ChannelClosedError.`, drawing);
+        }
+        const wrongRejection = sends.find((s) => s.status === 'rejected' && !(s.reason instanceof ChannelClosedError));
+        if (wrongRejection) fail(`send(${wrongRejection.key}) rejected with ${describeError(wrongRejection.reason)}, not ChannelClosedError.`, drawing);
+        const got = recvs.filter((r) => r.status === 'value');
+        const count = (key: string) => got.filter((r) => r.key === key).length;
+        const lost = sends.filter((s) => s.status === 'resolved' && count(s.key) === 0).map((s) => s.key);
+        const twice = sends.filter((s) => count(s.key) > 1).map((s) => s.key);
+        const ghosts = sends.filter((s) => s.status === 'rejected' && count(s.key) > 0).map((s) => s.key);
+        if (lost.length > 0 || twice.length > 0 || ghosts.length > 0) {
+          fail(
+            `${sends.filter((s) => s.status === 'resolved').length} send(s) resolved and ${got.length} value(s) were received:`,
+            ...(lost.length > 0 ? [`  lost: ${lost.slice(0, 6).join(', ')} (their send resolved, so they were in the channel)`] : []),
+            ...(twice.length > 0 ? [`  received twice: ${twice.slice(0, 6).join(', ')}`] : []),
+            ...(ghosts.length > 0 ? [`  received although their send() was rejected: ${ghosts.slice(0, 6).join(', ')}`] : []),
+            '-> every value whose send() resolved reaches exactly one receiver, buffered ones included after close(); a rejected send never got in.',
+            drawing,
+          );
+        }
+        // First in, first out: in the order the recv() calls were made, each producer's values come in the order it sent them.
+        for (let p = 0; p < nextSeq.length; p++) {
+          const mine = got.filter((r) => r.key!.startsWith(`P${p}#`));
+          const bad = mine.findIndex((r, i) => i > 0 && Number(r.key!.split('#')[1]) < Number(mine[i - 1]!.key!.split('#')[1]));
+          if (bad === -1) continue;
+          const early = mine[bad - 1]!; // made first, got the value sent later
+          const late = mine[bad]!; // made later, got the value sent first
+          const firstSent = sends.find((s) => s.key === late.key)!;
+          const why = early.waited && late.waited
+            ? [
+                `-> recv() #${early.n} and #${late.n} were both waiting on an empty channel, and the value sent first went to #${late.n}, the newer one.`,
+                '   Waiting receivers are a first-in, first-out queue: a send() hands its value to the oldest waiting receiver (shift, not pop).',
+              ]
+            : firstSent.waited
+              ? [
+                  `-> send(${late.key}) had to wait for room, and send(${early.key}), called after it, got in ahead of it.`,
+                  '   Waiting senders are a first-in, first-out queue: when recv() makes room, the oldest waiting sender\'s value goes in (shift, not pop),',
+                  '   and recv() moves it into the buffer itself, so that no send() that comes later can take the slot first.',
+                ]
+              : ['-> a channel is first in, first out: the buffer, the waiting senders and the waiting receivers are all FIFO queues.'];
+          fail(
+            `P${p}'s values arrived out of order: recv() #${early.n} got ${early.key}, but recv() #${late.n}, called after it, got ${late.key}, which P${p} sent first.`,
+            ...why,
+            drawing,
+          );
+        }
+        const ended = recvs.filter((r) => r.status === 'done' || r.status === 'rejected');
+        const wrongEnd = ended.find((r) => (closeWithError ? r.reason !== boom : r.status !== 'done'));
+        if (wrongEnd) {
+          fail(
+            `recv() #${wrongEnd.n} ended with ${wrongEnd.status === 'done' ? 'done' : describeError(wrongEnd.reason)}; the channel was closed with ${closeWithError ? 'close(error), so after the buffered values every receiver, waiting or not, gets that error' : 'close(), so it ends quietly'}.`,
+            drawing,
+          );
+        }
+      },
+    });
+  });
 });
 
 describe('step 2: a pipeline across threads', () => {
@@ -497,11 +692,51 @@ describe('step 2: a pipeline across threads', () => {
   }
 
   let watch: WorkerWatch | undefined;
+  /** Every job's checksum, reported as a span by the thread that ran it (the label checksum() in pipeline.ts uses). */
+  let work: WorkLog | undefined;
+  const CHECKSUM_SPANS = 'checksum';
   afterEach(async () => {
     await watch?.terminateAll();
     watch?.restore();
     watch = undefined;
+    work?.close();
+    work = undefined;
   });
+
+  /** Looks, at the instant `pipeline` settles, at which of its threads still run: it must settle only once they have exited. */
+  function threadsWhenSettled(pipeline: Promise<unknown>): { running?: number[]; of?: number; atMs?: number } {
+    const seen: { running?: number[]; of?: number; atMs?: number } = {};
+    const look = () => {
+      const threads = watch!.workers;
+      seen.running = threads.filter((thread) => !thread.exited).map((thread) => thread.threadId);
+      seen.of = threads.length;
+      seen.atMs = wallClock();
+    };
+    pipeline.then(look, look);
+    return seen;
+  }
+
+  /** The jobs' spans, one row each: which job, on which thread, from when to when (an open row never ended). */
+  function drawJobs(spans: readonly WorkSpan[]): string {
+    const origin = Math.min(...spans.map((span) => span.start));
+    const intervals = spans.map((span) => ({
+      label: `job ${span.detail?.['job'] ?? '?'}, thread ${span.threadId}`,
+      start: span.start - origin,
+      ...(span.end === undefined ? {} : { end: span.end - origin }),
+    }));
+    return drawTimeline(intervals, { now: Math.max(...intervals.map((i) => i.end ?? i.start)), width: 30, maxRows: 12 });
+  }
+
+  function expectSettledAfterItsThreads(seen: { running?: number[]; of?: number }, what: string): void {
+    const running = seen.running ?? [];
+    if (running.length === 0) return;
+    fail(
+      `${what} while ${running.length} of its ${seen.of} worker threads ${running.length === 1 ? 'was' : 'were'} still running (thread ${running.join(', ')}); they exited only afterwards.`,
+      '-> whoever awaits processOnThreads() goes on (or exits the process) while its threads still run. pool.destroy() and pool.close() return',
+      '   a promise that settles once every thread has exited: `await` it, last, in the finally block (a `void pool.destroy()` or a',
+      '   forgotten await lets the pipeline settle too early).',
+    );
+  }
 
   /** Once the pipeline has settled, its consumer must end promptly: the output was closed (or was it?). */
   async function expectEnds<T>(consumer: Promise<T>, output: Channel<Result>, what: string): Promise<T> {
@@ -517,7 +752,8 @@ describe('step 2: a pipeline across threads', () => {
     return ended;
   }
 
-  async function expectNoThreadsLeft(what: string) {
+  /** No thread, port or job left behind; with `settled`, also that the pipeline settled only once its threads had exited. */
+  async function expectNoThreadsLeft(what: string, settled?: { seen: { running?: number[]; of?: number }; what: string }) {
     const running = await watch!.waitForExit(2_000);
     if (running > 0) {
       const restarted = watch!.workers.filter((w) => !w.exited && w.createdAt.startsWith('by a piscina pool'));
@@ -530,6 +766,8 @@ describe('step 2: a pipeline across threads', () => {
           : '',
       );
     }
+    // Every thread has exited by now: the ones that still ran when the pipeline settled exited only afterwards.
+    if (settled) expectSettledAfterItsThreads(settled.seen, settled.what);
     const ports = watch!.ports.filter((port) => port.keepsAlive);
     if (ports.length > 0) {
       fail(
@@ -537,6 +775,21 @@ describe('step 2: a pipeline across threads', () => {
         ...ports.map((port) => `  a MessageChannel's port, created ${port.createdAt}`),
         'Close every port when the pipeline ends (port.close()), whichever way it ends.',
       );
+    }
+    // Every thread has exited, so every job that started on one has said whether it ended (the reports
+    // may trail the thread's exit by a moment): one that started and never ended was cut off.
+    if (work) {
+      const spans = (await work.settled({ label: CHECKSUM_SPANS }, { atLeast: 0, timeoutMs: 1_000 })).filter((span) => span.threadId !== threadId);
+      const cutOff = spans.filter((span) => span.end === undefined);
+      if (cutOff.length > 0) {
+        const jobs = cutOff.map((span) => `job ${span.detail?.['job'] ?? '?'} (thread ${span.threadId})`);
+        fail(
+          `${what}, but ${jobs.join(', ')} never finished: cut off, ${cutOff.length === 1 ? 'it was running on a worker thread when that thread was ended' : 'they were running on worker threads when those threads were ended'}.`,
+          drawJobs(spans),
+          '-> a job that already went to a thread runs to its end, also when another job failed: let the jobs still on the threads settle',
+          '   (`await Promise.allSettled(window)`), then `await pool.destroy()`. Destroying a pool under a running job cuts it off, and races with its answer.',
+        );
+      }
     }
   }
 
@@ -581,6 +834,7 @@ describe('step 2: a pipeline across threads', () => {
 
   it('60 jobs on 2 threads, up to 4 in flight at once: every result once, in order, computed on worker threads', async () => {
     watch = watchWorkers();
+    work = listenToWork();
     const jobs = jobsFor(60);
     const maxInFlight = 4;
     const output = new Channel<Result>(2);
@@ -595,6 +849,7 @@ describe('step 2: a pipeline across threads', () => {
       }
     })();
     const pipeline = processOnThreads(source(jobs, probe, () => results.length + output.size), output, { threads: 2, maxInFlight });
+    const whenSettled = threadsWhenSettled(pipeline);
     // More threads than asked for is a verdict of its own: no need to wait for the end (with piscina's
     // default sizing the run may even hang, as threads above minThreads end and start again).
     const tooMany = startedMoreThan(2);
@@ -634,23 +889,26 @@ describe('step 2: a pipeline across threads', () => {
     if (!probe.sourceClosed) fail('The pipeline finished but never let go of the source (its `finally` did not run).');
     if (!output.closed) fail('The pipeline finished without closing the output channel: its consumer would wait forever.');
     expectThreadsUsed(results, probe, { threads: 2, maxInFlight });
-    await expectNoThreadsLeft('The pipeline finished');
+    await expectNoThreadsLeft('The pipeline finished', { seen: whenSettled, what: 'processOnThreads() resolved' });
   });
 
   it('an empty source: the output closes, and no thread is left running', async () => {
     watch = watchWorkers();
     const output = new Channel<Result>(2);
     const drained = collect(output);
-    if ((await within(processOnThreads([], output, { threads: 2, maxInFlight: 4 }), 10_000)) === 'timeout') {
+    const pipeline = processOnThreads([], output, { threads: 2, maxInFlight: 4 });
+    const whenSettled = threadsWhenSettled(pipeline);
+    if ((await within(pipeline, 10_000)) === 'timeout') {
       output.close();
       fail('With no jobs at all, the pipeline was still running 10 s later.');
     }
     expect(await expectEnds(drained, output, 'processOnThreads() resolved'), 'no results').toEqual([]);
-    await expectNoThreadsLeft('The pipeline finished');
+    await expectNoThreadsLeft('The pipeline finished', { seen: whenSettled, what: 'With no jobs at all, processOnThreads() resolved' });
   });
 
   it('a failing job: the pipeline rejects, the output closes with the error after the earlier results, no thread left', async () => {
     watch = watchWorkers();
+    work = listenToWork();
     const jobs = jobsFor(20, 5);
     const output = new Channel<Result>(2);
     const received: number[] = [];
@@ -660,7 +918,9 @@ describe('step 2: a pipeline across threads', () => {
       () => undefined,
       (error: unknown) => error,
     );
-    const pipeline = processOnThreads(jobs, output, { threads: 2, maxInFlight: 4 }).then(
+    const running = processOnThreads(jobs, output, { threads: 2, maxInFlight: 4 });
+    const whenSettled = threadsWhenSettled(running);
+    const pipeline = running.then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -677,7 +937,71 @@ describe('step 2: a pipeline across threads', () => {
       fail(`The consumer's \`for await\` must end with the job's error (close the output with it); it ${consumerError === undefined ? 'ended quietly' : `threw ${describeError(consumerError)}`}.`);
     }
     expect(received, 'the results before the failing job, in order').toEqual([0, 1, 2, 3, 4]);
-    await expectNoThreadsLeft('The pipeline failed');
+    await expectNoThreadsLeft('The pipeline failed', { seen: whenSettled, what: 'Job 5 failed, and processOnThreads() rejected' });
+  });
+
+  it('a failing job while a long one runs on the other thread: that job runs to its end before the threads are ended', async () => {
+    watch = watchWorkers();
+    work = listenToWork();
+    // Job 2 fails at once; job 3 takes a few tenths of a second of CPU. The consumer holds back until job 3
+    // is running on a thread (the pipeline meanwhile waits to deliver), so when the pipeline comes to job
+    // 2's failure, job 3 is certainly still on its thread.
+    const jobs: Job[] = Array.from({ length: 8 }, (_, id) => ({ id, units: id === 2 ? -1 : id === 3 ? 8_000 : 1, seed: id + 1 }));
+    const output = new Channel<Result>(1);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const received: number[] = [];
+    const consumer = (async () => {
+      await gate;
+      for await (const result of output) received.push(result.id);
+    })().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    // Does this checksum() report its work at all? (One on this thread, of no size, tells.)
+    checksum({ id: -1, units: 0, seed: 1 });
+    const reports = await work.waitFor((spans) => spans.some((span) => span.detail?.['job'] === -1), { label: CHECKSUM_SPANS }, 2_000);
+    let pulled = 0;
+    function* source(): Generator<Job> {
+      for (const job of jobs) {
+        pulled++;
+        yield job;
+      }
+    }
+    const running = processOnThreads(source(), output, { threads: 2, maxInFlight: 4 });
+    const whenSettled = threadsWhenSettled(running);
+    const pipeline = running.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    // Hold the consumer back until job 3 runs on a thread (however long a busy machine takes to start the
+    // threads), or until the pipeline, waiting to deliver, has not even taken job 3 and its threads are idle.
+    if (reports) {
+      await work.waitFor(
+        (spans) => {
+          const onThreads = spans.filter((span) => span.threadId !== threadId);
+          if (onThreads.some((span) => span.detail?.['job'] === 3)) return true;
+          return pulled > 0 && pulled <= 3 && onThreads.length >= pulled - (pulled > 2 ? 1 : 0) && onThreads.every((span) => span.end !== undefined);
+        },
+        { label: CHECKSUM_SPANS },
+        60_000,
+      );
+    }
+    release();
+    const pipelineError = await within(pipeline, 15_000);
+    if (pipelineError === 'timeout') {
+      output.close();
+      fail('Job 2 fails on its worker thread; 15 s later the pipeline had still not ended.', 'When a job fails, close the output with the error and reject.');
+    }
+    const consumerError = await expectEnds(consumer, output, 'processOnThreads() settled');
+    if (!(pipelineError instanceof Error) || !pipelineError.message.includes('units must be >= 0')) {
+      fail(`Job 2 throws on its worker thread; processOnThreads() must reject with that error, not ${pipelineError === undefined ? 'resolve' : describeError(pipelineError)}.`);
+    }
+    if (!(consumerError instanceof Error) || !consumerError.message.includes('units must be >= 0')) {
+      fail(`The consumer's \`for await\` must end with the job's error (close the output with it); it ${consumerError === undefined ? 'ended quietly' : `threw ${describeError(consumerError)}`}.`);
+    }
+    expect(received, 'the results before the failing job, in order').toEqual([0, 1]);
+    await expectNoThreadsLeft('Job 2 failed and processOnThreads() rejected', { seen: whenSettled, what: 'Job 2 failed, and processOnThreads() rejected' });
   });
 });
 
@@ -904,6 +1228,8 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
       capacity: fc.integer({ min: 1, max: 3 }),
       abortAtMs: fc.option(fc.integer({ min: 0, max: 200 }).map((n) => 2 * n + 1), { nil: undefined }),
       failing: fc.option(fc.record({ job: fc.nat(9), timeMs: fc.integer({ min: 0, max: 50 }).map((n) => 2 * n + 1) }), { nil: undefined }),
+      // Jobs whose work ignores its signal and takes its full time (bit k: job k); the failing job never does.
+      stubborn: fc.nat(1023),
     });
     await explore({
       seed: 503,
@@ -911,19 +1237,21 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
       cases,
       describe: (c) =>
         `${c.times.length} job(s) of ${c.times.join(', ') || '-'} ms on ${c.workers} worker(s), capacity ${c.capacity}` +
+        `${((list) => (list.length > 0 ? `; the work of job(s) ${list.join(', ')} ignores the abort` : ''))(c.times.flatMap((_, job) => ((c.stubborn >> job) & 1 && job !== c.failing?.job ? [job] : [])))}` +
         `${c.failing && c.failing.job < c.times.length ? `; job ${c.failing.job} fails after ${c.failing.timeMs} ms` : ''}` +
         `${c.abortAtMs === undefined ? '' : `; abort at ${c.abortAtMs} ms`}`,
       cleanup: () => vi.useRealTimers(),
-      check: async ({ times, workers, capacity, abortAtMs, failing }) => {
+      check: async ({ times, workers, capacity, abortAtMs, failing, stubborn }) => {
         useFakeClock();
         const io = new SimulatedIo(100);
         const log: SourceLog = { pulled: 0, closed: false };
         const controller = new AbortController();
         const boom = new Error('the job failed');
         const fails = failing !== undefined && failing.job < times.length ? failing : undefined;
+        const ignoresAbort = (job: number) => ((stubborn >> job) & 1) === 1 && fails?.job !== job;
         const work = (job: number, signal: AbortSignal) =>
           io.call<number>(`job ${job}`, {
-            signal,
+            ...(ignoresAbort(job) ? {} : { signal }),
             value: job * 10,
             latencyMs: fails?.job === job ? fails.timeMs : times[job] ?? 0,
             ...(fails?.job === job ? { error: boom } : {}),
@@ -937,6 +1265,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
         let ending: unknown = 'pending';
         let openAtEnd: OpenHandle[] | undefined;
         let runningAtEnd: string[] = [];
+        let endedAtMs = 0;
         const unhandled = await collectUnhandledRejections(async () => {
           const consumer = (async () => {
             for await (const value of fanOut(jobs(times.length, log), work, { workers, capacity, signal: controller.signal })) received.push(value);
@@ -948,6 +1277,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
             if (ending === 'pending' || openAtEnd) return;
             openAtEnd = watch.open();
             runningAtEnd = io.timeline.intervals.filter((i) => i.end === undefined).map((i) => i.label);
+            endedAtMs = io.timeline.now();
           });
           void consumer;
         });
@@ -974,12 +1304,27 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
           if (abortAtMs !== undefined && abortAtMs <= stopAt) expectNoJobAfterAbort(io, abortAtMs);
           fail(`Job(s) ${late.map((i) => `"${i.label}"`).join(', ')} started after job ${fails?.job} failed at ${ms(stopAt)}: a failure cancels the rest.`, drawing);
         }
-        if (runningAtEnd.length > 0) fail(`The results channel ended while ${runningAtEnd.map((l) => `"${l}"`).join(', ')} still ran: close it only once every started job has settled.`, drawing);
-        const expected = finishedBefore.map((i) => Number(i.label.split(' ')[1]) * 10).sort((a, b) => a - b);
-        const got = [...received].sort((a, b) => a - b);
-        if (got.join() !== expected.join()) {
+        if (runningAtEnd.length > 0) {
+          const stubbornOnes = runningAtEnd.filter((label) => ignoresAbort(Number(label.split(' ')[1])));
           fail(
-            `The consumer received ${got.length} result(s) (${got.slice(0, 8).join(', ')}${got.length > 8 ? ', …' : ''}); the jobs that finished ${Number.isFinite(stopAt) ? `before the stop at ${ms(stopAt)}` : ''} gave ${expected.length} (${expected.slice(0, 8).join(', ')}${expected.length > 8 ? ', …' : ''}).`,
+            `The results channel ended at ${ms(endedAtMs)} (the consumer's loop ${ending === 'done' ? 'ended' : `threw ${describeError(ending)}`}) while ${runningAtEnd.map((l) => `"${l}"`).join(', ')} still ran: close it only once every started job has settled.`,
+            stubbornOnes.length > 0 && Number.isFinite(stopAt)
+              ? `-> the work of ${stubbornOnes.map((l) => `"${l}"`).join(', ')} ignores the abort and goes on after the stop at ${ms(stopAt)}; nobody waited for it. Close the results channel${failedAt === stopAt ? ' with the error' : ''} when the producer and every worker loop have finished (Promise.all), not when the ${failedAt === stopAt ? 'failure' : 'abort'} happens.`
+              : '',
+            drawing,
+          );
+        }
+        // Work that ignores the abort finishes after the stop: after an abort its result is still delivered;
+        // after a failure it may be (the results channel ends with the error either way).
+        const jobOf = (i: { label: string }) => Number(i.label.split(' ')[1]) * 10;
+        const afterStop = io.timeline.intervals.filter((i) => i.outcome === 'ok' && (i.end ?? 0) > stopAt).map(jobOf);
+        const byFailureFirst = failedAt !== undefined && failedAt === stopAt;
+        const expected = [...finishedBefore.map(jobOf), ...(byFailureFirst ? [] : afterStop)].sort((a, b) => a - b);
+        const got = [...received].sort((a, b) => a - b);
+        const optional = byFailureFirst ? afterStop : [];
+        if (got.filter((v) => !optional.includes(v)).join() !== expected.join() || new Set(got).size !== got.length) {
+          fail(
+            `The consumer received ${got.length} result(s) (${got.slice(0, 8).join(', ')}${got.length > 8 ? ', …' : ''}); the jobs that finished${Number.isFinite(stopAt) ? ` before the stop at ${ms(stopAt)}${byFailureFirst ? '' : ' (or after it, their work ignoring the abort)'}` : ''} gave ${expected.length} (${expected.slice(0, 8).join(', ')}${expected.length > 8 ? ', …' : ''}).`,
             'Every result of a finished job reaches the results channel exactly once.',
             drawing,
           );

@@ -1,5 +1,6 @@
 // Reference solution for exercise 05, step 2: a pipeline across threads, with a bound on what is in flight.
 import { Piscina } from 'piscina';
+import { reportWork } from '../../checker/harness/work-log.ts';
 import type { Channel } from './channel.ts';
 
 // ---- Given: the jobs, their results, and the CPU work the worker threads do. ----
@@ -25,9 +26,18 @@ export interface PipelineOptions {
   maxInFlight: number;
 }
 
-/** The CPU stage: a fixed amount of work per unit (xorshift), the same on every machine. Throws for units < 0. */
+/** Every `checksum` call reports itself under this label (see below). */
+export const CHECKSUM_LABEL = 'checksum';
+
+/**
+ * The CPU stage: a fixed amount of work per unit (xorshift), the same on every machine. Throws for units < 0.
+ * About `reportWork`: every checksum, in whichever thread it runs, announces its start and its end (like
+ * a tracing span), so the tests see which jobs ran on which thread, and whether one was cut off: a job
+ * whose thread is ended under it starts and never ends. It costs two tiny messages per job.
+ */
 export function checksum(job: Job): number {
   if (job.units < 0) throw new RangeError(`job ${job.id}: units must be >= 0, got ${job.units}`);
+  const done = reportWork(CHECKSUM_LABEL, { job: job.id });
   let x = job.seed >>> 0 || 1;
   for (let i = 0; i < job.units * 10_000; i++) {
     x ^= x << 13;
@@ -36,6 +46,7 @@ export function checksum(job: Job): number {
     x ^= x << 5;
     x >>>= 0;
   }
+  done();
   return x;
 }
 
