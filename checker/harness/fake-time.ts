@@ -125,7 +125,7 @@ export async function runUntilIdle(limitMs: number, afterEach?: () => void): Pro
  * Fires exactly one timer, the next one due. vi.advanceTimersToNextTimer() fires every timer due at
  * that instant in one go, with no promise settling in between; Node settles promises after each timer.
  */
-function fireNextTimer(): void {
+export function fireNextTimer(): void {
   // The fake clock is reachable from the faked functions (fake-timers puts it there).
   const clock = (globalThis.setTimeout as unknown as { clock?: { next(): number } }).clock;
   if (clock) clock.next();

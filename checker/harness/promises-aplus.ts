@@ -16,6 +16,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import vm from 'node:vm';
 import { vi } from 'vitest';
+import { fireNextTimer } from './fake-time.ts';
 
 /** What the suite needs from a promise implementation (its "adapter"). */
 export interface AplusAdapter {
@@ -274,7 +275,8 @@ async function runCase(test: Case, ancestors: Suite[], state: CaseState, record:
       state.ended = vi.getTimerCount() === 0 ? 'idle' : Date.now() - startedAt > TEST_TIMEOUT_MS ? 'timeout' : undefined;
       if (state.ended) break;
       try {
-        vi.advanceTimersToNextTimer();
+        // One timer at a time, as Node runs them: microtasks settle between two timers due at the same instant.
+        fireNextTimer();
       } catch (error) {
         record('assertion', error);
       }
