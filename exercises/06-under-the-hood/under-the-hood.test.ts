@@ -341,6 +341,176 @@ function outOfOrderMessage(log: ReadyLog): string[] | undefined {
   ];
 }
 
+// ------------------------------------------- step 2: what a task may yield besides a promise
+
+/** What a task awaits at one yield, in the "exactly once per yield" test. */
+type Awaitable =
+  | 'settled'
+  | 'gate'
+  | 'fails'
+  | 'twice later'
+  | 'twice at once'
+  | 'both later'
+  | 'rejects, then fulfils, at once'
+  | 'throws after calling back'
+  | 'at once'
+  | 'then() throws';
+
+const AWAITABLES: Record<Awaitable, string> = {
+  settled: 'an already fulfilled promise',
+  gate: 'a promise the test fulfils later',
+  fails: 'a promise the test rejects later',
+  'twice later': 'a thenable that calls onFulfilled twice when the test settles it',
+  'twice at once': 'a thenable whose then() calls onFulfilled twice before it returns',
+  'both later': 'a thenable that calls onFulfilled, then onRejected, when the test settles it',
+  'rejects, then fulfils, at once': 'a thenable whose then() calls onRejected, then onFulfilled, before it returns',
+  'throws after calling back': 'a thenable whose then() calls onFulfilled, then throws',
+  'at once': 'a thenable whose then() calls onFulfilled before it returns',
+  'then() throws': 'a thenable whose then() throws before it calls anything',
+};
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** One yield of one task: what it yields, what it must resume with, and what a later call passes. */
+interface YieldPoint {
+  readonly task: string;
+  /** 1-based: the task's first yield is #1. */
+  readonly number: number;
+  readonly kind: Awaitable;
+  readonly value: unknown;
+  /** What the first call (or the promise) settles it with: the task must resume with exactly this. */
+  readonly expected: Outcome;
+  /** What a misbehaving thenable passes on its call after the first. */
+  readonly extra?: Outcome;
+  /** What its then() throws, if it does. */
+  readonly thrown?: Error;
+  settled: boolean;
+  /** For the ones the test settles later. */
+  readonly settle?: () => void;
+}
+
+function sameOutcome(a: Outcome, b: Outcome): boolean {
+  return a.ok && b.ok ? Object.is(a.value, b.value) : !a.ok && !b.ok && a.error === b.error;
+}
+
+function yieldPoint(task: string, number: number, kind: Awaitable): YieldPoint {
+  const label = `${task}#${number}`;
+  const fulfilled: Outcome = { ok: true, value: label };
+  const error = new Error(`${label} failed`);
+  const common = { task, number, kind };
+  if (kind === 'settled') return { ...common, value: Promise.resolve(label), expected: fulfilled, settled: true };
+  if (kind === 'gate' || kind === 'fails') {
+    const gate = manual<string>();
+    // Handled here too, so a runtime that never looks at it leaves no unhandled rejection behind.
+    gate.promise.catch(() => {});
+    const point: YieldPoint = {
+      ...common,
+      value: gate.promise,
+      expected: kind === 'gate' ? fulfilled : { ok: false, error },
+      settled: false,
+      settle: () => {
+        point.settled = true;
+        if (kind === 'gate') gate.resolve(label);
+        else gate.reject(error);
+      },
+    };
+    return point;
+  }
+  const second = `${label}: second call`;
+  const expected: Outcome = kind === 'rejects, then fulfils, at once' || kind === 'then() throws' ? { ok: false, error } : fulfilled;
+  const extra: Outcome | undefined =
+    kind === 'twice later' || kind === 'twice at once' || kind === 'rejects, then fulfils, at once'
+      ? { ok: true, value: second }
+      : kind === 'both later'
+        ? { ok: false, error: new Error(second) }
+        : undefined;
+  const thrown = kind === 'then() throws' ? error : kind === 'throws after calling back' ? new Error(`${label}: then() threw after it had called back`) : undefined;
+  const atOnce = kind !== 'twice later' && kind !== 'both later';
+  const registered: [unknown, unknown][] = [];
+  const call = (callback: unknown, argument: unknown) => {
+    if (typeof callback === 'function') (callback as (argument: unknown) => void)(argument);
+  };
+  const fire = (onFulfilled: unknown, onRejected: unknown) => {
+    if (kind === 'then() throws') throw error;
+    if (expected.ok) call(onFulfilled, expected.value);
+    else call(onRejected, expected.error);
+    if (extra?.ok) call(onFulfilled, extra.value);
+    else if (extra) call(onRejected, extra.error);
+    if (thrown !== undefined) throw thrown;
+  };
+  const point: YieldPoint = {
+    ...common,
+    expected,
+    extra,
+    thrown,
+    settled: false,
+    value: {
+      then(onFulfilled: unknown, onRejected: unknown) {
+        if (atOnce) {
+          point.settled = true;
+          fire(onFulfilled, onRejected);
+          return;
+        }
+        registered.push([onFulfilled, onRejected]);
+        if (point.settled) fire(onFulfilled, onRejected);
+      },
+    },
+    settle: atOnce
+      ? undefined
+      : () => {
+          point.settled = true;
+          for (const [onFulfilled, onRejected] of registered) fire(onFulfilled, onRejected);
+        },
+  };
+  return point;
+}
+
+function describeOutcome(outcome: Outcome, point?: YieldPoint): string {
+  if (!outcome.ok) return `the error "${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}"`;
+  if (point && outcome.value === point.value) return 'the thenable itself';
+  return typeof outcome.value === 'string' ? `"${outcome.value}"` : String(outcome.value);
+}
+
+/**
+ * Runs `body` with every uncaught exception collected instead of ending the test run (a runtime that
+ * lets a thenable's error escape its executor throws from a microtask); vitest's own handlers are put
+ * back afterwards.
+ */
+async function collectEscapes<T>(body: (escaped: unknown[]) => Promise<T>): Promise<T> {
+  const escaped: unknown[] = [];
+  const saved = process.listeners('uncaughtException');
+  const onEscape = (error: unknown) => escaped.push(error);
+  process.removeAllListeners('uncaughtException');
+  process.on('uncaughtException', onEscape);
+  try {
+    return await body(escaped);
+  } finally {
+    process.off('uncaughtException', onEscape);
+    for (const listener of saved) process.on('uncaughtException', listener);
+  }
+}
+
+const ONCE_PER_YIELD =
+  'Each yield resumes its task exactly once, with what that yield settled with first. A thenable may call back twice, call both callbacks, call back before then() returns, or throw: only its first call counts. Register the waker through Promise.resolve(value).then(...): Promise.resolve follows any thenable, in a job of its own, and ignores every call after the first (a then() that throws before calling back rejects the await; one that throws after is ignored).';
+
+/** Why a resume broke "exactly once per yield, with what it settled with first", in a learner's words. */
+function explainResume(point: YieldPoint, got: Outcome, points: readonly YieldPoint[], history: readonly string[]): string {
+  const { task } = point;
+  const lines = [
+    `Task ${task} was resumed at its yield #${point.number}, where it awaited ${AWAITABLES[point.kind]}, with ${describeOutcome(got, point)}: ${point.settled ? `that yield had settled with ${describeOutcome(point.expected)}` : 'what it awaited there had not settled yet'}.`,
+  ];
+  const source = points.find((other) => other.extra !== undefined && sameOutcome(got, other.extra));
+  if (source) {
+    lines.push(
+      `That is what the thenable ${source.task === task ? 'it' : `task ${source.task}`} yielded at #${source.number} (${AWAITABLES[source.kind]}) passed on its second call: your runtime woke ${source.task} once per call, so one yield resumed it twice, and the second wake-up was fed into a later yield.`,
+    );
+  } else if (got.ok && got.value === point.value) {
+    lines.push('Your runtime handed the task the thenable itself instead of following it: anything with a then() method is awaited like a promise (await does the same).');
+  }
+  lines.push(`  ${task}: ${history.join(', ')}`, `-> ${ONCE_PER_YIELD}`);
+  return lines.join('\n');
+}
+
 describe('step 2: a runtime of your own', () => {
   it('spawn() only queues the task: its first line runs on the executor\'s next turn, from a microtask, with no timer', async () => {
     freezeAllTimers();
@@ -544,6 +714,109 @@ describe('step 2: a runtime of your own', () => {
         `  tasks and what each awaits in turn: ${schedule ? schedule.tasks.map((awaits, i) => `${String.fromCharCode(97 + i)}: [${awaits.join(', ')}]`).join('; ') : '?'}`,
         '  (gate: a promise the test settles later; settled: an already fulfilled promise; fails: a promise the test rejects, caught by the task)',
         details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance),
+      );
+    }
+  });
+
+  it('each yield resumes its task exactly once, even when it yielded a thenable that calls back twice, calls both callbacks, calls back at once or throws', async () => {
+    freezeAllTimers();
+    const kinds = Object.keys(AWAITABLES) as Awaitable[];
+    const schedules = fc.record({
+      // Every task ends with one more await, so a wake-up too many always lands on a yield.
+      tasks: fc.array(
+        fc.array(fc.constantFrom(...kinds), { minLength: 1, maxLength: 3 }).map((awaits): Awaitable[] => [...awaits, 'settled']),
+        { minLength: 1, maxLength: 3 },
+      ),
+      picks: fc.array(fc.nat({ max: 11 }), { minLength: 12, maxLength: 12 }),
+    });
+    const run = async ({ tasks, picks }: { tasks: Awaitable[][]; picks: number[] }, escaped: unknown[]) => {
+      escaped.length = 0;
+      const runtime = new Runtime();
+      const points: YieldPoint[] = [];
+      const open: YieldPoint[] = [];
+      const histories = new Map<string, string[]>();
+      let violation: string | undefined;
+      const names = tasks.map((_, i) => String.fromCharCode(97 + i));
+      const results = tasks.map((awaits, i) => {
+        const name = names[i] ?? '?';
+        const history: string[] = [];
+        histories.set(name, history);
+        const mine = awaits.map((kind, k) => yieldPoint(name, k + 1, kind));
+        points.push(...mine);
+        return track(
+          runtime.spawn(name, function* () {
+            for (const point of mine) {
+              history.push(`yields #${point.number} (${point.kind})`);
+              if (point.settle) open.push(point);
+              let got: Outcome;
+              try {
+                got = { ok: true, value: yield point.value };
+              } catch (error) {
+                got = { ok: false, error };
+              }
+              history.push(`resumed at #${point.number} with ${describeOutcome(got, point)}`);
+              if (violation === undefined && (!point.settled || !sameOutcome(got, point.expected))) violation = explainResume(point, got, points, history);
+            }
+            return 'done';
+          }).join(),
+        );
+      });
+      // Each round settles a batch of the awaits that are open, in an order drawn from `picks`.
+      let pick = 0;
+      const next = () => picks[pick++ % picks.length] ?? 0;
+      for (let round = 0; round < 40; round++) {
+        await drain();
+        if (open.length === 0) break;
+        const size = 1 + (next() % open.length);
+        const batch = Array.from({ length: size }, () => open.splice(next() % open.length, 1)[0]);
+        for (const point of batch) {
+          try {
+            point?.settle?.();
+          } catch (error) {
+            escaped.push(error);
+          }
+        }
+      }
+      await drain();
+      if (violation !== undefined) throw new KataError(violation);
+      const first = escaped[0];
+      if (first !== undefined) {
+        const source = points.find((point) => point.thrown === first);
+        throw new KataError(
+          [
+            `While the tasks ran, ${escaped.length} error(s) escaped your runtime as uncaught exceptions, and an uncaught exception ends a Node.js process: ${describeError(first)}.`,
+            source
+              ? `It was thrown by the then() of what task ${source.task} yielded at #${source.number} (${AWAITABLES[source.kind]}): your runtime called that then() itself, outside any try/catch, so the error left your executor.`
+              : 'Look at what your executor does when it resumes a task and registers its waker: nothing that a task yields may throw out of it.',
+            ...[...histories].map(([name, history]) => `  ${name}: ${history.join(', ')}`),
+            `-> ${ONCE_PER_YIELD}`,
+          ].join('\n'),
+        );
+      }
+      const stuck = results.map((result, i) => (result.status === 'fulfilled' ? undefined : names[i])).filter((name) => name !== undefined);
+      if (stuck.length > 0) {
+        const throwsFirst = stuck.some((name) => histories.get(name)?.at(-1)?.endsWith('(then() throws)'));
+        throw new KataError(
+          [
+            `Task(s) ${stuck.join(', ')} never finished, although everything they awaited had settled:`,
+            ...stuck.map((name) => `  ${name}: ${histories.get(name)?.join(', ') ?? ''}`),
+            throwsFirst
+              ? '-> the then() of what it last yielded threw before calling anything: that rejects the await, as it does for `await`; resume the task with that error, thrown at its yield.'
+              : nothingRan(EXECUTOR_ON_A_TIMER, 'is every task woken once each time what it yielded settles, whatever it yielded?'),
+            `-> ${ONCE_PER_YIELD}`,
+          ].join('\n'),
+        );
+      }
+    };
+    const seed = 6;
+    const details = await collectEscapes((escaped) => fc.check(fc.asyncProperty(schedules, (schedule) => run(schedule, escaped)), { seed, numRuns: 200 }));
+    if (details.failed) {
+      const schedule = details.counterexample?.[0];
+      fail(
+        details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance),
+        `Random schedules (fast-check, seed ${seed}: the same schedules on every run) found this after ${details.numRuns} run(s); the smallest form of it:`,
+        `  tasks and what each awaits in turn: ${schedule ? schedule.tasks.map((awaits, i) => `${String.fromCharCode(97 + i)}: [${awaits.join(', ')}]`).join('; ') : '?'}`,
+        `  (${kinds.filter((kind) => schedule?.tasks.some((awaits) => awaits.includes(kind))).map((kind) => `${kind}: ${AWAITABLES[kind]}`).join('; ')})`,
       );
     }
   });

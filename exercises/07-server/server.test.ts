@@ -5,7 +5,9 @@
 // simulated database's queries in flight, which calls were aborted, which thread ran each resize,
 // which handles are left. Time is judged only against a baseline measured in the same test.
 import http from 'node:http';
+import net from 'node:net';
 import { threadId } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import { afterAll, describe, it } from 'vitest';
 import {
   describeError,
@@ -189,6 +191,79 @@ function held(request: SeenRequest, from: 'arrivedAt' | 'bodyReadAt', to: 'answe
 
 function callsNamed(label: string): Interval[] {
   return backend.io.timeline.intervals.filter((interval) => interval.label === label);
+}
+
+/**
+ * Capacity restored: the server admits as many resizes at once as its limit again. Asked after every
+ * test that filled it or cancelled resizes: a place a resize took and never gave back (a client that
+ * left, a failure) is gone for good, and the server refuses more and more of what it could hold. The
+ * probe makes them be in the server at the same time: every request's headers first (a server that
+ * admits on arrival takes its places then), the bodies only once all of them have arrived, and each
+ * picture big enough that four wait while two are resized (a server that admits after the body holds
+ * all of them then). A cancelled resize gives its place back a moment after its client left (its abort
+ * has to reach the pool), so the probe tries again, for up to 3 s, until all of them are taken.
+ */
+async function expectCapacityRestored(server: RunningServer, after: string, ended = 'a resize that has ended, answered or not'): Promise<void> {
+  const body = encodePam(midImage());
+  let statuses: string[];
+  const deadline = performance.now() + 3000;
+  for (;;) {
+    const watch = watchServer(server.http);
+    const probes = Array.from({ length: CAPACITY }, () =>
+      openRequest(`${server.url}/resize`, { method: 'POST', body, headers: { 'content-type': PAM_CONTENT_TYPE }, holdBody: true, timeoutMs: 10_000 }),
+    );
+    await watch.waitFor(() => watch.requests.length >= CAPACITY, 3000);
+    // A probe refused at once may find its connection closed when its body follows: what counts is what the server answered.
+    for (const probe of probes) probe.sendBody();
+    const outcomes = await Promise.all(probes.map((probe) => probe.outcome));
+    await watch.waitFor(() => watch.open().length === 0, 1000);
+    watch.stop();
+    statuses = outcomes.map((outcome, i) => {
+      const status = watch.requests[i]?.status;
+      return status !== undefined ? String(status) : outcome.kind === 'answer' ? String(outcome.status) : describeOutcome(outcome);
+    });
+    if (statuses.every((status) => status === '200') || performance.now() >= deadline) break;
+    await sleep(100);
+  }
+  const refused = statuses.filter((status) => status === '503').length;
+  if (refused > 0) {
+    fail(
+      `${after}, your server no longer takes the ${CAPACITY} resizes it may hold at once: ${CAPACITY} sent together, again and again for 3 s, with nothing else running, were answered ${statuses.join(', ')}.`,
+      `-> ${refused} of its ${CAPACITY} places were never given back: ${ended} still counts as held,`,
+      'and every place lost is lost for good, until the server refuses every resize. Give the place back in a `finally` around the whole resize, on every path: answered, refused, failed or cancelled.',
+    );
+  }
+  if (statuses.some((status) => status !== '200')) {
+    fail(`${after}, ${CAPACITY} resizes sent together with nothing else running were answered ${statuses.join(', ')}; each should be resized (200).`);
+  }
+}
+
+/**
+ * A client with a connection kept alive, on a raw socket: its first request is answered and the
+ * connection stays open; then it begins a second request (part of its headers), finishes the headers
+ * when told (the request arrives in the server) and sends the body when told. A connection with a
+ * request under way is not idle, so server.close() leaves it open: a request that arrives after
+ * close() began, on a connection that was open before.
+ */
+async function keptAliveClient(url: string, body: Uint8Array): Promise<{ finishHeaders(): void; sendBody(): void; statuses: Promise<number[]>; destroy(): void }> {
+  const { port } = new URL(url);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+  socket.on('error', () => undefined);
+  const statusesOf = () => [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => Number(match[1]));
+  const statuses = new Promise<number[]>((resolve) => socket.on('close', () => resolve(statusesOf())));
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.write('GET /health HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
+  const first = performance.now();
+  while (statusesOf().length === 0 && performance.now() - first < 3000 && !socket.destroyed) await sleep(2);
+  socket.write(`POST /resize HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${PAM_CONTENT_TYPE}\r\n`);
+  return {
+    finishHeaders: () => socket.write(`content-length: ${body.byteLength}\r\n\r\n`),
+    sendBody: () => socket.write(body),
+    statuses,
+    destroy: () => socket.destroy(),
+  };
 }
 
 async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -625,6 +700,7 @@ describe('step 3: a thousand connections at once, none dropped', () => {
     if (other.length > 0) fail(`POST /resize answered ${other.map(([status, count]) => `${count} x ${status}`).join(', ')}: under load a resize is either done (200) or refused (503).`, table);
     const dropped = seen.filter((request) => request.complete === false);
     if (dropped.length > 0) fail(`${dropped.length} requests arrived in the server and were never completely answered: ${statusCounts(dropped)}.`, table);
+    await expectCapacityRestored(await warmServer(), 'Once the thousand had all been answered');
   });
 
   it(`refuses the resizes it cannot hold with 503 and Retry-After, at once, and never holds more than ${CAPACITY}`, async () => {
@@ -669,6 +745,7 @@ describe('step 3: a thousand connections at once, none dropped', () => {
         '-> decide when the resize arrives: if there is no place for it, answer 503 right then. A refusal that waits helps nobody.',
       );
     }
+    await expectCapacityRestored(await warmServer(), `Once the 50 resizes had all been answered (${done.length} resized, ${refused.length} refused)`);
   });
 
   it(`takes every resize it has room for: ${CAPACITY} at once are all resized`, async () => {
@@ -681,6 +758,7 @@ describe('step 3: a thousand connections at once, none dropped', () => {
         '-> refuse only when the server is full: running and waiting resizes together at resizeThreads + maxWaitingResizes.',
       );
     }
+    await expectCapacityRestored(server, `Once those ${CAPACITY} had been resized`);
   });
 
   it('keeps the database at ten queries at once under the thousand', async () => {
@@ -691,6 +769,7 @@ describe('step 3: a thousand connections at once, none dropped', () => {
         describeLoad(report),
       );
     }
+    await expectCapacityRestored(await warmServer(), 'Once the thousand had all been answered');
   });
 });
 
@@ -701,19 +780,41 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     // In flight: the client leaves while its query and its picture are running.
     const leaving = openRequest(`${server.url}/profile/4001`, { timeoutMs: 3000 });
     await until(() => backend.io.started.includes('query 4001') && backend.io.started.includes('picture 4001'), 2000);
+    // A request that arrives after it, whose client stays: the one that leaves must cancel its own work, and only that.
+    const stays = openRequest(`${server.url}/profile/4002`, { timeoutMs: 3000 });
+    await until(() => backend.io.started.includes('query 4002') && backend.io.started.includes('picture 4002'), 2000);
     const leftAt = backend.io.timeline.now();
     leaving.leave();
+    const staysCalls = () => [...callsNamed('query 4002'), ...callsNamed('picture 4002')];
+    const wrongOneCancelled = () =>
+      staysCalls().some((call) => call.outcome === 'aborted')
+        ? [
+            `-> and GET /profile/4002, which arrived after it and whose client stayed, had its ${staysCalls().filter((call) => call.outcome === 'aborted').map((call) => call.label).join(' and ')} aborted instead: your server cancelled the wrong request.`,
+            '   Each request has its own AbortController, made when it arrives; its own response\'s \'close\' aborts that one (not one kept in a field that the next request replaces).',
+          ]
+        : [];
     // Stopped because the client left means stopped well before the request's own deadline would have done it.
     const calls = () => [...callsNamed('query 4001'), ...callsNamed('picture 4001')];
     const byDeadline = Math.min(...calls().map((call) => call.start)) + LIMITS.profileDeadlineMs - 100;
     await until(() => calls().every((call) => call.end !== undefined), byDeadline - backend.io.timeline.now());
     const stillRunning = calls().filter((call) => call.end === undefined || call.end > byDeadline);
     if (stillRunning.length > 0) {
+      stays.leave();
       fail(
         `The client of GET /profile/4001 left at ${ms(leftAt)}, but ${stillRunning.map((call) => call.label).join(' and ')} went on running for nobody (until the request's own ${LIMITS.profileDeadlineMs} ms deadline, if it has one).`,
         backend.io.draw(),
+        ...wrongOneCancelled(),
         '-> when the response closes before it was finished (`res.on(\'close\')`, with `res.writableFinished` false), the client has left:',
         'abort the request\'s AbortController, and pass its signal to every call the request made.',
+      );
+    }
+    const stayed = await stays.outcome;
+    const stayedProblem = stayed.kind === 'answer' && stayed.status === 200 ? profileProblem(jsonBody(stayed), 4002) : describeOutcome(stayed);
+    if (stayedProblem !== undefined || wrongOneCancelled().length > 0) {
+      fail(
+        `The client of GET /profile/4001 left; GET /profile/4002, which had arrived after it and whose client stayed, ${stayedProblem === undefined ? 'was answered' : `got ${stayedProblem}`}, and its calls ended ${staysCalls().map((call) => `${call.label}: ${call.outcome ?? 'still running'}`).join(', ')}.`,
+        backend.io.draw(),
+        ...(wrongOneCancelled().length > 0 ? wrongOneCancelled() : ['-> a client that leaves cancels its own request\'s work, and nothing else: the others are answered as if nothing happened.']),
       );
     }
     // Queued: all ten connections are busy, the request waits for one, and its client leaves.
@@ -743,6 +844,7 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     }
     const picture = callsNamed('picture 4200')[0];
     if (picture?.outcome !== 'aborted') fail(`The client of GET /profile/4200 left, but its picture was ${picture?.end === undefined ? 'still loading' : 'loaded to the end'}: abort it too.`, backend.io.draw());
+    await expectCapacityRestored(server, 'After these clients left their profiles');
   });
 
   it('a client that leaves cancels its resize: a running one stops its thread, a waiting one never runs', async () => {
@@ -757,18 +859,46 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     const startedRunning = await work.waitFor((spans) => spans.length > 0, { since, label: DOWNSCALE_LABEL }, 5000);
     if (!startedRunning) fail(`A POST /resize of ${describeImage(big)} never started its downscale within 5 s.`);
     const span = work.spans({ since, label: DOWNSCALE_LABEL })[0];
+    // A resize that arrives after it, on the other thread, whose client stays: only the one that leaves is cancelled.
+    const staysImage = blankImage(640, 482);
+    const stays = openRequest(`${server.url}/resize`, { method: 'POST', body: encodePam(staysImage), timeoutMs: 4 * full.ms + 5000 });
+    const staysSpan = () => work.spans({ since, label: DOWNSCALE_LABEL }).find((candidate) => candidate.detail?.rows === 482);
+    await work.waitFor(() => staysSpan() !== undefined, { since, label: DOWNSCALE_LABEL }, 5000);
     leaving.leave();
     const wait = 2 * full.ms + 500;
     // (An exited worker's threadId reads -1: "its thread is gone" is "no running worker has its id".)
     const threadGone = () => !workers.workers.some((worker) => !worker.exited && worker.threadId === span?.threadId);
     const stopped = await until(() => threadGone() || work.spans({ since, label: DOWNSCALE_LABEL })[0]?.end !== undefined, wait);
     const ended = work.spans({ since, label: DOWNSCALE_LABEL })[0]?.end !== undefined;
+    // Its answer, waited for with a wide margin (a quarter of the work of the big one, on the other thread).
+    const staysWait = !stopped || ended ? 0 : 3 * full.ms + 2000;
+    const stayed = await Promise.race([stays.outcome, sleep(staysWait).then(() => undefined)]);
+    if (stayed === undefined) stays.leave();
+    const stayedText = stayed === undefined ? `no answer ${staysWait > 0 ? `within ${ms(staysWait)}` : 'yet'}` : describeOutcome(stayed);
+    const staysCut = stayed === undefined && staysSpan()?.end === undefined && !workers.workers.some((worker) => !worker.exited && worker.threadId === staysSpan()?.threadId);
+    const staysWrong =
+      stayed?.kind === 'answer' && stayed.status === 200
+        ? []
+        : staysWait === 0 && !staysCut
+          ? []
+          : [
+              `-> and the resize of ${describeImage(staysImage)} that arrived after it, whose client stayed, got ${stayedText}${staysCut ? ', and the thread downscaling it was ended' : ''}: your server cancelled the wrong request.`,
+              '   Each request has its own AbortController, made when it arrives; its own response\'s \'close\' aborts that one (not one kept in a field that the next request replaces).',
+            ];
     if (!stopped || ended) {
       fail(
         `The client left while thread ${span?.threadId} was downscaling its ${describeImage(big)} image; the downscale ${ended ? 'ran to its end anyway' : `was still running ${ms(wait)} later`} (a whole one takes ${ms(full.ms)}).`,
         drawWork(work.spans({ since, label: DOWNSCALE_LABEL })),
+        ...staysWrong,
         '-> pass the request\'s signal to the pool, `pool.run(image, { transferList, signal })`, and abort it when the client leaves:',
         'piscina then ends the thread that runs the task (and starts a fresh one).',
+      );
+    }
+    if (staysWrong.length > 0) {
+      fail(
+        `The client of a resize left while thread ${span?.threadId} downscaled its image; a second resize, which had arrived after it and whose client stayed, got ${stayedText}.`,
+        drawWork(work.spans({ since, label: DOWNSCALE_LABEL })),
+        ...staysWrong,
       );
     }
     // Waiting: both threads busy, a third resize queued, and its client leaves.
@@ -793,6 +923,7 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
         '-> the signal passed to pool.run() also takes a waiting task off the pool\'s queue: abort it when the client leaves.',
       );
     }
+    await expectCapacityRestored(server, 'After these two clients left their resizes (one running, one waiting)', 'a resize whose client left (while it waited or ran) ended without an answer, and');
   });
 
   it('close() under load stops accepting, answers every request it accepted, closes the pool and leaves nothing behind', async () => {
@@ -800,111 +931,158 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     const { url } = server;
     backend.reset({ queryMs: () => 40, pictureMs: () => 20 });
     const watch = watchServer(server.http);
-    const load = runLoad({
-      url,
-      routes: [
-        { name: PROFILE, path: (n) => `/profile/${n + 1}`, connections: 20, requests: 20 * 10 },
-        { name: RESIZE, method: 'POST', path: '/resize', body: encodePam(midImage()), headers: { 'content-type': PAM_CONTENT_TYPE }, connections: 4, requests: 4 * 10 },
-        { name: HEALTH, path: '/health', connections: 4, requests: 4 * 10 },
-      ],
-    });
-    const openOn = (path: string) => watch.open().filter((request) => request.path.startsWith(path)).length;
-    await watch.waitFor(() => openOn('/profile/') >= 10 && openOn('/resize') >= 2, 5000);
-    const closeCalledAt = watch.now();
-    const acceptedBeforeClose = watch.requests.length;
-    // The pool's threads that close() has to end: running, and not already on their way out (a thread
-    // piscina ended after an abort, earlier, is not close()'s to wait for).
-    const poolThreads = workers.toEnd();
-    let runningAtResolve = 0;
-    let closeError: unknown;
-    const closing = server.close().then(
-      () => {
-        runningAtResolve = poolThreads.running();
-        return watch.now();
-      },
-      (error: unknown) => {
-        closeError = error;
-        return watch.now();
-      },
-    );
-    shutDown = true;
-    // A new connection once close() has begun.
-    await new Promise((resolve) => setImmediate(resolve));
-    const late = await request(`${url}/health`, { timeoutMs: 1500 });
-    // The load ends by itself: once the server stops listening, every reconnect is refused.
-    const report = await load;
-    await watch.waitFor(() => watch.open().length === 0, 2000);
-    watch.stop();
-    const table = describeLoad(report);
-    const seen = watch.requests;
-    const dropped = seen.filter((request) => request.complete === false);
-    if (dropped.length > 0) {
-      fail(
-        `close() dropped ${dropped.length} of the requests the server had accepted: their connections closed without an answer (${[...new Set(dropped.map((request) => request.path.replace(/\d+$/, ':id')))].join(', ')}).`,
-        table,
-        '-> a graceful shutdown stops taking new connections (server.close()) and lets every request in progress finish; closing the',
-        'connections (closeAllConnections) or destroying the pool under them drops work the server had promised to do.',
+    // A client whose connection was kept alive, with its next request (a resize) under way when close()
+    // is called: that request arrives after close() began, while others are in flight.
+    const straggler = await keptAliveClient(url, encodePam(createTestImage(64, 48, 9)));
+    const stragglerConnection = watch.requests[0]?.connection;
+    // The instants the pool is told to close, with the resizes then accepted and not yet answered.
+    const poolClosed: { how: 'close' | 'destroy'; at: number; waiting: SeenRequest[] }[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as they were, and called with the pool as `this`
+    const { close: poolClose, destroy: poolDestroy } = Piscina.prototype;
+    const unanswered = () => watch.open().filter((request) => request.path === '/resize' && request.answeredAt === undefined);
+    Piscina.prototype.close = function (this: Piscina, ...args: Parameters<Piscina['close']>) {
+      poolClosed.push({ how: 'close', at: watch.now(), waiting: unanswered() });
+      return poolClose.apply(this, args);
+    };
+    Piscina.prototype.destroy = function (this: Piscina) {
+      poolClosed.push({ how: 'destroy', at: watch.now(), waiting: unanswered() });
+      return poolDestroy.apply(this);
+    };
+    try {
+      const load = runLoad({
+        url,
+        routes: [
+          { name: PROFILE, path: (n) => `/profile/${n + 1}`, connections: 20, requests: 20 * 10 },
+          { name: RESIZE, method: 'POST', path: '/resize', body: encodePam(midImage()), headers: { 'content-type': PAM_CONTENT_TYPE }, connections: 4, requests: 4 * 10 },
+          { name: HEALTH, path: '/health', connections: 4, requests: 4 * 10 },
+        ],
+      });
+      const openOn = (path: string) => watch.open().filter((request) => request.path.startsWith(path)).length;
+      await watch.waitFor(() => openOn('/profile/') >= 10 && openOn('/resize') >= 2, 5000);
+      const closeCalledAt = watch.now();
+      const acceptedBeforeClose = watch.requests.length;
+      // The pool's threads that close() has to end: running, and not already on their way out (a thread
+      // piscina ended after an abort, earlier, is not close()'s to wait for).
+      const poolThreads = workers.toEnd();
+      let runningAtResolve = 0;
+      let closeError: unknown;
+      const closing = server.close().then(
+        () => {
+          runningAtResolve = poolThreads.running();
+          return watch.now();
+        },
+        (error: unknown) => {
+          closeError = error;
+          return watch.now();
+        },
       );
-    }
-    // Explicit answers are fine (a 503 for a resize it cannot hold, a 504 at a profile's deadline); a failure is not.
-    const failedAnswers = seen.filter((request) => request.status !== undefined && request.status !== 200 && request.status !== 503 && request.status !== 504);
-    if (failedAnswers.length > 0) {
-      fail(
-        `During close(), ${failedAnswers.length} accepted requests were answered with an error: ${statusCounts(failedAnswers)}.`,
-        table,
-        '-> the pool must stay open until every accepted request is answered: close it last. (Piscina\'s own close() drops tasks still queued.)',
-      );
-    }
-    if (late.kind === 'answer') {
-      fail(`close() had begun, yet a new connection was still accepted and answered ${late.status}: stop listening first (server.close()), then wait for the requests in progress.`);
-    }
-    // On a kept-alive connection, at most one request can arrive after close() began: its answer must end the connection.
-    const afterClose = new Map<number, number>();
-    for (const request of seen) if (request.arrivedAt > closeCalledAt) afterClose.set(request.connection, (afterClose.get(request.connection) ?? 0) + 1);
-    const kept = [...afterClose.values()].filter((count) => count > 1);
-    if (kept.length > 0) {
-      fail(
-        `After close() began, ${seen.length - acceptedBeforeClose} more requests came in, on connections the clients kept alive: ${kept.length} connections sent more than one each after close() (up to ${Math.max(...kept)}).`,
-        table,
-        '-> server.close() stops new connections, not the ones already open: busy kept-alive connections go on taking requests, and close()',
-        'waits for them. While closing, answer with `connection: close` (res.setHeader(\'connection\', \'close\')) so each connection ends with its answer.',
-      );
-    }
-    const closedAt = await Promise.race([closing, sleep(4000).then(() => undefined)]);
-    if (closedAt === undefined) {
-      fail(`close() had not finished 4 s after it was called (the load had ended meanwhile); ${watch.open().length} requests were still open.`, table,
-        'close() stops accepting, waits for the requests in progress, then closes the pool: it must end.');
-    }
-    if (closeError !== undefined) fail(`close() rejected: ${describeError(closeError)}.`);
-    const lastAnswer = Math.max(...seen.map((request) => request.endedAt ?? 0));
-    if (closedAt < lastAnswer - 1) {
-      fail(`close() resolved at ${ms(closedAt)}, before the last accepted request was answered at ${ms(lastAnswer)}: it must wait for every one.`);
-    }
-    // A thread that was told to end takes a moment to exit, longer with every core busy; one nobody ends never does.
-    const running = await workers.waitForExit(3000);
-    if (running > 0) {
-      fail(
-        `close() resolved, but ${running} worker thread(s) of the pool were still running 3 s later.`,
-        'Threads you never end keep the process alive (a server that cannot exit) and hold their memory: close() must `await pool.close()`, last.',
-      );
-    }
-    // Its threads were ended, but close() did not wait for them: whoever awaits close() (a test, a
-    // restart on the same port, process.exit()) goes on while they still run.
-    if (runningAtResolve > 0) {
-      fail(
-        `close() resolved while ${runningAtResolve} of the pool's ${poolThreads.count} worker threads were still running; they exited only afterwards.`,
-        'close() must resolve once nothing of the server is left running. pool.close() and pool.destroy() both return a promise that settles',
-        'when every thread has exited: `await` it, last, inside close() (a `void pool.close()` or a forgotten await lets close() resolve too early).',
-      );
-    }
-    if (server.http.listening) fail('close() resolved, but the server was still listening.');
-    await new Promise((resolve) => setImmediate(resolve));
-    const left = [...activeResources()].filter(([resource, count]) => count > (resourcesBefore.get(resource) ?? 0) && resource !== 'Immediate' && resource !== 'FSReqCallback');
-    if (left.length > 0) {
-      fail(
-        `After close(), the process still holds what the server opened: ${left.map(([resource, count]) => `${count - (resourcesBefore.get(resource) ?? 0)} ${resource}`).join(', ')} (process.getActiveResourcesInfo()).`,
-        'Each of these keeps the process alive: a Timeout is a timer never cleared (a deadline?), a TCPSocketWrap an open connection, a MessagePort a worker\'s.',
-      );
+      shutDown = true;
+      // The kept-alive client's resize arrives now, after close() began; its body follows once every other request is answered.
+      straggler.finishHeaders();
+      // A new connection once close() has begun.
+      await new Promise((resolve) => setImmediate(resolve));
+      const late = await request(`${url}/health`, { timeoutMs: 1500 });
+      // The load ends by itself: once the server stops listening, every reconnect is refused.
+      const report = await load;
+      await watch.waitFor(() => watch.open().every((request) => request.connection === stragglerConnection), 2000);
+      straggler.sendBody();
+      let stragglerDone = false;
+      void straggler.statuses.then(() => (stragglerDone = true));
+      await until(() => stragglerDone, 3000);
+      await watch.waitFor(() => watch.open().length === 0, 2000);
+      watch.stop();
+      const table = describeLoad(report);
+      const seen = watch.requests;
+      const dropped = seen.filter((request) => request.complete === false);
+      if (dropped.length > 0) {
+        fail(
+          `close() dropped ${dropped.length} of the requests the server had accepted: their connections closed without an answer (${[...new Set(dropped.map((request) => request.path.replace(/\d+$/, ':id')))].join(', ')}).`,
+          table,
+          '-> a graceful shutdown stops taking new connections (server.close()) and lets every request in progress finish; closing the',
+          'connections (closeAllConnections) or destroying the pool under them drops work the server had promised to do.',
+        );
+      }
+      // Judged at the instant the pool was told to close: no resize the server had accepted may still wait for its answer.
+      const arrivedLater = (at: number) => seen.filter((request) => request.path === '/resize' && request.arrivedAt > at);
+      const closedUnder = poolClosed.find((event) => event.waiting.length > 0 || arrivedLater(event.at).length > 0);
+      if (closedUnder) {
+        // The ones waiting then, and the ones that arrived after it, for a pool already closed.
+        const waiting = [...closedUnder.waiting, ...arrivedLater(closedUnder.at).filter((request) => !closedUnder.waiting.includes(request))];
+        const afterClose = waiting.filter((request) => request.arrivedAt > closeCalledAt);
+        fail(
+          `Your server closed its worker pool (pool.${closedUnder.how}()) at ${ms(closedUnder.at)}, while ${waiting.length} resize(s) it accepted ${closedUnder.waiting.length === waiting.length ? 'still waited' : 'still waited, or came after,'} for their answer: ${waiting.map((request) => `arrived at ${ms(request.arrivedAt)}, answered ${request.status ?? 'nothing'}${request.answeredAt === undefined ? '' : ` at ${ms(request.answeredAt)}`}`).join('; ')}. close() had begun at ${ms(closeCalledAt)}.`,
+          ...(afterClose.length > 0
+            ? [`${afterClose.length === waiting.length ? 'It' : `${afterClose.length} of them`} arrived after close() began, on a connection kept alive since before: server.close() does not close a connection with a request under way, so a request can still arrive on it.`]
+            : []),
+          table,
+          '-> close the pool last: once every connection has ended (the callback of server.close()) and every request that came on them is answered.',
+          'The requests in progress at the moment close() is called are not all the requests there will be.',
+        );
+      }
+      // Explicit answers are fine (a 503 for a resize it cannot hold, a 504 at a profile's deadline); a failure is not.
+      const failedAnswers = seen.filter((request) => request.status !== undefined && request.status !== 200 && request.status !== 503 && request.status !== 504);
+      if (failedAnswers.length > 0) {
+        fail(
+          `During close(), ${failedAnswers.length} accepted requests were answered with an error: ${statusCounts(failedAnswers)}.`,
+          table,
+          '-> the pool must stay open until every accepted request is answered: close it last. (Piscina\'s own close() drops tasks still queued.)',
+        );
+      }
+      if (late.kind === 'answer') {
+        fail(`close() had begun, yet a new connection was still accepted and answered ${late.status}: stop listening first (server.close()), then wait for the requests in progress.`);
+      }
+      // On a kept-alive connection, at most one request can arrive after close() began: its answer must end the connection.
+      const afterClose = new Map<number, number>();
+      for (const request of seen) if (request.arrivedAt > closeCalledAt) afterClose.set(request.connection, (afterClose.get(request.connection) ?? 0) + 1);
+      const kept = [...afterClose.values()].filter((count) => count > 1);
+      if (kept.length > 0) {
+        fail(
+          `After close() began, ${seen.length - acceptedBeforeClose} more requests came in, on connections the clients kept alive: ${kept.length} connections sent more than one each after close() (up to ${Math.max(...kept)}).`,
+          table,
+          '-> server.close() stops new connections, not the ones already open: busy kept-alive connections go on taking requests, and close()',
+          'waits for them. While closing, answer with `connection: close` (res.setHeader(\'connection\', \'close\')) so each connection ends with its answer.',
+        );
+      }
+      const closedAt = await Promise.race([closing, sleep(4000).then(() => undefined)]);
+      if (closedAt === undefined) {
+        fail(`close() had not finished 4 s after it was called (the load had ended meanwhile); ${watch.open().length} requests were still open.`, table,
+          'close() stops accepting, waits for the requests in progress, then closes the pool: it must end.');
+      }
+      if (closeError !== undefined) fail(`close() rejected: ${describeError(closeError)}.`);
+      const lastAnswer = Math.max(...seen.map((request) => request.endedAt ?? 0));
+      if (closedAt < lastAnswer - 1) {
+        fail(`close() resolved at ${ms(closedAt)}, before the last accepted request was answered at ${ms(lastAnswer)}: it must wait for every one.`);
+      }
+      // A thread that was told to end takes a moment to exit, longer with every core busy; one nobody ends never does.
+      const running = await workers.waitForExit(3000);
+      if (running > 0) {
+        fail(
+          `close() resolved, but ${running} worker thread(s) of the pool were still running 3 s later.`,
+          'Threads you never end keep the process alive (a server that cannot exit) and hold their memory: close() must `await pool.close()`, last.',
+        );
+      }
+      // Its threads were ended, but close() did not wait for them: whoever awaits close() (a test, a
+      // restart on the same port, process.exit()) goes on while they still run.
+      if (runningAtResolve > 0) {
+        fail(
+          `close() resolved while ${runningAtResolve} of the pool's ${poolThreads.count} worker threads were still running; they exited only afterwards.`,
+          'close() must resolve once nothing of the server is left running. pool.close() and pool.destroy() both return a promise that settles',
+          'when every thread has exited: `await` it, last, inside close() (a `void pool.close()` or a forgotten await lets close() resolve too early).',
+        );
+      }
+      if (server.http.listening) fail('close() resolved, but the server was still listening.');
+      await new Promise((resolve) => setImmediate(resolve));
+      const left = [...activeResources()].filter(([resource, count]) => count > (resourcesBefore.get(resource) ?? 0) && resource !== 'Immediate' && resource !== 'FSReqCallback');
+      if (left.length > 0) {
+        fail(
+          `After close(), the process still holds what the server opened: ${left.map(([resource, count]) => `${count - (resourcesBefore.get(resource) ?? 0)} ${resource}`).join(', ')} (process.getActiveResourcesInfo()).`,
+          'Each of these keeps the process alive: a Timeout is a timer never cleared (a deadline?), a TCPSocketWrap an open connection, a MessagePort a worker\'s.',
+        );
+      }
+    } finally {
+      Piscina.prototype.close = poolClose;
+      Piscina.prototype.destroy = poolDestroy;
+      straggler.destroy();
     }
   });
 });
