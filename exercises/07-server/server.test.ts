@@ -67,7 +67,7 @@ afterAll(async () => {
   const server = await serverStarted?.catch(() => undefined);
   if (server && !shutDown) {
     // Its own close() first (a close() that throws, rejects or hangs is not this hook's problem).
-    await Promise.race([Promise.resolve().then(() => server.close()).catch(() => undefined), sleep(3000)]);
+    await within(Promise.resolve().then(() => server.close()).catch(() => undefined), 3000);
   }
   if (server?.http instanceof http.Server) {
     server.http.closeAllConnections();
@@ -118,6 +118,16 @@ async function warmServer(): Promise<RunningServer> {
 const blankImage = (width: number, height: number): RgbaImage => ({ width, height, data: new Uint8Array(width * height * 4).fill(200) });
 
 const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
+
+/** The promise's value, or undefined once `msToWait` has passed; the timer never outlives the wait (the last test counts what is left). */
+async function within<T>(promise: Promise<T>, msToWait: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), msToWait)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function get(server: RunningServer, path: string, options: RequestOptions = {}): Promise<HttpOutcome> {
   return request(`${server.url}${path}`, { timeoutMs: 3000, ...options });
@@ -872,7 +882,7 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     const ended = work.spans({ since, label: DOWNSCALE_LABEL })[0]?.end !== undefined;
     // Its answer, waited for with a wide margin (a quarter of the work of the big one, on the other thread).
     const staysWait = !stopped || ended ? 0 : 3 * full.ms + 2000;
-    const stayed = await Promise.race([stays.outcome, sleep(staysWait).then(() => undefined)]);
+    const stayed = await within(stays.outcome, staysWait);
     if (stayed === undefined) stays.leave();
     const stayedText = stayed === undefined ? `no answer ${staysWait > 0 ? `within ${ms(staysWait)}` : 'yet'}` : describeOutcome(stayed);
     const staysCut = stayed === undefined && staysSpan()?.end === undefined && !workers.workers.some((worker) => !worker.exited && worker.threadId === staysSpan()?.threadId);
@@ -1043,7 +1053,7 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
           'waits for them. While closing, answer with `connection: close` (res.setHeader(\'connection\', \'close\')) so each connection ends with its answer.',
         );
       }
-      const closedAt = await Promise.race([closing, sleep(4000).then(() => undefined)]);
+      const closedAt = await within(closing, 4000);
       if (closedAt === undefined) {
         fail(`close() had not finished 4 s after it was called (the load had ended meanwhile); ${watch.open().length} requests were still open.`, table,
           'close() stops accepting, waits for the requests in progress, then closes the pool: it must end.');
