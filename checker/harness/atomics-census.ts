@@ -14,8 +14,12 @@ export type AtomicsCounts = Partial<Record<(typeof ATOMICS_METHODS)[number], num
 type Method = (typeof ATOMICS_METHODS)[number];
 const INSTALLED = Symbol.for('concurrency-kata.atomics-census');
 
+/** How an Atomics.wait call came back: woken by a notify, the value had changed already, or its timeout ran out. */
+export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out';
+
 interface Census {
   counts: Record<Method, number>;
+  waits: Record<WaitOutcome, number>;
 }
 
 /** Starts counting on this thread (once; later calls return the same census). */
@@ -24,14 +28,17 @@ function census(): Census {
   const installed = holder[INSTALLED];
   if (installed) return installed;
   const counts = Object.fromEntries(ATOMICS_METHODS.map((name) => [name, 0])) as Record<Method, number>;
+  const waits: Record<WaitOutcome, number> = { ok: 0, 'not-equal': 0, 'timed-out': 0 };
   for (const name of ATOMICS_METHODS) {
     const original = holder[name].bind(Atomics);
     holder[name] = (...args: unknown[]) => {
       counts[name]++;
-      return original(...args);
+      const result = original(...args);
+      if (name === 'wait' && typeof result === 'string' && result in waits) waits[result as WaitOutcome]++;
+      return result;
     };
   }
-  const created = { counts };
+  const created = { counts, waits };
   Object.defineProperty(holder, INSTALLED, { value: created });
   return created;
 }
@@ -44,6 +51,21 @@ export function countAtomics(): void {
 /** The counts so far on this thread (installs the counters if they are not yet). */
 export function atomicsSnapshot(): Record<Method, number> {
   return { ...census().counts };
+}
+
+/** How this thread's Atomics.wait calls came back so far (installs the counters if they are not yet). */
+export function waitOutcomesSnapshot(): Record<WaitOutcome, number> {
+  return { ...census().waits };
+}
+
+/** How the Atomics.wait calls made since `before` came back, leaving out outcomes that did not occur. */
+export function waitOutcomesSince(before: Record<WaitOutcome, number>, after = waitOutcomesSnapshot()): Partial<Record<WaitOutcome, number>> {
+  const result: Partial<Record<WaitOutcome, number>> = {};
+  for (const outcome of ['ok', 'not-equal', 'timed-out'] as const) {
+    const delta = after[outcome] - before[outcome];
+    if (delta > 0) result[outcome] = delta;
+  }
+  return result;
 }
 
 /** The calls made between two snapshots, leaving out methods not called. */

@@ -14,6 +14,11 @@ import { tsxExecArgv } from './parallel.ts';
 import type { WorkSpan } from './work-log.ts';
 
 export const GATED_LABEL = 'kata:gated-task';
+/**
+ * A task whose answer was a buffer (or a typed array over one): its span's `resultMoved` says whether the
+ * worker moved it back (Piscina.move) or let it be copied; `detail.bytes` is its size.
+ */
+export const RESULT_LABEL = 'kata:buffer-result';
 /** The key in workerData that names the exercise's worker file. */
 export const GATED_MODULE = 'kataGatedModule';
 /** Detail keys of a gated span: `together` (1 if it met every other party at the gate in time), `atomics:<method>`. */

@@ -1,12 +1,18 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModifyWrites } from './atomics-census.ts';
-import { GATED_LABEL, GatedPool, atomicsOf, metAtGate } from './gated-pool.ts';
+import { GATED_LABEL, GatedPool, RESULT_LABEL, atomicsOf, metAtGate } from './gated-pool.ts';
 import { describeRace, judgeRace, type RaceRun } from './race.ts';
-import type { CountTask } from './race.fixture.worker.ts';
+import type { BufferTask, CountTask } from './race.fixture.worker.ts';
 import { listenToWork, wallClock } from './work-log.ts';
 
 const pool = new GatedPool(new URL('./race.fixture.worker.ts', import.meta.url).href, 2);
 const log = listenToWork();
+beforeAll(async () => {
+  // Warm both threads up (a cold TypeScript worker takes ~200 ms, far more on a busy machine): a gate
+  // of 500 ms must not be timed against a thread that is still starting.
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  await Promise.all([1, 2].map(() => pool.run({ counter, times: 1, mode: 'atomic' } satisfies CountTask)));
+});
 afterAll(async () => {
   log.close();
   await pool.destroy();
@@ -35,6 +41,20 @@ describe('GatedPool', () => {
     expect(spans.every(metAtGate)).toBe(true);
     expect(spans.map((span) => readModifyWrites(atomicsOf(span))).sort()).toEqual([0, 10]);
     expect(new Set(spans.map((span) => span.threadId)).size).toBe(2);
+  });
+
+  it('reports a buffer answer: moved back with Piscina.move, or copied', async () => {
+    const since = wallClock();
+    const moved = (await pool.run({ bytes: 64, move: true } satisfies BufferTask)) as Uint8Array;
+    const copied = (await pool.run({ bytes: 32, move: false } satisfies BufferTask)) as Uint8Array;
+    expect([moved.length, copied.length]).toEqual([64, 32]);
+    const fates = await log.waitFor((spans) => spans.length === 2 && spans.every((s) => s.resultMoved !== undefined), { since, label: RESULT_LABEL });
+    expect(fates).toBe(true);
+    const spans = log.spans({ since, label: RESULT_LABEL });
+    expect(spans.map((s) => [s.detail?.bytes, s.resultMoved])).toEqual([
+      [64, true],
+      [32, false],
+    ]);
   });
 });
 

@@ -34,7 +34,23 @@ describe('ThreadProbe', () => {
     expect(lock?.atomics.wait).toBeGreaterThanOrEqual(1);
     expect(lock?.atomics.compareExchange).toBeLessThanOrEqual(4);
     expect(lock?.endedAt).toBeGreaterThanOrEqual(releasedAt - 1);
+    expect(lock?.waits.ok, 'woken by the notify').toBe(1);
+    expect(lock?.waits['timed-out']).toBeUndefined();
     expect(result.report.threadId).toBeGreaterThan(0);
+  });
+
+  it('tells a lock that polls with timed waits from one that is woken', async () => {
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(cell, 0, 1);
+    const progress = ThreadProbe.progressCell();
+    const outcome = probe.run({ module: fixture, exportName: 'PollingLock', args: [cell], steps: [{ signal: 1 }, { call: 'lock' }], progress });
+    expect(await waitForSignal(progress, 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    Atomics.store(cell, 0, 0); // no notify: the poller finds out when its nap runs out
+    const result = await outcome;
+    if (!result.finished) throw new Error('probe did not finish');
+    expect(result.report.steps[1]?.waits['timed-out']).toBeGreaterThanOrEqual(3);
+    expect(result.report.steps[1]?.waits.ok).toBeUndefined();
   });
 
   it('shows a spinning lock for what it is: many compareExchange calls, no wait', async () => {

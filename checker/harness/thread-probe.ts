@@ -12,7 +12,7 @@
 // Real timers only (the probe's deadline is a real timer; worker threads never see fake ones).
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { AtomicsCounts } from './atomics-census.ts';
+import type { AtomicsCounts, WaitOutcome } from './atomics-census.ts';
 
 export type ProbeStep =
   /** Call a method of the object under test. */
@@ -41,6 +41,8 @@ export interface StepReport {
   endedAt: number;
   /** Atomics calls the code under test made during this step, by method name (calls only). */
   atomics: AtomicsCounts;
+  /** How the code's Atomics.wait calls during this step came back ('timed-out': it woke by itself, nobody notified it). */
+  waits: Partial<Record<WaitOutcome, number>>;
   error?: string;
 }
 

@@ -3,7 +3,7 @@
 // Loaded by piscina through `require`, which is how tsx loads TypeScript in worker threads on Node 20.
 import { createRequire } from 'node:module';
 import { threadId } from 'node:worker_threads';
-import { atomicsSince, atomicsSnapshot, countAtomics } from './atomics-census.ts';
+import { atomicsSince, atomicsSnapshot, countAtomics, waitOutcomesSince, waitOutcomesSnapshot } from './atomics-census.ts';
 import type { ProbeReport, ProbeRequest, ProbeStep, StepReport } from './thread-probe.ts';
 
 // Count every Atomics call made on this thread, before any module under test is loaded.
@@ -28,6 +28,7 @@ export default function runProbe(request: ProbeRequest): ProbeReport {
   const steps: StepReport[] = [];
   for (const step of request.steps) {
     const before = atomicsSnapshot();
+    const waitsBefore = waitOutcomesSnapshot();
     const startedAt = now();
     let error: string | undefined;
     try {
@@ -37,7 +38,8 @@ export default function runProbe(request: ProbeRequest): ProbeReport {
     }
     // The probe's own bookkeeping (sleep, signal) is not counted: only the code under test.
     const atomicsUsed = 'call' in step ? atomicsSince(before) : {};
-    steps.push({ step, startedAt, endedAt: now(), atomics: atomicsUsed, ...(error === undefined ? {} : { error }) });
+    const waits = 'call' in step ? waitOutcomesSince(waitsBefore) : {};
+    steps.push({ step, startedAt, endedAt: now(), atomics: atomicsUsed, waits, ...(error === undefined ? {} : { error }) });
     if (error !== undefined) break;
   }
   return { threadId, steps };

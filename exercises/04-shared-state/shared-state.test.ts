@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import {
   GATED_LABEL,
   GatedPool,
+  RESULT_LABEL,
   InFlightCounter,
   ThreadProbe,
   Timeline,
@@ -31,13 +32,16 @@ import {
   watchWorkers,
   type ProbeOutcome,
   type StepReport,
+  type WorkSpan,
 } from '../../checker/harness/index.ts';
 import { workerUrl } from '../../checker/target.ts';
 import { Job, addOnThreads, echo, fromMessage, invertOnThread, toMessage } from './crossing.ts';
 import { Mutex, deposit, type Account, type MutexGuard } from './mutex.ts';
 // Step 1's own harness pieces, imported apart so the other steps' import list stays as it is.
 import { CriticalSectionMonitor, explore, fc, monitorMutex, runUntilIdle, type Violation } from '../../checker/harness/index.ts';
-import { AtomicsMutex, LOCK, SharedVec, fillFromThreads, valueFor } from './shared-vec.ts';
+import { AtomicsMutex, LENGTH, LOCK, SharedVec, StartGate, fillFromThreads, valueFor } from './shared-vec.ts';
+// Step 3's contention arena, imported apart so the other steps' import lists stay as they are.
+import { ArenaThreads, LockArena } from '../../checker/harness/lock-arena.ts';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -247,6 +251,40 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
     expect(third.status).toBe('fulfilled');
   });
 
+  it('a guard released by hand inside a `using` block is not released again when the block ends', async () => {
+    for (const ending of ['using', 'await using'] as const) {
+      const mutex = new Mutex();
+      let next: ReturnType<typeof track<MutexGuard>>;
+      if (ending === 'using') {
+        using guard = await mutex.lock();
+        next = track(mutex.lock()); // B waits
+        guard.release(); // an early release, by hand: B holds the lock now
+        await flushMicrotasks();
+      } else {
+        await using guard = await mutex.lock();
+        next = track(mutex.lock());
+        guard.release();
+        await flushMicrotasks();
+      }
+      // The block has ended: its [Symbol.${ending === 'using' ? 'dispose' : 'asyncDispose'}]() ran on a guard already released.
+      const late = track(mutex.lock()); // C asks while B holds the lock
+      await flushMicrotasks();
+      if (next.status !== 'fulfilled') fail(`A released its guard by hand inside a \`${ending}\` block, with B waiting; B did not get the lock (B: ${next.status}).`);
+      if (late.settled || !mutex.locked) {
+        fail(
+          `A released its guard by hand inside a \`${ending}\` block and B got the lock; when A's block ended, the guard was released a second time:`,
+          late.settled
+            ? 'it unlocked the mutex while B still held it, and C, who asked next, got in too: two holders at once.'
+            : 'it unlocked the mutex while B still held it: mutex.locked reads false, and whoever asks next walks in beside B.',
+          `-> [Symbol.${ending === 'using' ? 'dispose' : 'asyncDispose'}]() must go through release(), so that the guard's "released" flag covers every way of letting go, not only release().`,
+        );
+      }
+      next.value?.release();
+      await flushMicrotasks();
+      late.value?.release();
+    }
+  });
+
   it('when the critical section throws, the lock is released and the other deposits go on', async () => {
     useFakeClock();
     const bank = new SlowBank(1, 3); // the third write fails
@@ -325,7 +363,18 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
   });
 
   it('holds for any arrivals, hold times and re-locks: never two inside, always first come first served', async () => {
-    const release = fc.constantFrom('release()', 'Symbol.dispose', 'Symbol.asyncDispose', 'release() twice');
+    // Every way of letting go, and every way of letting go twice: a stale second release (by hand, or the
+    // end of a `using` block after an early release()) must change nothing.
+    const release = fc.constantFrom(
+      'release()',
+      'Symbol.dispose',
+      'Symbol.asyncDispose',
+      'release() twice',
+      'release(), then Symbol.dispose',
+      'release(), then Symbol.asyncDispose',
+      'Symbol.dispose, then release()',
+      'Symbol.asyncDispose, then release()',
+    );
     const task = fc.record({
       arriveAtMs: fc.integer({ min: 0, max: 6 }),
       rounds: fc.integer({ min: 1, max: 3 }),
@@ -353,7 +402,10 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
           else if (how === 'Symbol.asyncDispose') await guard[Symbol.asyncDispose]();
           else guard.release();
         };
-        const later: MutexGuard[] = [];
+        /** The first way of letting go, and the stale second one (if any). */
+        const waysOf = (how: string): [string, string | undefined] =>
+          how === 'release() twice' ? ['release()', 'release()'] : (how.split(', then ') as [string, string | undefined]);
+        const later: { guard: MutexGuard; how: string }[] = [];
         const runs = tasks.map(async (t, i) => {
           const name = String.fromCharCode(65 + i);
           if (t.arriveAtMs > 0) await sleep(t.arriveAtMs);
@@ -363,8 +415,9 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
             ticket.granted();
             if (t.holdMs > 0) await sleep(t.holdMs);
             ticket.released();
-            await letGo(guard, t.release);
-            if (t.release === 'release() twice') later.push(guard);
+            const [first, again] = waysOf(t.release);
+            await letGo(guard, first);
+            if (again) later.push({ guard, how: again });
             if (t.gapMs > 0) await sleep(t.gapMs);
           }
           finished.push(name);
@@ -372,7 +425,7 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
         let countsWrong: string | undefined;
         await runUntilIdle(10_000, () => {
           // A stale guard released again, later: it must change nothing.
-          for (const guard of later.splice(0)) guard.release();
+          for (const { guard, how } of later.splice(0)) void letGo(guard, how);
           if (countsWrong) return;
           const expectedWaiting = monitor.stillWaiting.length;
           const expectedLocked = monitor.holding.length > 0;
@@ -461,6 +514,7 @@ describe('step 2: what crosses a thread', () => {
   it('an ArrayBuffer can be moved: the worker gets it, and the sender is left with nothing', async () => {
     const size = 256 * 1024;
     const pixels = new Uint8Array(size).map((_, i) => i % 251);
+    const since = wallClock();
     const inverted = await invertOnThread(pool, pixels);
     expect(inverted.length, 'the inverted image comes back whole').toBe(size);
     const wrong = inverted.findIndex((value, i) => value !== 255 - (i % 251));
@@ -470,6 +524,17 @@ describe('step 2: what crosses a thread', () => {
         `After invertOnThread() the caller's pixels still have ${pixels.byteLength} bytes: they were copied, not moved.`,
         '-> a 256 KiB copy per call. Put pixels.buffer in the transfer list (pool.run(task, { transferList })):',
         '   the buffer changes owner, like a Rust move, and the sender can no longer touch it.',
+      );
+    }
+    // The way back: the test's pool follows a buffer the worker answers with (moved, or copied).
+    const isAnswer = (span: WorkSpan) => span.threadId !== threadId && span.resultMoved !== undefined && span.detail?.bytes === size;
+    await work.waitFor((spans) => spans.some(isAnswer), { since, label: RESULT_LABEL });
+    const answer = work.spans({ since, label: RESULT_LABEL }).find(isAnswer);
+    if (answer?.resultMoved === false) {
+      fail(
+        `The pixels went to the worker by transfer, but came back as a copy: the worker (thread ${answer.threadId}) answered with the ${size / 1024} KiB array without Piscina.move,`,
+        '   and piscina cloned it on the way back, byte by byte, while the worker kept its own buffer.',
+        '-> move it back as well: `return Piscina.move(pixels)` puts the buffer in the transfer list of the answer.',
       );
     }
   });
@@ -506,7 +571,7 @@ describe('step 2: what crosses a thread', () => {
         drawWork(last.spans),
         made,
         readModifyWrites(last.atomics) === 0
-          ? '-> `counter[0]++` (or an Atomics.load, then an Atomics.store) is a read, then a write: two threads read the same value, both write value + 1, and one increment is gone. Atomics.add(counter, 0, 1) reads, adds and writes in one indivisible step.'
+          ? '-> no increment was atomic. `counter[0]++` (or an Atomics.load, then an Atomics.store) is a read, then a write, and so is a `+=` of a sum kept aside: two threads read the same value, both write their own update, and one is gone. Atomics.add(counter, 0, 1) reads, adds and writes in one indivisible step.'
           : '-> each increment must be one indivisible step on the shared counter: Atomics.add(counter, 0, 1), once per addition.',
       );
     }
@@ -535,13 +600,111 @@ describe('step 2: what crosses a thread', () => {
 
 describe('step 3: many threads, one vector: a real mutex on shared memory', () => {
   let probe: ThreadProbe;
+  let contenders: ArenaThreads;
   const vecModule = fileURLToPath(workerUrl(new URL('./shared-vec.ts', import.meta.url)));
   beforeAll(async () => {
-    probe = await ThreadProbe.start();
+    [probe, contenders] = await Promise.all([ThreadProbe.start(), ArenaThreads.start(3)]);
   });
   afterAll(async () => {
-    await probe.close();
+    await Promise.all([probe.close(), contenders.close()]);
   });
+
+  const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
+
+  interface GateSeen {
+    parties: number;
+    /** How many workers had arrived at the instant open() resolved. */
+    arrived: number;
+    waitedMs: number;
+  }
+
+  /**
+   * Watches fillFromThreads() from outside while it runs: every SharedVec it makes with SharedVec.create
+   * (made `short` slots smaller, to make a push fail), and every StartGate it opens (how many workers had
+   * arrived when the gate opened). Returns what it saw and a function that removes the patches.
+   */
+  function watchFill(short = 0) {
+    const vecs: SharedVec[] = [];
+    const gates: GateSeen[] = [];
+    const Vec = SharedVec as unknown as Record<string, unknown> & { create: (this: unknown, capacity: number) => SharedVec };
+    const hadCreate = Object.prototype.hasOwnProperty.call(Vec, 'create');
+    const previousCreate = Vec.create;
+    Vec.create = (capacity: number) => {
+      // The class's own create(), called on the class (it may build `new this(...)`).
+      const vec = previousCreate.call(Vec, capacity - short);
+      vecs.push(vec);
+      return vec;
+    };
+    const gateProto = StartGate.prototype as unknown as { open: (this: StartGate, parties: number, timeoutMs?: number) => Promise<void> };
+    const open = gateProto.open;
+    gateProto.open = async function (this: StartGate, parties: number, timeoutMs?: number) {
+      const started = performance.now();
+      await open.call(this, parties, timeoutMs);
+      gates.push({ parties, arrived: Atomics.load(this.cells, 0), waitedMs: performance.now() - started });
+    };
+    return {
+      vecs,
+      gates,
+      restore() {
+        if (hadCreate) Vec.create = previousCreate;
+        else delete (Vec as Partial<typeof Vec>).create;
+        gateProto.open = open;
+      },
+    };
+  }
+
+  type FillOutcome =
+    | { status: 'fulfilled'; value: number[] }
+    | { status: 'rejected'; reason: unknown }
+    | { status: 'stuck'; afterMs: number; length?: number; word?: number; stillMs: number };
+
+  /**
+   * Waits for fillFromThreads() without hanging on it: once the gate has opened, a vector whose length
+   * has not moved for `stallMs` is stuck (without a gate or a vector to look at: after `limitMs`).
+   */
+  async function settleFill(promise: Promise<number[]>, seen: ReturnType<typeof watchFill>, stallMs = 2_000, limitMs = 12_000): Promise<FillOutcome> {
+    let outcome: FillOutcome | undefined;
+    promise.then(
+      (value) => (outcome = { status: 'fulfilled', value }),
+      (reason: unknown) => (outcome = { status: 'rejected', reason }),
+    );
+    const started = performance.now();
+    let length = -1;
+    let movedAt = started;
+    for (;;) {
+      await Promise.race([promise.catch(() => undefined), sleep(50)]);
+      if (outcome) return outcome;
+      const vec = seen.vecs[0];
+      const t = performance.now();
+      if (vec && Atomics.load(vec.words, LENGTH) !== length) {
+        length = Atomics.load(vec.words, LENGTH);
+        movedAt = t;
+      }
+      // Until the gate has opened, the threads may still be starting, and the gate itself waits up to 5 s.
+      if (seen.gates.length === 0 && t - started < 5_500) movedAt = t;
+      if ((vec && t - movedAt > stallMs) || t - started > limitMs) {
+        return {
+          status: 'stuck',
+          afterMs: t - started,
+          stillMs: t - movedAt,
+          ...(vec ? { length: Atomics.load(vec.words, LENGTH), word: Atomics.load(vec.words, LOCK) } : {}),
+        };
+      }
+    }
+  }
+
+  function failStuck(outcome: Extract<FillOutcome, { status: 'stuck' }>, call: string, expected: number, running: number, started: number): never {
+    if (outcome.length === undefined) {
+      fail(`${call} had not finished after ${ms(outcome.afterMs)}; ${running} of its ${started} worker threads were still running.`, 'Is some thread waiting for a lock that nobody will release, or for a start gate that never opens?');
+    }
+    fail(
+      `${call} stopped making progress: the vector has held ${outcome.length} of ${expected} values for ${ms(outcome.stillMs)}, ${running} of its ${started} worker threads are still running,`,
+      `and the vector's lock word reads ${outcome.word}${outcome.word === 0 ? ' (free)' : ' (held)'}.`,
+      outcome.word === 0
+        ? '-> threads that still have values to push are waiting for a lock that nobody holds: a wake-up was lost. unlock() must wake a sleeper whenever one may be asleep; with the three states (0 free, 1 locked, 2 contended), a waiter that wakes and takes the lock must mark it 2, not 1: others may still be asleep, and only a 2 makes the next unlock() call Atomics.notify.'
+        : '-> the lock is held, but no push gets through: did a push take the lock and never give it back (unlock() in a finally)?',
+    );
+  }
 
   const rmw = (step: StepReport | undefined) => readModifyWrites(step?.atomics ?? {});
   const listCalls = (step: StepReport | undefined) => listAtomics(step?.atomics ?? {});
@@ -556,9 +719,13 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     const threads = 3;
     const perThread = 100;
     const watch = watchWorkers();
+    const fill = watchFill();
     try {
-      const contents = await fillFromThreads(threads, perThread);
       const expected = threads * perThread;
+      const outcome = await settleFill(fillFromThreads(threads, perThread), fill);
+      if (outcome.status === 'stuck') failStuck(outcome, `fillFromThreads(${threads}, ${perThread})`, expected, watch.running(), watch.workers.length);
+      if (outcome.status === 'rejected') fail(`fillFromThreads(${threads}, ${perThread}) rejected: ${describeError(outcome.reason)}`);
+      const contents = outcome.value;
       const seen = new Set(contents);
       const missing: number[] = [];
       for (let t = 0; t < threads; t++) for (let i = 0; i < perThread; i++) if (!seen.has(valueFor(t, i))) missing.push(valueFor(t, i));
@@ -576,6 +743,18 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         const sorted = [...own].sort((a, b) => a - b);
         if (own.join() !== sorted.join()) fail(`Thread ${t}'s values are out of order in the vector: ${own.slice(0, 6).join(', ')}, ...`);
       }
+      // The gate is what lines the threads up: one that gave up waiting means they never pushed together.
+      // (Only a pool with fewer threads than tasks is judged here: on a machine busy enough, right code's
+      // threads can be slow to start, and then the threads did not meet, through no fault of the code.)
+      const gaveUp = fill.gates.find((gate) => gate.arrived < gate.parties);
+      const started = watch.workers.length;
+      if (gaveUp && started < threads) {
+        fail(
+          `The start gate gave up: it waited ${ms(gaveUp.waitedMs)} for ${gaveUp.parties} threads and only ${gaveUp.arrived} had arrived, so the threads never started pushing together.`,
+          `fillFromThreads(${threads}, ${perThread}) started ${started} worker thread(s) for its ${threads} tasks: the other task(s) waited in the pool's queue for a free thread, and could not reach the gate until a thread had finished.`,
+          `-> give the pool one thread per task (minThreads = maxThreads = threads), not one per core: the gate needs every task running at once.`,
+        );
+      }
       const running = await watch.waitForExit(2_000);
       if (running > 0) {
         fail(
@@ -584,8 +763,90 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         );
       }
     } finally {
+      fill.restore();
       await watch.terminateAll();
       watch.restore();
+    }
+  });
+
+  it('when a push fails on a worker thread, fillFromThreads() rejects and still leaves no thread running', async () => {
+    const threads = 3;
+    const perThread = 20;
+    const watch = watchWorkers();
+    // One slot short: the last push finds the vector full and throws a RangeError on its thread.
+    const seen = watchFill(1);
+    try {
+      const outcome = await settleFill(fillFromThreads(threads, perThread), seen);
+      if (seen.vecs.length === 0) {
+        if (outcome.status === 'rejected') fail(`fillFromThreads(${threads}, ${perThread}) rejected before it made a vector: ${describeError(outcome.reason)}`);
+        // A vector not made with SharedVec.create: this failure cannot be staged from outside.
+        if (outcome.status === 'fulfilled') return;
+      }
+      if (outcome.status === 'stuck') failStuck(outcome, `fillFromThreads(${threads}, ${perThread}) with a push that fails`, threads * perThread - 1, watch.running(), watch.workers.length);
+      const running = await watch.waitForExit(2_000);
+      if (running > 0) {
+        fail(
+          `We gave fillFromThreads(${threads}, ${perThread}) a vector one slot short, so one push threw a RangeError on its worker thread;`,
+          `fillFromThreads() ${outcome.status === 'rejected' ? `rejected (${describeError(outcome.reason)})` : 'resolved'}, but ${running} of its ${watch.workers.length} worker threads were still running 2 s later.`,
+          '-> the failure skipped the clean-up. Close the pool in a `finally` (after `await Promise.allSettled(runs)`), so that it runs on',
+          '   every way out of the function, a rejection too.',
+          ...watch.leaks().slice(0, 3).map((line) => `   ${line}`),
+        );
+      }
+    } finally {
+      seen.restore();
+      await watch.terminateAll();
+      watch.restore();
+    }
+  });
+
+  it('three threads and the main thread contend, asking again at once: never two holders, and nobody left waiting while the lock is free', async () => {
+    const words = new Int32Array(new SharedArrayBuffer(8));
+    const mutex = new AtomicsMutex(words, 0);
+    const arena = new LockArena(['main thread', 'thread A', 'thread B', 'thread C']);
+    const plan = { threadRounds: 100, mainRounds: 20, holdMs: 1, stallMs: 2_000 };
+    // Threads A, B and C: lock(), 1 ms inside, unlock(), and three rounds in four they ask again at once.
+    const runs = contenders.run(arena, [1, 2, 3], { module: vecModule, exportName: 'AtomicsMutex', args: [words, 0], rounds: plan.threadRounds, holdMs: plan.holdMs, gapMs: 1 });
+    // The main thread: lockAsync(), holds the lock across a 1 ms timer, unlock(), waits 1 ms (the threads take the lock meanwhile).
+    const main = arena.runHere(0, { rounds: plan.mainRounds, holdMs: plan.holdMs, gapMs: 1, lock: () => mutex.lockAsync(), unlock: () => mutex.unlock(), lockName: 'lockAsync' });
+    const outcome = await arena.settle([main, ...runs], { stallMs: plan.stallMs });
+    const word = Atomics.load(words, 0);
+    if (!outcome.finished) {
+      // Let everyone go: stop after this round, end the threads, and free whoever still waits on this thread.
+      arena.stop();
+      contenders.abortAll();
+      Atomics.store(words, 0, 0);
+      Atomics.notify(words, 0);
+      await Promise.race([Promise.allSettled([main, ...runs]), sleep(1_000)]);
+    }
+    const setup = `(Threads A, B and C each did rounds of lock(), ${plan.holdMs} ms inside, unlock(), asking again at once three rounds in four; the main thread did rounds of lockAsync(), a ${plan.holdMs} ms timer inside, unlock(), a 1 ms pause.)`;
+    if (outcome.error) fail(`While three threads and the main thread took turns with one AtomicsMutex, ${outcome.error.label}'s ${outcome.error.message}`);
+    const first = outcome.first;
+    if (first) {
+      fail(
+        `Two holders at once: ${first.entrant} got the lock at ${ms(first.atMs)} while ${first.holder} still held it (${outcome.violations} such moment(s) in all).`,
+        setup,
+        arena.draw(Math.max(0, first.atMs - 5), first.atMs + 3, { holdsOnly: true }),
+        `-> ${first.entrant === 'main thread' ? 'lockAsync()' : `${first.entrant}'s lock()`} returned while ${first.holder} held the lock. Being woken is not being given the lock: a wait that`,
+        '   comes back (Atomics.wait, or the promise of Atomics.waitAsync) only says the word changed, and a thread that unlocked and asked',
+        '   again at once may have taken it meanwhile. The lock is yours only when your own atomic step took it (compareExchange, or',
+        '   exchange, seeing 0): after every wake-up, try again that way, and wait again if it fails.',
+      );
+    }
+    if (outcome.stalled) {
+      const waiting = outcome.parties.filter((p) => p.state === 'asking');
+      const holding = outcome.parties.filter((p) => p.state === 'holding');
+      const lastMs = Math.max(...outcome.parties.map((p) => p.sinceMs));
+      fail(
+        `Nothing moved for ${ms(plan.stallMs)}: ` +
+          (waiting.map((p) => `${p.label} had been waiting in ${p.label === 'main thread' ? 'lockAsync()' : 'lock()'} since ${ms(p.sinceMs)} (its round ${p.rounds + 1})`).join(', ') || 'nobody was waiting') +
+          `, while ${holding.map((p) => p.label).join(' and ') || 'nobody'} held the lock and the lock word read ${word}${word === 0 ? ' (free)' : ''}.`,
+        `Done: ${outcome.parties.filter((p) => p.state === 'done').map((p) => p.label).join(', ') || 'nobody'}. ${setup}`,
+        arena.draw(Math.max(0, lastMs - 6), lastMs + 2),
+        waiting.length > 0 && holding.length === 0
+          ? `-> a wake-up was lost: the lock was let go, but ${waiting.map((p) => p.label).join(' and ')}, still waiting for it, never got it. unlock() must wake a sleeper whenever one may be asleep (Atomics.notify(words, index, 1)); with the three states (0 free, 1 locked, 2 contended), a waiter that wakes and takes the lock must mark it 2 (Atomics.exchange(words, index, 2)), not 1: others may still be asleep, and only a 2 makes the next unlock() notify.`
+          : '-> someone holds the lock and never lets go, or waits on a value the word never takes: look at what unlock() leaves in the word and what lock() waits for.',
+      );
     }
   });
 
@@ -623,8 +884,15 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     }
     const holdMs = 200;
     await new Promise((resolve) => setTimeout(resolve, holdMs));
+    const notifySpy = vi.spyOn(Atomics, 'notify');
     const releasedAt = epochNow();
-    mutex.unlock();
+    let notifies: number;
+    try {
+      mutex.unlock();
+    } finally {
+      notifies = notifySpy.mock.calls.length; // read before mockRestore(), which forgets the calls
+      notifySpy.mockRestore();
+    }
     const result = await outcome;
     if (!result.finished) {
       fail(
@@ -642,6 +910,17 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       );
     }
     const attempts = rmw(lock);
+    const timedOut = lock?.waits['timed-out'] ?? 0;
+    if (notifies === 0 && lock?.atomics.wait) {
+      fail(
+        `The main thread's unlock() woke nobody: it made no Atomics.notify, while another thread was asleep in lock() (for ${holdMs} ms).`,
+        timedOut > 0
+          ? `The waiting thread only found the lock free when one of its timed waits ran out: ${timedOut} of its Atomics.wait calls came back 'timed-out', none was woken; its lock() returned ${ms(lock.endedAt - releasedAt)} after the release.`
+          : `Its lock() made ${listCalls(lock)}.`,
+        '-> a timed wait that looks again is polling: every hand-over costs up to one nap, and a thread that waits without a timeout',
+        '   sleeps forever. unlock() frees the word and then wakes one sleeper: Atomics.notify(words, index, 1).',
+      );
+    }
     if (!lock?.atomics.wait || attempts > 50) {
       fail(
         `While the lock was held for ${holdMs} ms, the waiting thread's lock() made ${listCalls(lock)}.`,
