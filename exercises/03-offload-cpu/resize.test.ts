@@ -159,14 +159,71 @@ function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+/** The resizer's threads around one call: how many were running when it was called, which it started meanwhile. */
+interface CallThreads {
+  from: number;
+  to: number;
+  ready: number;
+  started: WatchedWorker[];
+}
+
+/** Runs `call`, and notes what the resizer's threads did around it (a pool that starts threads only when work arrives shows here). */
+async function watchCall<T>(made: Made, calls: CallThreads[], call: () => Promise<T>): Promise<T> {
+  const mark = watch.workers.length;
+  const entry: CallThreads = { from: wallClock(), to: Infinity, ready: runningOf(made).length, started: [] };
+  calls.push(entry);
+  try {
+    return await call();
+  } finally {
+    entry.to = wallClock();
+    entry.started = startedSince(mark);
+  }
+}
+
+/** The call an attempt's pieces belong to (the one whose time window holds their first start). */
+function callOf(calls: readonly CallThreads[], attempt: ParallelAttempt): CallThreads | undefined {
+  const first = attempt.pieces[0]?.start ?? attempt.onCaller[0]?.start;
+  return (first === undefined ? undefined : calls.find((call) => first >= call.from && first <= call.to)) ?? calls[calls.length - 1];
+}
+
+/**
+ * The stripes could not all run at once because the pool started threads only when the call came (a
+ * new one first loads its file). Whether the stripes were sent at once or one by one, they could only take turns on the threads
+ * that were there; the message says so, and not "an await inside the loop".
+ */
+function explainShortOfThreads(attempt: ParallelAttempt, call: CallThreads): string[] | undefined {
+  const { pieces } = attempt;
+  const stripes = pieces.length;
+  const late = call.started.filter((worker) => pieces.some((piece) => piece.threadId === worker.threadId));
+  // A pool that simply has fewer threads, all up, is the 'one-thread' case below; this one starts them late.
+  if (call.started.length === 0) return undefined;
+  const firstStart = Math.min(...pieces.map((piece) => piece.start));
+  const lateStarts = late.map((worker) => {
+    const piece = pieces.find((p) => p.threadId === worker.threadId);
+    return `thread ${worker.threadId} was started during the call (${worker.createdAt}) and began its stripe ${ms((piece?.start ?? firstStart) - firstStart)} after the first stripe began`;
+  });
+  return [
+    `The ${stripes} stripes never ran at the same time: when resizeParallel() was called, your resizer had ${plural(call.ready, 'worker thread')} running for ${stripes} stripes` +
+      (call.started.length > 0 ? `, and it started ${plural(call.started.length, 'new thread')} only during the call.` : '.'),
+    drawWork(pieces),
+    ...(lateStarts.length > 0 ? [`(${lateStarts.join('; ')}: a new thread first loads its file, a few hundred ms, before it takes any work.)`] : []),
+    'Stripes sent at once or one by one, they can only run together on threads that are already up. Start every thread when the resizer is created',
+    'and keep them: with piscina, minThreads equal to maxThreads (threads beyond minThreads are ended as soon as they are idle, and started again',
+    'only when work arrives); with your own threads, all of them in the constructor.',
+  ];
+}
+
 /**
  * What a resizeParallel() call whose stripes did not run in parallel did, in a learner's words, from
- * where each downscale ran and when. `made` is the resizer, for the number of threads it has running.
+ * where each downscale ran and when. `made` is the resizer, for the number of threads it has running;
+ * `call`, what its threads did around the call shown.
  */
-function explainNotParallel(mistake: NonNullable<ReturnType<typeof parallelMistake>>, attempt: ParallelAttempt, made: Made): string[] {
+function explainNotParallel(mistake: NonNullable<ReturnType<typeof parallelMistake>>, attempt: ParallelAttempt, made: Made, call?: CallThreads): string[] {
   const { pieces, onCaller, overlap } = attempt;
   const threads = runningOf(made).length;
   const sendAtOnce = 'Hand every stripe to the pool first, then await them together (Promise.all): an `await` inside the loop waits for each stripe before sending the next.';
+  const shortOfThreads = (mistake === 'one-thread' || mistake === 'one-after-another') && call ? explainShortOfThreads(attempt, call) : undefined;
+  if (shortOfThreads) return shortOfThreads;
   switch (mistake) {
     case 'on-caller':
       return [
@@ -302,22 +359,25 @@ describe('step 3: all cores at once', () => {
     const made = await sharedMade();
     // On a busy machine a thread can start late; one call out of three that overlaps is enough.
     const calls: ParallelAttempt[] = [];
+    const around: CallThreads[] = [];
     for (let call = 0; call < 3 && !calls.some((c) => c.parallel); call++) {
       const since = wallClock();
-      await made.resizer.resizeParallel(copyImage(big()));
+      await watchCall(made, around, () => made.resizer.resizeParallel(copyImage(big())));
       // The pieces' reports travel on their own channel and may trail the result by a moment.
       await work.settled({ since, label: DOWNSCALE_LABEL }, { timeoutMs: 1000 });
       await sleep(30);
       calls.push(piecesOf(await work.settled({ since, label: DOWNSCALE_LABEL }, { timeoutMs: 1000 })));
     }
     const mistake = parallelMistake(calls);
-    if (mistake) fail(...explainNotParallel(mistake, calls[calls.length - 1]!, made));
+    const last = calls[calls.length - 1]!;
+    if (mistake) fail(...explainNotParallel(mistake, last, made, callOf(around, last)));
   });
 
   it('is faster than one thread: each thread does its share of the work, at the same time', async (ctx) => {
     const made = await sharedMade();
     skipFor(ctx, 'one-core', `this machine has ${CORES} core: threads can take turns but not run at once, so there is no speed-up to measure`);
     const picture = (speedImage ??= createTestImage(1536, 1024, 11));
+    const around: CallThreads[] = [];
     // The critical path, from the CPU time the kernel counted for each thread (a busy machine stretches
     // wall-clock times, not these); where the system has none, wall clocks beside bare threads. Either
     // way, the stripes must also have run at the same time on different threads.
@@ -326,7 +386,7 @@ describe('step 3: all cores at once', () => {
       label: DOWNSCALE_LABEL,
       input: () => copyImage(picture),
       one: (image: RgbaImage) => made.resizer.resize(image),
-      all: (image: RgbaImage) => made.resizer.resizeParallel(image),
+      all: (image: RgbaImage) => watchCall(made, around, () => made.resizer.resizeParallel(image)),
       minSpeedup: MIN_SPEEDUP,
       bare: startBare,
     });
@@ -356,13 +416,63 @@ describe('step 3: all cores at once', () => {
     // The stripes did not run in parallel: whatever the arithmetic says, no core worked beside another.
     const median = verdict.critical?.median;
     fail(
-      ...explainNotParallel(verdict.outcome, verdict.shown, made),
+      ...explainNotParallel(verdict.outcome, verdict.shown, made, callOf(around, verdict.shown)),
       verdict.clock === 'cpu' && median && median.speedup >= MIN_SPEEDUP
         ? `(The arithmetic alone would have passed: with its longest stripe as the critical path, it would be ${median.speedup.toFixed(2)}x as fast on free cores. But a speed-up needs the stripes to run at the same time.)`
         : '',
     );
   });
 });
+
+/** "2 done, 1 cancelled": how a batch of resizes ended. */
+function describeOutcomes(outcomes: readonly ({ ok: boolean; reason?: unknown } | undefined)[]): string {
+  const done = outcomes.filter((o) => o?.ok).length;
+  const cancelled = outcomes.filter((o) => o && !o.ok && o.reason instanceof Error && o.reason.name === 'AbortError').length;
+  const failed = outcomes.filter((o) => o && !o.ok).length - cancelled;
+  return [`${done} done`, cancelled > 0 ? `${cancelled} cancelled` : '', failed > 0 ? `${failed} failed` : ''].filter(Boolean).join(', ');
+}
+
+/**
+ * An invariant of the pool's life, checked after an event (a cancel, a failure): `threadsBefore`
+ * resizes sent at once still run on as many threads, at the same time. A few tries, since a thread
+ * started in place of an ended one needs a moment to load its file; a pool that lost a thread runs
+ * them one after the other every time (or, with no thread left, never).
+ */
+async function expectFullPool(made: Made, threadsBefore: number, fullMs: number, event: string): Promise<void> {
+  const want = Math.max(1, threadsBefore);
+  let last: ParallelAttempt | undefined;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const since = wallClock();
+    const batch = Promise.all(Array.from({ length: want }, (_, i) => made.resizer.resize(createTestImage(1536, 1024, i + 60))));
+    // (At most 8 s: the test must fit in vitest's 15 s on this path too.)
+    const waitMs = Math.min(8000, Math.max(3000, 10 * fullMs));
+    const outcome = await settleWithin(batch, waitMs);
+    if (outcome.status === 'pending') {
+      const running = runningOf(made).length;
+      fail(
+        `After ${event}, ${plural(want, 'resize')} sent at once had not finished ${ms(waitMs)} later (a whole big resize takes ${ms(fullMs)}).`,
+        `Your resizer has ${plural(running, 'worker thread')} running now; it had ${threadsBefore} before.`,
+        running < threadsBefore
+          ? 'A thread ended to cancel its task must be replaced by a fresh one: otherwise every cancel leaves the pool a thread smaller, and once none is left every resize waits forever.'
+          : 'Once a task is cancelled, the resizer must go on giving the tasks waiting in its queue to its threads.',
+      );
+    }
+    if (outcome.status === 'rejected') fail(`After ${event}, a resize failed: ${describeError(outcome.reason)}. A cancel ends one task, not the resizer.`);
+    await work.settled({ since, label: DOWNSCALE_LABEL }, { atLeast: want, timeoutMs: 1000 });
+    last = piecesOf(work.spans({ since, label: DOWNSCALE_LABEL }));
+    if (want === 1 || (last.overlap.threads.length >= want && last.parallel)) return;
+  }
+  const shown = last!;
+  const running = runningOf(made).length;
+  fail(
+    `After ${event}, your resizer no longer runs ${want} resizes at once: ${want} sent together ran on ${plural(shown.overlap.threads.length, 'thread')}` +
+      `${shown.parallel ? '' : ', one after the other'}, 6 times out of 6. Before, it had ${plural(threadsBefore, 'worker thread')} running; now it has ${running}.`,
+    drawWork(shown.pieces),
+    running < threadsBefore
+      ? 'A thread you terminate to cancel its task must be replaced: start a fresh one in its place (piscina does this itself). Otherwise each cancel leaves the pool a thread smaller, and after as many cancels as cores every resize waits forever.'
+      : 'Every thread of the pool must take tasks again after a cancel: give the tasks waiting in the queue to each thread that is free, the fresh one too.',
+  );
+}
 
 describe('step 4: the pool\'s life', () => {
   it('is sized from os.availableParallelism(), with every thread started up front', async () => {
@@ -411,8 +521,9 @@ describe('step 4: the pool\'s life', () => {
     }
   });
 
-  it('cancels a running resize with an AbortSignal: the worker stops mid-way', async () => {
-    const { resizer } = await withDefaults();
+  it('cancels a running resize with an AbortSignal: the worker stops mid-way, and the pool keeps its threads', async () => {
+    const made = await withDefaults();
+    const { resizer } = made;
     // How long one big resize takes on this machine right now.
     const fullMs = await timed(() => resizer.resize(copyImage(big())));
     const controller = new AbortController();
@@ -423,6 +534,7 @@ describe('step 4: the pool\'s life', () => {
       await settleWithin(running, 0);
       fail('The resize never started on a worker (no downscale was reported within 10 s).');
     }
+    const threadsBefore = runningOf(made).length;
     const abortedAt = performance.now();
     controller.abort();
     const outcome = await settleWithin(running, 2 * fullMs + 500);
@@ -449,30 +561,91 @@ describe('step 4: the pool\'s life', () => {
         'Pass the signal to piscina (`this.pool.run(task, { signal })`): it terminates the worker that runs the task. With your own threads: worker.terminate(), and start a new one in its place.',
       );
     }
+    // After the cancel the pool must still run as many resizes at once as before: a thread ended to
+    // cancel a task needs a fresh one in its place, or every cancel leaves the pool a thread smaller.
+    await expectFullPool(made, threadsBefore, fullMs, `the cancel ended thread ${ranOn}`);
   });
 
-  it('close() finishes the work it accepted, then ends every thread', async () => {
+  it('close() finishes the work it accepted, even when some of it fails, then ends every thread', async () => {
     const made = await sharedMade();
     const { resizer } = made;
     const threads = runningOf(made).length;
-    // One more resize than threads: when close() is called, every thread is busy and one resize waits.
-    const images = Array.from({ length: Math.max(2, threads) + 1 }, (_, i) => createTestImage(1024, 768, i + 20));
-    const outcomes = images.map((image) =>
-      resizer.resize(copyImage(image)).then(
-        (result) => ({ ok: true as const, result }),
-        (reason: unknown) => ({ ok: false as const, reason }),
-      ),
-    );
+    // The threads close() has to end: the resizer's, running, and not already on their way out.
+    // (By their place in the watch: a thread that has exited no longer has its threadId.)
+    const indexOf = (threadId: number) => watch.workers.findIndex((worker) => worker.threadId === threadId);
+    const toEnd = runningOf(made).filter((worker) => !worker.endRequested).map((worker) => indexOf(worker.threadId));
+    const closeMark = watch.workers.length;
+    // A big resize that runs all along, a small one, a resize that fails (its image is broken:
+    // downscale() throws on the worker), and more small ones behind it: when close() is called, every
+    // thread is busy and resizes wait; the failure comes while close() waits, with work still under way
+    // on every side of it (the big one has 16 times the work of a small one).
+    const long = createTestImage(2048, 1536, 19);
+    const smalls = Array.from({ length: 2 * Math.max(2, threads) }, (_, i) => createTestImage(512, 384, i + 20));
+    const broken: RgbaImage = { width: 512, height: 384, data: new Uint8Array(512 * 4) };
+    const images = [long, ...smalls];
+    type Outcome = { ok: true; result: RgbaImage } | { ok: false; reason: unknown };
+    const settled: (Outcome | undefined)[] = [];
+    const note = (promise: Promise<RgbaImage>, i: number) =>
+      promise.then(
+        (result): Outcome => (settled[i] = { ok: true, result }),
+        (reason: unknown): Outcome => (settled[i] = { ok: false, reason }),
+      );
+    const outcomes = images.slice(0, 2).map((image, i) => note(resizer.resize(copyImage(image)), i + 1));
+    const failing = note(resizer.resize(broken), 0);
+    outcomes.push(...images.slice(2).map((image, i) => note(resizer.resize(copyImage(image)), i + 3)));
+    const accepted = images.length + 1;
+    const unsettledNow = () => accepted - settled.filter(Boolean).length;
+    // What stands at the instant close() settles: the accepted resizes not settled yet, the threads not
+    // ended yet (a thread started while close() waits, in place of one that died, is close()'s to end too).
+    let atSettle: { unsettled: number; alive: number; toEnd: number } | undefined;
+    const instant = () => {
+      const ours = watch.workers.filter((worker, i) => toEnd.includes(i) || (i >= closeMark && !harnessThreads.has(worker.threadId)));
+      atSettle = { unsettled: unsettledNow(), alive: ours.filter((worker) => !worker.exited).length, toEnd: ours.length };
+    };
     let closeError: unknown;
-    const closing = resizer.close().catch((error: unknown) => (closeError = error));
-    const results = await Promise.all(outcomes);
-    await Promise.race([closing, sleep(5000)]);
-    if (closeError !== undefined) fail(`close() rejected: ${describeError(closeError)}`);
+    const closing = resizer.close().then(instant, (error: unknown) => {
+      instant();
+      closeError = error;
+    });
+    // (Budgets: the whole test must fit in vitest's 15 s even when close() hangs.)
+    const allMs = 5000;
+    const closeMs = 3000;
+    const all = await settleWithin(Promise.all([failing, ...outcomes]), allMs);
+    const closed = await settleWithin(closing, closeMs);
+    if (closed.status === 'pending' && all.status === 'pending') {
+      const running = runningOf(made).length;
+      const left = unsettledNow();
+      fail(
+        `close() never resolved: ${left} of the ${accepted} resizes it had accepted ${left === 1 ? 'was' : 'were'} still not done ${ms(allMs + closeMs)} later (${describeOutcomes(settled)}), and close() waits for ${left === 1 ? 'it' : 'them'}.`,
+        `Your resizer has ${plural(running, 'worker thread')} running now; it had ${threads} when close() was called.`,
+        running < threads
+          ? 'A thread that died (a resize failed on it) while close() waits must still be replaced: the resizes queued behind it need a thread (close() ends the fresh one too, once they are done).'
+          : 'Every resize accepted before close() must still be given to a thread and run to its end.',
+      );
+    }
+    if (closed.status === 'pending') {
+      fail(
+        `close() never resolved: ${ms(closeMs)} after the last of the ${accepted} resizes it had accepted had settled (${describeOutcomes(settled)}), it was still pending.`,
+        'Whoever awaits close() (a server shutting down, a test) waits forever. Wait for exactly the tasks you accepted, however each one',
+        'ends (done, failed or cancelled: Promise.allSettled), then `await this.pool.close()`, which resolves once every thread has exited.',
+      );
+    }
+    if (all.status === 'pending') fail(`close() resolved, but ${unsettledNow()} of the ${accepted} resizes it had accepted had still not settled ${ms(allMs + closeMs)} later.`);
+    const unsettledAtClose = atSettle?.unsettled ?? 0;
+    if (closeError !== undefined) {
+      fail(
+        `close() rejected with ${describeError(closeError)}` +
+          (unsettledAtClose > 0 ? `, while ${unsettledAtClose} of the ${accepted} resizes it had accepted ${unsettledAtClose === 1 ? 'was' : 'were'} still under way: one failed resize (its image was broken) made it give up on the others.` : '.'),
+        'A resize that fails is settled too: close() waits for every accepted task whether it succeeds or fails (Promise.allSettled, not',
+        'Promise.all, which rejects at the first failure), then ends the threads, and resolves.',
+      );
+    }
+    const results = settled.slice(1) as Outcome[];
     const dropped = results.filter((r) => !r.ok);
     if (dropped.length > 0) {
-      const first = dropped[0];
+      const one = dropped[0];
       fail(
-        `close() dropped ${dropped.length} of the ${images.length} resizes it had accepted (${first && !first.ok ? describeError(first.reason) : ''}).`,
+        `close() dropped ${dropped.length} of the ${accepted} resizes it had accepted (${one && !one.ok ? describeError(one.reason) : ''}).`,
         'A server that shuts down finishes the requests it took: wait until every task you accepted has settled, then end the threads.',
         'Piscina 5\'s own close() does not wait for them: it ends every thread as soon as one of them is idle (tasks still queued or',
         'running reject with "Terminating worker thread"), and pool.destroy() rejects them at once. So call it last.',
@@ -480,8 +653,9 @@ describe('step 4: the pool\'s life', () => {
     }
     results.forEach((r, i) => {
       const image = images[i];
-      if (r.ok && image) expectSameImage(r.result, downscale(image), `resize() #${i + 1} during close()`);
+      if (r.ok && image) expectSameImage(r.result, downscale(image), `resize() #${i + 2} during close()`);
     });
+    const aliveAtClose = atSettle?.alive ?? 0;
     // Threads take a moment to exit once told to.
     for (let waited = 0; runningOf(made).length > 0 && waited < 2000; waited += 20) await sleep(20);
     const alive = runningOf(made);
@@ -493,6 +667,22 @@ describe('step 4: the pool\'s life', () => {
         'or `await worker.terminate()` for each thread of your own.',
       );
     }
+    if (unsettledAtClose > 0) {
+      fail(
+        `close() resolved while ${unsettledAtClose} of the ${accepted} resizes it had accepted ${unsettledAtClose === 1 ? 'was' : 'were'} still under way; ${unsettledAtClose === 1 ? 'it' : 'they'} settled only afterwards.`,
+        'Whoever awaits close() goes on (a server exits) while that work still runs. Wait for every accepted task, however it ends',
+        '(Promise.allSettled), tasks accepted while you wait included, then end the threads.',
+      );
+    }
+    // Its threads were ended, but close() did not wait for them: whoever awaits close() goes on while they still run.
+    if (aliveAtClose > 0) {
+      fail(
+        `close() resolved while ${aliveAtClose} of the ${plural(atSettle?.toEnd ?? aliveAtClose, 'worker thread')} it had to end ${aliveAtClose === 1 ? 'was' : 'were'} still running; ${aliveAtClose === 1 ? 'it' : 'they'} exited only afterwards.`,
+        'close() must resolve once nothing of the resizer is left running. pool.close() and pool.destroy() both return a promise that settles',
+        'when every thread has exited, and so does worker.terminate(): `await` it, last, inside close() (a `void pool.close()` or a forgotten',
+        'await lets close() resolve too early).',
+      );
+    }
     const ports = watch.ports.slice(made.portMark).filter((port) => port.keepsAlive);
     if (ports.length > 0) {
       fail(
@@ -501,15 +691,25 @@ describe('step 4: the pool\'s life', () => {
         'Close every port once its work is done (port.close(), or close the whole MessageChannel\'s ports).',
       );
     }
-    // A closed service takes no more work (piscina would quietly start new threads for it).
-    const mark = watch.workers.length;
-    const late = await settleWithin(resizer.resize(createTestImage(64, 48, 1)), 3000);
-    if (late.status !== 'rejected') {
+    // A closed service takes no more work, by either door (piscina would quietly start new threads for it).
+    for (const [name, call] of [
+      ['resize()', () => resizer.resize(createTestImage(64, 48, 1))],
+      ['resizeParallel()', () => resizer.resizeParallel(createTestImage(64, 48, 2))],
+    ] as const) {
+      const mark = watch.workers.length;
+      let late: Settled<RgbaImage>;
+      try {
+        late = await settleWithin(call(), 3000);
+      } catch (error) {
+        late = { status: 'rejected', reason: error };
+      }
       const restarted = startedSince(mark).length;
-      fail(
-        `resize() after close() ${late.status === 'fulfilled' ? 'still resized the image' : 'never answered'}${restarted > 0 ? `, and the resizer started ${plural(restarted, 'new thread')} for it` : ''}.`,
-        'Once closed, refuse new work at once: reject with an Error saying the resizer is closed.',
-      );
+      if (late.status !== 'rejected' || restarted > 0) {
+        fail(
+          `${name} after close() ${late.status === 'fulfilled' ? 'still resized the image' : late.status === 'pending' ? 'never answered' : 'was refused'}${restarted > 0 ? `, and the resizer started ${plural(restarted, 'new thread')} for it` : ''}.`,
+          'Once closed, refuse new work at once, in every method that takes any: reject with an Error saying the resizer is closed.',
+        );
+      }
     }
   });
 });

@@ -145,7 +145,8 @@ export class ImageResizer {
 
   private replace(thread: Thread): void {
     const index = this.threads.indexOf(thread);
-    if (index === -1 || this.closed) return;
+    // Also while close() drains: the resizes it waits for still need every thread (close() ends the fresh one too).
+    if (index === -1) return;
     this.threads[index] = this.spawn();
     this.dispatch();
   }
