@@ -49,6 +49,22 @@ async function drain(): Promise<void> {
   await flushMicrotasks();
 }
 
+/**
+ * Settles the awaits still open a batch per round (at most 40 rounds), in an order drawn from `picks`,
+ * with every task run as far as it goes between two rounds.
+ */
+async function settleInRounds<T>(open: T[], picks: readonly number[], settle: (entry: T) => void): Promise<void> {
+  let pick = 0;
+  const next = () => picks[pick++ % picks.length] ?? 0;
+  for (let round = 0; round < 40; round++) {
+    await drain();
+    if (open.length === 0) break;
+    const size = 1 + (next() % open.length);
+    const batch = Array.from({ length: size }, () => open.splice(next() % open.length, 1)[0]);
+    for (const entry of batch) if (entry !== undefined) settle(entry);
+  }
+}
+
 /** Says what was waiting when something that should have run did not, and what to look at in either case. */
 function nothingRan(ifTimers: string, ifNothing: string): string {
   const timers = vi.isFakeTimers() ? vi.getTimerCount() : 0;
@@ -681,16 +697,7 @@ describe('step 2: a runtime of your own', () => {
           }).join(),
         );
       });
-      // Each round settles a batch of the awaits that are open, in an order drawn from `picks`.
-      let pick = 0;
-      const next = () => picks[pick++ % picks.length] ?? 0;
-      for (let round = 0; round < 40; round++) {
-        await drain();
-        if (open.length === 0) break;
-        const size = 1 + (next() % open.length);
-        const batch = Array.from({ length: size }, () => open.splice(next() % open.length, 1)[0]);
-        for (const entry of batch) entry?.settle();
-      }
+      await settleInRounds(open, picks, (entry) => entry.settle());
       await drain();
       const order = outOfOrderMessage(log);
       if (order) throw new KataError(order.join('\n'));
@@ -761,22 +768,13 @@ describe('step 2: a runtime of your own', () => {
           }).join(),
         );
       });
-      // Each round settles a batch of the awaits that are open, in an order drawn from `picks`.
-      let pick = 0;
-      const next = () => picks[pick++ % picks.length] ?? 0;
-      for (let round = 0; round < 40; round++) {
-        await drain();
-        if (open.length === 0) break;
-        const size = 1 + (next() % open.length);
-        const batch = Array.from({ length: size }, () => open.splice(next() % open.length, 1)[0]);
-        for (const point of batch) {
-          try {
-            point?.settle?.();
-          } catch (error) {
-            escaped.push(error);
-          }
+      await settleInRounds(open, picks, (point) => {
+        try {
+          point.settle?.();
+        } catch (error) {
+          escaped.push(error);
         }
-      }
+      });
       await drain();
       if (violation !== undefined) throw new KataError(violation);
       const first = escaped[0];
