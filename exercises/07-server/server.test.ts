@@ -943,6 +943,53 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     await expectCapacityRestored(server, 'After these two clients left their resizes (one running, one waiting)', 'a resize whose client left (while it waited or ran) ended without an answer, and');
   });
 
+  it('a kept-alive connection that carries many requests gains no listener per request on its socket', async () => {
+    const server = await warmServer();
+    backend.reset({ queryMs: () => 5, pictureMs: () => 5 });
+    const sockets: net.Socket[] = [];
+    const onConnection = (socket: net.Socket) => sockets.push(socket);
+    server.http.on('connection', onConnection);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const small = encodePam(createTestImage(64, 48, 11));
+    const routes = [
+      { method: 'GET', path: '/health' },
+      { method: 'GET', path: '/profile/12' },
+      { method: 'POST', path: '/resize', body: small },
+    ];
+    const send = (n: number) => {
+      const route = routes[n % routes.length]!;
+      return new Promise<number>((resolve, reject) => {
+        const req = http.request(`${server.url}${route.path}`, { method: route.method, agent, headers: route.body ? { 'content-type': PAM_CONTENT_TYPE } : {} }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end(route.body);
+      });
+    };
+    const listenersOf = (socket: net.Socket) => new Map(socket.eventNames().map((name) => [String(name), socket.listenerCount(name)]));
+    try {
+      for (let n = 0; n < routes.length; n++) await send(n);
+      const [socket] = sockets;
+      if (!socket || sockets.length !== 1) fail(`The requests were meant to share one kept-alive connection, but the server saw ${sockets.length}.`);
+      const before = listenersOf(socket);
+      const more = 30;
+      for (let n = 0; n < more; n++) await send(n);
+      const after = listenersOf(socket);
+      const grown = [...after].filter(([name, count]) => count - (before.get(name) ?? 0) >= more / 3);
+      if (grown.length > 0) {
+        fail(
+          `After ${more} more requests on one kept-alive connection, the server's socket for it held ${grown.map(([name, count]) => `${count} '${name}' listeners (${before.get(name) ?? 0} before)`).join(', ')}: each request added one, and nothing removed it.`,
+          'A connection may carry thousands of requests: whatever a request adds to its socket (a listener to notice the client leave) must go when that request ends.',
+          '-> listen on the request and the response instead (res.on(\'close\'), which Node removes with them), or remove your listener when the answer is sent.',
+        );
+      }
+    } finally {
+      server.http.off('connection', onConnection);
+      agent.destroy();
+    }
+  });
+
   it('close() under load stops accepting, answers every request it accepted, closes the pool and leaves nothing behind', async () => {
     const server = await warmServer();
     const { url } = server;
