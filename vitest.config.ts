@@ -1,11 +1,11 @@
 // For running vitest by hand: `npx vitest --project kata` runs the exercise tests against the target
 // in KATA_TARGET (default: your own files), `--project self` the kata's own tests. The checker does
-// not read this file: it builds the same `kata` project itself (checker/kata-project.ts).
+// not read this file: it builds the same `kata` project itself (checker/running/kata-project.ts).
 import os from 'node:os';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
-import { kataProject } from './checker/kata-project.ts';
-import { currentTarget } from './checker/target.ts';
+import { kataProject } from './checker/running/kata-project.ts';
+import { currentTarget } from './checker/running/target.ts';
 
 export default defineConfig({
   test: {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ROOT } from '../checker/paths.ts';
 import { RoomClient } from '../checker/room/client.ts';
 import { parseRoomAddress } from '../checker/room/protocol.ts';
-import type { ExerciseReport } from '../checker/grade.ts';
+import type { ExerciseReport } from '../checker/grading/grade.ts';
 import { timeWatchSaves } from './kata-speed.ts';
 import { median, ms, type Row } from './measure.ts';
 

@@ -6,7 +6,7 @@ import { createTwoFilesPatch } from 'diff';
 import writeFileAtomic from 'write-file-atomic';
 import { SolutionUnavailableError, type Exercise } from './exercises.ts';
 import { BACKUP_DIR, ROOT } from './paths.ts';
-import { pristineContent } from './pristine.ts';
+import { pristineContent } from './grading/pristine.ts';
 import { c } from './ui/colors.ts';
 
 export function renderSolution(exercise: Exercise): string {

@@ -3,9 +3,9 @@
 import { USAGE, UsageError, parseCli, type ParsedArgs } from './cli-args.ts';
 import { createContext, reportStoreWarnings, type Context } from './context.ts';
 import { ExerciseSetupError, SolutionUnavailableError, UnknownExerciseError, resolveExercise } from './exercises.ts';
-import { PristineUnavailableError } from './pristine.ts';
-import { TargetError } from './target.ts';
-import { handleInterrupts } from './interrupts.ts';
+import { PristineUnavailableError } from './grading/pristine.ts';
+import { TargetError } from './running/target.ts';
+import { handleInterrupts } from './running/interrupts.ts';
 
 // `npm run -s kata -- verify --json | head` closes our stdout early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { ExerciseReport } from './grade.ts';
+import type { ExerciseReport } from './grading/grade.ts';
 import {
   emptyProgress,
   parseProgress,

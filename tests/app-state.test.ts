@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ExerciseReport } from '../checker/grade.ts';
+import type { ExerciseReport } from '../checker/grading/grade.ts';
 import { ProgressStore } from '../checker/progress.ts';
 import { AppState } from '../checker/watch/app-state.ts';
 import { EXERCISE } from './support/fixtures.ts';

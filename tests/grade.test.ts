@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstFailure, grade, stepOf } from '../checker/grade.ts';
+import { firstFailure, grade, stepOf } from '../checker/grading/grade.ts';
 import { REPORT_VERSION, toJsonReport } from '../checker/report/json.ts';
 import { EXERCISE, raw } from './support/fixtures.ts';
 

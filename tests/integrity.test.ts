@@ -4,9 +4,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExercises } from '../checker/exercises.ts';
-import { buildManifest, readManifest } from '../checker/pristine.ts';
-import { collectTestNames } from '../checker/runner.ts';
-import { loadAlternatives, loadVariants } from '../checker/proof.ts';
+import { buildManifest, readManifest } from '../checker/grading/pristine.ts';
+import { collectTestNames } from '../checker/running/runner.ts';
+import { loadAlternatives, loadVariants } from '../checker/running/proof.ts';
 
 const exercises = loadExercises();
 

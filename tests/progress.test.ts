@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ExerciseReport } from '../checker/grade.ts';
+import type { ExerciseReport } from '../checker/grading/grade.ts';
 import { totalHints } from '../checker/formats/progress-file.ts';
 import { ProgressStore } from '../checker/progress.ts';
 

@@ -2,7 +2,7 @@
 // character, and one promise above all: the totals agree in every format.
 import type { ExerciseProgress } from '../checker/formats/progress-file.ts';
 import { describe, expect, it } from 'vitest';
-import { totals } from '../checker/grade.ts';
+import { totals } from '../checker/grading/grade.ts';
 import { classroomOutputLine, toClassroomResult } from '../checker/report/classroom.ts';
 import { MAX_SUMMARY, annotations, jobSummary, workflowCommand } from '../checker/report/github.ts';
 import { toJsonReport } from '../checker/report/json.ts';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { grade } from '../checker/grade.ts';
+import { grade } from '../checker/grading/grade.ts';
 import { ProgressStore } from '../checker/progress.ts';
 import { AppState } from '../checker/watch/app-state.ts';
 import { renderScreen } from '../checker/watch/screen.ts';

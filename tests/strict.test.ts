@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExercises } from '../checker/exercises.ts';
-import { checkIntegrity, tamperedFilesOf } from '../checker/integrity.ts';
+import { checkIntegrity, tamperedFilesOf } from '../checker/grading/integrity.ts';
 import type { JsonReport } from '../checker/report/json.ts';
-import { buildManifest } from '../checker/pristine.ts';
+import { buildManifest } from '../checker/grading/pristine.ts';
 import { copyKata, type KataCopy } from './support/kata-copy.ts';
 import { kata } from './support/cli.ts';
 
@@ -68,8 +68,8 @@ describe('verify --strict catches', () => {
   it('a changed configuration: the vitest config, or the kata project the checker builds', () => {
     const config = verdictAfter((copy) => rewrite(copy, 'vitest.config.ts', (text) => text.replace('fileParallelism: false', 'fileParallelism: true')));
     expect(config.verdict.shared).toMatchObject([{ file: 'vitest.config.ts', change: 'changed' }]);
-    const project = verdictAfter((copy) => rewrite(copy, 'checker/kata-project.ts', (text) => text.replace('testTimeout: 15_000', 'testTimeout: 1')));
-    expect(project.verdict.shared).toMatchObject([{ file: 'checker/kata-project.ts', change: 'changed' }]);
+    const project = verdictAfter((copy) => rewrite(copy, 'checker/running/kata-project.ts', (text) => text.replace('testTimeout: 15_000', 'testTimeout: 1')));
+    expect(project.verdict.shared).toMatchObject([{ file: 'checker/running/kata-project.ts', change: 'changed' }]);
   });
 
   it('a deleted test file, an added test file, and code added to the checker', () => {

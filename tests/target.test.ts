@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXERCISES_DIR, SOLUTIONS_DIR } from '../checker/paths.ts';
-import { formatTarget, parseTarget, redirect } from '../checker/target.ts';
+import { formatTarget, parseTarget, redirect } from '../checker/running/target.ts';
 
 const stub = path.join(EXERCISES_DIR, '01-async-join', 'join.ts');
 const testFile = path.join(EXERCISES_DIR, '01-async-join', 'join.test.ts');

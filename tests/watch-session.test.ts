@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Exercise } from '../checker/exercises.ts';
-import type { ExerciseReport } from '../checker/grade.ts';
+import type { ExerciseReport } from '../checker/grading/grade.ts';
 import type { WatchSession } from '../checker/watch/session.ts';
 import { ROOT } from '../checker/paths.ts';
 import { copyKata, type KataCopy } from './support/kata-copy.ts';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
 import type { Context } from '../context.ts';
-import { MANIFEST_FILE, buildManifest } from '../pristine.ts';
-import { collectTestNames } from '../runner.ts';
+import { MANIFEST_FILE, buildManifest } from '../grading/pristine.ts';
+import { collectTestNames } from '../running/runner.ts';
 
 /**
  * `manifest` (for maintainers): rewrite checker/manifest.json after changing any file the kata ships:

@@ -1,7 +1,7 @@
 import type { Context } from '../context.ts';
 import { resolveExercise } from '../exercises.ts';
 import { c } from '../ui/colors.ts';
-import { proveExercises, type ExerciseProof } from '../proof.ts';
+import { proveExercises, type ExerciseProof } from '../running/proof.ts';
 
 /**
  * `prove [id...]` (for maintainers; `variants` is its old name): the stub fails every test, the

@@ -7,7 +7,7 @@ import { stripVTControlCharacters } from 'node:util';
 import writeFileAtomic from 'write-file-atomic';
 import { UsageError } from '../cli-args.ts';
 import type { Context } from '../context.ts';
-import { pushInterruptHandler } from '../interrupts.ts';
+import { pushInterruptHandler } from '../running/interrupts.ts';
 import { STATE_DIR, displayPath } from '../paths.ts';
 import { LOG_FILE, readLog } from '../room/log-store.ts';
 import { toCsv, toJson } from '../room/room-export.ts';

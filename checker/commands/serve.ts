@@ -12,11 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from '../cli-args.ts';
-import { pushInterruptHandler } from '../interrupts.ts';
+import { pushInterruptHandler } from '../running/interrupts.ts';
 import type { Context } from '../context.ts';
 import { resolveExercise } from '../exercises.ts';
 import { STATE_DIR } from '../paths.ts';
-import { formatTarget, parseTarget, redirect, type Target } from '../target.ts';
+import { formatTarget, parseTarget, redirect, type Target } from '../running/target.ts';
 
 export interface ServeOptions {
   ids: string[];
@@ -43,7 +43,7 @@ export async function serve(ctx: Context, options: ServeOptions): Promise<number
   });
   // Ctrl-C reaches the child by itself (the terminal signals the whole process group); SIGTERM or
   // SIGHUP sent to this process alone is passed on. Either way the child shuts down gracefully and this
-  // process waits for it, instead of the checker's usual "end everything now" (checker/interrupts.ts).
+  // process waits for it, instead of the checker's usual "end everything now" (checker/running/interrupts.ts).
   const release = pushInterruptHandler(() => child.kill('SIGTERM'));
   try {
     return await new Promise<number>((resolve) => {

@@ -4,12 +4,12 @@ import writeFileAtomic from 'write-file-atomic';
 import { UsageError } from '../cli-args.ts';
 import type { Context } from '../context.ts';
 import { resolveExercise, type Exercise } from '../exercises.ts';
-import { firstFailure, tamperedReport, totals, type ExerciseReport } from '../grade.ts';
-import { checkIntegrity, explainTampered, manifestAt, tamperedFilesOf } from '../integrity.ts';
+import { firstFailure, tamperedReport, totals, type ExerciseReport } from '../grading/grade.ts';
+import { checkIntegrity, explainTampered, manifestAt, tamperedFilesOf } from '../grading/integrity.ts';
 import { ROOT, SOLUTIONS_DIR } from '../paths.ts';
 import { toJsonReport } from '../report/json.ts';
-import { runTarget, type RunOptions } from '../runner.ts';
-import { formatTarget, parseTarget, type Target } from '../target.ts';
+import { runTarget, type RunOptions } from '../running/runner.ts';
+import { formatTarget, parseTarget, type Target } from '../running/target.ts';
 import { c } from '../ui/colors.ts';
 import { renderTable, rowsFromReports } from '../ui/table.ts';
 

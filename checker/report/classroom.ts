@@ -4,8 +4,8 @@
 // duration, score }] }`. The reporter records the sum of `tests[].score` out of `max_score`, so
 // there is one entry per graded step, scored with that step's points from grade.ts: the grade
 // Classroom shows is exactly `points`/`maxPoints` of the JSON report.
-import { countsForStep, totals, type ExerciseReport, type StepReport, type TestReport } from '../grade.ts';
-import { explainTampered } from '../integrity.ts';
+import { countsForStep, totals, type ExerciseReport, type StepReport, type TestReport } from '../grading/grade.ts';
+import { explainTampered } from '../grading/integrity.ts';
 import { truncate } from './text.ts';
 
 export const CLASSROOM_VERSION = 1;

@@ -5,8 +5,8 @@
 import { markdownTable } from 'markdown-table';
 import type { Exercise } from '../exercises.ts';
 import { totalHints, type ExerciseProgress } from '../formats/progress-file.ts';
-import { firstFailure, totals, type ExerciseReport, type ExerciseStatus } from '../grade.ts';
-import { explainTampered } from '../integrity.ts';
+import { firstFailure, totals, type ExerciseReport, type ExerciseStatus } from '../grading/grade.ts';
+import { explainTampered } from '../grading/integrity.ts';
 import { locateNamedExport } from './locate.ts';
 import { firstLine, plural, printable, truncate } from './text.ts';
 

@@ -2,7 +2,7 @@
 // REPORT_VERSION on any change a consumer could notice.
 // Version 2: the `tampered` status (verify --strict) with its `tampered` file list, and `location`
 // on failed tests. Version 3: `target` (what was graded), and the test status `not run`.
-import { totals, type ExerciseReport, type Totals } from '../grade.ts';
+import { totals, type ExerciseReport, type Totals } from '../grading/grade.ts';
 
 export const REPORT_VERSION = 3;
 

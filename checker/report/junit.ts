@@ -3,8 +3,8 @@
 // one <testcase> per test; the graded step is in the classname and in a property, the points in
 // the suite's properties (JUnit has no notion of points; the totals are those of grade.ts).
 import { XMLBuilder } from 'fast-xml-parser';
-import { explainTampered } from '../integrity.ts';
-import type { ExerciseReport, TestReport } from '../grade.ts';
+import { explainTampered } from '../grading/integrity.ts';
+import type { ExerciseReport, TestReport } from '../grading/grade.ts';
 import { firstLine, printable, truncate } from './text.ts';
 
 /** Long enough for any teaching message with its drawing; short enough for a CI page. */

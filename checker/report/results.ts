@@ -3,9 +3,9 @@
 // now that GitHub Classroom is being retired. One entry per test, in test-file order, each linked to
 // its graded step (`task_id`). A test that did not run costs its step its points, so it is a `fail`;
 // a test skipped for a reason the kata declares counts, so it is a `pass` that says why.
-import type { ExerciseReport, TestReport } from '../grade.ts';
-import { explainTampered } from '../integrity.ts';
-import { countsForStep, totals } from '../grade.ts';
+import type { ExerciseReport, TestReport } from '../grading/grade.ts';
+import { explainTampered } from '../grading/integrity.ts';
+import { countsForStep, totals } from '../grading/grade.ts';
 
 export const RESULTS_VERSION = 3;
 /** exercism's limit on a test's `output`. */

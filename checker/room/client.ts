@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { ExerciseProgress } from '../formats/progress-file.ts';
-import type { ExerciseReport } from '../grade.ts';
+import type { ExerciseReport } from '../grading/grade.ts';
 import { LIMITS, nameKey, type JoinResponse, type RoomAddress, type VerdictEvent } from './protocol.ts';
 import { placeOf, verdictFields, type VerdictFields } from './verdict-event.ts';
 

@@ -1,7 +1,7 @@
 // What a learner's checker tells the room about one verdict, picked field by field from the graded
 // report and the progress entry: counts, the step, the failing test's name. Never a failure message
 // (it can quote the learner's values), never a file name or a line of code.
-import { firstFailure, type ExerciseReport } from '../grade.ts';
+import { firstFailure, type ExerciseReport } from '../grading/grade.ts';
 import { totalHints, type ExerciseProgress } from '../formats/progress-file.ts';
 import { LIMITS, type VerdictEvent } from './protocol.ts';
 

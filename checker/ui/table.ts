@@ -2,7 +2,7 @@
 import type { Exercise } from '../exercises.ts';
 import { totalPoints } from '../exercises.ts';
 import { totalHints, type ExerciseProgress } from '../formats/progress-file.ts';
-import type { ExerciseReport } from '../grade.ts';
+import type { ExerciseReport } from '../grading/grade.ts';
 import { c } from './colors.ts';
 import { progressBar } from './progress-bar.ts';
 

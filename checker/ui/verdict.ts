@@ -2,7 +2,7 @@
 // message (with its timeline drawing), then what their code printed.
 import path from 'node:path';
 import type { Exercise } from '../exercises.ts';
-import { firstFailure, isFailing, type ExerciseReport } from '../grade.ts';
+import { firstFailure, isFailing, type ExerciseReport } from '../grading/grade.ts';
 import { c } from './colors.ts';
 
 export function renderVerdict(exercise: Exercise, report: ExerciseReport): string {

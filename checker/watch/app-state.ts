@@ -2,7 +2,7 @@
 // as plain logic. The loop (command.ts) performs the effects this returns.
 import { currentExercise, type Context } from '../context.ts';
 import type { Exercise } from '../exercises.ts';
-import type { ExerciseReport } from '../grade.ts';
+import type { ExerciseReport } from '../grading/grade.ts';
 
 export type Effect =
   | { kind: 'none' }

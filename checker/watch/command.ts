@@ -11,7 +11,7 @@ import { renderSolution, resetExercise } from '../exercise-files.ts';
 import { AppState, type Effect } from './app-state.ts';
 import { renderScreen } from './screen.ts';
 import { WatchSession } from './session.ts';
-import { INTERRUPTED, pushInterruptHandler } from '../interrupts.ts';
+import { INTERRUPTED, pushInterruptHandler } from '../running/interrupts.ts';
 
 /**
  * Whether our parent still exists. On Linux and macOS an orphan gets a new ppid at once; on Windows it

@@ -6,11 +6,11 @@
 // first. The process pool keeps the next test process booted, and its watchdog ends one that hangs.
 import type { Vitest } from 'vitest/node';
 import type { Exercise } from '../exercises.ts';
-import type { ExerciseReport } from '../grade.ts';
-import { kataPool, type KataPool } from '../kata-pool.ts';
-import { Collector, createKataVitest, testFilesOf } from '../runner.ts';
+import type { ExerciseReport } from '../grading/grade.ts';
+import { kataPool, type KataPool } from '../running/kata-pool.ts';
+import { Collector, createKataVitest, testFilesOf } from '../running/runner.ts';
 import { isInside } from '../paths.ts';
-import type { Target } from '../target.ts';
+import type { Target } from '../running/target.ts';
 import { watchSaves, type SaveWatch } from './saves.ts';
 
 const TARGET: Target = { kind: 'exercises' };

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BareThreads, describeCriticalPath, describeSpeedup, judgeCriticalPath, judgeSpeedup, listenToWork, parallelThreads, probeWhile } from '../../checker/harness/index.ts';
-import { currentTarget, formatTarget, redirect } from '../../checker/target.ts';
+import { currentTarget, formatTarget, redirect } from '../../checker/running/target.ts';
 import { DOWNSCALE_LABEL, copyImage, createTestImage, describeImage, downscale } from './image.ts';
 
 type ResizeModule = typeof import('./resize.ts');

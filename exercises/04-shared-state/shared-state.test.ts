@@ -34,7 +34,7 @@ import {
   type StepReport,
   type WorkSpan,
 } from '../../checker/harness/index.ts';
-import { workerUrl } from '../../checker/target.ts';
+import { workerUrl } from '../../checker/running/target.ts';
 import { Job, addOnThreads, echo, fromMessage, invertOnThread, toMessage } from './crossing.ts';
 import { Mutex, deposit, type Account, type MutexGuard } from './mutex.ts';
 // Step 1's own harness pieces, imported apart so the other steps' import list stays as it is.

@@ -6,7 +6,7 @@
 // exercises' tests must hold with every core busy, and this is how the proof keeps them busy.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadExercises, type Exercise } from '../../checker/exercises.ts';
-import { loadAlternatives, loadVariants, type ExerciseProof } from '../../checker/proof.ts';
+import { loadAlternatives, loadVariants, type ExerciseProof } from '../../checker/running/proof.ts';
 import { kataAsync } from '../support/cli.ts';
 
 const exercises = loadExercises();

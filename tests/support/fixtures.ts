@@ -1,6 +1,6 @@
 // A small exercise and test outcomes for tests of grading and reporting.
 import type { Exercise } from '../../checker/exercises.ts';
-import { grade, tamperedReport, type ExerciseReport, type RawTest } from '../../checker/grade.ts';
+import { grade, tamperedReport, type ExerciseReport, type RawTest } from '../../checker/grading/grade.ts';
 
 export const EXERCISE: Exercise = {
   id: '07-example',

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../checker/paths.ts';
-import { buildManifest, readManifest, type Manifest } from '../../checker/pristine.ts';
+import { buildManifest, readManifest, type Manifest } from '../../checker/grading/pristine.ts';
 
 export interface KataCopy {
   root: string;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { loadExercises, type Exercise } from '../../checker/exercises.ts';
 import type { ExerciseProgress } from '../../checker/formats/progress-file.ts';
-import { grade, type ExerciseReport, type RawTest } from '../../checker/grade.ts';
+import { grade, type ExerciseReport, type RawTest } from '../../checker/grading/grade.ts';
 import { RoomClient, type RoomClientOptions } from '../../checker/room/client.ts';
 import { parseRoomAddress } from '../../checker/room/protocol.ts';
 import type { ExerciseInfo } from '../../checker/room/room-state.ts';

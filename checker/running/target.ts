@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'vite';
-import { EXERCISES_DIR, SOLUTIONS_DIR, alternativesDir, isInside, isTestFile, variantsDir } from './paths.ts';
+import { EXERCISES_DIR, SOLUTIONS_DIR, alternativesDir, isInside, isTestFile, variantsDir } from '../paths.ts';
 
 export type Target =
   | { kind: 'exercises' }
@@ -113,7 +113,7 @@ export function parseTargetedId(id: string): TargetedFile {
   };
 }
 
-/** Set by the kata's test runner (checker/step-runner.ts) while a test file runs against a target of its own. */
+/** Set by the kata's test runner (checker/running/step-runner.ts) while a test file runs against a target of its own. */
 const RUNNING_TARGET = Symbol.for('concurrency-kata.running-target');
 type WithRunningTarget = typeof globalThis & { [RUNNING_TARGET]?: Target };
 

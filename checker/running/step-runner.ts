@@ -2,18 +2,18 @@
 // vitest's own runner plus three things:
 // - steps in order: with KATA_STEP_FIRST=1 (`run`, watch mode), once a step fails the later steps are
 //   not run at all (not even their beforeAll hooks): the learner on step 1 does not wait for step 3;
-// - the steps a test file's module id names (`?kata-steps=2`, checker/target.ts): a known-wrong variant
+// - the steps a test file's module id names (`?kata-steps=2`, checker/running/target.ts): a known-wrong variant
 //   is judged by its own step, and the rest are not run; with `kata-bail=<phrase>`, nothing runs after
 //   a test failed with a message that contains the phrase (the variant's mistake is named: proven);
 // - a beacon: the test that is running now and the outcome of every test that has finished, written
 //   where the checker's watchdog can read them if the process has to be stopped or dies
-//   (checker/kata-pool.ts): results still on their way to vitest are not lost with the process; and
-//   the target the file runs against, for `workerUrl()` (checker/target.ts).
+//   (checker/running/kata-pool.ts): results still on their way to vitest are not lost with the process; and
+//   the target the file runs against, for `workerUrl()` (checker/running/target.ts).
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { File, Suite, Task } from '@vitest/runner';
 import { VitestTestRunner } from 'vitest/runners';
-import { stepOf } from './grade.ts';
+import { stepOf } from '../grading/grade.ts';
 import type { FinishedTest } from './kata-pool.ts';
 import { parseTargetedId, setRunningTarget } from './target.ts';
 

@@ -8,10 +8,10 @@
 // one, however it is written. All of an exercise's targets run in one test process, one after another.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Exercise } from './exercises.ts';
-import { parseAltMeta, parseVariantMeta, type AltMeta, type VariantMeta } from './formats/variant-meta.ts';
-import { countsForStep, type ExerciseReport } from './grade.ts';
-import { alternativesDir, variantsDir } from './paths.ts';
+import type { Exercise } from '../exercises.ts';
+import { parseAltMeta, parseVariantMeta, type AltMeta, type VariantMeta } from '../formats/variant-meta.ts';
+import { countsForStep, type ExerciseReport } from '../grading/grade.ts';
+import { alternativesDir, variantsDir } from '../paths.ts';
 import { runExercises } from './runner.ts';
 import type { Target } from './target.ts';
 

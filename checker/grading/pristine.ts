@@ -1,12 +1,12 @@
 // The kata's own version of any file it ships. The manifest (checker/manifest.json) lists the git blob
 // id of every kata file: git's object store gives the content back for `reset`, whatever the learner
-// has edited or committed since, and `verify --strict` (checker/integrity.ts) compares the same ids to
+// has edited or committed since, and `verify --strict` (checker/grading/integrity.ts) compares the same ids to
 // tell whether the tests, the checker and its configuration are still the kata's own.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './paths.ts';
+import { ROOT } from '../paths.ts';
 
 export const MANIFEST_FILE = path.join(ROOT, 'checker', 'manifest.json');
 /**

@@ -1,5 +1,5 @@
 // Grading integrity (`verify --strict`): is this grade earned against the kata's own tests? Every
-// file the kata ships is in the manifest (checker/pristine.ts) with its git blob id. A learner may
+// file the kata ships is in the manifest (checker/grading/pristine.ts) with its git blob id. A learner may
 // change only their implementation files (each exercise.json `files`), the prose (lessons, hints)
 // and add files of their own; anything else that differs means the grade cannot be trusted:
 // - a shared file (the checker, its harness, the vitest configuration) affects every exercise;
@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Exercise } from './exercises.ts';
+import type { Exercise } from '../exercises.ts';
 import type { TamperedFile } from './grade.ts';
-import { ROOT, isTestFile } from './paths.ts';
+import { ROOT, isTestFile } from '../paths.ts';
 import { MANIFEST_FILE, PristineUnavailableError, matchesBlob, readManifest, walk, type Manifest } from './pristine.ts';
 
 const MANIFEST_FILE_IN_KATA = 'checker/manifest.json';

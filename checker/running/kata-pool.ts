@@ -2,7 +2,7 @@
 // point, options and messages) plus what vitest does not do:
 // - a watchdog outside the test process: a process whose event loop stops answering (an endless loop,
 //   a deadlock) is stopped after `watchdogMs`, and what happened is kept as an incident, with the test
-//   that was running and where the main thread was stuck (checker/stall-monitor.cjs), so the verdict
+//   that was running and where the main thread was stuck (checker/running/stall-monitor.cjs), so the verdict
 //   can say so instead of hanging forever;
 // - a record of processes that died on their own (process.exit, out of memory) while a test ran;
 // - for watch mode, a spare: the next test process boots while the learner reads a verdict, so a save

@@ -3,9 +3,9 @@
 // hook; they skip this):
 // 1. Speed: vitest's own runtime is imported here, at start-up, so it is already cached when vitest
 //    asks for it. If a vitest version moves these entry points, the tests still run, just slower.
-// 2. Life signs for the checker's watchdog (checker/kata-pool.ts): a heartbeat to the checker while
+// 2. Life signs for the checker's watchdog (checker/running/kata-pool.ts): a heartbeat to the checker while
 //    the event loop turns, and a stall monitor thread that records where the main thread was stuck
-//    when it stops turning (checker/stall-monitor.cjs).
+//    when it stops turning (checker/running/stall-monitor.cjs).
 import { Worker, isMainThread } from 'node:worker_threads';
 
 if (isMainThread) {

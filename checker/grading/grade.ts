@@ -2,7 +2,7 @@
 // (table, JSON, JUnit, GitHub Classroom, the job summary, the watch screen) shows the same verdict
 // and the same points for the same run: points are computed here and nowhere else.
 import path from 'node:path';
-import type { Exercise } from './exercises.ts';
+import type { Exercise } from '../exercises.ts';
 
 /**
  * `skipped`: skipped for a reason the kata declares and the checker re-checked (one core);
@@ -20,7 +20,7 @@ export interface SourceFrame {
   line: number;
 }
 
-/** A file that differs from the kata's own version (see checker/integrity.ts). */
+/** A file that differs from the kata's own version (see checker/grading/integrity.ts). */
 export interface TamperedFile {
   /** Relative to the kata's root, with forward slashes: `exercises/01-async-join/join.test.ts`. */
   file: string;

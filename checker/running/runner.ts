@@ -6,13 +6,13 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import type { Reporter, TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node';
-import { grade, stepOf, testKey, type ExerciseReport, type RawTest, type Unwritten } from './grade.ts';
-import type { Exercise } from './exercises.ts';
-import { judgeSkip } from './harness/declared-skips.ts';
+import { grade, stepOf, testKey, type ExerciseReport, type RawTest, type Unwritten } from '../grading/grade.ts';
+import type { Exercise } from '../exercises.ts';
+import { judgeSkip } from '../harness/declared-skips.ts';
 import { kataPool, type Incident, type KataPool } from './kata-pool.ts';
 import { kataProject } from './kata-project.ts';
-import { ROOT, isInside, isTestFile } from './paths.ts';
-import { readManifest, type Manifest } from './pristine.ts';
+import { ROOT, isInside, isTestFile } from '../paths.ts';
+import { readManifest, type Manifest } from '../grading/pristine.ts';
 import { formatTarget, parseTargetedId, targetedId, type Target } from './target.ts';
 
 export interface RunRequest {

@@ -1,4 +1,4 @@
-// Runs on a thread of its own inside every test process (started by checker/test-process.mjs). When
+// Runs on a thread of its own inside every test process (started by checker/running/test-process.mjs). When
 // the main thread has not ticked for `stallMs` (an endless loop, a deadlock in Atomics.wait, a
 // microtask loop that starves timers), it asks V8's inspector to pause the main thread for a moment,
 // writes where it was busy to `<dir>/stall.json`, and lets it go on. The checker's watchdog, outside
