@@ -51,6 +51,25 @@ describe('watchWorkers', () => {
     expect(watch.workers.slice(2).map((w) => [w.endRequested, w.exited])).toEqual([[true, true], [true, true]]);
   });
 
+  it("counts among the threads a close() has to end the ones started after it began, and not the ones it is told to leave out", async () => {
+    watch = watchWorkers();
+    const harness = new Worker(idle, { eval: true });
+    const before = new Worker(idle, { eval: true });
+    const toEnd = watch.toEnd((thread) => thread.threadId === harness.threadId);
+    expect(toEnd.count).toBe(1);
+    const replacement = new Worker(idle, { eval: true });
+    expect(toEnd.count, 'a thread started while the close() runs is its to end too').toBe(2);
+    expect(toEnd.runningIds()).toEqual([before.threadId, replacement.threadId]);
+    const beforeId = before.threadId;
+    await before.terminate();
+    expect(toEnd.runningIds()).toEqual([replacement.threadId]);
+    expect(watch.workers.map((w) => w.threadId), 'a thread keeps its id in the watch once it has exited').toContain(beforeId);
+    expect(watch.workers.map((w) => w.index)).toEqual([0, 1, 2]);
+    await replacement.terminate();
+    expect([toEnd.count, toEnd.running()]).toEqual([2, 0]);
+    expect(watch.running(), 'the thread left out still runs').toBe(1);
+  });
+
   it('stops a pool that was never closed without letting it start replacement threads', async () => {
     watch = watchWorkers();
     const pool = new Piscina({ filename: new URL('./cpu.worker.ts', import.meta.url).href, minThreads: 2, maxThreads: 2 });

@@ -15,7 +15,10 @@ const require = createRequire(import.meta.url);
 const HARNESS_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 export interface WatchedWorker {
+  /** Its thread id, kept after it exits (Node's own reads -1 then). */
   readonly threadId: number;
+  /** Its place in the watch: 0 for the first worker started since the watch began. */
+  readonly index: number;
   /** True once the thread has exited (its 'exit' event fired). */
   readonly exited: boolean;
   readonly exitCode: number | undefined;
@@ -44,11 +47,13 @@ export interface WorkerWatch {
   /** How many of the workers are still running. */
   running(): number;
   /**
-   * The threads running now that nobody has asked to end yet: the ones a close() or shutdown that
-   * starts now has to end. Ask `running()` at the instant that close() resolves: a close() that waited
-   * for its threads leaves 0 (piscina's close() and destroy() settle after their threads' exits).
+   * The threads a close() or shutdown that starts now has to end: the ones running now that nobody has
+   * asked to end yet, and every one started from now on (a thread started while close() waits, in place
+   * of one that died, is close()'s to end too), except those `exclude` names (the harness's own, another
+   * object's). Ask at the instant that close() resolves: a close() that waited for its threads leaves
+   * none running (piscina's close() and destroy() settle after their threads' exits).
    */
-  toEnd(): { readonly count: number; running(): number };
+  toEnd(exclude?: (thread: WatchedWorker) => boolean): ThreadsToEnd;
   /** Waits (real time) until every watched worker has exited; resolves with how many are still running. */
   waitForExit(timeoutMs?: number): Promise<number>;
   /** What is still holding on: running workers and ports that keep the process alive, one line each. */
@@ -63,8 +68,19 @@ export interface WorkerWatch {
   restore(): void;
 }
 
+/** What `toEnd()` counts, live: read it at the instant a close() settles. */
+export interface ThreadsToEnd {
+  /** How many threads there were to end, so far. */
+  readonly count: number;
+  /** How many of them are still running. */
+  running(): number;
+  /** Their thread ids. */
+  runningIds(): number[];
+}
+
 interface WorkerRecord {
   worker: WorkerThreads.Worker;
+  threadId: number;
   exited: boolean;
   exitCode: number | undefined;
   endRequested: boolean;
@@ -104,6 +120,7 @@ export function watchWorkers(): WorkerWatch {
       const entry = describeEntry(args[0], args[1]);
       const record: WorkerRecord = {
         worker: this,
+        threadId: this.threadId,
         exited: false,
         exitCode: undefined,
         endRequested: false,
@@ -140,25 +157,36 @@ export function watchWorkers(): WorkerWatch {
   let restored = false;
   const running = () => workerRecords.filter((record) => !record.exited).length;
   const keepsAlive = (record: PortRecord) => !record.closed && hasRef(record.port);
+  const view = (record: WorkerRecord, index: number): WatchedWorker => ({
+    threadId: record.threadId,
+    index,
+    exited: record.exited,
+    exitCode: record.exitCode,
+    endRequested: record.endRequested,
+    entry: entryOf(record),
+    createdAt: record.createdAt,
+  });
 
   const watch: WorkerWatch = {
     get workers() {
-      return workerRecords.map((record) => ({
-        threadId: record.worker.threadId,
-        exited: record.exited,
-        exitCode: record.exitCode,
-        endRequested: record.endRequested,
-        entry: entryOf(record),
-        createdAt: record.createdAt,
-      }));
+      return workerRecords.map(view);
     },
     get ports() {
       return portRecords.map((record) => ({ createdAt: record.createdAt, closed: record.closed, keepsAlive: keepsAlive(record) }));
     },
     running,
-    toEnd() {
-      const records = workerRecords.filter((record) => !record.exited && !record.endRequested);
-      return { count: records.length, running: () => records.filter((record) => !record.exited).length };
+    toEnd(exclude = () => false) {
+      const mark = workerRecords.length;
+      const now = workerRecords.filter((record) => !record.exited && !record.endRequested);
+      const ours = () => [...now, ...workerRecords.slice(mark)].filter((record) => !exclude(view(record, workerRecords.indexOf(record))));
+      const running = () => ours().filter((record) => !record.exited);
+      return {
+        get count() {
+          return ours().length;
+        },
+        running: () => running().length,
+        runningIds: () => running().map((record) => record.threadId),
+      };
     },
     async waitForExit(timeoutMs = 2_000) {
       if (running() === 0) return 0;

@@ -570,11 +570,9 @@ describe('step 4: the pool\'s life', () => {
     const made = await sharedMade();
     const { resizer } = made;
     const threads = runningOf(made).length;
-    // The threads close() has to end: the resizer's, running, and not already on their way out.
-    // (By their place in the watch: a thread that has exited no longer has its threadId.)
-    const indexOf = (threadId: number) => watch.workers.findIndex((worker) => worker.threadId === threadId);
-    const toEnd = runningOf(made).filter((worker) => !worker.endRequested).map((worker) => indexOf(worker.threadId));
-    const closeMark = watch.workers.length;
+    // The threads close() has to end: the resizer's, running and not already on their way out, and any
+    // it starts from now on (one started while close() waits, in place of one that died, is close()'s to end too).
+    const toEnd = watch.toEnd((thread) => thread.index < made.mark || harnessThreads.has(thread.threadId));
     // A big resize that runs all along, a small one, a resize that fails (its image is broken:
     // downscale() throws on the worker), and more small ones behind it: when close() is called, every
     // thread is busy and resizes wait; the failure comes while close() waits, with work still under way
@@ -595,12 +593,10 @@ describe('step 4: the pool\'s life', () => {
     outcomes.push(...images.slice(2).map((image, i) => note(resizer.resize(copyImage(image)), i + 3)));
     const accepted = images.length + 1;
     const unsettledNow = () => accepted - settled.filter(Boolean).length;
-    // What stands at the instant close() settles: the accepted resizes not settled yet, the threads not
-    // ended yet (a thread started while close() waits, in place of one that died, is close()'s to end too).
+    // What stands at the instant close() settles: the accepted resizes not settled yet, the threads not ended yet.
     let atSettle: { unsettled: number; alive: number; toEnd: number } | undefined;
     const instant = () => {
-      const ours = watch.workers.filter((worker, i) => toEnd.includes(i) || (i >= closeMark && !harnessThreads.has(worker.threadId)));
-      atSettle = { unsettled: unsettledNow(), alive: ours.filter((worker) => !worker.exited).length, toEnd: ours.length };
+      atSettle = { unsettled: unsettledNow(), alive: toEnd.running(), toEnd: toEnd.count };
     };
     let closeError: unknown;
     const closing = resizer.close().then(instant, (error: unknown) => {

@@ -706,10 +706,11 @@ describe('step 2: a pipeline across threads', () => {
   /** Looks, at the instant `pipeline` settles, at which of its threads still run: it must settle only once they have exited. */
   function threadsWhenSettled(pipeline: Promise<unknown>): { running?: number[]; of?: number; atMs?: number } {
     const seen: { running?: number[]; of?: number; atMs?: number } = {};
+    // Its threads: every thread of the test's watch (the pipeline is the only code that starts any).
+    const threads = watch!.toEnd();
     const look = () => {
-      const threads = watch!.workers;
-      seen.running = threads.filter((thread) => !thread.exited).map((thread) => thread.threadId);
-      seen.of = threads.length;
+      seen.running = threads.runningIds();
+      seen.of = threads.count;
       seen.atMs = wallClock();
     };
     pipeline.then(look, look);
