@@ -94,7 +94,7 @@ async function runServer(exerciseDir: string, targetText: string, port: number):
       'Try:',
       `  curl -i ${url}/health`,
       `  curl -i ${url}/profile/7`,
-      `  curl -i --data-binary @${photo} ${url}/resize -o small.pam`,
+      `  curl -D - --data-binary @${photo} ${url}/resize -o small.pam`,
       `  npx autocannon -c 200 -d 5 ${url}/profile/7`,
       '',
       'Ctrl-C (or SIGTERM) shuts it down gracefully.',

@@ -8,7 +8,7 @@ export function yieldToEventLoop(): Promise<void> {
 /**
  * Calls `work(start, end)` for consecutive ranges of at most `chunkSize` that cover `[0, total)`,
  * in order, and yields to the event loop (yieldToEventLoop) between two chunks. A `total` or
- * `chunkSize` that is not a whole number (or a chunkSize below 1) rejects with a RangeError.
+ * `chunkSize` that is not a whole number, a `total` below 0 or a `chunkSize` below 1 rejects with a RangeError.
  */
 export async function runInChunks(total: number, chunkSize: number, work: (start: number, end: number) => void): Promise<void> {
   throw new Error('TODO step 3: run one chunk, yield, run the next');

@@ -75,7 +75,8 @@ export class Server implements RunningServer {
     throw new Error('TODO step 1: route /health, /profile/<id> (and, in step 2, /resize)');
   }
 
-  // Step 1: 400 for an id that is not a whole number from 1; the row (through the limiter) and the
+  // Step 1: 400 for an id that is not a whole number from 1 that a JavaScript number holds exactly
+  // (Number.isSafeInteger: '12345678901234567890' is not one, it would read as another id); the row (through the limiter) and the
   // picture at once; 404 when there is no such user; PLACEHOLDER_PICTURE (and a "pictureProblem")
   // when the picture fails; 500 when the database fails. Answer JSON: {"id", "name", "picture" (base64)}.
   // Step 1, deadline: after options.profileDeadlineMs, abort what is still running: 504 without the

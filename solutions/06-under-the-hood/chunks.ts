@@ -10,7 +10,8 @@ export function yieldToEventLoop(): Promise<void> {
 
 /**
  * Calls `work(start, end)` for consecutive ranges of at most `chunkSize` that cover `[0, total)`,
- * in order, and yields to the event loop between two chunks.
+ * in order, and yields to the event loop between two chunks. A `total` or `chunkSize` that is not a
+ * whole number, a `total` below 0 or a `chunkSize` below 1 rejects with a RangeError.
  */
 export async function runInChunks(total: number, chunkSize: number, work: (start: number, end: number) => void): Promise<void> {
   if (!Number.isInteger(total) || total < 0) throw new RangeError(`total must be a whole number >= 0, got ${total}`);
