@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXERCISES_DIR, SOLUTIONS_DIR } from '../checker/paths.ts';
-import { formatTarget, parseTarget, redirect } from '../checker/running/target.ts';
+import { formatTarget, parseTarget, placeInExercise, redirect } from '../checker/running/target.ts';
 
 const stub = path.join(EXERCISES_DIR, '01-async-join', 'join.ts');
 const testFile = path.join(EXERCISES_DIR, '01-async-join', 'join.test.ts');
@@ -27,6 +27,14 @@ describe('target switch', () => {
     expect(redirect(testFile, { kind: 'solutions' })).toBe(testFile);
     const harness = path.resolve(EXERCISES_DIR, '..', 'checker', 'harness', 'io.ts');
     expect(redirect(harness, { kind: 'solutions' })).toBe(harness);
+  });
+
+  it("places a variant's, an alternative's and the solution's files where the learner's stand, so that they import their neighbours as the learner's do", () => {
+    const place = path.join(EXERCISES_DIR, '06-under-the-hood', 'runtime.ts');
+    expect(placeInExercise(path.join(SOLUTIONS_DIR, '06-under-the-hood', 'alt', 'some-alt', 'runtime.ts'))).toBe(place);
+    expect(placeInExercise(path.join(SOLUTIONS_DIR, '06-under-the-hood', 'wrong', 'some-variant', 'runtime.ts'))).toBe(place);
+    expect(placeInExercise(path.join(SOLUTIONS_DIR, '06-under-the-hood', 'runtime.ts'))).toBe(place);
+    expect(placeInExercise(testFile)).toBe(testFile);
   });
 
   it('sends a file to the variant when the variant has it, else to the solution', () => {

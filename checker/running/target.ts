@@ -147,7 +147,11 @@ export function targetSwitch(projectTarget: Target): Plugin {
       const carried = importer?.includes(`${TARGET_QUERY}=`) ? parseTargetedId(importer).target : undefined;
       const target = carried ?? projectTarget;
       if (target.kind === 'exercises' && !carried) return null;
-      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      const resolved =
+        (await this.resolve(source, importer, { ...options, skipSelf: true })) ??
+        // A variant's or an alternative's file imports its neighbours as the learner's file would
+        // (`./promise.ts`), though only the files that differ sit beside it: resolve from its place in the exercise.
+        (source.startsWith('.') && importer ? await this.resolve(source, placeInExercise(importer.split('?')[0] ?? importer), { ...options, skipSelf: true }) : null);
       if (!resolved || resolved.external) return resolved;
       const [file, query = ''] = resolved.id.split('?');
       if (!file) return resolved;
@@ -158,6 +162,23 @@ export function targetSwitch(projectTarget: Target): Plugin {
       return { ...resolved, id: query ? `${carry}${carry.includes('?') ? '&' : '?'}${query}` : carry };
     },
   };
+}
+
+/**
+ * The exercise file a file of the solutions stands in for: `solutions/06-x/alt/y/runtime.ts` and
+ * `solutions/06-x/runtime.ts` both stand in for `exercises/06-x/runtime.ts`. Any other file is its own place.
+ */
+export function placeInExercise(file: string): string {
+  const relative = path.relative(SOLUTIONS_DIR, file);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return file;
+  const [exercise, ...rest] = relative.split(path.sep);
+  if (!exercise || rest.length === 0) return file;
+  const inFolder = (dir: string) => {
+    const within = path.relative(dir, file).split(path.sep);
+    return within[0] !== '..' && within.length > 1 ? within.slice(1) : undefined;
+  };
+  const own = inFolder(variantsDir(exercise)) ?? inFolder(alternativesDir(exercise)) ?? rest;
+  return path.join(EXERCISES_DIR, exercise, ...own);
 }
 
 function isKataFile(file: string): boolean {
