@@ -44,7 +44,8 @@ export async function serve(ctx: Context, options: ServeOptions): Promise<number
   // Ctrl-C reaches the child by itself (the terminal signals the whole process group); SIGTERM or
   // SIGHUP sent to this process alone is passed on. Either way the child shuts down gracefully and this
   // process waits for it, instead of the checker's usual "end everything now" (checker/running/interrupts.ts).
-  const release = pushInterruptHandler(() => child.kill('SIGTERM'));
+  // The same signal, so the server says which one came (a SIGHUP ends it like a SIGTERM).
+  const release = pushInterruptHandler((signal) => child.kill(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM'));
   try {
     return await new Promise<number>((resolve) => {
       child.once('error', (error) => {

@@ -6,14 +6,16 @@ import { killAllTestProcesses } from './kata-pool.ts';
 
 export const INTERRUPTED = 130;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-const handlers: Array<() => void> = [];
+export type InterruptSignal = (typeof SIGNALS)[number];
+type InterruptHandler = (signal: InterruptSignal) => void;
+const handlers: InterruptHandler[] = [];
 
 export function handleInterrupts(): void {
-  for (const signal of SIGNALS) process.on(signal, onInterrupt);
+  for (const signal of SIGNALS) process.on(signal, () => onInterrupt(signal));
 }
 
-/** Makes `handler` the one that runs on an interrupt, until the returned function is called. */
-export function pushInterruptHandler(handler: () => void): () => void {
+/** Makes `handler` the one that runs on an interrupt (told which signal came), until the returned function is called. */
+export function pushInterruptHandler(handler: InterruptHandler): () => void {
   handlers.push(handler);
   return () => {
     const index = handlers.lastIndexOf(handler);
@@ -21,10 +23,10 @@ export function pushInterruptHandler(handler: () => void): () => void {
   };
 }
 
-function onInterrupt(): void {
+function onInterrupt(signal: InterruptSignal): void {
   const handler = handlers.at(-1);
   if (handler) {
-    handler();
+    handler(signal);
     return;
   }
   killAllTestProcesses();
