@@ -149,8 +149,12 @@ function expectStatus(answer: HttpAnswer, status: number, what: string, ...hints
 }
 
 function preview(body: Buffer): string {
-  const text = body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ');
-  return body.byteLength === 0 ? '(empty)' : body.byteLength > 200 ? `${text}… (${body.byteLength} bytes)` : text;
+  if (body.byteLength === 0) return '(empty)';
+  // Up to 200 bytes of text: an image's pixels (or any binary) end the preview where they begin.
+  const head = body.subarray(0, 200).toString('latin1');
+  const binaryAt = head.search(/[^\t\n\r\x20-\x7e]/);
+  const text = (binaryAt === -1 ? head : head.slice(0, binaryAt)).replace(/\s+/g, ' ').trim();
+  return binaryAt === -1 && body.byteLength <= 200 ? text : `${text}… (${body.byteLength} bytes${binaryAt === -1 ? '' : ', then binary'})`;
 }
 
 /** An error answer must say what is wrong, as JSON: `{ "error": "..." }`. */
