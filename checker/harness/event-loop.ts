@@ -2,6 +2,7 @@
 // anyone while that ran?" A ticker's largest gap (trailing gap included: the block it exists to find
 // is often the last thing that happens), monitorEventLoopDelay's max, and event-loop utilisation.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { watchLoopGaps } from './loop-gaps.ts';
 
 export interface EventLoopReport {
   /** Largest gap between ticks, including the one still open when the probe stopped. */
@@ -19,32 +20,17 @@ export interface EventLoopProbe {
 }
 
 export function startEventLoopProbe(intervalMs = 5): EventLoopProbe {
-  const started = performance.now();
-  let last = started;
-  let maxGap = 0;
-  let ticks = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    maxGap = Math.max(maxGap, now - last);
-    last = now;
-    ticks++;
-  }, intervalMs);
+  // The ticker is loop-gaps' (no gap kept as an interval: only the largest counts here).
+  const ticker = watchLoopGaps({ intervalMs, thresholdMs: Infinity });
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
   const eluStart = performance.eventLoopUtilization();
   return {
     stop() {
-      const now = performance.now();
-      clearInterval(ticker);
+      const { maxGapMs, ticks, elapsedMs } = ticker.stop();
       histogram.disable();
       const elu = performance.eventLoopUtilization(eluStart);
-      return {
-        maxGapMs: Math.max(maxGap, now - last),
-        ticks,
-        delayMaxMs: histogram.max / 1e6,
-        utilization: elu.utilization,
-        elapsedMs: now - started,
-      };
+      return { maxGapMs, ticks, delayMaxMs: histogram.max / 1e6, utilization: elu.utilization, elapsedMs };
     },
   };
 }

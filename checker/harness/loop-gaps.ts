@@ -1,5 +1,5 @@
 // Where, over time, the event loop could not run anything: a fast ticker that keeps every gap longer
-// than a threshold as an interval. `startEventLoopProbe` (event-loop.ts) answers "how long was the
+// than a threshold as an interval. `startEventLoopProbe` (event-loop.ts), built on this ticker, answers "how long was the
 // longest freeze"; this one draws *when* the freezes happened, beside what was going on meanwhile.
 import { ms } from './explain.ts';
 import type { Interval } from './timeline.ts';
@@ -7,7 +7,10 @@ import type { Interval } from './timeline.ts';
 export interface LoopGaps {
   /** Every gap longer than the threshold, as an interval (ms since the watch began). */
   gaps: Interval[];
+  /** The largest gap between two ticks, the one still open when the watch stopped included. */
   maxGapMs: number;
+  /** How many times the ticker ran. */
+  ticks: number;
   elapsedMs: number;
   thresholdMs: number;
 }
@@ -21,6 +24,7 @@ export function watchLoopGaps(options: { thresholdMs?: number; intervalMs?: numb
   const origin = performance.now();
   let last = origin;
   let maxGap = 0;
+  let ticks = 0;
   const gaps: Interval[] = [];
   const record = (now: number) => {
     const gap = now - last;
@@ -28,14 +32,17 @@ export function watchLoopGaps(options: { thresholdMs?: number; intervalMs?: numb
     if (gap > thresholdMs) gaps.push({ label: 'event loop', start: last - origin, end: now - origin });
     last = now;
   };
-  const ticker = setInterval(() => record(performance.now()), intervalMs);
+  const ticker = setInterval(() => {
+    ticks++;
+    record(performance.now());
+  }, intervalMs);
   return {
     stop() {
       const now = performance.now();
       clearInterval(ticker);
       // The gap still open when the watch stops is often the very block it exists to find.
       record(now);
-      return { gaps, maxGapMs: maxGap, elapsedMs: now - origin, thresholdMs };
+      return { gaps, maxGapMs: maxGap, ticks, elapsedMs: now - origin, thresholdMs };
     },
   };
 }
