@@ -193,6 +193,59 @@ describe('step 1: a promise of your own', () => {
     }
   });
 
+  it('once resolve() is called with a thenable, the resolving functions are spent: a later reject(), resolve() or throw changes nothing', async () => {
+    type Later = [how: string, act: (resolve: Resolve<string>, reject: Reject) => void];
+    const late = new Error('late');
+    const laters: Later[] = [
+      ['then reject(new Error("late"))', (_, reject) => reject(late)],
+      ['then resolve("late")', (resolve) => resolve('late')],
+      ['then throws new Error("late")', () => {
+        throw late;
+      }],
+    ];
+    const followed = (): { how: string; value: PromiseLike<string>; settle(): void } => {
+      // A thenable that has not settled yet: it keeps the callbacks and calls them when the test says so.
+      const waiting: ((value: string) => void)[] = [];
+      const thenable = {
+        then(onFulfilled: (value: string) => void) {
+          waiting.push(onFulfilled);
+        },
+      } as unknown as PromiseLike<string>;
+      return { how: 'a thenable that had not settled yet', value: thenable, settle: () => waiting.forEach((callback) => callback('followed')) };
+    };
+    const pendingNative = (): { how: string; value: PromiseLike<string>; settle(): void } => {
+      const gate = manual<string>();
+      return { how: 'a native promise that had not settled yet', value: gate.promise, settle: () => gate.resolve('followed') };
+    };
+    for (const make of [followed, pendingNative]) {
+      for (const [then, act] of laters) {
+        const target = make();
+        const promise = new KataPromise<string>((resolve, reject) => {
+          resolve(target.value);
+          act(resolve, reject);
+        });
+        let outcome: { status: 'pending' | 'fulfilled' | 'rejected'; value?: unknown } = { status: 'pending' };
+        promise.then(
+          (value) => (outcome = { status: 'fulfilled', value }),
+          (reason) => (outcome = { status: 'rejected', value: reason }),
+        );
+        await drain();
+        const before = outcome;
+        target.settle();
+        await drain();
+        if (before.status !== 'pending' || outcome.status !== 'fulfilled' || outcome.value !== 'followed') {
+          const seen = before.status !== 'pending' ? before : outcome;
+          fail(
+            `The executor called resolve(${target.how}), ${then}. Your promise ${seen.status === 'pending' ? 'stayed pending after that thenable fulfilled with "followed"' : `was ${seen.status} with ${seen.status === 'rejected' ? describeError(seen.value) : JSON.stringify(seen.value)}${before.status !== 'pending' ? ' before that thenable had settled' : ''}`}: ${before.status !== 'pending' ? 'the second call counted, and the thenable it was following was ignored' : 'it did not follow the thenable it was resolved with'}.`,
+            'Resolving with a thenable locks the promise in, even though it is still pending: from then on it follows that thenable, and every later call',
+            'of resolve or reject, or an exception from the executor, is ignored. The state alone cannot say so (it is still pending): give the',
+            'constructor\'s resolve and reject one shared `resolved` flag, set by the first call of either (ECMAScript\'s [[AlreadyResolved]]).',
+          );
+        }
+      }
+    }
+  });
+
   it('then() returns a new promise, so calls chain: a returned value, a thrown error, a handled error', async () => {
     const start = new KataPromise<number>((resolve) => resolve(20));
     const next = start.then((x) => x + 1);
@@ -1126,6 +1179,7 @@ describe('step 3: yielding to the event loop', () => {
       [10, 0],
       [10, -1],
       [10, 2.5],
+      [10.5, 4],
       [-1, 4],
     ] as const) {
       ranges.length = 0;
@@ -1141,6 +1195,41 @@ describe('step 3: yielding to the event loop', () => {
           `runInChunks(${total}, ${chunkSize}, work) must reject with a RangeError; it ${outcome === 'resolved' ? `resolved after ${ranges.length} call(s) of work` : `failed with ${describeError(outcome)}`}.`,
           'Check both sizes before the first chunk: whole numbers, total >= 0, chunkSize >= 1.',
         );
+      }
+    }
+  });
+
+  it('a chunk that throws rejects runInChunks() with its error, whichever chunk it is, and no chunk runs after it', async () => {
+    for (const failingStart of [0, 4, 8]) {
+      const boom = new Error(`chunk ${failingStart} failed`);
+      const ranges: [number, number][] = [];
+      const outcome = await collectEscapes(async (escaped) => {
+        const result = track(
+          Promise.resolve().then(() =>
+            runInChunks(12, 4, (start, end) => {
+              ranges.push([start, end]);
+              if (start === failingStart) throw boom;
+            }),
+          ),
+        );
+        // A few real turns of the event loop: every chunk of a right runInChunks is done by then.
+        for (let turn = 0; turn < 20 && !result.settled; turn++) await new Promise((resolve) => setTimeout(resolve, 1));
+        return { result, escaped: [...escaped] };
+      });
+      const { result, escaped } = outcome;
+      const calls = ranges.map(([start, end]) => `work(${start}, ${end})`).join(', ');
+      if (result.status !== 'rejected' || result.reason !== boom) {
+        fail(
+          `runInChunks(12, 4, work), where work throws at the chunk that starts at ${failingStart}: it called ${calls} and ${result.status === 'pending' ? 'never settled' : result.status === 'fulfilled' ? 'resolved' : `rejected with ${describeError(result.reason)}, not with that error`}.`,
+          escaped.includes(boom)
+            ? 'The error escaped as an uncaught exception instead (it was thrown from a callback the event loop called, outside your promise), and an uncaught exception ends a Node.js process.'
+            : 'The error was lost: nothing reported it.',
+          'The caller must hear of a failed chunk: runInChunks rejects with the error the chunk threw. An async function with a loop and',
+          '`await yieldToEventLoop()` between chunks does that by itself; a chain of setImmediate callbacks needs a try/catch in each that calls reject.',
+        );
+      }
+      if (ranges.length !== failingStart / 4 + 1) {
+        fail(`runInChunks(12, 4, work) rejected when the chunk that starts at ${failingStart} threw, but it went on with more chunks: ${calls}. A failed chunk ends the run.`);
       }
     }
   });
