@@ -6,6 +6,7 @@
 // against a first-in, first-out ready queue, in a few hand-made cases and over many seeded random
 // schedules. Step 3 is real time, where the lesson is: a ticker and a real socket beside the chunks.
 import net from 'node:net';
+import { setImmediate as realSetImmediate } from 'node:timers';
 import { threadId } from 'node:worker_threads';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -28,7 +29,7 @@ import {
 } from '../../checker/harness/index.ts';
 import { runInChunks, yieldToEventLoop } from './chunks.ts';
 import { KataPromise, type Reject, type Resolve } from './promise.ts';
-import { Runtime, TaskCancelled, type JoinHandle } from './runtime.ts';
+import { Runtime, TaskCancelled, type JoinHandle, type Task } from './runtime.ts';
 
 /**
  * Stops every way of scheduling work for later, setImmediate included: only microtasks (and
@@ -42,10 +43,14 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Runs every microtask and process.nextTick callback that can run without time passing. */
+/**
+ * Runs every microtask and process.nextTick callback that can run without time passing: a tick
+ * callback runs only once the microtask queue is empty, so each turn here is a full drain of it, and
+ * ticks queued by microtasks (or microtasks by ticks) get their turn in the next one.
+ */
 async function drain(): Promise<void> {
   await flushMicrotasks();
-  await new Promise<void>((resolve) => process.nextTick(resolve));
+  for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => process.nextTick(resolve));
   await flushMicrotasks();
 }
 
@@ -70,7 +75,7 @@ function nothingRan(ifTimers: string, ifNothing: string): string {
   const timers = vi.isFakeTimers() ? vi.getTimerCount() : 0;
   return timers > 0
     ? `-> ${timers} timer(s) (setTimeout, setInterval or setImmediate) were waiting, frozen: ${ifTimers}`
-    : `-> nothing at all was waiting to run: ${ifNothing}`;
+    : `-> no timer was waiting, and every microtask and process.nextTick callback had run: ${ifNothing}`;
 }
 
 const EXECUTOR_ON_A_TIMER = 'your executor waits for a timer. Run the ready queue from a microtask (queueMicrotask) as soon as a task is put in it.';
@@ -193,6 +198,59 @@ describe('step 1: a promise of your own', () => {
     }
   });
 
+  it('once resolve() is called with a thenable, the resolving functions are spent: a later reject(), resolve() or throw changes nothing', async () => {
+    type Later = [how: string, act: (resolve: Resolve<string>, reject: Reject) => void];
+    const late = new Error('late');
+    const laters: Later[] = [
+      ['then reject(new Error("late"))', (_, reject) => reject(late)],
+      ['then resolve("late")', (resolve) => resolve('late')],
+      ['then throws new Error("late")', () => {
+        throw late;
+      }],
+    ];
+    const followed = (): { how: string; value: PromiseLike<string>; settle(): void } => {
+      // A thenable that has not settled yet: it keeps the callbacks and calls them when the test says so.
+      const waiting: ((value: string) => void)[] = [];
+      const thenable = {
+        then(onFulfilled: (value: string) => void) {
+          waiting.push(onFulfilled);
+        },
+      } as unknown as PromiseLike<string>;
+      return { how: 'a thenable that had not settled yet', value: thenable, settle: () => waiting.forEach((callback) => callback('followed')) };
+    };
+    const pendingNative = (): { how: string; value: PromiseLike<string>; settle(): void } => {
+      const gate = manual<string>();
+      return { how: 'a native promise that had not settled yet', value: gate.promise, settle: () => gate.resolve('followed') };
+    };
+    for (const make of [followed, pendingNative]) {
+      for (const [then, act] of laters) {
+        const target = make();
+        const promise = new KataPromise<string>((resolve, reject) => {
+          resolve(target.value);
+          act(resolve, reject);
+        });
+        let outcome: { status: 'pending' | 'fulfilled' | 'rejected'; value?: unknown } = { status: 'pending' };
+        promise.then(
+          (value) => (outcome = { status: 'fulfilled', value }),
+          (reason) => (outcome = { status: 'rejected', value: reason }),
+        );
+        await drain();
+        const before = outcome;
+        target.settle();
+        await drain();
+        if (before.status !== 'pending' || outcome.status !== 'fulfilled' || outcome.value !== 'followed') {
+          const seen = before.status !== 'pending' ? before : outcome;
+          fail(
+            `The executor called resolve(${target.how}), ${then}. Your promise ${seen.status === 'pending' ? 'stayed pending after that thenable fulfilled with "followed"' : `was ${seen.status} with ${seen.status === 'rejected' ? describeError(seen.value) : JSON.stringify(seen.value)}${before.status !== 'pending' ? ' before that thenable had settled' : ''}`}: ${before.status !== 'pending' ? 'the second call counted, and the thenable it was following was ignored' : 'it did not follow the thenable it was resolved with'}.`,
+            'Resolving with a thenable locks the promise in, even though it is still pending: from then on it follows that thenable, and every later call',
+            'of resolve or reject, or an exception from the executor, is ignored. The state alone cannot say so (it is still pending): give the',
+            'constructor\'s resolve and reject one shared `resolved` flag, set by the first call of either (ECMAScript\'s [[AlreadyResolved]]).',
+          );
+        }
+      }
+    }
+  });
+
   it('then() returns a new promise, so calls chain: a returned value, a thrown error, a handled error', async () => {
     const start = new KataPromise<number>((resolve) => resolve(20));
     const next = start.then((x) => x + 1);
@@ -240,13 +298,13 @@ describe('step 1: a promise of your own', () => {
 interface Manual<T> {
   promise: Promise<T>;
   resolve(value: T): void;
-  reject(error: Error): void;
+  reject(reason: unknown): void;
 }
 
 /** A native promise the test settles by hand. */
 function manual<T>(): Manual<T> {
   let resolve!: (value: T) => void;
-  let reject!: (error: Error) => void;
+  let reject!: (reason: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
     resolve = res;
     reject = rej;
@@ -255,10 +313,12 @@ function manual<T>(): Manual<T> {
 }
 
 interface LogEntry {
-  kind: 'ready' | 'resumed';
+  kind: 'ready' | 'resumed' | 'ended';
   task: string;
-  /** For a `ready` entry: what made the task ready ("spawned", "its await settled"). */
+  /** For a `ready` entry: what made the task ready ("spawned", "its await settled"); for `ended`: "returned" or "threw". */
   why?: string;
+  /** For a `ready` entry: a rejection made it ready. */
+  rejected?: boolean;
 }
 
 /**
@@ -266,24 +326,41 @@ interface LogEntry {
  * settles; the test logs that moment with a callback it registered on the promise before the task
  * yielded it, so it runs just before the executor's own waker hears of it. The task logs `resumed`
  * as soon as its code runs again.
+ *
+ * First in, first out is judged with one allowance: a waker may hear of a rejection a microtask or so
+ * later than of a fulfilment (`.then(onFulfilled).catch(onRejected)` does), so a task made ready by a
+ * rejection may be passed by tasks that became ready after it by other means. Everything else is
+ * strict: tasks made ready by rejections keep their order among themselves, and nobody passes a task
+ * that a spawn or a fulfilment made ready.
  */
 class ReadyLog {
   readonly entries: LogEntry[] = [];
 
-  ready(task: string, why: string): void {
-    this.entries.push({ kind: 'ready', task, why });
+  ready(task: string, why: string, rejected = false): void {
+    this.entries.push({ kind: 'ready', task, why, rejected });
   }
 
   resumed(task: string): void {
     this.entries.push({ kind: 'resumed', task });
   }
 
+  ended(task: string, how: 'returned' | 'threw'): void {
+    this.entries.push({ kind: 'ended', task, why: how });
+  }
+
   /** A promise the test settles by hand; its settling makes `task` ready. */
   gate<T = string>(task: string): Manual<T> {
     const gate = manual<T>();
-    const onSettled = (how: string) => () => this.ready(task, how);
-    gate.promise.then(onSettled('its await was fulfilled'), onSettled('its await was rejected'));
+    this.watch(task, gate.promise, 'its await was fulfilled', 'its await was rejected');
     return gate;
+  }
+
+  /** Logs `task` ready when `promise` (which it is about to yield) settles. */
+  watch(task: string, promise: PromiseLike<unknown>, fulfilled: string, rejected: string): void {
+    promise.then(
+      () => this.ready(task, fulfilled),
+      () => this.ready(task, rejected, true),
+    );
   }
 
   /** An already fulfilled promise: the task that yields it is ready again on the next microtask. */
@@ -298,34 +375,49 @@ class ReadyLog {
   }
 
   /**
-   * The first resume that did not take the task that had been ready the longest; `skipped` when that
-   * task was never resumed at all afterwards.
+   * Replays the log against a first-in, first-out ready queue (with the allowance above): the first
+   * resume it cannot explain, and the queue after each entry.
    */
-  firstOutOfOrder(): { index: number; expected: string | undefined; got: string; skipped: boolean } | undefined {
-    const queue: string[] = [];
+  #replay(): { wrong?: { index: number; expected: string | undefined; got: string; skipped: boolean }; queues: string[][]; waiting: LogEntry[] } {
+    const queue: LogEntry[] = [];
+    const queues: string[][] = [];
+    let wrong: { index: number; expected: string | undefined; got: string; skipped: boolean } | undefined;
     for (const [index, entry] of this.entries.entries()) {
-      if (entry.kind === 'ready') {
-        queue.push(entry.task);
-        continue;
+      if (entry.kind === 'ready') queue.push(entry);
+      else if (entry.kind === 'resumed') {
+        const at = queue.findIndex((waiting) => waiting.task === entry.task);
+        const passed = queue.slice(0, Math.max(at, 0));
+        const allowed = at >= 0 && (at === 0 || (queue[at]?.rejected !== true && passed.every((waiting) => waiting.rejected === true)));
+        if (!allowed && wrong === undefined) {
+          const expected = queue[0]?.task;
+          const skipped = expected !== undefined && !this.entries.slice(index).some((later) => later.kind === 'resumed' && later.task === expected);
+          wrong = { index, expected: at < 0 ? undefined : expected, got: entry.task, skipped: at >= 0 && skipped };
+        }
+        if (at >= 0) queue.splice(at, 1);
       }
-      const expected = queue[0];
-      if (expected !== entry.task) {
-        const skipped = expected !== undefined && !this.entries.slice(index).some((later) => later.kind === 'resumed' && later.task === expected);
-        return { index, expected, got: entry.task, skipped };
-      }
-      queue.shift();
+      queues.push(queue.map((waiting) => waiting.task));
     }
-    return undefined;
+    return { wrong, queues, waiting: queue };
+  }
+
+  /** The first resume that did not take the task that had been ready the longest. */
+  firstOutOfOrder(): { index: number; expected: string | undefined; got: string; skipped: boolean } | undefined {
+    return this.#replay().wrong;
+  }
+
+  /** The ready entries nobody has resumed yet. */
+  waiting(): LogEntry[] {
+    return this.#replay().waiting;
   }
 
   /** The log as lines, with the ready queue a first-in, first-out executor would hold after each. */
   draw(upTo = this.entries.length, maxLines = 24): string {
-    const queue: string[] = [];
+    const { wrong, queues } = this.#replay();
     const lines = this.entries.slice(0, upTo + 1).map((entry, index) => {
-      if (entry.kind === 'ready') queue.push(entry.task);
-      else if (queue[0] === entry.task) queue.shift();
-      const event = entry.kind === 'ready' ? `${entry.task} is ready (${entry.why ?? ''})` : `${entry.task} resumed`;
-      const mark = index === upTo && this.firstOutOfOrder()?.index === index ? `   <- but ${queue[0] ?? 'nobody'} had been ready longer` : '';
+      const queue = queues[index] ?? [];
+      const event =
+        entry.kind === 'ready' ? `${entry.task} is ready (${entry.why ?? ''})` : entry.kind === 'resumed' ? `${entry.task} resumed` : `${entry.task} ${entry.why ?? 'ended'}`;
+      const mark = index === upTo && wrong?.index === index ? `   <- but ${wrong.expected ?? 'nobody'} had been ready longer` : '';
       return `  ${String(index + 1).padStart(2)}. ${event.padEnd(44)} ready queue: [${queue.join(', ')}]${mark}`;
     });
     const shown = lines.slice(-maxLines);
@@ -350,7 +442,7 @@ function outOfOrderMessage(log: ReadyLog): string[] | undefined {
     ];
   }
   return [
-    `Your executor resumed ${wrong.got} while ${wrong.expected} had been ready longer: tasks must resume in the order they became ready (first in, first out), and these came out in the wrong order.`,
+    `Your executor resumed ${wrong.got} while ${wrong.expected} had been ready longer (${why ?? ''}): tasks must resume in the order they became ready (first in, first out), and these came out in the wrong order.`,
     log.draw(wrong.index),
     'A task that becomes ready goes to the back of the ready queue, behind every task that was ready before it, and the executor',
     'always resumes the task at the front (push and shift). A stack (pop), or staying with one task while others wait, breaks this order.',
@@ -409,7 +501,7 @@ function sameOutcome(a: Outcome, b: Outcome): boolean {
   return a.ok && b.ok ? Object.is(a.value, b.value) : !a.ok && !b.ok && a.error === b.error;
 }
 
-function yieldPoint(task: string, number: number, kind: Awaitable): YieldPoint {
+function yieldPoint(task: string, number: number, kind: Awaitable, calls: ThenCall[] = []): YieldPoint {
   const label = `${task}#${number}`;
   const fulfilled: Outcome = { ok: true, value: label };
   const error = new Error(`${label} failed`);
@@ -419,6 +511,7 @@ function yieldPoint(task: string, number: number, kind: Awaitable): YieldPoint {
     const gate = manual<string>();
     // Handled here too, so a runtime that never looks at it leaves no unhandled rejection behind.
     gate.promise.catch(() => {});
+    watchThen(gate.promise, task, calls);
     const point: YieldPoint = {
       ...common,
       value: gate.promise,
@@ -527,6 +620,126 @@ function explainResume(point: YieldPoint, got: Outcome, points: readonly YieldPo
   return lines.join('\n');
 }
 
+/** A value as a learner would write it: "ok", 0, undefined, Error: lookup failed. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  return String(value);
+}
+
+function describeResult(outcome: Outcome): string {
+  return outcome.ok ? `fulfilled with ${describeValue(outcome.value)}` : `rejected with ${describeValue(outcome.error)}`;
+}
+
+/** Rejection reasons the random schedules draw from: an Error, and every falsy value `reject()` may get. */
+const REASONS: readonly { readonly code: string; make(): unknown }[] = [
+  { code: 'reject(new Error("lookup failed"))', make: () => new Error('lookup failed') },
+  { code: 'reject()', make: () => undefined },
+  { code: 'reject(0)', make: () => 0 },
+  { code: "reject('')", make: () => '' },
+  { code: 'reject(null)', make: () => null },
+  { code: 'reject(false)', make: () => false },
+];
+
+const FALSY_REJECTION =
+  'A rejection with a falsy reason (reject(), reject(0), reject(\'\'), throw null) is still a rejection: tell a rejection from a fulfilment by which callback of then() ran (keep an `ok` flag beside the value), never by whether the reason is truthy (`if (input.error)`).';
+
+/** One then() call the runtime made on a promise the test gave a task. */
+interface ThenCall {
+  readonly task: string;
+  readonly derived: unknown;
+  readonly onFulfilled: boolean;
+  readonly onRejected: boolean;
+}
+
+/**
+ * Records every then() the runtime calls on `promise` (catch() and finally() go through then() too),
+ * and the promise each call returns. `await` and Promise.resolve() are unaffected: they do not look `then` up on a native promise.
+ */
+function watchThen(promise: Promise<unknown>, task: string, calls: ThenCall[]): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(this) below
+  const then = Promise.prototype.then;
+  void Object.defineProperty(promise, 'then', {
+    configurable: true,
+    writable: true,
+    value(this: Promise<unknown>, onFulfilled?: unknown, onRejected?: unknown) {
+      const derived = then.call(this, onFulfilled as never, onRejected as never);
+      calls.push({ task, derived, onFulfilled: typeof onFulfilled === 'function', onRejected: typeof onRejected === 'function' });
+      return derived;
+    },
+  });
+}
+
+/**
+ * Runs `body` and collects the rejections nobody handled while it ran, with their promises. It waits
+ * two real turns of the event loop (setImmediate from node:timers, which fake timers leave alone) for
+ * Node to report them, even when `body` fails, so none is blamed on a later test.
+ */
+async function withUnhandled<T>(body: () => Promise<T>): Promise<{ result: T; unhandled: { reason: unknown; promise: unknown }[] }> {
+  const unhandled: { reason: unknown; promise: unknown }[] = [];
+  const previous = process.listeners('unhandledRejection');
+  process.removeAllListeners('unhandledRejection');
+  const listener = (reason: unknown, promise: unknown) => unhandled.push({ reason, promise });
+  process.on('unhandledRejection', listener);
+  try {
+    const result = await body();
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => realSetImmediate(resolve));
+    return { result, unhandled };
+  } catch (error) {
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => realSetImmediate(resolve));
+    throw error;
+  } finally {
+    process.off('unhandledRejection', listener);
+    for (const restore of previous) process.on('unhandledRejection', restore);
+  }
+}
+
+/** Why rejections went unhandled, naming the promise when it is one the runtime's then() returned. */
+function explainUnhandled(unhandled: readonly { reason: unknown; promise: unknown }[], calls: readonly ThenCall[]): string {
+  const first = unhandled.find(({ promise }) => calls.some((made) => made.derived === promise)) ?? unhandled[0];
+  const call = calls.find((made) => made.derived === first?.promise);
+  const lines = [
+    `While these tasks ran, ${unhandled.length} promise(s) were rejected with nobody handling them: an unhandled rejection, and Node.js ends the process for one. One was rejected with ${describeValue(first?.reason)}.`,
+  ];
+  if (call && !call.onRejected) {
+    lines.push(
+      `It is the promise that then() returned when your runtime called then() with only onFulfilled on the promise task ${call.task} yielded, and that promise was rejected: then() passes a rejection it has no callback for on to the promise it returns, and nobody listened to that one (a separate catch() on the original handles the original only).`,
+      'Register the waker in one call, then(onFulfilled, onRejected), or chain the catch onto the promise then() returns: .then(onFulfilled).catch(onRejected).',
+    );
+  } else if (call) {
+    lines.push(`It is the promise that then() returned when your runtime called it on the promise task ${call.task} yielded: one of your callbacks threw, or passed the rejection on, and nobody listened to that promise.`);
+  } else {
+    lines.push('Every promise your runtime makes and nobody else sees needs a handler; a join promise that nobody joins is marked handled when it is made (promise.catch(() => {})).');
+  }
+  return lines.join('\n');
+}
+
+/** Why the executor sat idle while tasks were ready (`waiting`: their ready entries, oldest first). */
+function stallMessage(log: ReadyLog, waiting: readonly LogEntry[]): string {
+  const names = [...new Set(waiting.map((entry) => entry.task))];
+  const first = waiting[0];
+  const lines = [
+    `Once every microtask had run, your executor sat idle while ${names.join(' and ')} ${names.length > 1 ? 'were' : 'was'} ready (${first?.task ?? '?'}: ${first?.why ?? '?'}), and nothing was left to resume ${names.length > 1 ? 'them' : 'it'}.`,
+    log.draw(),
+  ];
+  const lastRunAt = log.entries.findLastIndex((entry) => entry.kind !== 'ready');
+  const lastRun = log.entries[lastRunAt];
+  const readyAt = first === undefined ? -1 : log.entries.indexOf(first);
+  const spawner = first?.why?.startsWith('spawned by ') ? first.why.slice('spawned by '.length) : undefined;
+  if (lastRun?.kind === 'ended' && lastRun.why === 'threw' && readyAt < lastRunAt) {
+    lines.push(
+      `-> The last task your executor ran was ${lastRun.task}, which threw; nothing ran after it, though ${names.join(' and ')} waited in the ready queue. A task that throws ends that task only: reject its join(), and carry on with the next ready task.`,
+    );
+  } else if (spawner !== undefined) {
+    lines.push(
+      `-> ${first?.task ?? '?'} was spawned from inside task ${spawner}, while your executor was running, and never got its turn: a task put in the ready queue while the executor runs must still be run (in this pass, or in one spawn() schedules).`,
+    );
+  } else {
+    lines.push(nothingRan(EXECUTOR_ON_A_TIMER, 'every task put in the ready queue must be run: does the executor keep taking tasks from the queue until it is empty, and get scheduled again whenever one is put in it?'));
+  }
+  return lines.join('\n');
+}
+
 describe('step 2: a runtime of your own', () => {
   it('spawn() only queues the task: its first line runs on the executor\'s next turn, from a microtask, with no timer', async () => {
     freezeAllTimers();
@@ -544,6 +757,18 @@ describe('step 2: a runtime of your own', () => {
     });
     log.push('spawn() returned');
     const result = track(first.join());
+    await flushMicrotasks();
+    if (!log.includes('a starts')) {
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      if (log.includes('a starts')) {
+        fail(
+          'The task\'s first line did not run from the microtask queue: it ran only once process.nextTick\'s queue had its turn. Your executor is scheduled with process.nextTick.',
+          'Node\'s nextTick queue is not the microtask queue: a tick queued while microtasks run waits until the microtask queue is empty, so every',
+          'wake-up of your executor waits behind every promise callback in the program, and the order of tasks and promise callbacks changes.',
+          'Schedule the executor with queueMicrotask: the ready queue runs from the microtask queue, as promise callbacks do.',
+        );
+      }
+    }
     await drain();
     if (log[0] !== 'spawn() returned' && log.includes('a starts')) {
       fail(
@@ -662,65 +887,223 @@ describe('step 2: a runtime of your own', () => {
     expect(all.status, 'every task finished').toBe('fulfilled');
   });
 
-  it('over 200 seeded random schedules, every task resumes in the order it became ready', async () => {
+  it('over 200 seeded random schedules (tasks that spawn and join tasks, share a name, fail, awaits rejected with falsy reasons, late and repeated joins), every task resumes in the order it became ready, with what it awaited, and every join() settles with its task\'s outcome', async () => {
     freezeAllTimers();
-    type Await = 'gate' | 'settled' | 'fails';
+    type Await = 'gate' | 'settled' | 'fails' | 'spawns' | 'spawns and joins';
+    interface Shape {
+      awaits: Await[];
+      ends: 'returns' | 'throws';
+      reason: number;
+      sharedName: boolean;
+      joins: number;
+      lateJoins: number;
+    }
+    const shape = fc.record({
+      awaits: fc.array(fc.constantFrom<Await>('gate', 'settled', 'fails', 'spawns', 'spawns and joins'), { minLength: 1, maxLength: 3 }),
+      ends: fc.constantFrom<'returns' | 'throws'>('returns', 'throws'),
+      reason: fc.nat({ max: REASONS.length - 1 }),
+      sharedName: fc.boolean(),
+      joins: fc.nat({ max: 2 }),
+      lateJoins: fc.nat({ max: 2 }),
+    });
     const schedules = fc.record({
-      tasks: fc.array(fc.array(fc.constantFrom<Await>('gate', 'settled', 'fails'), { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 4 }),
+      tasks: fc.array(shape, { minLength: 2, maxLength: 4 }),
       picks: fc.array(fc.nat({ max: 11 }), { minLength: 12, maxLength: 12 }),
     });
-    const run = async ({ tasks, picks }: { tasks: Await[][]; picks: number[] }) => {
+    const SHARED = 'job';
+    /** A child spawned at a task's await #k: one await and an end, drawn from its parent's shape. */
+    const childShape = (parent: Shape, k: number): Shape => ({
+      awaits: [k % 2 === 0 ? 'gate' : 'settled'],
+      ends: (parent.reason + k) % 2 === 0 ? 'returns' : 'throws',
+      reason: (parent.reason + k + 1) % REASONS.length,
+      sharedName: parent.sharedName,
+      joins: 0,
+      lateJoins: parent.lateJoins,
+    });
+    const run = async ({ tasks, picks }: { tasks: Shape[]; picks: number[] }, uniqueNames: boolean): Promise<string | undefined> => {
       const runtime = new Runtime();
       const log = new ReadyLog();
       const open: { task: string; settle(): void }[] = [];
-      const names = tasks.map((_, i) => String.fromCharCode(97 + i));
-      const results = tasks.map((awaits, i) => {
-        const name = names[i] ?? '?';
-        log.ready(name, 'spawned');
-        return track(
-          runtime.spawn(name, function* () {
-            log.resumed(name);
-            for (const kind of awaits) {
+      const calls: ThenCall[] = [];
+      const outcomes = new Map<string, Outcome>();
+      const handles = new Map<string, { handle: JoinHandle<unknown>; shape: Shape }>();
+      const joins: { task: string; when: string; result: ReturnType<typeof track<unknown>> }[] = [];
+      let problem: string | undefined;
+      const note = (message: string) => {
+        problem ??= message;
+      };
+      const check = (task: string, k: number, what: string, got: Outcome, expected: Outcome | undefined) => {
+        if (expected === undefined) {
+          note(`Task ${task} was resumed at its await #${k} (${what}) with ${describeOutcome(got)}, but what it awaited had not settled yet.\n${log.draw()}`);
+        } else if (!sameOutcome(got, expected)) {
+          note(
+            [
+              `Task ${task} was resumed at its await #${k} (${what}) ${got.ok ? `with the value ${describeValue(got.value)}` : `with ${describeValue(got.error)} thrown at its yield`}; that await had been ${describeResult(expected)}.`,
+              !expected.ok && got.ok && !expected.error
+                ? `-> ${FALSY_REJECTION}`
+                : !expected.ok && got.ok
+                  ? '-> A rejected await must throw its reason at the yield (generator.throw(reason)), as `await` does.'
+                  : '-> Resume each task with what its own await settled with: the value of a fulfilment, the reason of a rejection thrown at its yield.',
+            ].join('\n'),
+          );
+        }
+      };
+      const spawnTask = (task: string, my: Shape, spawnedBy?: string): JoinHandle<unknown> => {
+        const name = my.sharedName && !uniqueNames ? SHARED : task;
+        log.ready(task, spawnedBy ? `spawned by ${spawnedBy}` : 'spawned');
+        const handle = runtime.spawn(name, function* (): Task<unknown> {
+          log.resumed(task);
+          for (const [i, kind] of my.awaits.entries()) {
+            const k = i + 1;
+            let got: Outcome;
+            if (kind === 'spawns' || kind === 'spawns and joins') {
+              const child = `${task}${k}`;
+              const childHandle = spawnTask(child, childShape(my, k), task);
+              if (kind === 'spawns') continue;
+              const joined = childHandle.join();
+              log.watch(task, joined, `${child}, which it joined, finished`, `${child}, which it joined, failed`);
+              if (joined instanceof Promise) watchThen(joined, task, calls);
               try {
-                if (kind === 'settled') {
-                  yield log.settled(name, 0);
-                } else {
-                  const gate = log.gate(name);
-                  open.push({ task: name, settle: kind === 'fails' ? () => gate.reject(new Error('lookup failed')) : () => gate.resolve('ok') });
-                  yield gate.promise;
-                }
-              } catch {
-                // A failed await, handled by the task itself.
+                got = { ok: true, value: yield joined };
+              } catch (error) {
+                got = { ok: false, error };
               }
-              log.resumed(name);
+              log.resumed(task);
+              check(task, k, `the join() of ${child}, which it spawned`, got, outcomes.get(child));
+              continue;
             }
-          }).join(),
-        );
+            if (kind === 'settled') {
+              const value = `${task}#${k}`;
+              try {
+                got = { ok: true, value: yield log.settled(task, value) };
+              } catch (error) {
+                got = { ok: false, error };
+              }
+              log.resumed(task);
+              check(task, k, 'an already fulfilled promise', got, { ok: true, value });
+              continue;
+            }
+            const gate = log.gate(task);
+            watchThen(gate.promise, task, calls);
+            const reason = REASONS[(my.reason + k) % REASONS.length] ?? REASONS[0];
+            const expected: Outcome = kind === 'fails' ? { ok: false, error: reason?.make() } : { ok: true, value: `${task}#${k}` };
+            let settled = false;
+            open.push({
+              task,
+              settle: () => {
+                settled = true;
+                if (expected.ok) gate.resolve(expected.value as string);
+                else gate.reject(expected.error);
+              },
+            });
+            try {
+              got = { ok: true, value: yield gate.promise };
+            } catch (error) {
+              got = { ok: false, error };
+            }
+            log.resumed(task);
+            check(task, k, kind === 'fails' ? `a promise the test rejected: ${reason?.code ?? ''}` : 'a promise the test fulfilled', got, settled ? expected : undefined);
+          }
+          const outcome: Outcome = my.ends === 'throws' ? { ok: false, error: (REASONS[my.reason] ?? REASONS[0])?.make() } : { ok: true, value: `${task} done` };
+          outcomes.set(task, outcome);
+          log.ended(task, outcome.ok ? 'returned' : 'threw');
+          if (!outcome.ok) throw outcome.error;
+          return outcome.value;
+        });
+        handles.set(task, { handle, shape: my });
+        for (let j = 0; j < my.joins; j++) joins.push({ task, when: 'right after spawn(), while it ran', result: track(handle.join()) });
+        return handle;
+      };
+      const { unhandled } = await withUnhandled(async () => {
+        tasks.forEach((my, i) => spawnTask(String.fromCharCode(97 + i), my));
+        let pick = 0;
+        const next = () => picks[pick++ % picks.length] ?? 0;
+        for (let round = 0; round < 40; round++) {
+          await drain();
+          const order = outOfOrderMessage(log);
+          if (order) note(order.join('\n'));
+          const waiting = log.waiting();
+          if (waiting.length > 0) note(stallMessage(log, waiting));
+          if (problem !== undefined || open.length === 0) break;
+          const size = 1 + (next() % open.length);
+          const batch = Array.from({ length: size }, () => open.splice(next() % open.length, 1)[0]);
+          for (const entry of batch) entry?.settle();
+        }
+        for (const [task, { handle, shape: my }] of handles) {
+          if (!outcomes.has(task)) continue;
+          for (let j = 0; j < my.lateJoins; j++) joins.push({ task, when: 'after it had finished', result: track(handle.join()) });
+        }
+        await drain();
       });
-      await settleInRounds(open, picks, (entry) => entry.settle());
-      await drain();
-      const order = outOfOrderMessage(log);
-      if (order) throw new KataError(order.join('\n'));
-      const stuck = results.map((result, i) => (result.status === 'fulfilled' ? undefined : names[i])).filter(Boolean);
+      if (problem !== undefined) return problem;
+      const stuck = [...handles.keys()].filter((task) => !outcomes.has(task));
       if (stuck.length > 0) {
-        throw new KataError(
-          [
-            `Task(s) ${stuck.join(', ')} never finished, although everything they waited for had settled:`,
-            log.draw(),
-            nothingRan(EXECUTOR_ON_A_TIMER, 'is every task woken, each time its await settles (fulfilled or rejected)?'),
-          ].join('\n'),
-        );
+        return [
+          `Task(s) ${stuck.join(', ')} never finished, although everything they waited for had settled:`,
+          log.draw(),
+          nothingRan(EXECUTOR_ON_A_TIMER, 'is every task woken each time what it awaits settles, and does join() settle when its task ends?'),
+        ].join('\n');
       }
+      for (const [task, { shape: my }] of handles) {
+        const outcome = outcomes.get(task);
+        const mine = joins.filter((join) => join.task === task);
+        const badJoin = mine.find((join) => join.result.status === 'pending' || (outcome && !sameOutcome(join.result.status === 'fulfilled' ? { ok: true, value: join.result.value } : { ok: false, error: join.result.reason }, outcome)));
+        if (!badJoin || !outcome) continue;
+        const whenJoined = mine.filter((join) => join.when === badJoin.when).length;
+        const lines = [
+          `Task ${task} ${outcome.ok ? `returned ${describeValue(outcome.value)}` : `threw ${describeValue(outcome.error)}`}; ${mine.length} join() call(s) were made on its handle, and one made ${badJoin.when} ${badJoin.result.status === 'pending' ? 'never settled' : `was ${badJoin.result.status} with ${describeValue(badJoin.result.status === 'fulfilled' ? badJoin.result.value : badJoin.result.reason)}`}:`,
+          ...mine.map((join, j) => `  join() #${j + 1}, ${join.when}: ${join.result.status === 'pending' ? 'still pending' : `${join.result.status} with ${describeValue(join.result.status === 'fulfilled' ? join.result.value : join.result.reason)}`}`),
+        ];
+        if (badJoin.result.status === 'pending') {
+          lines.push(
+            badJoin.when === 'after it had finished'
+              ? '-> A join() after the task has finished must settle too, at once, with its outcome: keep the outcome in one promise made at spawn(), and have join() return it.'
+              : whenJoined > 1 || mine.length > 1
+                ? '-> Every join() must settle, however many there are: keep the outcome in one promise made at spawn(), and hand that same promise to every caller (a single waiting slot loses all but one).'
+                : '-> join() must settle when the task ends: keep the outcome in one promise made at spawn(), and have join() return it.',
+          );
+        } else if (!outcome.ok && badJoin.result.status === 'fulfilled' && !outcome.error) {
+          lines.push(`-> ${FALSY_REJECTION}`);
+        } else {
+          lines.push('-> join() settles with the task\'s own outcome: what it returned, or the very value it threw.');
+        }
+        void my;
+        return lines.join('\n');
+      }
+      if (unhandled.length > 0) return explainUnhandled(unhandled, calls);
+      return undefined;
     };
+    const sharesAName = (tasks: Shape[]) => tasks.filter((my) => my.sharedName).length + tasks.filter((my) => my.sharedName && my.awaits.some((kind) => kind.startsWith('spawns'))).length >= 2;
     const seed = 6;
-    const details = await fc.check(fc.asyncProperty(schedules, run), { seed, numRuns: 200 });
+    const details = await fc.check(
+      fc.asyncProperty(schedules, async (schedule) => {
+        const problem = await run(schedule, false);
+        if (problem !== undefined) throw new KataError(problem);
+      }),
+      { seed, numRuns: 200 },
+    );
     if (details.failed) {
       const schedule = details.counterexample?.[0];
+      const describeTask = (my: Shape, i: number) => {
+        const task = String.fromCharCode(97 + i);
+        const joins = [my.joins > 0 ? `joined ${my.joins}x right away` : '', my.lateJoins > 0 ? `${my.lateJoins}x after it finished` : ''].filter(Boolean).join(', ');
+        const ending = (of: Shape) => (of.ends === 'throws' ? `throws ${describeValue(REASONS[of.reason]?.make())}` : 'returns');
+        const children = my.awaits
+          .map((kind, k) => (kind.startsWith('spawns') ? `${task}${k + 1}${my.sharedName ? ` (named "${SHARED}")` : ''}: [${childShape(my, k + 1).awaits.join(', ')}], then ${ending(childShape(my, k + 1))}` : undefined))
+          .filter((child) => child !== undefined);
+        return `${task}${my.sharedName ? ` (named "${SHARED}")` : ''}: [${my.awaits.join(', ')}], then ${ending(my)}${joins ? `; ${joins}` : ''}${children.length > 0 ? ` (its children: ${children.join('; ')})` : ''}`;
+      };
+      const byName = schedule && sharesAName(schedule.tasks) ? await run(schedule, true) : 'not tried';
       fail(
-        `Random schedules (fast-check, seed ${seed}: the same schedules on every run) found one that goes wrong after ${details.numRuns} run(s); the smallest form of it:`,
-        `  tasks and what each awaits in turn: ${schedule ? schedule.tasks.map((awaits, i) => `${String.fromCharCode(97 + i)}: [${awaits.join(', ')}]`).join('; ') : '?'}`,
-        '  (gate: a promise the test settles later; settled: an already fulfilled promise; fails: a promise the test rejects, caught by the task)',
         details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance),
+        ...(byName === undefined
+          ? [
+              `-> The same schedule with every task given a name of its own passes: your runtime mixes up tasks that share a name ("${SHARED}"). A name is only a label: keep each task's state in the task itself (what spawn() makes for it), never in a map keyed by name.`,
+            ]
+          : []),
+        `Random schedules (fast-check, seed ${seed}: the same schedules on every run) found this after ${details.numRuns} run(s); the smallest form of it:`,
+        ...(schedule ? schedule.tasks.map((my, i) => `  ${describeTask(my, i)}`) : []),
+        '  (gate: a promise the test fulfils later; settled: an already fulfilled promise; fails: a promise the test rejects, caught by the task; spawns: the task spawns a child; spawns and joins: it spawns a child and awaits its join())',
       );
     }
   });
@@ -741,6 +1124,7 @@ describe('step 2: a runtime of your own', () => {
       const runtime = new Runtime();
       const points: YieldPoint[] = [];
       const open: YieldPoint[] = [];
+      const calls: ThenCall[] = [];
       const histories = new Map<string, string[]>();
       let violation: string | undefined;
       const names = tasks.map((_, i) => String.fromCharCode(97 + i));
@@ -748,7 +1132,7 @@ describe('step 2: a runtime of your own', () => {
         const name = names[i] ?? '?';
         const history: string[] = [];
         histories.set(name, history);
-        const mine = awaits.map((kind, k) => yieldPoint(name, k + 1, kind));
+        const mine = awaits.map((kind, k) => yieldPoint(name, k + 1, kind, calls));
         points.push(...mine);
         return track(
           runtime.spawn(name, function* () {
@@ -768,14 +1152,16 @@ describe('step 2: a runtime of your own', () => {
           }).join(),
         );
       });
-      await settleInRounds(open, picks, (point) => {
-        try {
-          point.settle?.();
-        } catch (error) {
-          escaped.push(error);
-        }
+      const { unhandled } = await withUnhandled(async () => {
+        await settleInRounds(open, picks, (point) => {
+          try {
+            point.settle?.();
+          } catch (error) {
+            escaped.push(error);
+          }
+        });
+        await drain();
       });
-      await drain();
       if (violation !== undefined) throw new KataError(violation);
       const first = escaped[0];
       if (first !== undefined) {
@@ -805,6 +1191,7 @@ describe('step 2: a runtime of your own', () => {
           ].join('\n'),
         );
       }
+      if (unhandled.length > 0) throw new KataError(explainUnhandled(unhandled, calls));
     };
     const seed = 6;
     const details = await collectEscapes((escaped) => fc.check(fc.asyncProperty(schedules, (schedule) => run(schedule, escaped)), { seed, numRuns: 200 }));
@@ -822,16 +1209,22 @@ describe('step 2: a runtime of your own', () => {
   it('a rejected await throws at the task\'s yield, where the task\'s own try/catch handles it', async () => {
     freezeAllTimers();
     const runtime = new Runtime();
-    const handle = runtime.spawn('profile', function* () {
-      try {
-        yield Promise.reject(new Error('avatar service is down'));
-        return 'with avatar';
-      } catch (error) {
-        return `without avatar (${(error as Error).message})`;
-      }
+    const calls: ThenCall[] = [];
+    const { result, unhandled } = await withUnhandled(async () => {
+      const down = Promise.reject(new Error('avatar service is down'));
+      watchThen(down, 'profile', calls);
+      const handle = runtime.spawn('profile', function* () {
+        try {
+          yield down;
+          return 'with avatar';
+        } catch (error) {
+          return `without avatar (${(error as Error).message})`;
+        }
+      });
+      const joined = track(handle.join());
+      await drain();
+      return joined;
     });
-    const result = track(handle.join());
-    await drain();
     if (result.status === 'pending') {
       fail(
         'With every timer stopped, the task never finished: it yielded a promise that rejects, and was never resumed.',
@@ -846,6 +1239,7 @@ describe('step 2: a runtime of your own', () => {
       );
     }
     expect(result.value, 'the task handled the error and went on').toBe('without avatar (avatar service is down)');
+    if (unhandled.length > 0) fail(explainUnhandled(unhandled, calls));
   });
 
   it('an error in one task reaches its joiner and no one else: the other tasks and the runtime carry on', async () => {
@@ -1126,6 +1520,7 @@ describe('step 3: yielding to the event loop', () => {
       [10, 0],
       [10, -1],
       [10, 2.5],
+      [10.5, 4],
       [-1, 4],
     ] as const) {
       ranges.length = 0;
@@ -1141,6 +1536,41 @@ describe('step 3: yielding to the event loop', () => {
           `runInChunks(${total}, ${chunkSize}, work) must reject with a RangeError; it ${outcome === 'resolved' ? `resolved after ${ranges.length} call(s) of work` : `failed with ${describeError(outcome)}`}.`,
           'Check both sizes before the first chunk: whole numbers, total >= 0, chunkSize >= 1.',
         );
+      }
+    }
+  });
+
+  it('a chunk that throws rejects runInChunks() with its error, whichever chunk it is, and no chunk runs after it', async () => {
+    for (const failingStart of [0, 4, 8]) {
+      const boom = new Error(`chunk ${failingStart} failed`);
+      const ranges: [number, number][] = [];
+      const outcome = await collectEscapes(async (escaped) => {
+        const result = track(
+          Promise.resolve().then(() =>
+            runInChunks(12, 4, (start, end) => {
+              ranges.push([start, end]);
+              if (start === failingStart) throw boom;
+            }),
+          ),
+        );
+        // A few real turns of the event loop: every chunk of a right runInChunks is done by then.
+        for (let turn = 0; turn < 20 && !result.settled; turn++) await new Promise((resolve) => setTimeout(resolve, 1));
+        return { result, escaped: [...escaped] };
+      });
+      const { result, escaped } = outcome;
+      const calls = ranges.map(([start, end]) => `work(${start}, ${end})`).join(', ');
+      if (result.status !== 'rejected' || result.reason !== boom) {
+        fail(
+          `runInChunks(12, 4, work), where work throws at the chunk that starts at ${failingStart}: it called ${calls} and ${result.status === 'pending' ? 'never settled' : result.status === 'fulfilled' ? 'resolved' : `rejected with ${describeError(result.reason)}, not with that error`}.`,
+          escaped.includes(boom)
+            ? 'The error escaped as an uncaught exception instead (it was thrown from a callback the event loop called, outside your promise), and an uncaught exception ends a Node.js process.'
+            : 'The error was lost: nothing reported it.',
+          'The caller must hear of a failed chunk: runInChunks rejects with the error the chunk threw. An async function with a loop and',
+          '`await yieldToEventLoop()` between chunks does that by itself; a chain of setImmediate callbacks needs a try/catch in each that calls reject.',
+        );
+      }
+      if (ranges.length !== failingStart / 4 + 1) {
+        fail(`runInChunks(12, 4, work) rejected when the chunk that starts at ${failingStart} threw, but it went on with more chunks: ${calls}. A failed chunk ends the run.`);
       }
     }
   });
