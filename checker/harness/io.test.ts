@@ -113,3 +113,20 @@ describe('calls after a cancel', () => {
     expect(io.started).toEqual(['before', 'started']);
   });
 });
+
+describe('abort reasons', () => {
+  it('keeps the very reason each aborted or refused call was stopped with', async () => {
+    const io = new SimulatedIo(10);
+    const shared = new AbortController();
+    const first = io.call('first', { signal: shared.signal }).catch(() => 'aborted');
+    const reason = new Error('deadline');
+    shared.abort(reason);
+    const second = io.call('second', { signal: shared.signal }).catch(() => 'refused');
+    const ok = io.call('ok');
+    await advance(10);
+    await Promise.all([first, second, ok]);
+    expect(io.abortedWith.get('first')).toBe(reason);
+    expect(io.abortedWith.get('second')).toBe(reason);
+    expect(io.abortedWith.has('ok')).toBe(false);
+  });
+});

@@ -29,6 +29,11 @@ export class SimulatedIo {
   readonly finished: string[] = [];
   /** Every call that reached the service, in order, including those refused for an aborted signal. */
   readonly attempts: IoAttempt[] = [];
+  /**
+   * The reason each aborted (or refused) call was stopped with, by label: the very object, so a test can
+   * tell whose abort stopped it (one call's timeout error stopping another means they shared a controller).
+   */
+  readonly abortedWith = new Map<string, unknown>();
   private openTimers = 0;
   private cancel: AbortSignal | undefined;
 
@@ -53,7 +58,10 @@ export class SimulatedIo {
     const value = (options.value ?? `${label} done`) as T;
     const refused = Boolean(signal?.aborted);
     this.attempts.push({ label, atMs: this.timeline.now(), refused, afterCancel: Boolean(this.cancel?.aborted) });
-    if (refused) return Promise.reject(abortReason(signal));
+    if (refused) {
+      this.abortedWith.set(label, signal?.reason);
+      return Promise.reject(abortReason(signal));
+    }
     this.started.push(label);
     this.inFlight.enter();
     const end = this.timeline.begin(label);
@@ -77,6 +85,7 @@ export class SimulatedIo {
       }, latencyMs);
       const onAbort = () => {
         clearTimeout(timer);
+        this.abortedWith.set(label, signal?.reason);
         finish('aborted');
         reject(abortReason(signal));
       };

@@ -72,10 +72,14 @@ function judgeFailFast(what: string, io: SimulatedIo, tasks: readonly TaskCase[]
     fail(`${what} resolved although ${first.map((t) => `task ${t.i}`).join(' and ')} failed at ${ms(firstAt)}: the error was swallowed.`, drawing, 'A failure must reach the caller.');
   }
   if (result.settledAtMs !== firstAt) {
+    // What it waited for: the tasks that ended at the moment it finally rejected.
+    const endedThen = result.settled ? tasks.map((t, i) => ({ ...t, i })).filter((t) => t.latencyMs === result.settledAtMs && !first.some((f) => f.i === t.i)) : [];
+    const waited = endedThen.length > 0 ? `, the moment ${endedThen.map((t) => `task ${t.i}`).join(' and ')} ${endedThen.length === 1 ? 'was' : 'were'} done too: it waited for ${endedThen.length === 1 ? 'it' : 'them'} after the failure` : '';
     fail(
-      `The first failure happened at ${ms(firstAt)} (task ${first[0]?.i}), but ${what} ${result.settled ? `rejected only at ${ms(result.settledAtMs ?? 0)}` : 'never rejected'}.`,
+      `The first failure happened at ${ms(firstAt)} (task ${first[0]?.i}), but ${what} ${result.settled ? `rejected only at ${ms(result.settledAtMs ?? 0)}${waited}` : 'never rejected'}.`,
       drawing,
-      'Fail fast: reject the moment any task fails, not when the tasks before it in the list are done.',
+      '-> fail fast: reject the moment any task fails, without waiting for the other tasks. Promise.all does that; Promise.allSettled',
+      '   (or awaiting the tasks one after another) waits for the others first.',
     );
   }
   if (!first.some((t) => (result.reason as Error | undefined)?.message === errorOf(t.i).message)) {
@@ -153,7 +157,11 @@ describe('step 1: join two waits', () => {
     }
     if (result?.status !== 'rejected') {
       await advance(100);
-      fail('The image failed at 30 ms, but loadBoth had not rejected yet: it should fail fast, as soon as either task fails.');
+      // Read afresh: the clock moved since the check above.
+      const current = (): Tracked<[string, string]> | undefined => result;
+      const after = current();
+      const later = after?.status === 'rejected' ? ` It rejected only at ${ms(after.settledAtMs ?? 0)}${after.settledAtMs === 100 ? ', when the user (100 ms) was done too: it waited for the other task after the failure' : ''}.` : '';
+      fail(`The image failed at 30 ms, but loadBoth had not rejected yet: it should fail fast, as soon as either task fails.${later}`, io.draw());
     }
     expect(result.reason).toBe(broken);
   });
@@ -285,6 +293,13 @@ describe('step 3: fail fast, or collect every outcome', () => {
       fail(`loadEvery rejected with ${describeError(result.reason)}: it must report failures as outcomes, not throw them.`);
     }
     if (result.status === 'pending') fail('loadEvery was still pending at 100 ms, when the slowest task had finished.', io.draw());
+    const failed = result.value?.[1];
+    if (failed && failed.ok === false && failed.error !== boom) {
+      fail(
+        `The image task failed with ${describeError(boom)}; loadEvery's outcome for it is { ok: false, error: ${typeof failed.error === 'string' ? JSON.stringify(failed.error) : describeError(failed.error)} }, not that error itself.`,
+        '-> an outcome carries the task\'s own error (the rejection reason, as it is): its type, stack and cause are what the caller needs to handle it.',
+      );
+    }
     expect(result.value, 'outcomes, in input order').toEqual([
       { ok: true, value: 'ada' },
       { ok: false, error: boom },
@@ -637,6 +652,140 @@ describe('step 4: a deadline that cleans up after itself', () => {
         expectNothingLeft(openAtSettle, watch, `withDeadline settled at ${ms(result.settledAtMs ?? 0)}`);
         expectNoUnhandled(unhandled, 'withDeadline', io);
       },
+    });
+  });
+
+  /** One of several withDeadline calls made at once. */
+  interface DeadlineCall {
+    latencyMs: number;
+    deadlineMs: number;
+    fails: boolean;
+    listens: boolean;
+  }
+  const describeCall = (c: DeadlineCall, k: number) =>
+    `call ${k}: a task of ${ms(c.latencyMs)} that ${c.fails ? 'fails' : 'succeeds'} and ${c.listens ? 'honours' : 'ignores'} its signal, deadline ${ms(c.deadlineMs)}`;
+  const callError = (k: number) => new Error(`task ${k} failed`);
+
+  /**
+   * Several withDeadline calls started at 0 ms, in list order, on one fake clock. Seen from each task's side:
+   * when its signal aborted. Watched: what is left open the moment the last call settles.
+   */
+  async function runDeadlines(calls: readonly DeadlineCall[]) {
+    useFakeClock();
+    const io = new SimulatedIo(100);
+    const abortedAtMs: (number | undefined)[] = calls.map(() => undefined);
+    const watch = watchHandles();
+    let results: Tracked<string>[] = [];
+    let openAtSettle: OpenHandle[] | undefined;
+    const unhandled = await collectUnhandledRejections(async () => {
+      results = calls.map((c, k) => {
+        const options = { latencyMs: c.latencyMs, value: `result ${k}`, ...(c.fails ? { error: callError(k) } : {}) };
+        const inner = c.listens ? io.abortableTask(`call ${k}`, options) : () => io.call(`call ${k}`, options);
+        const task = (signal: AbortSignal) => {
+          signal?.addEventListener('abort', () => (abortedAtMs[k] ??= io.timeline.now()), { once: true });
+          return inner(signal);
+        };
+        return track(withDeadline(task, c.deadlineMs));
+      });
+      await runUntilIdle(10_000, () => {
+        if (results.every((r) => r.settled) && !openAtSettle) openAtSettle = watch.open();
+      });
+    });
+    watch.stop();
+    results.forEach(stopAtTodo);
+    return { io, results, abortedAtMs, unhandled, watch, openAtSettle: openAtSettle ?? [] };
+  }
+
+  /** What is wrong with call k of a run, in a sentence, or undefined when it did what it should. */
+  function wrongWith(c: DeadlineCall, k: number, result: Tracked<string>, abortedAtMs: number | undefined, io: SimulatedIo): string | undefined {
+    const did = result.status === 'pending' ? 'never settled' : `${result.status === 'fulfilled' ? `resolved with "${String(result.value)}"` : `rejected with ${describeError(result.reason)}`} at ${ms(result.settledAtMs ?? 0)}`;
+    const deadlineWins = c.deadlineMs < c.latencyMs;
+    if (deadlineWins && (result.settledAtMs !== c.deadlineMs || !(result.reason instanceof DeadlineError))) {
+      return `call ${k}'s deadline was ${ms(c.deadlineMs)} and its task takes ${ms(c.latencyMs)}${c.listens ? '' : ' and ignores its signal'}: withDeadline ${did}; it must reject with DeadlineError at ${ms(c.deadlineMs)} (${abortStory(c.deadlineMs, abortedAtMs)})`;
+    }
+    if (!deadlineWins && (result.settledAtMs !== c.latencyMs || (c.fails ? (result.reason as Error | undefined)?.message !== callError(k).message : result.value !== `result ${k}`))) {
+      return `call ${k}'s task ${c.fails ? 'failed' : 'succeeded'} at ${ms(c.latencyMs)}, before its ${ms(c.deadlineMs)} deadline: withDeadline ${did}; it must settle as the task did, when it did`;
+    }
+    const interval = io.timeline.intervals.find((i) => i.label === `call ${k}`);
+    if (deadlineWins && c.listens && (interval?.outcome !== 'aborted' || interval.end !== c.deadlineMs)) {
+      return `call ${k}'s deadline passed at ${ms(c.deadlineMs)}, but its task ran on: ${abortStory(c.deadlineMs, abortedAtMs)}`;
+    }
+    if (abortedAtMs !== undefined && result.settled && abortedAtMs > (result.settledAtMs ?? 0)) {
+      return `call ${k}'s signal was aborted at ${ms(abortedAtMs)}, after call ${k} had already ${result.status === 'fulfilled' ? 'resolved' : 'rejected'} at ${ms(result.settledAtMs ?? 0)}: a deadline timer fired for a call that was done (its timer was never cleared)`;
+    }
+    return undefined;
+  }
+
+  /**
+   * The rule for each call, judged while others run beside it: each settles first of its own task and its
+   * own deadline, a late task that listens is aborted at its deadline, no signal is aborted after its call
+   * is done, and nothing is left once all have settled. A call that goes wrong is rerun alone: right alone
+   * and wrong together means the calls share something each should own.
+   */
+  async function judgeTogether(calls: readonly DeadlineCall[]): Promise<void> {
+    const { io, results, abortedAtMs, unhandled, watch, openAtSettle } = await runDeadlines(calls);
+    const setting = `${calls.length} withDeadline calls made at once, at 0 ms, in this order: ${calls.map(describeCall).join('; ')}.`;
+    const wrong = calls.map((c, k) => wrongWith(c, k, results[k]!, abortedAtMs[k], io)).filter((w): w is string => w !== undefined);
+    if (wrong.length > 0) {
+      const drawing = io.draw();
+      // The baseline, measured now: the same calls, each alone.
+      const alone: string[] = [];
+      for (const [k, c] of calls.entries()) {
+        vi.useRealTimers();
+        const solo = await runDeadlines([c]);
+        const w = wrongWith(c, 0, solo.results[0]!, solo.abortedAtMs[0], solo.io);
+        if (w === undefined && wrongWith(c, k, results[k]!, abortedAtMs[k], io) !== undefined) alone.push(`call ${k}`);
+      }
+      vi.useRealTimers();
+      fail(
+        setting,
+        `Together, ${wrong.join('; and ')}.`,
+        drawing,
+        ...(alone.length > 0
+          ? [
+              `Alone (each run just now by itself, same task, same deadline) ${alone.join(' and ')} ${alone.length === 1 ? 'does just what it should' : 'do just what they should'}; only together ${alone.length === 1 ? 'does it' : 'do they'} go wrong:`,
+              '-> one call undid another: the calls share something each should own, most often a variable outside withDeadline that the next',
+              '   call overwrites. With the timer handle kept there, the first call to finish clears the other\'s timer, and its own runs on.',
+              '   Keep the timer and the controller in locals of withDeadline, one of each per call.',
+            ]
+          : []),
+      );
+    }
+    expectNothingLeft(openAtSettle, watch, `${setting} Once all had settled (the last at ${ms(Math.max(...results.map((r) => r.settledAtMs ?? 0)))})`);
+    expectNoUnhandled(unhandled, 'withDeadline', io);
+  }
+
+  it('calls that overlap, in either order: each keeps its own deadline and its own timer', async () => {
+    const quick: DeadlineCall = { latencyMs: 20, deadlineMs: 100, fails: false, listens: true };
+    const stubborn: DeadlineCall = { latencyMs: 1000, deadlineMs: 100, fails: false, listens: false };
+    const failing: DeadlineCall = { latencyMs: 30, deadlineMs: 150, fails: true, listens: true };
+    for (const calls of [
+      [quick, stubborn],
+      [stubborn, quick],
+      [failing, stubborn, quick],
+      [stubborn, failing, quick],
+    ]) {
+      await judgeTogether(calls);
+      vi.useRealTimers();
+    }
+  });
+
+  it('holds for any calls made at once: each settles first of its task and its deadline, and nothing is left behind', async () => {
+    const call = fc
+      .record({
+        latencyMs: fc.integer({ min: 1, max: 200 }),
+        deadlineMs: fc.integer({ min: 1, max: 200 }),
+        fails: fc.boolean(),
+        listens: fc.boolean(),
+      })
+      // A tie (task and deadline at the same instant) may go either way: both answers are right.
+      .filter((c) => c.latencyMs !== c.deadlineMs);
+    await explore({
+      seed: 105,
+      cases: fc.array(call, { minLength: 2, maxLength: 4 }),
+      describe: (calls) => calls.map(describeCall).join('; '),
+      cleanup: realClock,
+      check: judgeTogether,
     });
   });
 

@@ -232,17 +232,84 @@ describe('step 1: one profile, two requests at once', () => {
     expect(profile, 'getProfile must resolve with { userId, user, image }').toEqual({ userId: 7, user: userRow(7), image: imageOf(7) });
   });
 
+  it('when either request fails while the other is still on its way, it rejects with that error and no rejection goes unhandled', async () => {
+    // Every order: the row fails before or after the picture answers, the picture fails before or after the row, both fail.
+    // An unhandled-rejection monitor runs inside each case, so a promise nobody listens to is caught the moment Node reports it.
+    const sides: Side[] = [
+      { latencyMs: 50, fails: false },
+      { latencyMs: 20, fails: true },
+      { latencyMs: 80, fails: true },
+    ];
+    for (const row of sides) {
+      for (const picture of sides) {
+        if (!row.fails && !picture.fails) continue;
+        const { setting, done, db } = await runPair(row, picture);
+        const expected = row.fails && picture.fails ? [ROW_ERROR, PICTURE_ERROR] : [row.fails ? ROW_ERROR : PICTURE_ERROR];
+        if (done.status !== 'rejected' || !expected.includes(done.reason as Error)) {
+          fail(
+            `${setting}: getProfile ${done.status === 'rejected' ? `rejected with ${describeError(done.reason)}` : done.status === 'fulfilled' ? 'resolved' : 'was still pending at 150 ms'}; it must reject with ${expected.map(describeError).join(' or ')}, the failing request's own error.`,
+            db.draw(),
+          );
+        }
+      }
+    }
+  });
+
   it('rejects with the database error when the user row cannot be read', async () => {
-    fake();
-    const broken = new Error('connection reset');
-    const { services } = world({ shared: true, users: { 7: { latencyMs: 20, error: broken } } });
-    const result = track(getProfile(7, services));
-    await advance(LATENCY);
-    stopAtTodo(result);
-    if (result.status !== 'rejected') fail(`getProfile ${result.status === 'fulfilled' ? 'resolved' : 'was still pending'} although the database query failed: the error must reach the caller.`);
-    expect(result.reason, 'getProfile must reject with the database\'s own error').toBe(broken);
+    const { done } = await runPair({ latencyMs: 20, fails: true }, { latencyMs: LATENCY, fails: false });
+    if (done.status !== 'rejected') fail(`getProfile ${done.status === 'fulfilled' ? 'resolved' : 'was still pending'} although the database query failed: the error must reach the caller.`);
+    expect(done.reason, 'getProfile must reject with the database\'s own error').toBe(ROW_ERROR);
   });
 });
+
+const ROW_ERROR = new Error('connection reset');
+const PICTURE_ERROR = new Error('picture 7 missing');
+type Side = { latencyMs: number; fails: boolean };
+
+/**
+ * getProfile(7) with a row and a picture that answer or fail when told, on the fake clock, with an
+ * unhandled-rejection monitor around it: a promise that rejected with nobody listening fails here,
+ * naming which request it was and what getProfile was doing meanwhile.
+ */
+async function runPair(row: Side, picture: Side) {
+  fake();
+  const { db, services } = world({
+    shared: true,
+    users: { 7: { latencyMs: row.latencyMs, ...(row.fails ? { error: ROW_ERROR } : {}) } },
+    images: { 7: { latencyMs: picture.latencyMs, ...(picture.fails ? { error: PICTURE_ERROR } : {}) } },
+  });
+  let result: Tracked<Profile> | undefined;
+  const unhandled = await collectUnhandledRejections(async () => {
+    result = track(getProfile(7, services));
+    await advance(3 * LATENCY);
+  });
+  vi.useRealTimers();
+  const done = result!;
+  stopAtTodo(done);
+  const say = (side: Side) => `${side.fails ? 'fails' : 'answers'} at ${ms(side.latencyMs)}`;
+  const setting = `The row ${say(row)}, the picture ${say(picture)}`;
+  if (unhandled.length > 0) {
+    const lost = unhandled[0];
+    const lostIsPicture = lost === PICTURE_ERROR;
+    const failed = lostIsPicture ? picture : row;
+    const other = lostIsPicture ? row : picture;
+    const settledBefore = done.settled && (done.settledAtMs ?? 0) < failed.latencyMs;
+    fail(
+      `${setting}: at ${ms(failed.latencyMs)} the ${lostIsPicture ? 'picture request ("image 7")' : 'database query ("user 7")'} failed (${describeError(lost)}) and nobody was listening to its promise:`,
+      settledBefore
+        ? `getProfile had already ${done.status} at ${ms(done.settledAtMs ?? 0)} and left that promise with no listener, so Node reported an unhandled rejection (by default that ends a Node.js process).`
+        : `getProfile was still awaiting the ${lostIsPicture ? 'row' : 'picture'} alone${other.latencyMs > failed.latencyMs ? ` (it ${say(other)})` : ''}, so Node reported an unhandled rejection (by default that ends a Node.js process).`,
+      db.draw(),
+      ...(settledBefore
+        ? ['-> Every promise you create needs a listener until it settles: wait for both together, `await Promise.all([user, image])`.']
+        : [
+            '-> You started both, awaited one at a time: the other\'s failure is unhandled meanwhile. Starting both was right;',
+            '   now wait for them together, so both promises have a listener from the start: `await Promise.all([user, image])`.',
+          ]),
+    );
+  }
+  return { setting, done, db };
+}
 
 describe('step 2: a thousand requests, ten connections', () => {
   const POOL = 10;
@@ -409,7 +476,7 @@ describe('step 3: a thousand requests, none dropped', () => {
         'Give every call its own timer (setTimeout) that aborts it (an AbortController whose signal you pass to the call).',
       );
     }
-    expectTimeoutsFromCallStart(result.value ?? [], w.db, TIMEOUT, 5);
+    expectTimeoutsFromCallStart(result.value ?? [], w.db, TIMEOUT, 5, w.cdn);
     return { ...w, result, outcomes: result.value ?? [] };
   }
 
@@ -482,23 +549,25 @@ describe('step 3: a thousand requests, none dropped', () => {
     await runUntilIdle(10_000);
     stopAtTodo(result);
     if (db.inFlight.peak > 4) fail(`Up to ${db.inFlight.peak} database queries ran at once, on 4 connections: the limit did not hold once calls failed or timed out.`, poolReport(db, 4));
+    // A query stopped before it could run (its timeout started too early, or another call's timeout hit it) explains idle connections.
+    if (result.status === 'fulfilled') expectTimeoutsFromCallStart(result.value ?? [], db, TIMEOUT, 4, cdn);
     // Before the verdict on the batch: a pool that lost its connections explains a batch that never settles.
     expectPoolUse(db, 4, { cdn, calls: 40 });
     expectPicturesAtOnce(cdn);
     if (result.status === 'rejected') fail(`getProfilesSafely rejected with ${describeError(result.reason)}: one failed request sank the whole batch of 40.`, poolReport(db, 4));
     if (result.status !== 'fulfilled') fail(`getProfilesSafely never settled for a batch of 40 where every call answers or fails within its ${ms(TIMEOUT)} timeout.`, poolReport(db, 4));
-    expectTimeoutsFromCallStart(result.value ?? [], db, TIMEOUT, 4);
+    expectTimeoutsFromCallStart(result.value ?? [], db, TIMEOUT, 4, cdn);
   });
 
   it('the timeout counts from when a call starts, not while it waits for a connection', async () => {
     fake();
-    const { db, services } = world();
+    const { db, cdn, services } = world();
     // 100 users through 10 connections: the last queries wait 450 ms for a connection, then answer in 50.
     const result = track(getProfilesSafely(range(100), services, { maxQueries: 10, timeoutMs: TIMEOUT }));
     await advanceUntilSettled(result, 1000);
     stopAtTodo(result);
     if (result.status !== 'fulfilled') fail(`getProfilesSafely ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'} for a batch where nothing fails.`);
-    expectTimeoutsFromCallStart(result.value ?? [], db, TIMEOUT, 10);
+    expectTimeoutsFromCallStart(result.value ?? [], db, TIMEOUT, 10, cdn);
     const failed = (result.value ?? []).filter((o) => !o.ok || o.profile.imageProblem !== undefined);
     if (failed.length > 0) {
       const first = failed[0];
@@ -544,7 +613,7 @@ describe('step 3: a thousand requests, none dropped', () => {
       await advance(120); // three rounds of queries have started: 0, 50, 100 ms
       stopAtTodo(running);
       if (running.status === 'fulfilled') {
-        expectTimeoutsFromCallStart(running.value ?? [], db, TIMEOUT, 10);
+        expectTimeoutsFromCallStart(running.value ?? [], db, TIMEOUT, 10, cdn);
         fail(`getProfilesSafely had already resolved at ${ms(running.settledAtMs ?? 0)}, before the cancel at 120 ms; 100 users through 10 connections take 500 ms.`, poolReport(db));
       }
       const startedBefore = db.started.length;
@@ -565,12 +634,24 @@ describe('step 3: a thousand requests, none dropped', () => {
       }
       if (!settledAtAbort && !running.settled) {
         const neverQueried = 100 - db.attempts.length;
+        const running = db.pending + cdn.pending;
         fail(
           `getProfilesSafely was still pending right after the abort at 120 ms, and still 2 s later: a cancelled batch must stop at once, and this one never did.`,
           `${startedBefore} queries had started before the abort (every one still running was aborted), and ${neverQueried} requests had never sent their query.`,
-          '-> Waiting for every request (Promise.all) is fine, as long as the queued requests wake up and give up at once: does every',
-          '   aborted or failed query give its connection back, so the next waiting request gets it and sees the aborted signal?',
-          '   (A hand-written limiter releases in a `finally`; p-limit does that itself.) Then reject with `signal.reason`.',
+          ...(running === 0 && neverQueried > 0
+            ? [
+                `No call was running any more: the ${neverQueried} queued queries never settled, neither run (to give up at once on the aborted signal) nor rejected,`,
+                '   and the requests awaiting them waited for ever.',
+                '-> A queued call must settle. Dropping it from the queue (p-limit\'s clearQueue()) leaves its promise pending for ever; a connection',
+                '   never given back after an abort leaves the next call in line waiting for ever. Let each queued call take its turn and give up',
+                '   at once: `signal.throwIfAborted()` at the start of the limited function (p-limit gives connections back itself; a hand-written',
+                '   limiter releases in a `finally`). Then reject with `signal.reason`.',
+              ]
+            : [
+                '-> Waiting for every request (Promise.all) is fine, as long as the queued requests wake up and give up at once: does every',
+                '   aborted or failed query give its connection back, so the next waiting request gets it and sees the aborted signal?',
+                '   (A hand-written limiter releases in a `finally`; p-limit does that itself.) Then reject with `signal.reason`.',
+              ]),
         );
       }
       if (!settledAtAbort) {
@@ -742,7 +823,7 @@ describe('step 3: a thousand requests, none dropped', () => {
             fail(`getProfilesSafely ${batch.status === 'rejected' ? `rejected with ${describeError(batch.reason)}` : 'never settled'}; nobody cancelled this batch, so it must resolve with one outcome per request.`, drawing);
           }
           const outcomes = batch.value ?? [];
-          expectTimeoutsFromCallStart(outcomes, db, TIMEOUT, maxQueries);
+          expectTimeoutsFromCallStart(outcomes, db, TIMEOUT, maxQueries, cdn);
           expectOrder(outcomes.map((o) => (o.ok ? o.profile.userId : o.userId)), ids, 'getProfilesSafely outcomes (by userId)');
           users.forEach((u, id) => {
             const outcome = outcomes[id]!;
@@ -770,9 +851,14 @@ describe('step 3: a thousand requests, none dropped', () => {
             if (!spec) continue;
             const ran = (interval.end ?? Number.POSITIVE_INFINITY) - interval.start;
             const expected = Math.min(spec.latencyMs, TIMEOUT);
-            if (ran !== expected) {
+            // A picture whose row failed may also be stopped, at the moment the row failed ("waits for it, or stops it").
+            const id = Number(interval.label.split(' ')[1]);
+            const row = interval.label.startsWith('image') ? db.timeline.intervals.find((i) => i.label === `user ${id}`) : undefined;
+            const rowFailed = row !== undefined && row.end !== undefined && (row.outcome === 'failed' || row.outcome === 'aborted');
+            const stoppedWithRow = rowFailed && interval.outcome === 'aborted' && interval.end === row.end;
+            if (ran !== expected && !stoppedWithRow) {
               fail(
-                `"${interval.label}" ran ${Number.isFinite(ran) ? ms(ran) : 'on and on'}; it ${spec.latencyMs > TIMEOUT ? `should be aborted ${ms(TIMEOUT)} after it started, by its own timeout` : `answers after ${ms(spec.latencyMs)}`}.`,
+                `"${interval.label}" ran ${Number.isFinite(ran) ? ms(ran) : 'on and on'}${interval.outcome ? ` and ended ${interval.outcome}` : ''}; it ${spec.latencyMs > TIMEOUT ? `should be aborted ${ms(TIMEOUT)} after it started, by its own timeout` : `answers after ${ms(spec.latencyMs)}`}${rowFailed ? `, or is stopped the moment its row failed (at ${ms(row.end ?? 0)})` : ''}.`,
                 drawing,
               );
             }
@@ -828,14 +914,29 @@ function expectNoCallAfterCancel(db: SimulatedIo, cdn: SimulatedIo, cancelledAtM
  * A request that timed out although its query ran less than its timeout: the clock started while it
  * waited for a connection. Says so in those words, before any other test blames something else.
  */
-function expectTimeoutsFromCallStart(outcomes: readonly ProfileOutcome[], db: SimulatedIo, timeoutMs: number, maxQueries: number): void {
+function expectTimeoutsFromCallStart(outcomes: readonly ProfileOutcome[], db: SimulatedIo, timeoutMs: number, maxQueries: number, cdn?: SimulatedIo): void {
   for (const outcome of outcomes) {
     if (outcome.ok || !(outcome.reason instanceof TimeoutError)) continue;
     const query = db.timeline.intervals.find((i) => i.label === `user ${outcome.userId}`);
     const ran = query ? (query.end ?? query.start) - query.start : 0;
     if (query && ran >= timeoutMs - 0.5) continue;
+    const ranText = query ? `ran only ${ms(ran)} (it started at ${ms(query.start)}${query.start > 0 ? ', after waiting that long for a free connection' : ''})` : 'never even started';
+    // Whose timeout was it? The very TimeoutError object that stopped another call (its picture, say) means one controller for both.
+    const owner = [...(cdn?.abortedWith ?? []), ...db.abortedWith].find(([label, reason]) => reason === outcome.reason && label !== `user ${outcome.userId}`);
+    if (owner) {
+      const [label] = owner;
+      const other = [...(cdn?.timeline.intervals ?? []), ...db.timeline.intervals].find((i) => i.label === label);
+      fail(
+        `User ${outcome.userId}'s request failed with a TimeoutError, but its database query ${ranText}; the timeout is ${ms(timeoutMs)}.`,
+        `That TimeoutError is the very one that stopped "${label}"${other ? ` (which started at ${ms(other.start)} and was aborted at ${ms(other.end ?? 0)}, ${ms((other.end ?? 0) - other.start)} later)` : ''}: a call aborted by another call's timeout.`,
+        '-> The two calls share one AbortController, so the first deadline to fire aborts both. Give each call its own controller and',
+        '   timer (a helper that makes them, inside the limited function), combined with the batch signal: `AbortSignal.any([batch, own.signal])`.',
+        poolReport(db, maxQueries),
+        ...(cdn ? [`The pictures:\n${cdn.draw()}`] : []),
+      );
+    }
     fail(
-      `User ${outcome.userId}'s request failed with a TimeoutError, but its database query ${query ? `ran only ${ms(ran)} (it started at ${ms(query.start)}, after waiting that long for a free connection)` : 'never even started: it was still waiting for a connection'}; the timeout is ${ms(timeoutMs)}.`,
+      `User ${outcome.userId}'s request failed with a TimeoutError, but its database query ${query ? ranText : 'never even started: it was still waiting for a connection'}; the timeout is ${ms(timeoutMs)}.`,
       '-> the wait for a connection ate the timeout: its clock started when the request was queued, not when the query started.',
       '   Start the timer inside the limited function, when the call really starts: `limit(() => withTimeout(...))`.',
       poolReport(db, maxQueries),
