@@ -1378,7 +1378,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
         if (notAborted.length > 0) {
           const byFailure = failedAt !== undefined && failedAt === stopAt;
           fail(
-            `${byFailure ? `Job ${fails?.job} failed` : 'abort() came'} at ${ms(stopAt)}, and ${notAborted.map((i) => `"${i.label}"`).join(', ')}, whose work listens to its signal, went on running after it${notAborted[0]!.end === undefined ? '' : ` (until ${ms(notAborted[0]!.end)})`}: its signal was never aborted.`,
+            `${byFailure ? `Job ${fails?.job} failed` : 'abort() came'} at ${ms(stopAt)}, and ${notAborted.map((i) => `"${i.label}"`).join(', ')}, ${notAborted.length > 1 ? 'each with work that listens to its signal, went' : 'whose work listens to its signal, went'} on running after it${notAborted.length === 1 && notAborted[0]!.end !== undefined ? ` (until ${ms(notAborted[0]!.end)})` : ''}: ${notAborted.length > 1 ? 'their signals were' : 'its signal was'} not aborted at the stop.`,
             byFailure
               ? `-> a failure cancels the rest${callerSignal ? ', with or without an abort from the caller' : ', and here the caller passed no signal at all'}: hand every job a signal the fan-out aborts itself (your own AbortController, aborted on the caller's abort too, or AbortSignal.any([callerSignal, yours])), and abort it when a job fails.`
               : "-> running jobs are aborted with the fan-out: the signal each work() gets must abort when the caller's signal does.",
