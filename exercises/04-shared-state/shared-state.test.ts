@@ -613,6 +613,41 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
 
   const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
 
+  /**
+   * Runs `unlock` (synchronous) and judges each Atomics.notify it makes on `words[index]` at that instant:
+   * returns what the word read at a notify that came before unlock() had written the word with any atomic
+   * step, if it read held (not 0). A notify after the word was freed is fine, even if another thread has
+   * taken the lock again meanwhile.
+   */
+  function notifyBeforeFree(words: Int32Array, index: number, unlock: () => void): number | undefined {
+    const atomics = Atomics as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const writes = ['store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor'];
+    const originals = new Map([...writes, 'notify'].map((name) => [name, atomics[name]!]));
+    let wrote = false;
+    let heldAtNotify: number | undefined;
+    for (const name of writes) {
+      const original = originals.get(name)!;
+      atomics[name] = (...args: unknown[]) => {
+        if (args[0] === words && args[1] === index) wrote = true;
+        return original(...args);
+      };
+    }
+    const notify = originals.get('notify')!;
+    atomics.notify = (...args: unknown[]) => {
+      if (args[0] === words && args[1] === index && !wrote && heldAtNotify === undefined) {
+        const word = Atomics.load(words, index);
+        if (word !== 0) heldAtNotify = word;
+      }
+      return notify(...args);
+    };
+    try {
+      unlock();
+    } finally {
+      for (const [name, original] of originals) atomics[name] = original;
+    }
+    return heldAtNotify;
+  }
+
   interface GateSeen {
     parties: number;
     /** How many workers had arrived at the instant open() resolved. */
@@ -752,25 +787,20 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     }
     const holdMs = 200;
     await new Promise((resolve) => setTimeout(resolve, holdMs));
-    // Judged at the instant of each Atomics.notify: what the lock word read when the sleeper was woken.
-    const notify = Atomics.notify;
-    const wordAtNotify: number[] = [];
-    const notifySpy = vi.spyOn(Atomics, 'notify').mockImplementation(((array: Int32Array, index: number, count?: number) => {
-      if (array === words && index === 0) wordAtNotify.push(Atomics.load(words, 0));
-      return notify(array, index, count);
-    }) as typeof Atomics.notify);
+    const notifySpy = vi.spyOn(Atomics, 'notify');
     const releasedAt = epochNow();
     let notifies: number;
+    let heldAtNotify: number | undefined;
     try {
-      mutex.unlock();
+      // Judged at the instant of each Atomics.notify: had unlock() freed the word yet?
+      heldAtNotify = notifyBeforeFree(words, 0, () => mutex.unlock());
     } finally {
       notifies = notifySpy.mock.calls.length; // read before mockRestore(), which forgets the calls
       notifySpy.mockRestore();
     }
-    const heldAtNotify = wordAtNotify.filter((word) => word !== 0);
-    if (heldAtNotify.length > 0) {
+    if (heldAtNotify !== undefined) {
       fail(
-        `unlock() called Atomics.notify while the lock word still read ${heldAtNotify[0]} (held): it woke the thread waiting in lock() before the lock was free.`,
+        `unlock() called Atomics.notify before it had written the lock word, which still read ${heldAtNotify} (held): it woke the thread waiting in lock() before the lock was free.`,
         '-> the woken thread looks, finds the lock still held and goes back to sleep; the store that frees the word comes after it and',
         '   wakes nobody: a lost wake-up, once in a while, whenever the woken thread is quick. Free the word first, then wake:',
         '   `if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)`.',
@@ -994,17 +1024,8 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     // The main thread: lockAsync(), holds the lock across a 1 ms timer, unlock(), waits 1 ms (the threads take the lock meanwhile).
     // The main thread's unlock(): what the lock word read at the instant of each of its Atomics.notify calls.
     let notifiedWhileHeld = 0;
-    const notify = Atomics.notify;
     const unlockHere = () => {
-      const spy = vi.spyOn(Atomics, 'notify').mockImplementation(((array: Int32Array, index: number, count?: number) => {
-        if (array === words && index === 0 && Atomics.load(words, 0) !== 0) notifiedWhileHeld++;
-        return notify(array, index, count);
-      }) as typeof Atomics.notify);
-      try {
-        mutex.unlock();
-      } finally {
-        spy.mockRestore();
-      }
+      if (notifyBeforeFree(words, 0, () => mutex.unlock()) !== undefined) notifiedWhileHeld++;
     };
     const main = arena.runHere(0, { rounds: plan.mainRounds, holdMs: plan.holdMs, gapMs: 1, lock: () => mutex.lockAsync(), unlock: unlockHere, lockName: 'lockAsync' });
     const outcome = await arena.settle([main, ...runs], { stallMs: plan.stallMs });
@@ -1043,7 +1064,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         arena.draw(Math.max(0, lastMs - 6), lastMs + 2),
         waiting.length > 0 && holding.length === 0
           ? notifiedWhileHeld > 0
-            ? `-> a wake-up was lost: the lock was let go, but ${waiting.map((p) => p.label).join(' and ')}, still waiting for it, never got it. The main thread's unlock() called Atomics.notify ${notifiedWhileHeld} time(s) while the lock word still read held: it woke a waiter before the lock was free. The woken thread finds the lock still held and sleeps again, and the store that frees the word comes after and wakes nobody. Free the word first, then wake: \`if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)\`.`
+            ? `-> a wake-up was lost: the lock was let go, but ${waiting.map((p) => p.label).join(' and ')}, still waiting for it, never got it. The main thread's unlock() called Atomics.notify ${notifiedWhileHeld} time(s) before it had written the lock word, which still read held: it woke a waiter before the lock was free. The woken thread finds the lock still held and sleeps again, and the store that frees the word comes after and wakes nobody. Free the word first, then wake: \`if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)\`.`
             : `-> the lock was let go, but ${waiting.map((p) => p.label).join(' and ')}, still waiting for it, never got it: a wake-up was lost. There are two ways to lose one: unlock() woke a sleeper before the word was free (the woken thread finds the lock still held and sleeps again, and the store that frees it comes after and wakes nobody): free the word first, then Atomics.notify; or, with the three states (0 free, 1 locked, 2 contended), a waiter that woke and took the lock marked it 1, not 2: others may still be asleep, and only a 2 makes the next unlock() call Atomics.notify.`
           : '-> someone holds the lock and never lets go, or waits on a value the word never takes: look at what unlock() leaves in the word and what lock() waits for.',
       );
