@@ -33,3 +33,4 @@ export { describeLoad, errorCount, percentile, runLoad, type LoadOptions, type L
 export { watchServer, type SeenRequest, type ServerWatch } from './server-watch.ts';
 export { drawLoopGaps, watchLoopGaps, type LoopGaps, type LoopGapWatch } from './loop-gaps.ts';
 export { textTable } from './text-table.ts';
+export { scheduledBy, type Scheduled } from './scheduled-by.ts';

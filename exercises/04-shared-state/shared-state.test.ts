@@ -42,6 +42,8 @@ import { CriticalSectionMonitor, explore, fc, monitorMutex, runUntilIdle, type V
 import { AtomicsMutex, LENGTH, LOCK, SharedVec, StartGate, fillFromThreads, valueFor } from './shared-vec.ts';
 // Step 3's contention arena, imported apart so the other steps' import lists stay as they are.
 import { ArenaThreads, LockArena } from '../../checker/harness/lock-arena.ts';
+// What lockAsync() schedules while it waits (timers, Atomics calls), counted in its own async context.
+import { scheduledBy } from '../../checker/harness/index.ts';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -611,6 +613,41 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
 
   const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
 
+  /**
+   * Runs `unlock` (synchronous) and judges each Atomics.notify it makes on `words[index]` at that instant:
+   * returns what the word read at a notify that came before unlock() had written the word with any atomic
+   * step, if it read held (not 0). A notify after the word was freed is fine, even if another thread has
+   * taken the lock again meanwhile.
+   */
+  function notifyBeforeFree(words: Int32Array, index: number, unlock: () => void): number | undefined {
+    const atomics = Atomics as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const writes = ['store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor'];
+    const originals = new Map([...writes, 'notify'].map((name) => [name, atomics[name]!]));
+    let wrote = false;
+    let heldAtNotify: number | undefined;
+    for (const name of writes) {
+      const original = originals.get(name)!;
+      atomics[name] = (...args: unknown[]) => {
+        if (args[0] === words && args[1] === index) wrote = true;
+        return original(...args);
+      };
+    }
+    const notify = originals.get('notify')!;
+    atomics.notify = (...args: unknown[]) => {
+      if (args[0] === words && args[1] === index && !wrote && heldAtNotify === undefined) {
+        const word = Atomics.load(words, index);
+        if (word !== 0) heldAtNotify = word;
+      }
+      return notify(...args);
+    };
+    try {
+      unlock();
+    } finally {
+      for (const [name, original] of originals) atomics[name] = original;
+    }
+    return heldAtNotify;
+  }
+
   interface GateSeen {
     parties: number;
     /** How many workers had arrived at the instant open() resolved. */
@@ -693,7 +730,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     }
   }
 
-  function failStuck(outcome: Extract<FillOutcome, { status: 'stuck' }>, call: string, expected: number, running: number, started: number): never {
+  function failStuck(outcome: Extract<FillOutcome, { status: 'stuck' }>, call: string, expected: number, running: number, started: number, heldHint?: string): never {
     if (outcome.length === undefined) {
       fail(`${call} had not finished after ${ms(outcome.afterMs)}; ${running} of its ${started} worker threads were still running.`, 'Is some thread waiting for a lock that nobody will release, or for a start gate that never opens?');
     }
@@ -701,8 +738,8 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       `${call} stopped making progress: the vector has held ${outcome.length} of ${expected} values for ${ms(outcome.stillMs)}, ${running} of its ${started} worker threads are still running,`,
       `and the vector's lock word reads ${outcome.word}${outcome.word === 0 ? ' (free)' : ' (held)'}.`,
       outcome.word === 0
-        ? '-> threads that still have values to push are waiting for a lock that nobody holds: a wake-up was lost. unlock() must wake a sleeper whenever one may be asleep; with the three states (0 free, 1 locked, 2 contended), a waiter that wakes and takes the lock must mark it 2, not 1: others may still be asleep, and only a 2 makes the next unlock() call Atomics.notify.'
-        : '-> the lock is held, but no push gets through: did a push take the lock and never give it back (unlock() in a finally)?',
+        ? '-> threads that still have values to push are waiting for a lock that nobody holds: a wake-up was lost. There are two ways to lose one: unlock() woke a sleeper before the word was free (the woken thread finds the lock still held and sleeps again, and the store that frees it comes after and wakes nobody): free the word first, then Atomics.notify; or, with the three states (0 free, 1 locked, 2 contended), a waiter that woke and took the lock marked it 1, not 2: others may still be asleep, and only a 2 makes the next unlock() call Atomics.notify.'
+        : (heldHint ?? '-> the lock is held, but no push gets through: did a push take the lock and never give it back (unlock() in a finally)?'),
     );
   }
 
@@ -715,141 +752,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     return outcome.report;
   };
 
-  it('3 threads x 100 pushes: every value exactly once, each thread in its own order, every thread closed', async () => {
-    const threads = 3;
-    const perThread = 100;
-    const watch = watchWorkers();
-    const fill = watchFill();
-    try {
-      const expected = threads * perThread;
-      const outcome = await settleFill(fillFromThreads(threads, perThread), fill);
-      if (outcome.status === 'stuck') failStuck(outcome, `fillFromThreads(${threads}, ${perThread})`, expected, watch.running(), watch.workers.length);
-      if (outcome.status === 'rejected') fail(`fillFromThreads(${threads}, ${perThread}) rejected: ${describeError(outcome.reason)}`);
-      const contents = outcome.value;
-      const seen = new Set(contents);
-      const missing: number[] = [];
-      for (let t = 0; t < threads; t++) for (let i = 0; i < perThread; i++) if (!seen.has(valueFor(t, i))) missing.push(valueFor(t, i));
-      if (contents.length !== expected || missing.length > 0 || seen.size !== contents.length) {
-        fail(
-          `${threads} threads pushed ${expected} values; the vector holds ${contents.length}, ${missing.length} are missing` +
-            ` (e.g. ${missing.slice(0, 4).join(', ')}) and ${contents.length - seen.size} are there twice.`,
-          '-> updates were lost: two threads read the same length, both wrote the same slot, and one value',
-          '   overwrote the other. Take the lock before reading the length and release it after writing it back,',
-          '   and make sure the lock itself lets only one thread in.',
-        );
-      }
-      for (let t = 0; t < threads; t++) {
-        const own = contents.filter((value) => Math.floor(value / 1_000_000) === t);
-        const sorted = [...own].sort((a, b) => a - b);
-        if (own.join() !== sorted.join()) fail(`Thread ${t}'s values are out of order in the vector: ${own.slice(0, 6).join(', ')}, ...`);
-      }
-      // The gate is what lines the threads up: one that gave up waiting means they never pushed together.
-      // (Only a pool with fewer threads than tasks is judged here: on a machine busy enough, right code's
-      // threads can be slow to start, and then the threads did not meet, through no fault of the code.)
-      const gaveUp = fill.gates.find((gate) => gate.arrived < gate.parties);
-      const started = watch.workers.length;
-      if (gaveUp && started < threads) {
-        fail(
-          `The start gate gave up: it waited ${ms(gaveUp.waitedMs)} for ${gaveUp.parties} threads and only ${gaveUp.arrived} had arrived, so the threads never started pushing together.`,
-          `fillFromThreads(${threads}, ${perThread}) started ${started} worker thread(s) for its ${threads} tasks: the other task(s) waited in the pool's queue for a free thread, and could not reach the gate until a thread had finished.`,
-          `-> give the pool one thread per task (minThreads = maxThreads = threads), not one per core: the gate needs every task running at once.`,
-        );
-      }
-      const running = await watch.waitForExit(2_000);
-      if (running > 0) {
-        fail(
-          `fillFromThreads() resolved but ${running} of its ${watch.workers.length} worker threads were still running 2 s later.`,
-          'Close the pool when you are done (await pool.destroy() in a finally block).',
-        );
-      }
-    } finally {
-      fill.restore();
-      await watch.terminateAll();
-      watch.restore();
-    }
-  });
-
-  it('when a push fails on a worker thread, fillFromThreads() rejects and still leaves no thread running', async () => {
-    const threads = 3;
-    const perThread = 20;
-    const watch = watchWorkers();
-    // One slot short: the last push finds the vector full and throws a RangeError on its thread.
-    const seen = watchFill(1);
-    try {
-      const outcome = await settleFill(fillFromThreads(threads, perThread), seen);
-      if (seen.vecs.length === 0) {
-        if (outcome.status === 'rejected') fail(`fillFromThreads(${threads}, ${perThread}) rejected before it made a vector: ${describeError(outcome.reason)}`);
-        // A vector not made with SharedVec.create: this failure cannot be staged from outside.
-        if (outcome.status === 'fulfilled') return;
-      }
-      if (outcome.status === 'stuck') failStuck(outcome, `fillFromThreads(${threads}, ${perThread}) with a push that fails`, threads * perThread - 1, watch.running(), watch.workers.length);
-      const running = await watch.waitForExit(2_000);
-      if (running > 0) {
-        fail(
-          `We gave fillFromThreads(${threads}, ${perThread}) a vector one slot short, so one push threw a RangeError on its worker thread;`,
-          `fillFromThreads() ${outcome.status === 'rejected' ? `rejected (${describeError(outcome.reason)})` : 'resolved'}, but ${running} of its ${watch.workers.length} worker threads were still running 2 s later.`,
-          '-> the failure skipped the clean-up. Close the pool in a `finally` (after `await Promise.allSettled(runs)`), so that it runs on',
-          '   every way out of the function, a rejection too.',
-          ...watch.leaks().slice(0, 3).map((line) => `   ${line}`),
-        );
-      }
-    } finally {
-      seen.restore();
-      await watch.terminateAll();
-      watch.restore();
-    }
-  });
-
-  it('three threads and the main thread contend, asking again at once: never two holders, and nobody left waiting while the lock is free', async () => {
-    const words = new Int32Array(new SharedArrayBuffer(8));
-    const mutex = new AtomicsMutex(words, 0);
-    const arena = new LockArena(['main thread', 'thread A', 'thread B', 'thread C']);
-    const plan = { threadRounds: 100, mainRounds: 20, holdMs: 1, stallMs: 2_000 };
-    // Threads A, B and C: lock(), 1 ms inside, unlock(), and three rounds in four they ask again at once.
-    const runs = contenders.run(arena, [1, 2, 3], { module: vecModule, exportName: 'AtomicsMutex', args: [words, 0], rounds: plan.threadRounds, holdMs: plan.holdMs, gapMs: 1 });
-    // The main thread: lockAsync(), holds the lock across a 1 ms timer, unlock(), waits 1 ms (the threads take the lock meanwhile).
-    const main = arena.runHere(0, { rounds: plan.mainRounds, holdMs: plan.holdMs, gapMs: 1, lock: () => mutex.lockAsync(), unlock: () => mutex.unlock(), lockName: 'lockAsync' });
-    const outcome = await arena.settle([main, ...runs], { stallMs: plan.stallMs });
-    const word = Atomics.load(words, 0);
-    if (!outcome.finished) {
-      // Let everyone go: stop after this round, end the threads, and free whoever still waits on this thread.
-      arena.stop();
-      contenders.abortAll();
-      Atomics.store(words, 0, 0);
-      Atomics.notify(words, 0);
-      await Promise.race([Promise.allSettled([main, ...runs]), sleep(1_000)]);
-    }
-    const setup = `(Threads A, B and C each did rounds of lock(), ${plan.holdMs} ms inside, unlock(), asking again at once three rounds in four; the main thread did rounds of lockAsync(), a ${plan.holdMs} ms timer inside, unlock(), a 1 ms pause.)`;
-    if (outcome.error) fail(`While three threads and the main thread took turns with one AtomicsMutex, ${outcome.error.label}'s ${outcome.error.message}`);
-    const first = outcome.first;
-    if (first) {
-      fail(
-        `Two holders at once: ${first.entrant} got the lock at ${ms(first.atMs)} while ${first.holder} still held it (${outcome.violations} such moment(s) in all).`,
-        setup,
-        arena.draw(Math.max(0, first.atMs - 5), first.atMs + 3, { holdsOnly: true }),
-        `-> ${first.entrant === 'main thread' ? 'lockAsync()' : `${first.entrant}'s lock()`} returned while ${first.holder} held the lock. Being woken is not being given the lock: a wait that`,
-        '   comes back (Atomics.wait, or the promise of Atomics.waitAsync) only says the word changed, and a thread that unlocked and asked',
-        '   again at once may have taken it meanwhile. The lock is yours only when your own atomic step took it (compareExchange, or',
-        '   exchange, seeing 0): after every wake-up, try again that way, and wait again if it fails.',
-      );
-    }
-    if (outcome.stalled) {
-      const waiting = outcome.parties.filter((p) => p.state === 'asking');
-      const holding = outcome.parties.filter((p) => p.state === 'holding');
-      const lastMs = Math.max(...outcome.parties.map((p) => p.sinceMs));
-      fail(
-        `Nothing moved for ${ms(plan.stallMs)}: ` +
-          (waiting.map((p) => `${p.label} had been waiting in ${p.label === 'main thread' ? 'lockAsync()' : 'lock()'} since ${ms(p.sinceMs)} (its round ${p.rounds + 1})`).join(', ') || 'nobody was waiting') +
-          `, while ${holding.map((p) => p.label).join(' and ') || 'nobody'} held the lock and the lock word read ${word}${word === 0 ? ' (free)' : ''}.`,
-        `Done: ${outcome.parties.filter((p) => p.state === 'done').map((p) => p.label).join(', ') || 'nobody'}. ${setup}`,
-        arena.draw(Math.max(0, lastMs - 6), lastMs + 2),
-        waiting.length > 0 && holding.length === 0
-          ? `-> a wake-up was lost: the lock was let go, but ${waiting.map((p) => p.label).join(' and ')}, still waiting for it, never got it. unlock() must wake a sleeper whenever one may be asleep (Atomics.notify(words, index, 1)); with the three states (0 free, 1 locked, 2 contended), a waiter that wakes and takes the lock must mark it 2 (Atomics.exchange(words, index, 2)), not 1: others may still be asleep, and only a 2 makes the next unlock() notify.`
-          : '-> someone holds the lock and never lets go, or waits on a value the word never takes: look at what unlock() leaves in the word and what lock() waits for.',
-      );
-    }
-  });
-
+  // First the mutex alone, one thread against another (each names one mistake at once), then whole fills.
   it('lock() takes a free lock with one atomic read-modify-write (compareExchange), not a load then a store', async () => {
     const words = new Int32Array(new SharedArrayBuffer(8));
     const report = finished(
@@ -887,11 +790,21 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     const notifySpy = vi.spyOn(Atomics, 'notify');
     const releasedAt = epochNow();
     let notifies: number;
+    let heldAtNotify: number | undefined;
     try {
-      mutex.unlock();
+      // Judged at the instant of each Atomics.notify: had unlock() freed the word yet?
+      heldAtNotify = notifyBeforeFree(words, 0, () => mutex.unlock());
     } finally {
       notifies = notifySpy.mock.calls.length; // read before mockRestore(), which forgets the calls
       notifySpy.mockRestore();
+    }
+    if (heldAtNotify !== undefined) {
+      fail(
+        `unlock() called Atomics.notify before it had written the lock word, which still read ${heldAtNotify} (held): it woke the thread waiting in lock() before the lock was free.`,
+        '-> the woken thread looks, finds the lock still held and goes back to sleep; the store that frees the word comes after it and',
+        '   wakes nobody: a lost wake-up, once in a while, whenever the woken thread is quick. Free the word first, then wake:',
+        '   `if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)`.',
+      );
     }
     const result = await outcome;
     if (!result.finished) {
@@ -952,12 +865,8 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     const waitSpy = vi.spyOn(Atomics, 'wait');
     const loop = startEventLoopProbe(5);
     const started = performance.now();
-    let lockError: unknown;
-    try {
-      await mutex.lockAsync();
-    } catch (error) {
-      lockError = error;
-    }
+    const scheduled = await scheduledBy(() => mutex.lockAsync());
+    const lockError: unknown = scheduled.outcome.status === 'rejected' ? scheduled.outcome.reason : undefined;
     const waited = performance.now() - started;
     const report = loop.stop();
     const blockingWaits = waitSpy.mock.calls.length;
@@ -986,7 +895,182 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         '   Wait for the lock word to change: `await Atomics.waitAsync(words, index, valueYouSaw).value`.',
       );
     }
+    // Woken, not polling: while it waited, lockAsync() made no timer, and no wait of its ran out by itself.
+    const attempts = (scheduled.atomics.compareExchange ?? 0) + (scheduled.atomics.exchange ?? 0);
+    const waitAsyncs = scheduled.atomics.waitAsync ?? 0;
+    const timedOut = scheduled.waits['timed-out'] ?? 0;
+    const timers = scheduled.timers + scheduled.immediates;
+    if (timers > 0 || timedOut > 0) {
+      fail(
+        `While another thread held the lock for ${holdMs} ms, lockAsync() ${timers > 0 ? `scheduled ${timers} timer(s)${scheduled.immediates > 0 ? ` (${scheduled.immediates} of them setImmediate)` : ''}` : `had ${timedOut} of its ${waitAsyncs} Atomics.waitAsync wait(s) run out by themselves ('timed-out')`} and tried the lock ${attempts} time(s)` +
+          `${waitAsyncs === 0 ? ', and never called Atomics.waitAsync' : ''}: it was polling, checking again later, instead of sleeping until unlock() wakes it.`,
+        '-> every hand-over waits up to one nap, and the retries keep the main thread working all along. Sleep until the word changes:',
+        '   `await Atomics.waitAsync(words, index, valueYouSaw).value` with no timeout: the Atomics.notify in unlock() resolves it the moment the lock is let go.',
+      );
+    }
+    if (waitAsyncs === 0) {
+      fail(
+        `While another thread held the lock for ${holdMs} ms, lockAsync() waited without ever calling Atomics.waitAsync (it tried the lock ${attempts} time(s)).`,
+        '-> nothing but Atomics.waitAsync lets unlock()\'s Atomics.notify wake the main thread: `await Atomics.waitAsync(words, index, valueYouSaw).value`.',
+      );
+    }
   });
+
+  it('3 threads x 100 pushes: every value exactly once, each thread in its own order, every thread closed', async () => {
+    const threads = 3;
+    const perThread = 100;
+    const watch = watchWorkers();
+    const fill = watchFill();
+    try {
+      const expected = threads * perThread;
+      const outcome = await settleFill(fillFromThreads(threads, perThread), fill);
+      if (outcome.status === 'stuck') failStuck(outcome, `fillFromThreads(${threads}, ${perThread})`, expected, watch.running(), watch.workers.length);
+      if (outcome.status === 'rejected') fail(`fillFromThreads(${threads}, ${perThread}) rejected: ${describeError(outcome.reason)}`);
+      const contents = outcome.value;
+      const seen = new Set(contents);
+      const missing: number[] = [];
+      for (let t = 0; t < threads; t++) for (let i = 0; i < perThread; i++) if (!seen.has(valueFor(t, i))) missing.push(valueFor(t, i));
+      if (contents.length !== expected || missing.length > 0 || seen.size !== contents.length) {
+        fail(
+          `${threads} threads pushed ${expected} values; the vector holds ${contents.length}, ${missing.length} are missing` +
+            ` (e.g. ${missing.slice(0, 4).join(', ')}) and ${contents.length - seen.size} are there twice.`,
+          '-> updates were lost: two threads read the same length, both wrote the same slot, and one value',
+          '   overwrote the other. Take the lock before reading the length and release it after writing it back,',
+          '   and make sure the lock itself lets only one thread in.',
+        );
+      }
+      for (let t = 0; t < threads; t++) {
+        const own = contents.filter((value) => Math.floor(value / 1_000_000) === t);
+        const sorted = [...own].sort((a, b) => a - b);
+        if (own.join() !== sorted.join()) fail(`Thread ${t}'s values are out of order in the vector: ${own.slice(0, 6).join(', ')}, ...`);
+      }
+      // The gate is what lines the threads up: one that gave up waiting means they never pushed together.
+      // (Only a pool with fewer threads than tasks is judged here: on a machine busy enough, right code's
+      // threads can be slow to start, and then the threads did not meet, through no fault of the code.)
+      const gaveUp = fill.gates.find((gate) => gate.arrived < gate.parties);
+      const started = watch.workers.length;
+      if (gaveUp && started < threads) {
+        fail(
+          `The start gate gave up: it waited ${ms(gaveUp.waitedMs)} for ${gaveUp.parties} threads and only ${gaveUp.arrived} had arrived, so the threads never started pushing together.`,
+          `fillFromThreads(${threads}, ${perThread}) started ${started} worker thread(s) for its ${threads} tasks: the other task(s) waited in the pool's queue for a free thread, and could not reach the gate until a thread had finished.`,
+          `-> give the pool one thread per task (minThreads = maxThreads = threads), not one per core: the gate needs every task running at once.`,
+        );
+      }
+      const running = await watch.waitForExit(2_000);
+      if (running > 0) {
+        fail(
+          `fillFromThreads() resolved but ${running} of its ${watch.workers.length} worker threads were still running 2 s later.`,
+          'Close the pool when you are done (await pool.destroy() in a finally block).',
+        );
+      }
+    } finally {
+      fill.restore();
+      await watch.terminateAll();
+      watch.restore();
+    }
+  });
+
+  it('when a push fails on a worker thread, fillFromThreads() rejects, the other threads are not locked out, and no thread is left running', async () => {
+    const threads = 3;
+    const perThread = 20;
+    const watch = watchWorkers();
+    // Room for half the values: a push throws a RangeError in the middle of the filling, while the other
+    // threads still have values to push (at least one of them always does) and may be waiting in lock().
+    const room = (threads * perThread) / 2;
+    const seen = watchFill(threads * perThread - room);
+    try {
+      const outcome = await settleFill(fillFromThreads(threads, perThread), seen);
+      if (seen.vecs.length === 0) {
+        if (outcome.status === 'rejected') fail(`fillFromThreads(${threads}, ${perThread}) rejected before it made a vector: ${describeError(outcome.reason)}`);
+        // A vector not made with SharedVec.create: this failure cannot be staged from outside.
+        if (outcome.status === 'fulfilled') return;
+      }
+      if (outcome.status === 'stuck') {
+        failStuck(
+          outcome,
+          `fillFromThreads(${threads}, ${perThread}), given a vector with room for ${room} values,`,
+          room,
+          watch.running(),
+          watch.workers.length,
+          outcome.length === room
+            ? `-> the vector was full, so a push threw a RangeError while it held the lock, and the lock was never given back: the threads with values still to push sleep in lock() for good. Unlock in a \`finally\` (lock(); try { append } finally { unlock() }), so a push that throws lets go too.`
+            : undefined,
+        );
+      }
+      const running = await watch.waitForExit(2_000);
+      if (running > 0) {
+        fail(
+          `We gave fillFromThreads(${threads}, ${perThread}) a vector with room for ${room} values, so pushes threw a RangeError on the worker threads;`,
+          `fillFromThreads() ${outcome.status === 'rejected' ? `rejected (${describeError(outcome.reason)})` : 'resolved'}, but ${running} of its ${watch.workers.length} worker threads were still running 2 s later.`,
+          '-> the failure skipped the clean-up. Close the pool in a `finally` (after `await Promise.allSettled(runs)`), so that it runs on',
+          '   every way out of the function, a rejection too.',
+          ...watch.leaks().slice(0, 3).map((line) => `   ${line}`),
+        );
+      }
+    } finally {
+      seen.restore();
+      await watch.terminateAll();
+      watch.restore();
+    }
+  });
+
+  it('three threads and the main thread contend, asking again at once: never two holders, and nobody left waiting while the lock is free', async () => {
+    const words = new Int32Array(new SharedArrayBuffer(8));
+    const mutex = new AtomicsMutex(words, 0);
+    const arena = new LockArena(['main thread', 'thread A', 'thread B', 'thread C']);
+    const plan = { threadRounds: 100, mainRounds: 20, holdMs: 1, stallMs: 2_000 };
+    // Threads A, B and C: lock(), 1 ms inside, unlock(), and three rounds in four they ask again at once.
+    const runs = contenders.run(arena, [1, 2, 3], { module: vecModule, exportName: 'AtomicsMutex', args: [words, 0], rounds: plan.threadRounds, holdMs: plan.holdMs, gapMs: 1 });
+    // The main thread: lockAsync(), holds the lock across a 1 ms timer, unlock(), waits 1 ms (the threads take the lock meanwhile).
+    // The main thread's unlock(): what the lock word read at the instant of each of its Atomics.notify calls.
+    let notifiedWhileHeld = 0;
+    const unlockHere = () => {
+      if (notifyBeforeFree(words, 0, () => mutex.unlock()) !== undefined) notifiedWhileHeld++;
+    };
+    const main = arena.runHere(0, { rounds: plan.mainRounds, holdMs: plan.holdMs, gapMs: 1, lock: () => mutex.lockAsync(), unlock: unlockHere, lockName: 'lockAsync' });
+    const outcome = await arena.settle([main, ...runs], { stallMs: plan.stallMs });
+    const word = Atomics.load(words, 0);
+    if (!outcome.finished) {
+      // Let everyone go: stop after this round, end the threads, and free whoever still waits on this thread.
+      arena.stop();
+      contenders.abortAll();
+      Atomics.store(words, 0, 0);
+      Atomics.notify(words, 0);
+      await Promise.race([Promise.allSettled([main, ...runs]), sleep(1_000)]);
+    }
+    const setup = `(Threads A, B and C each did rounds of lock(), ${plan.holdMs} ms inside, unlock(), asking again at once three rounds in four; the main thread did rounds of lockAsync(), a ${plan.holdMs} ms timer inside, unlock(), a 1 ms pause.)`;
+    if (outcome.error) fail(`While three threads and the main thread took turns with one AtomicsMutex, ${outcome.error.label}'s ${outcome.error.message}`);
+    const first = outcome.first;
+    if (first) {
+      fail(
+        `Two holders at once: ${first.entrant} got the lock at ${ms(first.atMs)} while ${first.holder} still held it (${outcome.violations} such moment(s) in all).`,
+        setup,
+        arena.draw(Math.max(0, first.atMs - 5), first.atMs + 3, { holdsOnly: true }),
+        `-> ${first.entrant === 'main thread' ? 'lockAsync()' : `${first.entrant}'s lock()`} returned while ${first.holder} held the lock. Being woken is not being given the lock: a wait that`,
+        '   comes back (Atomics.wait, or the promise of Atomics.waitAsync) only says the word changed, and a thread that unlocked and asked',
+        '   again at once may have taken it meanwhile. The lock is yours only when your own atomic step took it (compareExchange, or',
+        '   exchange, seeing 0): after every wake-up, try again that way, and wait again if it fails.',
+      );
+    }
+    if (outcome.stalled) {
+      const waiting = outcome.parties.filter((p) => p.state === 'asking');
+      const holding = outcome.parties.filter((p) => p.state === 'holding');
+      const lastMs = Math.max(...outcome.parties.map((p) => p.sinceMs));
+      fail(
+        `Nothing moved for ${ms(plan.stallMs)}: ` +
+          (waiting.map((p) => `${p.label} had been waiting in ${p.label === 'main thread' ? 'lockAsync()' : 'lock()'} since ${ms(p.sinceMs)} (its round ${p.rounds + 1})`).join(', ') || 'nobody was waiting') +
+          `, while ${holding.map((p) => p.label).join(' and ') || 'nobody'} held the lock and the lock word read ${word}${word === 0 ? ' (free)' : ''}.`,
+        `Done: ${outcome.parties.filter((p) => p.state === 'done').map((p) => p.label).join(', ') || 'nobody'}. ${setup}`,
+        arena.draw(Math.max(0, lastMs - 6), lastMs + 2),
+        waiting.length > 0 && holding.length === 0
+          ? notifiedWhileHeld > 0
+            ? `-> a wake-up was lost: the lock was let go, but ${waiting.map((p) => p.label).join(' and ')}, still waiting for it, never got it. The main thread's unlock() called Atomics.notify ${notifiedWhileHeld} time(s) before it had written the lock word, which still read held: it woke a waiter before the lock was free. The woken thread finds the lock still held and sleeps again, and the store that frees the word comes after and wakes nobody. Free the word first, then wake: \`if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)\`.`
+            : `-> the lock was let go, but ${waiting.map((p) => p.label).join(' and ')}, still waiting for it, never got it: a wake-up was lost. There are two ways to lose one: unlock() woke a sleeper before the word was free (the woken thread finds the lock still held and sleeps again, and the store that frees it comes after and wakes nobody): free the word first, then Atomics.notify; or, with the three states (0 free, 1 locked, 2 contended), a waiter that woke and took the lock marked it 1, not 2: others may still be asleep, and only a 2 makes the next unlock() call Atomics.notify.`
+          : '-> someone holds the lock and never lets go, or waits on a value the word never takes: look at what unlock() leaves in the word and what lock() waits for.',
+      );
+    }
+  });
+
   it('snapshot() takes the lock: it waits while another thread holds it, without blocking the main thread', async () => {
     const vec = SharedVec.create(4);
     const progress = ThreadProbe.progressCell();

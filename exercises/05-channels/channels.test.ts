@@ -345,6 +345,8 @@ describe('step 1: a bounded channel', () => {
       // undefined: close once every producer is done; a number: close then, even while sends wait.
       closeAtMs: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
       closeWithError: fc.boolean(),
+      // A second close a few ms after the first (a `finally` after a `catch` that closed already): it changes nothing.
+      closeAgain: fc.option(fc.record({ afterMs: fc.integer({ min: 0, max: 3 }), withError: fc.boolean() }), { nil: undefined }),
     });
     await explore({
       seed: 501,
@@ -352,20 +354,34 @@ describe('step 1: a bounded channel', () => {
       describe: (c) =>
         `capacity ${c.capacity}; ${c.producers.map((p, i) => `P${i} sends ${p.count}, pausing ${p.pauseMs} ms`).join(', ')}; ` +
         `${c.consumers.map((pause, i) => `C${i} pauses ${pause} ms`).join(', ')}; ` +
-        `${c.closeAtMs === undefined ? 'close when the producers are done' : `close at ${c.closeAtMs} ms`}${c.closeWithError ? ' with an error' : ''}`,
+        `${c.closeAtMs === undefined ? 'close when the producers are done' : `close at ${c.closeAtMs} ms`}${c.closeWithError ? ' with an error' : ''}` +
+        `${c.closeAgain ? `, and ${c.closeAgain.afterMs} ms later ${c.closeAgain.withError ? 'close(another error)' : 'close()'} again` : ''}`,
       cleanup: () => vi.useRealTimers(),
-      check: async ({ capacity, producers, consumers, closeAtMs, closeWithError }) => {
+      check: async ({ capacity, producers, consumers, closeAtMs, closeWithError, closeAgain }) => {
         useFakeClock();
         const channel = new Channel<[number, number]>(capacity);
         const timeline = new Timeline();
         const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
         const boom = new Error('upstream failed');
-        const closeNow = () => (closeWithError ? channel.close(boom) : channel.close());
+        const again = new Error('closed again');
+        const closeNow = () => {
+          if (closeWithError) channel.close(boom);
+          else channel.close();
+          if (closeAgain) {
+            setTimeout(() => {
+              secondClosedAtMs = timeline.now();
+              if (closeAgain.withError) channel.close(again);
+              else channel.close();
+            }, closeAgain.afterMs);
+          }
+        };
+        const secondClose = closeAgain ? `, then ${closeAgain.withError ? 'close(another error)' : 'close()'} ${closeAgain.afterMs} ms later` : '';
         const resolvedSends: string[] = [];
         const rejectedSends: string[] = [];
         const wrongRejections: string[] = [];
         const received: string[] = [];
-        const endings: { consumer: number; how: unknown }[] = [];
+        const endings: { consumer: number; how: unknown; atMs: number }[] = [];
+        let secondClosedAtMs: number | undefined;
         let firstBreach: string | undefined;
         let breachKind = 'missing' as 'over capacity' | 'missing' | 'missing after close';
         if (closeAtMs !== undefined) setTimeout(closeNow, closeAtMs);
@@ -392,10 +408,10 @@ describe('step 1: a bounded channel', () => {
               received.push(`P${p}#${seq}`);
               if (pauseMs > 0) await sleep(pauseMs);
             }
-            endings.push({ consumer: c, how: 'done' });
+            endings.push({ consumer: c, how: 'done', atMs: timeline.now() });
             end();
           } catch (error) {
-            endings.push({ consumer: c, how: error });
+            endings.push({ consumer: c, how: error, atMs: timeline.now() });
             end('failed');
           }
         });
@@ -452,7 +468,10 @@ describe('step 1: a bounded channel', () => {
         const wrongEnd = endings.find((e) => (closeWithError ? e.how !== boom : e.how !== 'done'));
         if (wrongEnd) {
           fail(
-            `C${wrongEnd.consumer}'s loop ended with ${wrongEnd.how === 'done' ? 'done' : describeError(wrongEnd.how)}; the channel was closed with ${closeWithError ? 'close(error), so after the buffered values every receiver, waiting or not, gets that error' : 'close(), so it ends quietly'}.`,
+            `C${wrongEnd.consumer}'s loop ended with ${wrongEnd.how === 'done' ? 'done' : describeError(wrongEnd.how)}; the channel was closed with ${closeWithError ? 'close(error)' : 'close()'}${secondClose}, so ${closeWithError ? 'after the buffered values every receiver, waiting or not, gets that error' : 'it ends quietly'}.`,
+            ...(closeAgain && secondClosedAtMs !== undefined && wrongEnd.atMs >= secondClosedAtMs && wrongEnd.how === (closeAgain.withError ? again : 'done')
+              ? ['-> the second close() changed how the channel ends: the first close wins, and a second one changes nothing (if the channel is closed already, return). A `finally` that closes after a `catch` that closed with the error is common.']
+              : []),
             drawing,
           );
         }
@@ -472,25 +491,40 @@ describe('step 1: a bounded channel', () => {
       // Close at the end of this turn (the last one, if there are fewer turns): sends may still wait then.
       closeAfterTurn: fc.option(fc.nat(7), { nil: undefined }),
       closeWithError: fc.boolean(),
+      // close() once more, at the end of a later turn (or before the drain): the first close wins.
+      closeAgain: fc.option(fc.record({ afterTurns: fc.nat(2), withError: fc.boolean() }), { nil: undefined }),
     });
     const callText = (c: Call) => (c.kind === 'send' ? `P${c.who} calls send() ${c.count}x` : `C${c.who} calls recv() ${c.count}x`);
     const closingTurn = (turns: readonly unknown[], closeAfterTurn: number | undefined) => Math.min(closeAfterTurn ?? turns.length - 1, turns.length - 1);
+    // The turn whose end sees the second close; turns.length: after the last turn, before the drain.
+    const secondClosing = (turns: readonly unknown[], closeAfterTurn: number | undefined, afterTurns: number) =>
+      Math.min(closingTurn(turns, closeAfterTurn) + afterTurns, turns.length);
     await explore({
       seed: 502,
       runs: 60,
       cases,
       describe: (c) =>
         `capacity ${c.capacity}; ${c.turns.map((turn, i) => `turn ${i + 1}: ${turn.map(callText).join(', then ')}`).join('; ')}; ` +
-        `close${c.closeWithError ? '(error)' : '()'} at the end of turn ${closingTurn(c.turns, c.closeAfterTurn) + 1} (the turns after it still run), then receive until it ends`,
+        `close${c.closeWithError ? '(error)' : '()'} at the end of turn ${closingTurn(c.turns, c.closeAfterTurn) + 1} (the turns after it still run)` +
+        `${c.closeAgain ? `, ${c.closeAgain.withError ? 'close(another error)' : 'close()'} again ${secondClosing(c.turns, c.closeAfterTurn, c.closeAgain.afterTurns) < c.turns.length ? `at the end of turn ${secondClosing(c.turns, c.closeAfterTurn, c.closeAgain.afterTurns) + 1}` : 'before the drain'}` : ''}, then receive until it ends`,
       cleanup: () => vi.useRealTimers(),
-      check: async ({ capacity, turns, closeAfterTurn, closeWithError }) => {
+      check: async ({ capacity, turns, closeAfterTurn, closeWithError, closeAgain }) => {
         // Every timer frozen: only the channel's own wake-ups move anything.
         freezeAllTimers();
         const channel = new Channel<[number, number]>(capacity);
         const boom = new Error('upstream failed');
         const closeAt = closingTurn(turns, closeAfterTurn);
+        const again = new Error('closed again');
+        const secondAt = closeAgain ? secondClosing(turns, closeAfterTurn, closeAgain.afterTurns) : undefined;
+        let secondClosed = false;
+        const closeSecond = (calls: string[]) => {
+          secondClosed = true;
+          if (closeAgain!.withError) channel.close(again);
+          else channel.close();
+          calls.push(closeAgain!.withError ? 'close(another error)' : 'close() again');
+        };
         interface SendCall { key: string; producer: number; seq: number; turn: number; status: 'pending' | 'resolved' | 'rejected'; reason?: unknown; waited: boolean }
-        interface RecvCall { n: number; turn: number; status: 'pending' | 'value' | 'done' | 'rejected'; key?: string; reason?: unknown; waited: boolean }
+        interface RecvCall { n: number; turn: number; status: 'pending' | 'value' | 'done' | 'rejected'; key?: string; reason?: unknown; waited: boolean; afterSecondClose?: boolean }
         const sends: SendCall[] = [];
         const recvs: RecvCall[] = [];
         const story: string[] = [];
@@ -505,6 +539,7 @@ describe('step 1: a bounded channel', () => {
           recvs.push(record);
           channel.recv().then(
             (result) => {
+              record.afterSecondClose = secondClosed;
               if (result.done) record.status = 'done';
               else {
                 record.status = 'value';
@@ -512,6 +547,7 @@ describe('step 1: a bounded channel', () => {
               }
             },
             (error: unknown) => {
+              record.afterSecondClose = secondClosed;
               record.status = 'rejected';
               record.reason = error;
             },
@@ -558,11 +594,18 @@ describe('step 1: a bounded channel', () => {
             else channel.close();
             calls.push(closeWithError ? 'close(error)' : 'close()');
           }
+          if (t === secondAt) closeSecond(calls); // at closeAt: the same turn, right after the first
           await flushMicrotasks();
           story.push(`turn ${t + 1}: ${calls.join(', ')}; then the buffer held ${channel.size}`);
           checkCapacity(`At the end of turn ${t + 1} (${calls.join(', ')}),`, calls);
           endOfTurn(t);
           if (breach) break;
+        }
+        if (!breach && secondAt === turns.length) {
+          const calls: string[] = [];
+          closeSecond(calls);
+          await flushMicrotasks();
+          story.push(`after the last turn: ${calls.join(', ')}`);
         }
         // Closed: receive, one recv() at a time, until the channel ends.
         const drainTurn = turns.length;
@@ -645,7 +688,10 @@ describe('step 1: a bounded channel', () => {
         const wrongEnd = ended.find((r) => (closeWithError ? r.reason !== boom : r.status !== 'done'));
         if (wrongEnd) {
           fail(
-            `recv() #${wrongEnd.n} ended with ${wrongEnd.status === 'done' ? 'done' : describeError(wrongEnd.reason)}; the channel was closed with ${closeWithError ? 'close(error), so after the buffered values every receiver, waiting or not, gets that error' : 'close(), so it ends quietly'}.`,
+            `recv() #${wrongEnd.n} ended with ${wrongEnd.status === 'done' ? 'done' : describeError(wrongEnd.reason)}; the channel was closed with ${closeWithError ? 'close(error)' : 'close()'}${closeAgain ? `, then ${closeAgain.withError ? 'close(another error)' : 'close()'} again` : ''}, so ${closeWithError ? 'after the buffered values every receiver, waiting or not, gets that error' : 'it ends quietly'}.`,
+            ...(closeAgain && wrongEnd.afterSecondClose && (closeAgain.withError ? wrongEnd.reason === again : wrongEnd.status === 'done')
+              ? ['-> the second close changed how the channel ends: the first close wins, and any later close() changes nothing (if the channel is closed already, return). A `finally` that closes after a `catch` that closed with the error is common.']
+              : []),
             drawing,
           );
         }
@@ -1144,38 +1190,60 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
     if (unhandled.length > 0) fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`);
   });
 
-  it('a failing job cancels the rest, and the consumer gets its error after the earlier results', async () => {
-    useFakeClock();
-    const io = new SimulatedIo(100);
-    const log: SourceLog = { pulled: 0, closed: false };
-    const boom = new Error('job 6 failed');
-    const received: number[] = [];
-    const unhandled = await collectUnhandledRejections(async () => {
-      const loop = track(
-        (async () => {
-          for await (const value of fanOut(jobs(20, log), abortableWork(io, { job: 6, error: boom, latencyMs: 50 }), { workers: 4, capacity: 2 })) {
-            received.push(value);
-          }
-        })(),
-      );
-      await advance(150); // jobs 0-3 ran 0-100 ms; jobs 4-7 started at 100; job 6 fails at 150
-      await flushMicrotasks();
-      if (loop.status !== 'rejected') {
-        fail(
-          `Job 6 failed at 150 ms; the consumer's loop ${loop.status === 'fulfilled' ? 'ended quietly: the error was swallowed' : 'was still waiting'}.`,
-          io.draw(),
-          'Cancel the others and close the results channel with the error: close(error).',
+  it('a failing job cancels the rest, and the consumer gets its error after the earlier results, whether or not the caller passed a signal', async () => {
+    // Once without a signal of the caller's, once with one that never aborts: either way the failure
+    // alone must abort the signal every running job's work() was given.
+    for (const callerSignal of [undefined, new AbortController().signal]) {
+      const how = callerSignal ? 'with a signal of the caller\'s (options.signal, never aborted)' : 'without a signal of the caller\'s';
+      useFakeClock();
+      const io = new SimulatedIo(100);
+      const log: SourceLog = { pulled: 0, closed: false };
+      const boom = new Error('job 6 failed');
+      const received: number[] = [];
+      const signals = new Map<number, AbortSignal>();
+      const failingWork = abortableWork(io, { job: 6, error: boom, latencyMs: 50 });
+      const work = (job: number, signal: AbortSignal) => {
+        signals.set(job, signal);
+        return failingWork(job, signal);
+      };
+      const unhandled = await collectUnhandledRejections(async () => {
+        const loop = track(
+          (async () => {
+            for await (const value of fanOut(jobs(20, log), work, { workers: 4, capacity: 2, ...(callerSignal ? { signal: callerSignal } : {}) })) {
+              received.push(value);
+            }
+          })(),
         );
-      }
-      expect(loop.reason, 'the job\'s own error').toBe(boom);
-      if (io.pending > 0) fail(`After job 6 failed, ${io.pending} other jobs were still running: a failure cancels the rest.`, io.draw());
-      const started = io.started.length;
-      await advance(1_000);
-      expect(io.started.length, 'no job starts after the failure').toBe(started);
-    });
-    expect([...received].sort((a, b) => a - b), 'the results finished before the failure').toEqual([0, 10, 20, 30]);
-    expect(log.closed, 'the source was let go').toBe(true);
-    if (unhandled.length > 0) fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`);
+        await advance(150); // jobs 0-3 ran 0-100 ms; jobs 4-7 started at 100; job 6 fails at 150
+        await flushMicrotasks();
+        if (io.pending > 0) {
+          const running = [4, 5, 7].filter((job) => signals.has(job));
+          const neverAborted = running.filter((job) => !signals.get(job)!.aborted);
+          fail(
+            `Called ${how}: after job 6 failed at 150 ms, ${io.pending} other job(s) were still running: a failure cancels the rest.`,
+            neverAborted.length > 0
+              ? `-> the signal handed to work() for job${neverAborted.length > 1 ? 's' : ''} ${neverAborted.join(', ')} was never aborted${callerSignal ? (neverAborted.every((job) => signals.get(job) === callerSignal) ? ': it was the caller\'s own signal, which only the caller aborts' : '') : ''}. Give every job a signal the fan-out aborts itself on a failure (your own AbortController, aborted on the caller's abort too, or AbortSignal.any([callerSignal, yours])).`
+              : '-> their signals were aborted, but the work went on.',
+            io.draw(),
+          );
+        }
+        if (loop.status !== 'rejected') {
+          fail(
+            `Called ${how}: job 6 failed at 150 ms; the consumer's loop ${loop.status === 'fulfilled' ? 'ended quietly: the error was swallowed' : 'was still waiting'}.`,
+            io.draw(),
+            'Cancel the others and close the results channel with the error: close(error).',
+          );
+        }
+        expect(loop.reason, 'the job\'s own error').toBe(boom);
+        const started = io.started.length;
+        await advance(1_000);
+        expect(io.started.length, 'no job starts after the failure').toBe(started);
+      });
+      expect([...received].sort((a, b) => a - b), 'the results finished before the failure').toEqual([0, 10, 20, 30]);
+      expect(log.closed, 'the source was let go').toBe(true);
+      if (unhandled.length > 0) fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`);
+      vi.useRealTimers();
+    }
   });
 
   it('a signal that is already aborted starts nothing, and the results channel ends at once', async () => {
@@ -1231,6 +1299,8 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
       failing: fc.option(fc.record({ job: fc.nat(9), timeMs: fc.integer({ min: 0, max: 50 }).map((n) => 2 * n + 1) }), { nil: undefined }),
       // Jobs whose work ignores its signal and takes its full time (bit k: job k); the failing job never does.
       stubborn: fc.nat(1023),
+      // false: the caller passes no signal of its own (then only a failure can stop the fan-out).
+      callerSignal: fc.boolean(),
     });
     await explore({
       seed: 503,
@@ -1240,9 +1310,10 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
         `${c.times.length} job(s) of ${c.times.join(', ') || '-'} ms on ${c.workers} worker(s), capacity ${c.capacity}` +
         `${((list) => (list.length > 0 ? `; the work of job(s) ${list.join(', ')} ignores the abort` : ''))(c.times.flatMap((_, job) => ((c.stubborn >> job) & 1 && job !== c.failing?.job ? [job] : [])))}` +
         `${c.failing && c.failing.job < c.times.length ? `; job ${c.failing.job} fails after ${c.failing.timeMs} ms` : ''}` +
-        `${c.abortAtMs === undefined ? '' : `; abort at ${c.abortAtMs} ms`}`,
+        `${!c.callerSignal ? '; the caller passes no signal' : c.abortAtMs === undefined ? '' : `; abort at ${c.abortAtMs} ms`}`,
       cleanup: () => vi.useRealTimers(),
-      check: async ({ times, workers, capacity, abortAtMs, failing, stubborn }) => {
+      check: async ({ times, workers, capacity, abortAtMs: abortAt, failing, stubborn, callerSignal }) => {
+        const abortAtMs = callerSignal ? abortAt : undefined;
         useFakeClock();
         const io = new SimulatedIo(100);
         const log: SourceLog = { pulled: 0, closed: false };
@@ -1269,7 +1340,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
         let endedAtMs = 0;
         const unhandled = await collectUnhandledRejections(async () => {
           const consumer = (async () => {
-            for await (const value of fanOut(jobs(times.length, log), work, { workers, capacity, signal: controller.signal })) received.push(value);
+            for await (const value of fanOut(jobs(times.length, log), work, { workers, capacity, ...(callerSignal ? { signal: controller.signal } : {}) })) received.push(value);
           })().then(
             () => (ending = 'done'),
             (error: unknown) => (ending = error),
@@ -1298,6 +1369,20 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
             drawing,
             '-> that is what batches do: take `workers` jobs, wait for all of them (one Promise.all), then the next group; with equal job times',
             '   it looks just like a fan-out. Each worker must take its next job the moment it is done: `workers` loops over one jobs channel.',
+          );
+        }
+        // At the stop, the work of every job still running that listens to its signal is aborted, at that instant.
+        const notAborted = Number.isFinite(stopAt)
+          ? io.timeline.intervals.filter((i) => i.start < stopAt && (i.end === undefined || i.end > stopAt) && !ignoresAbort(Number(i.label.split(' ')[1])))
+          : [];
+        if (notAborted.length > 0) {
+          const byFailure = failedAt !== undefined && failedAt === stopAt;
+          fail(
+            `${byFailure ? `Job ${fails?.job} failed` : 'abort() came'} at ${ms(stopAt)}, and ${notAborted.map((i) => `"${i.label}"`).join(', ')}, ${notAborted.length > 1 ? 'each with work that listens to its signal, went' : 'whose work listens to its signal, went'} on running after it${notAborted.length === 1 && notAborted[0]!.end !== undefined ? ` (until ${ms(notAborted[0]!.end)})` : ''}: ${notAborted.length > 1 ? 'their signals were' : 'its signal was'} not aborted at the stop.`,
+            byFailure
+              ? `-> a failure cancels the rest${callerSignal ? ', with or without an abort from the caller' : ', and here the caller passed no signal at all'}: hand every job a signal the fan-out aborts itself (your own AbortController, aborted on the caller's abort too, or AbortSignal.any([callerSignal, yours])), and abort it when a job fails.`
+              : "-> running jobs are aborted with the fan-out: the signal each work() gets must abort when the caller's signal does.",
+            drawing,
           );
         }
         const late = io.timeline.intervals.filter((i) => i.start > stopAt);
