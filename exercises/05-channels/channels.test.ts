@@ -990,10 +990,11 @@ describe('step 2: a pipeline across threads', () => {
   it('a failing job while a long one runs on the other thread: that job runs to its end before the threads are ended', async () => {
     watch = watchWorkers();
     work = listenToWork();
-    // Job 2 fails at once; job 3 takes a few tenths of a second of CPU. The consumer holds back until job 3
+    // Job 2 fails at once; job 3 takes about half a second of CPU. The consumer holds back until job 3
     // is running on a thread (the pipeline meanwhile waits to deliver), so when the pipeline comes to job
-    // 2's failure, job 3 is certainly still on its thread.
-    const jobs: Job[] = Array.from({ length: 8 }, (_, id) => ({ id, units: id === 2 ? -1 : id === 3 ? 8_000 : 1, seed: id + 1 }));
+    // 2's failure, job 3 is still on its thread, even when a busy machine holds the main thread back for
+    // a few hundred ms between the two (with 0.13 s of work, the known-wrong destroy-under-running once slipped through so).
+    const jobs: Job[] = Array.from({ length: 8 }, (_, id) => ({ id, units: id === 2 ? -1 : id === 3 ? 30_000 : 1, seed: id + 1 }));
     const output = new Channel<Result>(1);
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
