@@ -4,6 +4,7 @@
 // bodies, what the server did with every request it received (recorded inside the server), the
 // simulated database's queries in flight, which calls were aborted, which thread ran each resize,
 // which handles are left. Time is judged only against a baseline measured in the same test.
+import { createHook } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -367,8 +368,35 @@ async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
   return true;
 }
 
-/** Timers that keep the process alive (process.getActiveResourcesInfo()): a deadline left running after its answer is one. */
-const pendingTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+interface TimerWatch {
+  /** Timers started since the watch began that are still pending and keep the process alive (shorter than 10 s: not the test runner's own). */
+  pending(): number;
+  stop(): void;
+}
+
+/**
+ * Every timer started from now on (async_hooks sees each Timeout made, and its end: fired or cleared).
+ * A count of the process's timers would not do: the test runner starts and clears its own meanwhile.
+ */
+function watchTimers(): TimerWatch {
+  const started = new Map<number, NodeJS.Timeout>();
+  const hook = createHook({
+    init(asyncId, type, _triggerAsyncId, resource) {
+      if (type === 'Timeout') started.set(asyncId, resource as NodeJS.Timeout);
+    },
+    destroy(asyncId) {
+      started.delete(asyncId);
+    },
+  }).enable();
+  onTestFinished(() => {
+    hook.disable();
+  });
+  const durationOf = (timer: NodeJS.Timeout) => (timer as unknown as { _idleTimeout?: number })._idleTimeout ?? -1;
+  return {
+    pending: () => [...started.values()].filter((timer) => timer.hasRef() && durationOf(timer) > 0 && durationOf(timer) < 10_000).length,
+    stop: () => hook.disable(),
+  };
+}
 
 /**
  * Once a profile is answered, whatever it started is over: its calls to the backend (one it no longer
@@ -376,7 +404,7 @@ const pendingTimers = () => process.getActiveResourcesInfo().filter((resource) =
  * 500, 504, a client that left), each given a moment to settle: the server finishes its request just
  * after the answer is out.
  */
-async function expectProfileFinished(what: string, labels: string[], timersBefore: number): Promise<void> {
+async function expectProfileFinished(what: string, labels: string[], timers: TimerWatch): Promise<void> {
   const calls = () => labels.flatMap((label) => callsNamed(label));
   if (!(await until(() => calls().every((call) => call.end !== undefined), 200))) {
     const running = calls().filter((call) => call.end === undefined);
@@ -387,9 +415,9 @@ async function expectProfileFinished(what: string, labels: string[], timersBefor
       'started and no longer needs stops.',
     );
   }
-  if (!(await until(() => pendingTimers() <= timersBefore, 200))) {
+  if (!(await until(() => timers.pending() === 0, 200))) {
     fail(
-      `${what}; 200 ms later the process still held ${pendingTimers() - timersBefore} more timer(s) than before the request (a Timeout in process.getActiveResourcesInfo()): a timer the request started outlived its answer.`,
+      `${what}; 200 ms later ${timers.pending()} timer(s) started during the request were still pending (neither fired nor cleared): a timer the request started outlived its answer.`,
       '-> the deadline\'s timer is for the request in progress: clear it (clearTimeout) in a `finally` around the whole profile, so that every path clears it:',
       '200, 404, 500, 504, and a client that left. A timer left behind keeps the process alive, and close() would resolve with it still pending.',
     );
@@ -436,22 +464,22 @@ describe('step 1: the profile route: both parts at once, ten database connection
       pictureError: (id) => (id === 8 ? new Error('CDN: 502 from the picture store') : undefined),
       queryError: (id) => (id === 9 ? new Error('database: connection reset') : undefined),
     });
-    const timersBefore = pendingTimers();
+    const timers = watchTimers();
     const placeholder = answered(await get(server, '/profile/8'), 'GET /profile/8 (its picture fails)');
     expectStatus(placeholder, 200, 'GET /profile/8, whose picture the CDN could not deliver,', 'A missing picture is not a failed profile: answer 200 with PLACEHOLDER_PICTURE and a "pictureProblem" that says why (as in exercise 02).');
     const problem = profileProblem(jsonBody(placeholder), 8, true);
     if (problem) fail(`GET /profile/8 (the CDN failed for its picture) answered 200, but ${problem}.`, `  body: ${preview(placeholder.body)}`);
-    await expectProfileFinished('GET /profile/8 was answered 200 with the placeholder', ['query 8', 'picture 8'], timersBefore);
+    await expectProfileFinished('GET /profile/8 was answered 200 with the placeholder', ['query 8', 'picture 8'], timers);
 
     const unknown = answered(await get(server, `/profile/${USER_COUNT + 1}`), `GET /profile/${USER_COUNT + 1} (no such user)`);
     expectStatus(unknown, 404, `GET /profile/${USER_COUNT + 1}, a user the database does not have (queryUser resolves with undefined),`);
     expectErrorBody(unknown, `GET /profile/${USER_COUNT + 1}`);
-    await expectProfileFinished(`GET /profile/${USER_COUNT + 1} was answered 404 (no such user)`, [`query ${USER_COUNT + 1}`, `picture ${USER_COUNT + 1}`], timersBefore);
+    await expectProfileFinished(`GET /profile/${USER_COUNT + 1} was answered 404 (no such user)`, [`query ${USER_COUNT + 1}`, `picture ${USER_COUNT + 1}`], timers);
 
     const broken = answered(await get(server, '/profile/9'), 'GET /profile/9 (its query fails)', 'A rejection nobody catches leaves the request hanging: every request needs an answer, a failure included.');
     expectStatus(broken, 500, 'GET /profile/9, whose database query failed,');
     expectErrorBody(broken, 'GET /profile/9');
-    await expectProfileFinished('GET /profile/9 was answered 500 (its query failed)', ['query 9', 'picture 9'], timersBefore);
+    await expectProfileFinished('GET /profile/9 was answered 500 (its query failed)', ['query 9', 'picture 9'], timers);
     const after = answered(await get(server, '/profile/10'), 'GET /profile/10, after the failure');
     expectStatus(after, 200, 'GET /profile/10, right after a failed query,');
   });
@@ -525,7 +553,7 @@ describe('step 1: the profile route: both parts at once, ten database connection
     const server = await theServer();
     const deadline = LIMITS.profileDeadlineMs;
     backend.reset({ queryMs: (id) => (id === 21 ? 5000 : 10), pictureMs: (id) => (id === 22 ? 5000 : 10) });
-    const timersBefore = pendingTimers();
+    const timers = watchTimers();
     const [slowRow, slowPicture] = await Promise.all([get(server, '/profile/21'), get(server, '/profile/22')]);
     const hint = `profileDeadlineMs is ${deadline} ms: start a timer when the request arrives, and when it fires abort what is still running.`;
     const row = answered(slowRow, `GET /profile/21 (its query takes 5 s, the deadline is ${deadline} ms)`, hint);
@@ -548,7 +576,7 @@ describe('step 1: the profile route: both parts at once, ten database connection
         'Pass an AbortSignal to every call (database.queryUser(id, signal), cdn.fetchPicture(id, signal)) and abort it at the deadline.',
       );
     }
-    await expectProfileFinished(`GET /profile/21 was answered ${row.status} at its deadline`, ['query 21', 'picture 21', 'query 22', 'picture 22'], timersBefore);
+    await expectProfileFinished(`GET /profile/21 was answered ${row.status} at its deadline`, ['query 21', 'picture 21', 'query 22', 'picture 22'], timers);
     // The deadline counts from the request's arrival, not from the moment it gets a connection: every
     // connection is held by a query slower than the deadline, and one more profile waits for one.
     backend.reset({ queryMs: () => 5000, pictureMs: () => 10 });
