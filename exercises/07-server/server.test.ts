@@ -1145,12 +1145,13 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
 
   it('a client that leaves cancels its resize: a running one stops its thread, a waiting one never runs', async () => {
     const server = await warmServer();
-    const big = blankImage(1280, 960);
+    // The biggest picture the limit lets in: its downscale runs long enough for the second one to start beside it.
+    const big = blankImage(1400, 1400);
     const bigBody = encodePam(big);
     // How long one such resize takes on this machine right now.
     const full = answered(await post(server, bigBody, { timeoutMs: 10_000 }), `POST /resize of ${describeImage(big)}`);
     expectStatus(full, 200, `POST /resize of ${describeImage(big)}`);
-    const staysImage = blankImage(640, 482);
+    const staysImage = blankImage(320, 242);
     // What the server hands to piscina (if it uses piscina): whether a signal goes with each task, and whether it was aborted.
     const runs: { at: number; signal: unknown; abortedAt?: number }[] = [];
     // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, and called with the pool as `this`
@@ -1176,7 +1177,7 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
       const span = work.spans({ since, label: DOWNSCALE_LABEL })[0];
       // Only the one that leaves is cancelled.
       const stays = openRequest(`${server.url}/resize`, { method: 'POST', body: encodePam(staysImage), timeoutMs: 4 * full.ms + 5000 });
-      const staysSpan = () => work.spans({ since, label: DOWNSCALE_LABEL }).find((candidate) => candidate.detail?.rows === 482);
+      const staysSpan = () => work.spans({ since, label: DOWNSCALE_LABEL }).find((candidate) => candidate.detail?.rows === 242);
       await work.waitFor(() => staysSpan() !== undefined, { since, label: DOWNSCALE_LABEL }, 5000);
       const leftAt = wallClock();
       leaving.leave();
