@@ -41,8 +41,13 @@ export interface OpenRequest {
   readonly sent: Promise<void>;
   /** The answer, the error, or `no-answer`. Never rejects. */
   readonly outcome: Promise<HttpOutcome>;
-  /** Sends a held body now. */
+  /** Sends a held body now (the rest of it, after `sendPart`). */
   sendBody(): void;
+  /**
+   * Sends a held body up to byte `end` (exclusive), without ending the request: an upload under way.
+   * Resolves once those bytes are handed to the system (at once when there is nothing to send).
+   */
+  sendPart(end: number): Promise<void>;
   /** The client goes away: closes its connection without waiting for the answer. */
   leave(): void;
   /** True once `leave()` was called. */
@@ -93,10 +98,19 @@ export function openRequest(url: string, options: RequestOptions = {}): OpenRequ
       else if (!answer?.complete) setImmediate(() => settle({ kind: 'error', code: 'ECONNRESET', message: 'the connection closed before a complete answer', ms: elapsed() }));
     });
   });
+  let written = 0;
   const sendBody = () => {
     if (left || request.writableEnded) return;
-    request.end(body, () => markSent());
+    request.end(body?.subarray(written), () => markSent());
+    written = body?.byteLength ?? 0;
   };
+  const sendPart = (end: number) =>
+    new Promise<void>((resolve) => {
+      if (left || request.writableEnded || !body || end <= written) return resolve();
+      const to = Math.min(end, body.byteLength);
+      request.write(body.subarray(written, to), () => resolve());
+      written = to;
+    });
   if (holdBody) {
     request.flushHeaders();
     markSent();
@@ -107,6 +121,7 @@ export function openRequest(url: string, options: RequestOptions = {}): OpenRequ
     sent,
     outcome,
     sendBody,
+    sendPart,
     leave() {
       left = true;
       request.destroy();

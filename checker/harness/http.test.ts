@@ -59,6 +59,21 @@ describe('http-client', () => {
     expect(await request(`${url}/slow`, { timeoutMs: 50 })).toMatchObject({ kind: 'no-answer' });
   });
 
+  it('can send a held body in parts: the body ends only with the last part', async () => {
+    const watch = watchServer(server);
+    const open = openRequest(`${url}/parts`, { method: 'POST', body: Buffer.from('abcdef'), holdBody: true });
+    await watch.waitFor(() => watch.requests.length === 1, 1000);
+    await open.sendPart(3);
+    await open.sendPart(2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(watch.requests[0]?.bodyReadAt).toBeUndefined();
+    open.sendBody();
+    const outcome = await open.outcome;
+    watch.stop();
+    expect(outcome).toMatchObject({ kind: 'answer', status: 200 });
+    expect(watch.requests[0]?.bodyReadAt).toBeTypeOf('number');
+  });
+
   it('can leave mid-request: the server sees its response close unfinished', async () => {
     const watch = watchServer(server);
     const open = openRequest(`${url}/slow`);
