@@ -9,6 +9,7 @@
 //   });
 //
 // This module imports only Node built-ins (and the harness's CPU clock), so the checker can load it.
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { threadCpuMs } from './work-log.ts';
 
@@ -21,9 +22,24 @@ export const DECLARED_SKIPS = {
    * to compare with. On Linux the CPU-time verdict never needs this.
    */
   'busy-machine-without-thread-clock': () => threadCpuMs() === undefined,
+  /**
+   * The kernel holds a server's connections not accepted yet up to the listen backlog and never more
+   * than its own limit (Linux: net.core.somaxconn; elsewhere it cannot be read here): below a thousand,
+   * no backlog can hold a thousand connections that arrive at once, and there is nothing to judge.
+   */
+  'small-listen-queue': () => !(listenQueueLimit() >= 1024),
 } as const satisfies Record<string, () => boolean>;
 
 export type DeclaredSkip = keyof typeof DECLARED_SKIPS;
+
+/** net.core.somaxconn on Linux; NaN where it cannot be read. */
+export function listenQueueLimit(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+  } catch {
+    return Number.NaN;
+  }
+}
 
 const NOTE = /^\[kata:([a-z-]+)\] ([\s\S]*)$/;
 

@@ -17,7 +17,7 @@ export { flushMicrotasks } from './microtasks.ts';
 export { ThreadProbe, waitForSignal, epochNow, type ProbeStep, type ProbeRequest, type ProbeReport, type StepReport, type ProbeOutcome } from './thread-probe.ts';
 export { WORK_CHANNEL, WorkLog, drawWork, listenToWork, peakConcurrency, reportWork, reported, threadCpuMs, threadsOf, toIntervals, wallClock, type SpanFilter, type WorkSpan } from './work-log.ts';
 export { BareThreads, describeCriticalPath, describeSpeedup, judgeCriticalPath, judgeSpeedup, measureRun, parallelThreads, timed, tsxExecArgv, type Attempt, type CpuRun, type CriticalAttempt, type CriticalPathOptions, type CriticalPathVerdict, type JudgeOptions, type Speedup, type SpeedupVerdict } from './parallel.ts';
-export { DECLARED_SKIPS, judgeSkip, skipFor, type DeclaredSkip, type SkipVerdict } from './declared-skips.ts';
+export { DECLARED_SKIPS, judgeSkip, listenQueueLimit, skipFor, type DeclaredSkip, type SkipVerdict } from './declared-skips.ts';
 export { aplusSections, explainAplus, runAplusSection, type AplusAdapter, type AplusFailure, type AplusReport, type AplusSection } from './promises-aplus.ts';
 // Threads: when pieces overlapped, races that show every time, what the code did with Atomics, raw workers on .ts files.
 export { THREAD_CLOCK_ENV, type EndWork } from './work-log.ts';
