@@ -37,8 +37,6 @@ export interface RequestOptions {
 }
 
 export interface OpenRequest {
-  /** Resolves once the request (headers, and the body unless held) is on its way. */
-  readonly sent: Promise<void>;
   /** The answer, the error, or `no-answer`. Never rejects. */
   readonly outcome: Promise<HttpOutcome>;
   /** Sends a held body now (the rest of it, after `sendPart`). */
@@ -50,8 +48,6 @@ export interface OpenRequest {
   sendPart(end: number): Promise<void>;
   /** The client goes away: closes its connection without waiting for the answer. */
   leave(): void;
-  /** True once `leave()` was called. */
-  readonly left: boolean;
 }
 
 /** One request, on its own connection. */
@@ -60,8 +56,6 @@ export function openRequest(url: string, options: RequestOptions = {}): OpenRequ
   const started = performance.now();
   const elapsed = () => performance.now() - started;
   let left = false;
-  let markSent: () => void = () => undefined;
-  const sent = new Promise<void>((resolve) => (markSent = resolve));
   const request = http.request(url, {
     method,
     agent: false,
@@ -101,7 +95,7 @@ export function openRequest(url: string, options: RequestOptions = {}): OpenRequ
   let written = 0;
   const sendBody = () => {
     if (left || request.writableEnded) return;
-    request.end(body?.subarray(written), () => markSent());
+    request.end(body?.subarray(written));
     written = body?.byteLength ?? 0;
   };
   const sendPart = (end: number) =>
@@ -113,21 +107,16 @@ export function openRequest(url: string, options: RequestOptions = {}): OpenRequ
     });
   if (holdBody) {
     request.flushHeaders();
-    markSent();
   } else {
     sendBody();
   }
   return {
-    sent,
     outcome,
     sendBody,
     sendPart,
     leave() {
       left = true;
       request.destroy();
-    },
-    get left() {
-      return left;
     },
   };
 }
