@@ -61,6 +61,8 @@ export interface ParsedArgs {
   yes: boolean;
   help: boolean;
   target: string | undefined;
+  /** prove: `K/N`, the K-th of N parts of the proof. */
+  part: string | undefined;
   // The workshop room: the learner's side (watch, run) and the facilitator's (room).
   room: string | undefined;
   name: string | undefined;
@@ -92,6 +94,8 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
         help: { type: 'boolean', short: 'h', default: false },
         // For the kata's own self-tests: grade a known-wrong variant (`variant:<id>/<mistake>`).
         target: { type: 'string' },
+        // For `npm test`: one of several parts of `prove`, run at once.
+        part: { type: 'string' },
         // The workshop room.
         room: { type: 'string' },
         name: { type: 'string' },
@@ -109,11 +113,11 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     throw new UsageError(unknown ? `Unknown option ${unknown[1]}.` : (error as Error).message, { cause: error });
   }
   const [command = 'help', ...ids] = parsed.positionals;
-  const { json, junit, results, base, classroom, strict, solutions, manual, yes, help, target } = parsed.values;
+  const { json, junit, results, base, classroom, strict, solutions, manual, yes, help, target, part } = parsed.values;
   // The workshop room.
   const { room, name, port, host, 'stuck-after': stuckAfter, dir, new: fresh, export: exportFile } = parsed.values;
   checkIds(command, ids);
-  return { command, ids, json, junit, results, base, classroom, strict, solutions, manual, yes, help, target, room, name, port, host, stuckAfter, dir, fresh, exportFile };
+  return { command, ids, json, junit, results, base, classroom, strict, solutions, manual, yes, help, target, part, room, name, port, host, stuckAfter, dir, fresh, exportFile };
 }
 
 /** How many exercise ids each command takes: [at least, at most]. */

@@ -58,7 +58,7 @@ async function dispatch(ctx: Context, args: ParsedArgs): Promise<number> {
       return (await import('./commands/doctor.ts')).doctor(ctx);
     case 'prove':
     case 'variants':
-      return (await import('./commands/prove.ts')).prove(ctx, args.ids, args.json);
+      return (await import('./commands/prove.ts')).prove(ctx, args.ids, args.json, args.part);
     case 'serve':
       return (await import('./commands/serve.ts')).serve(ctx, args);
     case 'manifest':

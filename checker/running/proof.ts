@@ -12,7 +12,7 @@ import type { Exercise } from '../exercises.ts';
 import { parseAltMeta, parseVariantMeta, type AltMeta, type VariantMeta } from '../formats/variant-meta.ts';
 import { countsForStep, type ExerciseReport } from '../grading/grade.ts';
 import { alternativesDir, variantsDir } from '../paths.ts';
-import { runExercises } from './runner.ts';
+import { runExercises, type RunRequest } from './runner.ts';
 import type { Target } from './target.ts';
 
 export interface Variant extends VariantMeta {
@@ -54,38 +54,76 @@ export interface TargetVerdict {
 
 export interface ExerciseProof {
   exercise: string;
-  stub: TargetVerdict;
-  solution: TargetVerdict;
+  /** Absent only in a part of the proof (`--part`) that another part's process proves it in. */
+  stub?: TargetVerdict;
+  solution?: TargetVerdict;
   variants: VariantVerdict[];
   alternatives: AltVerdict[];
 }
 
-/** Everything the kata claims about these exercises, proven in one run (one test process per exercise). */
-export async function proveExercises(exercises: readonly Exercise[]): Promise<ExerciseProof[]> {
-  const variants = loadVariants(exercises);
-  const alternatives = loadAlternatives(exercises);
-  const results = await runExercises(
-    [
-      ...exercises.flatMap((exercise) => [
-        // The solution first: a variant that leaves something running cannot slow down the proof that matters most.
-        { target: { kind: 'solutions' } as const, exercises: [exercise] },
-        { target: { kind: 'exercises' } as const, exercises: [exercise] },
-      ]),
-      ...alternatives.map((alt) => ({ target: altTarget(alt), exercises: [alt.exercise], steps: altSteps(alt) })),
-      ...variants.map((variant) => ({ target: variantTarget(variant), exercises: [variant.exercise], steps: [variant.step], bailOn: variant.messageIncludes })),
-    ],
-    { sharedProcess: true },
-  );
-  const at = (i: number) => results[i]?.[0];
-  const altVerdicts = alternatives.map((alt, i) => judgeAlternative(alt, at(exercises.length * 2 + i)));
-  const variantVerdicts = variants.map((variant, i) => judge(variant, at(exercises.length * 2 + alternatives.length + i)));
-  return exercises.map((exercise, i) => ({
-    exercise: exercise.id,
-    solution: judgeSolution(at(i * 2)),
-    stub: judgeStub(at(i * 2 + 1)),
-    variants: variantVerdicts.filter((verdict) => verdict.exercise === exercise.id),
-    alternatives: altVerdicts.filter((verdict) => verdict.exercise === exercise.id),
-  }));
+/**
+ * One of `count` parts of the proof (`kata prove --part index/count`, index from 1): each part takes
+ * every `count`-th target of every exercise, so parts run at once in separate processes cost about
+ * the same, whatever the exercises weigh.
+ */
+export interface ProofPart {
+  index: number;
+  count: number;
+}
+
+export type ProofTarget =
+  | { kind: 'solution'; exercise: Exercise }
+  | { kind: 'stub'; exercise: Exercise }
+  | { kind: 'alt'; exercise: Exercise; alt: Alternative }
+  | { kind: 'variant'; exercise: Exercise; variant: Variant };
+
+/** Every target of an exercise, the solution first: a variant that leaves something running cannot slow down the proof that matters most. */
+function targetsOf(exercise: Exercise): ProofTarget[] {
+  return [
+    { kind: 'solution', exercise },
+    { kind: 'stub', exercise },
+    ...loadAlternatives([exercise]).map((alt) => ({ kind: 'alt', exercise, alt }) as const),
+    ...loadVariants([exercise]).map((variant) => ({ kind: 'variant', exercise, variant }) as const),
+  ];
+}
+
+/** The targets one part proves: every `count`-th target of each exercise, in the order it proves them. */
+export function proofTargets(exercises: readonly Exercise[], part: ProofPart): ProofTarget[] {
+  // Each part starts at another exercise: parts run at once do not all time the same exercise at the same moment.
+  const start = Math.floor(((part.index - 1) * exercises.length) / part.count);
+  const order = [...exercises.slice(start), ...exercises.slice(0, start)];
+  return order.flatMap((exercise) => targetsOf(exercise).filter((_, i) => i % part.count === part.index - 1));
+}
+
+function requestFor(target: ProofTarget): RunRequest {
+  switch (target.kind) {
+    case 'solution':
+      return { target: { kind: 'solutions' }, exercises: [target.exercise] };
+    case 'stub':
+      return { target: { kind: 'exercises' }, exercises: [target.exercise] };
+    case 'alt':
+      return { target: altTarget(target.alt), exercises: [target.exercise], steps: altSteps(target.alt) };
+    case 'variant':
+      return { target: variantTarget(target.variant), exercises: [target.exercise], steps: [target.variant.step], bailOn: target.variant.messageIncludes };
+  }
+}
+
+/** Everything the kata claims about these exercises (or one part of it), proven in one run: one test process per exercise. */
+export async function proveExercises(exercises: readonly Exercise[], part: ProofPart = { index: 1, count: 1 }): Promise<ExerciseProof[]> {
+  const targets = proofTargets(exercises, part);
+  const results = await runExercises(targets.map(requestFor), { sharedProcess: true });
+  const judged = targets.map((target, i) => ({ target, report: results[i]?.[0] }));
+  return exercises.map((exercise) => {
+    const mine = judged.filter(({ target }) => target.exercise === exercise);
+    const proof: ExerciseProof = { exercise: exercise.id, variants: [], alternatives: [] };
+    for (const { target, report } of mine) {
+      if (target.kind === 'solution') proof.solution = judgeSolution(report);
+      else if (target.kind === 'stub') proof.stub = judgeStub(report);
+      else if (target.kind === 'alt') proof.alternatives.push(judgeAlternative(target.alt, report));
+      else proof.variants.push(judge(target.variant, report));
+    }
+    return proof;
+  });
 }
 
 function judgeSolution(report: ExerciseReport | undefined): TargetVerdict {

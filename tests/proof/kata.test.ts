@@ -1,38 +1,23 @@
 // The kata proves itself, exercise by exercise, through the real checker (`kata prove`, one test
 // process per exercise, every target of it in that process): every stub fails every test, every
 // reference solution passes every test, every known-wrong variant is rejected by its own step with a
-// message that names its mistake, and every correct alternative is accepted. The exercises are
-// proven by two checkers at once, each with its share of them, one exercise after another: the
-// exercises' tests must hold with every core busy, and this is how the proof keeps them busy.
+// message that names its mistake, and every correct alternative is accepted. The proof runs as
+// PARTS checkers at once, each with every PARTS-th target of every exercise (`--part K/N`): the parts
+// cost about the same whatever the exercises weigh, and the exercises' tests must hold with every
+// core busy, which is how the proof keeps them busy.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadExercises, type Exercise } from '../../checker/exercises.ts';
+import { loadExercises } from '../../checker/exercises.ts';
 import { loadAlternatives, loadVariants, type ExerciseProof } from '../../checker/running/proof.ts';
 import { kataAsync } from '../support/cli.ts';
 
 const exercises = loadExercises();
-let proofs: ExerciseProof[] = [];
-
-/**
- * Seconds `kata prove <id>` took on a quiet 2-core machine. Only the balance of the two shares depends
- * on them: an exercise not listed counts as 10 s.
- */
-const MEASURED_S: Record<string, number> = { '01': 5, '02': 9, '03': 58, '04': 53, '05': 32, '06': 8, '07': 133 };
-
-/** The exercises in `count` shares of about equal time, the longest first (greedy). */
-function shares(list: readonly Exercise[], count: number): string[][] {
-  const weight = (exercise: Exercise) => MEASURED_S[exercise.id.slice(0, 2)] ?? 10;
-  const groups = Array.from({ length: count }, () => ({ ids: [] as string[], total: 0 }));
-  for (const exercise of [...list].sort((a, b) => weight(b) - weight(a))) {
-    const lightest = groups.reduce((best, group) => (group.total < best.total ? group : best));
-    lightest.ids.push(exercise.id);
-    lightest.total += weight(exercise);
-  }
-  return groups.map((group) => group.ids).filter((ids) => ids.length > 0);
-}
+const PARTS = 3;
+let proofs: ExerciseProof[][] = [];
 
 beforeAll(async () => {
-  const results = await Promise.all(shares(exercises, 2).map((ids) => kataAsync(['prove', ...ids, '--json'], { timeoutMs: 600_000 })));
-  proofs = results.flatMap((result) => {
+  const parts = Array.from({ length: PARTS }, (_, i) => `${i + 1}/${PARTS}`);
+  const results = await Promise.all(parts.map((part) => kataAsync(['prove', '--part', part, '--json'], { timeoutMs: 600_000 })));
+  proofs = results.map((result) => {
     try {
       return JSON.parse(result.stdout) as ExerciseProof[];
     } catch (error) {
@@ -41,21 +26,30 @@ beforeAll(async () => {
   });
 }, 600_000);
 
+/** The parts' proofs of one exercise, as one. */
 const proofOf = (id: string): ExerciseProof => {
-  const proof = proofs.find((candidate) => candidate.exercise === id);
-  if (!proof) throw new Error(`${id} was not proven`);
-  return proof;
+  const mine = proofs.flatMap((part) => part.filter((candidate) => candidate.exercise === id));
+  if (mine.length !== PARTS) throw new Error(`${id} was proven by ${mine.length} of the ${PARTS} parts`);
+  const stub = mine.find((proof) => proof.stub)?.stub;
+  const solution = mine.find((proof) => proof.solution)?.solution;
+  return {
+    exercise: id,
+    ...(stub ? { stub } : {}),
+    ...(solution ? { solution } : {}),
+    variants: mine.flatMap((proof) => proof.variants),
+    alternatives: mine.flatMap((proof) => proof.alternatives),
+  };
 };
 
 describe.each(exercises.map((exercise) => [exercise.id, exercise] as const))('%s', (id, exercise) => {
   it('its stub fails every test', () => {
-    expect(proofOf(id).stub.problems).toEqual([]);
-    expect(proofOf(id).stub.proven).toBe(true);
+    expect(proofOf(id).stub?.problems).toEqual([]);
+    expect(proofOf(id).stub?.proven).toBe(true);
   });
 
   it('its reference solution passes every test, each in a step', () => {
-    expect(proofOf(id).solution.problems).toEqual([]);
-    expect(proofOf(id).solution.proven).toBe(true);
+    expect(proofOf(id).solution?.problems).toEqual([]);
+    expect(proofOf(id).solution?.proven).toBe(true);
   });
 
   const variants = loadVariants([exercise]);
