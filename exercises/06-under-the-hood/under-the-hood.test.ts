@@ -319,7 +319,15 @@ interface LogEntry {
   why?: string;
   /** For a `ready` entry: a rejection made it ready. */
   rejected?: boolean;
+  /**
+   * For a `ready` entry made by a rejection: how many entries the log held once a few microtask turns
+   * had passed since. Only tasks that became ready before that may pass it; undefined: not yet.
+   */
+  passableUntil?: number;
 }
+
+/** The microtask turns a waker may take longer to hear of a rejection than of a fulfilment, with room to spare. */
+const REJECTION_LAG_TURNS = 3;
 
 /**
  * The executor seen from outside. A task is ready when it is spawned or when the promise it yielded
@@ -337,7 +345,16 @@ class ReadyLog {
   readonly entries: LogEntry[] = [];
 
   ready(task: string, why: string, rejected = false): void {
-    this.entries.push({ kind: 'ready', task, why, rejected });
+    const entry: LogEntry = { kind: 'ready', task, why, rejected };
+    this.entries.push(entry);
+    if (!rejected) return;
+    // Each hop runs a microtask turn after the previous one: what became ready by the last hop was
+    // ready no more than a few turns after this task, and may be queued before it.
+    const hop = (left: number) => {
+      if (left === 0) entry.passableUntil = this.entries.length;
+      else queueMicrotask(() => hop(left - 1));
+    };
+    hop(REJECTION_LAG_TURNS);
   }
 
   resumed(task: string): void {
@@ -382,12 +399,18 @@ class ReadyLog {
     const queue: LogEntry[] = [];
     const queues: string[][] = [];
     let wrong: { index: number; expected: string | undefined; got: string; skipped: boolean } | undefined;
+    const readyAt = new Map<LogEntry, number>();
     for (const [index, entry] of this.entries.entries()) {
-      if (entry.kind === 'ready') queue.push(entry);
-      else if (entry.kind === 'resumed') {
+      if (entry.kind === 'ready') {
+        queue.push(entry);
+        readyAt.set(entry, index);
+      } else if (entry.kind === 'resumed') {
         const at = queue.findIndex((waiting) => waiting.task === entry.task);
         const passed = queue.slice(0, Math.max(at, 0));
-        const allowed = at >= 0 && (at === 0 || (queue[at]?.rejected !== true && passed.every((waiting) => waiting.rejected === true)));
+        const mine = (readyAt.get(queue[at] as LogEntry) ?? 0);
+        // Only tasks made ready by a rejection may be passed, and only by tasks ready a few turns after them at most.
+        const passable = (waiting: LogEntry) => waiting.rejected === true && mine < (waiting.passableUntil ?? Infinity);
+        const allowed = at >= 0 && (at === 0 || (queue[at]?.rejected !== true && passed.every(passable)));
         if (!allowed && wrong === undefined) {
           const expected = queue[0]?.task;
           const skipped = expected !== undefined && !this.entries.slice(index).some((later) => later.kind === 'resumed' && later.task === expected);
@@ -446,6 +469,9 @@ function outOfOrderMessage(log: ReadyLog): string[] | undefined {
     log.draw(wrong.index),
     'A task that becomes ready goes to the back of the ready queue, behind every task that was ready before it, and the executor',
     'always resumes the task at the front (push and shift). A stack (pop), or staying with one task while others wait, breaks this order.',
+    ...(why === 'its await was rejected'
+      ? [`A task woken by a rejection is no exception: it takes its turn in the same queue (resumed with the error), not after the tasks that became ready later.`]
+      : []),
   ];
 }
 
