@@ -165,6 +165,21 @@ describe('step 1: a promise of your own', () => {
         ),
       );
     }
+    // process.nextTick's queue is not the microtask queue: from inside a microtask (here, after an
+    // await), a tick queued first still runs after every microtask, so the order tells them apart.
+    await Promise.resolve();
+    const order: string[] = [];
+    process.nextTick(() => order.push('a process.nextTick callback queued just before'));
+    new KataPromise<string>((resolve) => resolve('ada')).then(() => order.push('onFulfilled(ada)'));
+    await drain();
+    if (order[0] !== 'onFulfilled(ada)') {
+      fail(
+        'Your promise calls its callbacks from process.nextTick\'s queue, not from the microtask queue: inside a microtask, a process.nextTick callback queued just before then() ran first.',
+        `  what happened, in order: ${order.join(', ')}`,
+        'process.nextTick callbacks run only once the microtask queue is empty, so your callbacks would come after every native promise callback queued',
+        'meanwhile. A promise\'s callbacks are microtasks: queue them with queueMicrotask.',
+      );
+    }
   });
 
   it('resolving with a thenable follows it, instead of fulfilling with the thenable itself', async () => {
@@ -320,14 +335,18 @@ interface LogEntry {
   /** For a `ready` entry: a rejection made it ready. */
   rejected?: boolean;
   /**
-   * For a `ready` entry made by a rejection: how many entries the log held once a few microtask turns
-   * had passed since. Only tasks that became ready before that may pass it; undefined: not yet.
+   * For a `ready` entry made by a settled promise: how many entries the log held once a few microtask
+   * turns had passed since. Only tasks that became ready before that may pass it; undefined: not yet.
    */
   passableUntil?: number;
 }
 
-/** The microtask turns a waker may take longer to hear of a rejection than of a fulfilment, with room to spare. */
-const REJECTION_LAG_TURNS = 3;
+/**
+ * The microtask turns more a waker may take to hear of one kind of settling than of another, with room
+ * to spare: `.then(ok).catch(err)` hears of a rejection a turn late, `new Promise((r) => r(p)).then(…)`
+ * of every promise two turns late (but of a spawn at once).
+ */
+const WAKER_LAG_TURNS = 3;
 
 /**
  * The executor seen from outside. A task is ready when it is spawned or when the promise it yielded
@@ -335,11 +354,12 @@ const REJECTION_LAG_TURNS = 3;
  * yielded it, so it runs just before the executor's own waker hears of it. The task logs `resumed`
  * as soon as its code runs again.
  *
- * First in, first out is judged with one allowance: a waker may hear of a rejection a microtask or so
- * later than of a fulfilment (`.then(onFulfilled).catch(onRejected)` does), so a task made ready by a
- * rejection may be passed by tasks that became ready after it by other means. Everything else is
- * strict: tasks made ready by rejections keep their order among themselves, and nobody passes a task
- * that a spawn or a fulfilment made ready.
+ * First in, first out is judged with one allowance: wakers hear of the kinds of settling at different
+ * microtask turns (`.then(onFulfilled).catch(onRejected)` of a rejection a turn later than of a
+ * fulfilment; a waker that wraps what it gets in a new promise of every promise two turns later, but of a
+ * spawn at once). So a task made ready by a settled promise may be passed by a task made ready another
+ * way, a few turns after it at most. Everything else is strict: tasks made ready the same way keep
+ * their order, nobody passes a spawned task, and nobody passes anyone for longer.
  */
 class ReadyLog {
   readonly entries: LogEntry[] = [];
@@ -347,14 +367,15 @@ class ReadyLog {
   ready(task: string, why: string, rejected = false): void {
     const entry: LogEntry = { kind: 'ready', task, why, rejected };
     this.entries.push(entry);
-    if (!rejected) return;
+    // A spawn wakes its task at once, in every runtime: nothing may pass it.
+    if (why.startsWith('spawned')) return;
     // Each hop runs a microtask turn after the previous one: what became ready by the last hop was
     // ready no more than a few turns after this task, and may be queued before it.
     const hop = (left: number) => {
       if (left === 0) entry.passableUntil = this.entries.length;
       else queueMicrotask(() => hop(left - 1));
     };
-    hop(REJECTION_LAG_TURNS);
+    hop(WAKER_LAG_TURNS);
   }
 
   resumed(task: string): void {
@@ -407,10 +428,14 @@ class ReadyLog {
       } else if (entry.kind === 'resumed') {
         const at = queue.findIndex((waiting) => waiting.task === entry.task);
         const passed = queue.slice(0, Math.max(at, 0));
-        const mine = (readyAt.get(queue[at] as LogEntry) ?? 0);
-        // Only tasks made ready by a rejection may be passed, and only by tasks ready a few turns after them at most.
-        const passable = (waiting: LogEntry) => waiting.rejected === true && mine < (waiting.passableUntil ?? Infinity);
-        const allowed = at >= 0 && (at === 0 || (queue[at]?.rejected !== true && passed.every(passable)));
+        const resumed = queue[at];
+        const mine = resumed ? (readyAt.get(resumed) ?? 0) : 0;
+        // A task made ready by a settled promise may be passed by a task made ready another way (a spawn, a
+        // fulfilment where it had a rejection) a few turns after it at most: wakers hear of the kinds of
+        // settling at different turns. Tasks made ready the same way keep their order.
+        const passable = (waiting: LogEntry) =>
+          waiting.why?.startsWith('spawned') !== true && waiting.why !== resumed?.why && mine < (waiting.passableUntil ?? Infinity);
+        const allowed = at >= 0 && (at === 0 || passed.every(passable));
         if (!allowed && wrong === undefined) {
           const expected = queue[0]?.task;
           const skipped = expected !== undefined && !this.entries.slice(index).some((later) => later.kind === 'resumed' && later.task === expected);
@@ -483,6 +508,7 @@ type Awaitable =
   | 'gate'
   | 'fails'
   | 'twice later'
+  | 'again much later'
   | 'twice at once'
   | 'both later'
   | 'rejects, then fulfils, at once'
@@ -495,6 +521,7 @@ const AWAITABLES: Record<Awaitable, string> = {
   gate: 'a promise the test fulfils later',
   fails: 'a promise the test rejects later',
   'twice later': 'a thenable that calls onFulfilled twice when the test settles it',
+  'again much later': 'a thenable that calls onFulfilled when the test settles it, and again once its task has moved on',
   'twice at once': 'a thenable whose then() calls onFulfilled twice before it returns',
   'both later': 'a thenable that calls onFulfilled, then onRejected, when the test settles it',
   'rejects, then fulfils, at once': 'a thenable whose then() calls onRejected, then onFulfilled, before it returns',
@@ -554,13 +581,13 @@ function yieldPoint(task: string, number: number, kind: Awaitable, calls: ThenCa
   const second = `${label}: second call`;
   const expected: Outcome = kind === 'rejects, then fulfils, at once' || kind === 'then() throws' ? { ok: false, error } : fulfilled;
   const extra: Outcome | undefined =
-    kind === 'twice later' || kind === 'twice at once' || kind === 'rejects, then fulfils, at once'
+    kind === 'twice later' || kind === 'again much later' || kind === 'twice at once' || kind === 'rejects, then fulfils, at once'
       ? { ok: true, value: second }
       : kind === 'both later'
         ? { ok: false, error: new Error(second) }
         : undefined;
   const thrown = kind === 'then() throws' ? error : kind === 'throws after calling back' ? new Error(`${label}: then() threw after it had called back`) : undefined;
-  const atOnce = kind !== 'twice later' && kind !== 'both later';
+  const atOnce = kind !== 'twice later' && kind !== 'again much later' && kind !== 'both later';
   const registered: [unknown, unknown][] = [];
   const call = (callback: unknown, argument: unknown) => {
     if (typeof callback === 'function') (callback as (argument: unknown) => void)(argument);
@@ -569,7 +596,9 @@ function yieldPoint(task: string, number: number, kind: Awaitable, calls: ThenCa
     if (kind === 'then() throws') throw error;
     if (expected.ok) call(onFulfilled, expected.value);
     else call(onRejected, expected.error);
-    if (extra?.ok) call(onFulfilled, extra.value);
+    // Its second call comes once every microtask and tick of now has run: the task is at its next yield by then.
+    if (kind === 'again much later') void drain().then(() => call(onFulfilled, extra?.ok ? extra.value : undefined));
+    else if (extra?.ok) call(onFulfilled, extra.value);
     else if (extra) call(onRejected, extra.error);
     if (thrown !== undefined) throw thrown;
   };
@@ -637,7 +666,9 @@ function explainResume(point: YieldPoint, got: Outcome, points: readonly YieldPo
   const source = points.find((other) => other.extra !== undefined && sameOutcome(got, other.extra));
   if (source) {
     lines.push(
-      `That is what the thenable ${source.task === task ? 'it' : `task ${source.task}`} yielded at #${source.number} (${AWAITABLES[source.kind]}) passed on its second call: your runtime woke ${source.task} once per call, so one yield resumed it twice, and the second wake-up was fed into a later yield.`,
+      source.kind === 'again much later'
+        ? `That is what the thenable ${source.task === task ? 'it' : `task ${source.task}`} yielded at #${source.number} (${AWAITABLES[source.kind]}) passed on its second call, which came when ${source.task} was already waiting at a later yield: your runtime took it for that yield's wake-up. A guard kept per task ("is it waiting?") cannot tell one yield from the next; the guard belongs to each yield's own waker.`
+        : `That is what the thenable ${source.task === task ? 'it' : `task ${source.task}`} yielded at #${source.number} (${AWAITABLES[source.kind]}) passed on its second call: your runtime woke ${source.task} once per call, so one yield resumed it twice, and the second wake-up was fed into a later yield.`,
     );
   } else if (got.ok && got.value === point.value) {
     lines.push('Your runtime handed the task the thenable itself instead of following it: anything with a then() method is awaited like a promise (await does the same).');
@@ -946,7 +977,10 @@ describe('step 2: a runtime of your own', () => {
       joins: 0,
       lateJoins: parent.lateJoins,
     });
+    // Errors that escape the runtime as uncaught exceptions, collected instead of ending the test run.
+    let escaped: unknown[] = [];
     const run = async ({ tasks, picks }: { tasks: Shape[]; picks: number[] }, uniqueNames: boolean): Promise<string | undefined> => {
+      escaped.length = 0;
       const runtime = new Runtime();
       const log = new ReadyLog();
       const open: { task: string; settle(): void }[] = [];
@@ -1061,6 +1095,15 @@ describe('step 2: a runtime of your own', () => {
         }
         await drain();
       });
+      if (escaped.length > 0) {
+        const thrown = [...outcomes].filter(([, outcome]) => !outcome.ok && escaped.some((error) => Object.is(error, outcome.error))).map(([task]) => task);
+        return [
+          `While the tasks ran, ${escaped.length} error(s) escaped your runtime as uncaught exceptions, and an uncaught exception ends a Node.js process: ${describeValue(escaped[0])}${thrown.length > 0 ? `, the error task ${thrown.join(' and ')} threw` : ''}.`,
+          log.draw(),
+          '-> A task\'s own throw comes out of the call that resumed it, generator.next(value) or generator.throw(error) alike: put every resume inside',
+          'try/catch, and reject that task\'s join() with what it threw. The executor itself goes on with the next ready task.',
+        ].join('\n');
+      }
       if (problem !== undefined) return problem;
       const stuck = [...handles.keys()].filter((task) => !outcomes.has(task));
       if (stuck.length > 0) {
@@ -1101,13 +1144,16 @@ describe('step 2: a runtime of your own', () => {
     };
     const sharesAName = (tasks: Shape[]) => tasks.filter((my) => my.sharedName).length + tasks.filter((my) => my.sharedName && my.awaits.some((kind) => kind.startsWith('spawns'))).length >= 2;
     const seed = 6;
-    const details = await fc.check(
-      fc.asyncProperty(schedules, async (schedule) => {
-        const problem = await run(schedule, false);
-        if (problem !== undefined) throw new KataError(problem);
-      }),
-      { seed, numRuns: 200 },
-    );
+    const details = await collectEscapes((collected) => {
+      escaped = collected;
+      return fc.check(
+        fc.asyncProperty(schedules, async (schedule) => {
+          const problem = await run(schedule, false);
+          if (problem !== undefined) throw new KataError(problem);
+        }),
+        { seed, numRuns: 200 },
+      );
+    });
     if (details.failed) {
       const schedule = details.counterexample?.[0];
       const describeTask = (my: Shape, i: number) => {
@@ -1119,7 +1165,13 @@ describe('step 2: a runtime of your own', () => {
           .filter((child) => child !== undefined);
         return `${task}${my.sharedName ? ` (named "${SHARED}")` : ''}: [${my.awaits.join(', ')}], then ${ending(my)}${joins ? `; ${joins}` : ''}${children.length > 0 ? ` (its children: ${children.join('; ')})` : ''}`;
       };
-      const byName = schedule && sharesAName(schedule.tasks) ? await run(schedule, true) : 'not tried';
+      const byName =
+        schedule && sharesAName(schedule.tasks)
+          ? await collectEscapes((collected) => {
+              escaped = collected;
+              return run(schedule, true);
+            })
+          : 'not tried';
       fail(
         details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance),
         ...(byName === undefined
@@ -1446,6 +1498,69 @@ describe('step 2: a runtime of your own', () => {
     first.drop();
     await drain();
     expect(results[0]?.value, 'dropping a task that has finished leaves its result alone').toBe('first done');
+    const joinedLater = track(first.join());
+    await drain();
+    if (joinedLater.value !== 'first done') {
+      fail(
+        `A task returned "first done", then was dropped: a join() made after that drop ${joinedLater.status === 'pending' ? 'never settled' : `${joinedLater.status === 'fulfilled' ? 'fulfilled with' : 'rejected with'} ${describeError(joinedLater.status === 'fulfilled' ? joinedLater.value : joinedLater.reason)}`}.`,
+        '-> dropping a task that has finished leaves its result alone: drop() does nothing once the task has returned or thrown (check that first).',
+      );
+    }
+  });
+
+  it('dropping a task leaves every other task alone, even one with the same name, and runtimes side by side each run their own', async () => {
+    freezeAllTimers();
+    const play = async (names: [string, string]) => {
+      const runtime = new Runtime();
+      const seen: string[] = [];
+      // Both ready at once, in the ready queue: the second is dropped before the executor's turn.
+      const kept = runtime.spawn(names[0], function* () {
+        seen.push('kept ran');
+        yield Promise.resolve();
+        return 'kept done';
+      });
+      const dropped = runtime.spawn(names[1], function* () {
+        seen.push('dropped ran');
+        yield Promise.resolve();
+        return 'dropped done';
+      });
+      const results = [track(kept.join()), track(dropped.join())];
+      dropped.drop();
+      await drain();
+      return { seen, kept: results[0], dropped: results[1] };
+    };
+    const same = await play(['job', 'job']);
+    if (same.kept?.value !== 'kept done' || same.seen.includes('dropped ran')) {
+      const unique = await play(['job 1', 'job 2']);
+      const byName = unique.kept?.value === 'kept done' && !unique.seen.includes('dropped ran');
+      fail(
+        `Two tasks named "job" were ready; the second was dropped before it ran. Then: ${same.seen.join(', ') || 'neither ran'}; the first one's join() ${same.kept?.status === 'pending' ? 'never settled' : `${same.kept?.status ?? '?'}`}.`,
+        byName
+          ? '-> With names of their own ("job 1", "job 2") it works: your runtime finds the task to drop by its name. A name is only a label: mark the task itself (what spawn() made for it) as dropped, and let the ready queue skip it.'
+          : '-> Dropping one task must leave the others alone: mark the dropped task itself, and let the ready queue skip it when it comes out.',
+      );
+    }
+    // Two runtimes, each with a task woken in the same turn: each must run its own.
+    const first = new Runtime();
+    const second = new Runtime();
+    const ran: string[] = [];
+    const a = track(first.spawn('a', function* () {
+      ran.push('a');
+      yield Promise.resolve();
+      return 'a';
+    }).join());
+    const b = track(second.spawn('b', function* () {
+      ran.push('b');
+      yield Promise.resolve();
+      return 'b';
+    }).join());
+    await drain();
+    if (a.value !== 'a' || b.value !== 'b') {
+      fail(
+        `Two runtimes each spawned a task in the same turn; ${ran.length === 0 ? 'neither task ran' : `only ${ran.join(' and ')} ran`}, and ${[a.value === 'a' ? '' : 'the first runtime\'s', b.value === 'b' ? '' : 'the second runtime\'s'].filter(Boolean).join(' and ')} task never finished.`,
+        '-> Each Runtime is an executor of its own: its ready queue and whatever says "a turn is already scheduled" belong to the instance (fields), not to the module.',
+      );
+    }
   });
 });
 
@@ -1563,6 +1678,31 @@ describe('step 3: yielding to the event loop', () => {
           'Check both sizes before the first chunk: whole numbers, total >= 0, chunkSize >= 1.',
         );
       }
+    }
+  });
+
+  it('runInChunks() gives the event loop a turn between every two chunks', async () => {
+    // A setImmediate chain counts the loop's turns: it moves once per turn, whatever the yield waits for.
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const turnOfChunk: number[] = [];
+    try {
+      await runInChunks(12, 1, () => turnOfChunk.push(turns));
+    } finally {
+      ticking = false;
+    }
+    const together = turnOfChunk.flatMap((turn, i) => (i > 0 && turn === turnOfChunk[i - 1] ? [i] : []));
+    if (together.length > 0) {
+      fail(
+        `runInChunks(12, 1, work) ran ${together.length} of its 11 pairs of neighbouring chunks with no turn of the event loop between them (chunks ${together.map((i) => `${i} and ${i + 1}`).join(', ')}).`,
+        `  the loop turn each chunk ran in: ${turnOfChunk.join(', ')}`,
+        '-> yield between every two chunks (await yieldToEventLoop()), not every few: each chunk is a slice of the loop\'s time, and what waits (a timer, a request) gets its turn after each one.',
+      );
     }
   });
 
