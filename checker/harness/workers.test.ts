@@ -24,6 +24,17 @@ describe('watchWorkers', () => {
     expect(watch.leaks()).toEqual([]);
   });
 
+  it('keeps the error a thread failed with, while its own listeners still hear it', async () => {
+    watch = watchWorkers();
+    const heard: string[] = [];
+    const worker = new Worker(`throw new Error('the worker file could not load')`, { eval: true });
+    worker.on('error', (error) => heard.push(error.message));
+    expect(await watch.waitForExit(2_000)).toBe(0);
+    expect(heard).toEqual(['the worker file could not load']);
+    expect(watch.workers[0]?.error?.message).toBe('the worker file could not load');
+    expect(watch.workers[0]?.exitCode).toBe(1);
+  });
+
   it('reports a worker that keeps running, and terminates it on request', async () => {
     watch = watchWorkers();
     new Worker(idle, { eval: true });

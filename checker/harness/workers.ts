@@ -24,6 +24,8 @@ export interface WatchedWorker {
   readonly exitCode: number | undefined;
   /** True once something called its terminate(): it is on its way out, whether or not anyone waits for that. */
   readonly endRequested: boolean;
+  /** The error the thread ended with (its 'error' event), if it failed: what its file threw, or why it could not be loaded. */
+  readonly error: Error | undefined;
   /** The file the thread runs ("piscina" for a pool's thread), for messages. */
   readonly entry: string;
   /** Where the code under test created it (`file:line`), or how it came to be. */
@@ -84,6 +86,7 @@ interface WorkerRecord {
   exited: boolean;
   exitCode: number | undefined;
   endRequested: boolean;
+  error: Error | undefined;
   entry: string;
   createdAt: string;
 }
@@ -124,6 +127,7 @@ export function watchWorkers(): WorkerWatch {
         exited: false,
         exitCode: undefined,
         endRequested: false,
+        error: undefined,
         entry,
         createdAt: creationSite(stackHere(), entry === 'piscina' ? 'by a piscina pool on its own (replacing a thread that ended)' : 'from a library callback'),
       };
@@ -135,6 +139,12 @@ export function watchWorkers(): WorkerWatch {
     override terminate(): Promise<number> {
       this.#record.endRequested = true;
       return super.terminate();
+    }
+
+    // Seen through emit, not a listener of our own: an 'error' nobody listens for must still throw as it would.
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'error' && args[0] instanceof Error) this.#record.error ??= args[0];
+      return super.emit(event, ...args);
     }
   }
 
@@ -163,6 +173,7 @@ export function watchWorkers(): WorkerWatch {
     exited: record.exited,
     exitCode: record.exitCode,
     endRequested: record.endRequested,
+    error: record.error,
     entry: entryOf(record),
     createdAt: record.createdAt,
   });
