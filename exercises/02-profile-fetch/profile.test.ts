@@ -1040,7 +1040,7 @@ async function expectLimitFromPoolSize(fn: 'getProfiles' | 'getProfilesSafely', 
   const earlier = sizesAsked.slice(0, -1);
   const PROBE_USERS = 24;
   const [sizeA, sizeB] = [2, 3, 5, 6, 7].filter((n) => n !== maxQueries) as [number, number];
-  const run = (services: ProfileServices, ids: readonly number[], size: number) =>
+  const run = (services: ProfileServices, ids: readonly number[], size: number): Promise<unknown> =>
     fn === 'getProfiles' ? getProfilesUnderTest(ids, services, size) : getProfilesSafelyUnderTest(ids, services, { maxQueries: size, timeoutMs: 10 * LATENCY });
   const probe = async (sizes: readonly number[]) => {
     const { db: probeDb, services } = world();

@@ -83,6 +83,7 @@ export async function getProfilesSafely(
   // Cancelled: reject at once with the abort's reason; the calls see the same signal and stop too.
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as it is
     onAbort = () => reject(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -94,6 +94,7 @@ class Pool {
       const onAbort = () => {
         const at = this.#waiters.indexOf(waiter);
         if (at !== -1) this.#waiters.splice(at, 1);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as it is
         reject(signal?.reason);
       };
       const waiter = {
