@@ -345,6 +345,51 @@ describe('step 3: fail fast, or collect every outcome', () => {
     });
   });
 
+  it('a rejection with a falsy reason is still a failure: reject(), reject(0), reject(\'\'), reject(null), reject(false)', async () => {
+    // A task may reject with anything, undefined included; what makes it a failure is that it rejected.
+    const reasons: readonly { code: string; reason: unknown }[] = [
+      { code: 'reject()', reason: undefined },
+      { code: 'reject(0)', reason: 0 },
+      { code: "reject('')", reason: '' },
+      { code: 'reject(null)', reason: null },
+      { code: 'reject(false)', reason: false },
+    ];
+    const after = <T>(latencyMs: number, settle: (resolve: (value: T) => void, reject: (reason: unknown) => void) => void): Task<T> =>
+      () => new Promise<T>((resolve, reject) => setTimeout(() => settle(resolve, reject), latencyMs));
+    const show = (value: unknown) => (value === undefined ? 'undefined' : JSON.stringify(value));
+    const showOutcome = (o: unknown) =>
+      o && typeof o === 'object' ? `{ ${Object.entries(o).map(([key, value]) => `${key}: ${show(value)}`).join(', ')} }` : show(o);
+    const FALSY = '-> a rejection with a falsy reason is still a rejection: tell a failure from a success by how the task settled (allSettled\'s `status`, or which callback of then() ran), never by whether the error is truthy (`error ? { ok: false } : { ok: true }`).';
+    for (const { code, reason } of reasons) {
+      useFakeClock();
+      const every = track(loadEvery<string>([after(10, (resolve) => resolve('ada')), after(20, (_, reject) => reject(reason)), after(30, (resolve) => resolve('grace'))]));
+      await advance(30);
+      stopAtTodo(every);
+      if (every.status !== 'fulfilled') {
+        fail(`Task 1 rejected at 20 ms with ${code}; loadEvery ${every.status === 'rejected' ? `rejected with ${describeError(every.reason)}` : 'was still pending at 30 ms, when the last task was done'}: it must report that failure as an outcome.`);
+      }
+      const outcome = every.value?.[1];
+      if (!outcome || outcome.ok !== false || !Object.is(outcome.error, reason)) {
+        fail(
+          `Task 1 rejected at 20 ms with ${code}, the reason ${show(reason)}; loadEvery reported ${showOutcome(outcome)} for it. It must be { ok: false, error: ${show(reason)} }.`,
+          ...(outcome?.ok === true ? [FALSY] : ['-> an outcome carries the rejection reason as it is.']),
+        );
+      }
+      vi.useRealTimers();
+      useFakeClock();
+      const all = track(loadAll<string>([after(50, (resolve) => resolve('ada')), after(20, (_, reject) => reject(reason))]));
+      await advance(50);
+      stopAtTodo(all);
+      if (all.status !== 'rejected' || all.settledAtMs !== 20 || !Object.is(all.reason, reason)) {
+        fail(
+          `Task 1 rejected at 20 ms with ${code}; loadAll ${all.status === 'pending' ? 'was still pending at 50 ms' : `${all.status} at ${ms(all.settledAtMs ?? 0)}${all.status === 'rejected' ? ` with ${show(all.reason)}` : ` with ${JSON.stringify(all.value)}`}`}. It must reject at once, with that reason as it is.`,
+          ...(all.status === 'fulfilled' ? [FALSY] : []),
+        );
+      }
+      vi.useRealTimers();
+    }
+  });
+
   it('loadEvery waits for the slow tasks even after one failed', async () => {
     useFakeClock();
     const io = new SimulatedIo(100);
@@ -674,6 +719,8 @@ describe('step 4: a deadline that cleans up after itself', () => {
     useFakeClock();
     const io = new SimulatedIo(100);
     const abortedAtMs: (number | undefined)[] = calls.map(() => undefined);
+    // The reason each task's signal aborted with: the very DeadlineError another call rejected with names whose deadline it was.
+    const abortReasons: unknown[] = calls.map(() => undefined);
     const watch = watchHandles();
     let results: Tracked<string>[] = [];
     let openAtSettle: OpenHandle[] | undefined;
@@ -682,7 +729,15 @@ describe('step 4: a deadline that cleans up after itself', () => {
         const options = { latencyMs: c.latencyMs, value: `result ${k}`, ...(c.fails ? { error: callError(k) } : {}) };
         const inner = c.listens ? io.abortableTask(`call ${k}`, options) : () => io.call(`call ${k}`, options);
         const task = (signal: AbortSignal) => {
-          signal?.addEventListener('abort', () => (abortedAtMs[k] ??= io.timeline.now()), { once: true });
+          signal?.addEventListener(
+            'abort',
+            () => {
+              if (abortedAtMs[k] !== undefined) return;
+              abortedAtMs[k] = io.timeline.now();
+              abortReasons[k] = signal.reason;
+            },
+            { once: true },
+          );
           return inner(signal);
         };
         return track(withDeadline(task, c.deadlineMs));
@@ -693,11 +748,21 @@ describe('step 4: a deadline that cleans up after itself', () => {
     });
     watch.stop();
     results.forEach(stopAtTodo);
-    return { io, results, abortedAtMs, unhandled, watch, openAtSettle: openAtSettle ?? [] };
+    // Whose deadline aborted each task's signal, when it was another call's: its DeadlineError is the abort reason.
+    // (Another call that merely passed the same error on, its task rejecting with its signal's reason, does not count: the owner's
+    // deadline is the moment the signal aborted.)
+    const abortedBy = abortReasons
+      .map((reason, k) =>
+        reason instanceof DeadlineError
+          ? results.findIndex((r, j) => j !== k && r.reason === reason && calls[j]?.deadlineMs === abortedAtMs[k])
+          : -1,
+      )
+      .map((j) => (j === -1 ? undefined : j));
+    return { io, results, abortedAtMs, abortedBy, unhandled, watch, openAtSettle: openAtSettle ?? [] };
   }
 
   /** What is wrong with call k of a run, in a sentence, or undefined when it did what it should. */
-  function wrongWith(c: DeadlineCall, k: number, result: Tracked<string>, abortedAtMs: number | undefined, io: SimulatedIo): string | undefined {
+  function wrongWith(c: DeadlineCall, k: number, result: Tracked<string>, abortedAtMs: number | undefined, io: SimulatedIo, abortedBy?: number): string | undefined {
     const did = result.status === 'pending' ? 'never settled' : `${result.status === 'fulfilled' ? `resolved with "${String(result.value)}"` : `rejected with ${describeError(result.reason)}`} at ${ms(result.settledAtMs ?? 0)}`;
     const deadlineWins = c.deadlineMs < c.latencyMs;
     if (deadlineWins && (result.settledAtMs !== c.deadlineMs || !(result.reason instanceof DeadlineError))) {
@@ -709,6 +774,9 @@ describe('step 4: a deadline that cleans up after itself', () => {
     const interval = io.timeline.intervals.find((i) => i.label === `call ${k}`);
     if (deadlineWins && c.listens && (interval?.outcome !== 'aborted' || interval.end !== c.deadlineMs)) {
       return `call ${k}'s deadline passed at ${ms(c.deadlineMs)}, but its task ran on: ${abortStory(c.deadlineMs, abortedAtMs)}`;
+    }
+    if (abortedAtMs !== undefined && result.settled && abortedAtMs > (result.settledAtMs ?? 0) && abortedBy !== undefined) {
+      return `call ${k}'s signal was aborted at ${ms(abortedAtMs)}, after call ${k} had already ${result.status === 'fulfilled' ? 'resolved' : 'rejected'} at ${ms(result.settledAtMs ?? 0)}, by call ${abortedBy}'s deadline: its reason is the very DeadlineError call ${abortedBy} rejected with`;
     }
     if (abortedAtMs !== undefined && result.settled && abortedAtMs > (result.settledAtMs ?? 0)) {
       return `call ${k}'s signal was aborted at ${ms(abortedAtMs)}, after call ${k} had already ${result.status === 'fulfilled' ? 'resolved' : 'rejected'} at ${ms(result.settledAtMs ?? 0)}: a deadline timer fired for a call that was done (its timer was never cleared)`;
@@ -723,9 +791,9 @@ describe('step 4: a deadline that cleans up after itself', () => {
    * and wrong together means the calls share something each should own.
    */
   async function judgeTogether(calls: readonly DeadlineCall[]): Promise<void> {
-    const { io, results, abortedAtMs, unhandled, watch, openAtSettle } = await runDeadlines(calls);
+    const { io, results, abortedAtMs, abortedBy, unhandled, watch, openAtSettle } = await runDeadlines(calls);
     const setting = `${calls.length} withDeadline calls made at once, at 0 ms, in this order: ${calls.map(describeCall).join('; ')}.`;
-    const wrong = calls.map((c, k) => wrongWith(c, k, results[k]!, abortedAtMs[k], io)).filter((w): w is string => w !== undefined);
+    const wrong = calls.map((c, k) => wrongWith(c, k, results[k]!, abortedAtMs[k], io, abortedBy[k])).filter((w): w is string => w !== undefined);
     if (wrong.length > 0) {
       const drawing = io.draw();
       // The baseline, measured now: the same calls, each alone.
@@ -734,14 +802,22 @@ describe('step 4: a deadline that cleans up after itself', () => {
         vi.useRealTimers();
         const solo = await runDeadlines([c]);
         const w = wrongWith(c, 0, solo.results[0]!, solo.abortedAtMs[0], solo.io);
-        if (w === undefined && wrongWith(c, k, results[k]!, abortedAtMs[k], io) !== undefined) alone.push(`call ${k}`);
+        if (w === undefined && wrongWith(c, k, results[k]!, abortedAtMs[k], io, abortedBy[k]) !== undefined) alone.push(`call ${k}`);
       }
       vi.useRealTimers();
+      const victim = abortedBy.findIndex((j) => j !== undefined);
+      const culprit = abortedBy[victim];
       fail(
         setting,
         `Together, ${wrong.join('; and ')}.`,
         drawing,
-        ...(alone.length > 0
+        ...(culprit !== undefined
+          ? [
+              `Call ${victim}'s signal was aborted at ${ms(abortedAtMs[victim] ?? 0)} with the very DeadlineError that call ${culprit} rejected with: call ${culprit}'s deadline aborted call ${victim}'s task${abortedAtMs[victim] === calls[victim]?.deadlineMs ? '' : `, not call ${victim}'s own deadline (${ms(calls[victim]?.deadlineMs ?? 0)})`}.`,
+              '-> the calls share one AbortController (kept outside withDeadline, at module level say), so the first deadline to fire aborts',
+              '   every task that uses it. Make the controller a local of withDeadline, one per call beside its timer: `const controller = new AbortController()`.',
+            ]
+          : alone.length > 0
           ? [
               `Alone (each run just now by itself, same task, same deadline) ${alone.join(' and ')} ${alone.length === 1 ? 'does just what it should' : 'do just what they should'}; only together ${alone.length === 1 ? 'does it' : 'do they'} go wrong:`,
               '-> one call undid another: the calls share something each should own, most often a variable outside withDeadline that the next',

@@ -30,8 +30,9 @@ import {
   PLACEHOLDER_IMAGE,
   TimeoutError,
   getProfile,
-  getProfiles,
-  getProfilesSafely,
+  getProfiles as getProfilesUnderTest,
+  getProfilesSafely as getProfilesSafelyUnderTest,
+  type BatchOptions,
   type Profile,
   type ProfileOutcome,
   type ProfileServices,
@@ -39,6 +40,17 @@ import {
 } from './profile.ts';
 
 const LATENCY = 50;
+
+/** Every pool size a test asked for, in order: a limit that equals an earlier call's size points at a limiter kept across calls. */
+const sizesAsked: number[] = [];
+const getProfiles = (userIds: readonly number[], services: ProfileServices, maxQueries: number): Promise<Profile[]> => {
+  sizesAsked.push(maxQueries);
+  return getProfilesUnderTest(userIds, services, maxQueries);
+};
+const getProfilesSafely = (userIds: readonly number[], services: ProfileServices, options: BatchOptions): Promise<ProfileOutcome[]> => {
+  sizesAsked.push(options.maxQueries);
+  return getProfilesSafelyUnderTest(userIds, services, options);
+};
 
 const fake = useFakeClock;
 afterEach(() => {
@@ -160,6 +172,25 @@ function whyConnectionsSatIdle(
       '   Give the connection back however the query ends: release in a `finally` (p-limit does that for you), exactly once.',
     ];
   }
+  // Fixed lanes: in input order, each query started the moment the query maxQueries places before it ended (its lane's previous one).
+  const byInput = [...queries].sort((a, b) => Number(a.label.split(' ')[1]) - Number(b.label.split(' ')[1]));
+  const laneOf = (k: number) => (k >= maxQueries ? byInput[k - maxQueries] : undefined);
+  const inLanes = byInput.length > maxQueries && byInput.every((q, k) => {
+    const before = laneOf(k);
+    return before ? before.end !== undefined && Math.abs(q.start - before.end) < 0.5 : q.start === 0;
+  });
+  if (inLanes) {
+    const k = byInput.findIndex((q, i) => i >= maxQueries && q.start > gap.atMs);
+    const waiter = byInput[k];
+    const before = laneOf(k);
+    return [
+      `-> each connection worked through a fixed share of the users, one query after the other: "${waiter?.label ?? '?'}" waited for "${before?.label ?? '?'}",`,
+      `   ${maxQueries} places before it in the list, until ${ms(before?.end ?? 0)}, although a connection had been free since ${ms(gap.atMs)}. A lane whose queries are slow`,
+      '   falls behind while the lanes done with their share leave their connections idle. One limiter for the whole batch, on the database',
+      '   calls only, gives the next query to whichever connection frees first: `const limit = pLimit(maxQueries)`, then',
+      '   `limit(() => services.fetchUser(id))` for every user.',
+    ];
+  }
   return [
     '-> that is what batches do: one Promise.all per group of maxQueries waits for the slowest query of its group',
     '   before the next group starts (with equal latencies it looks just like a pool). So does a limiter that makes the',
@@ -255,6 +286,39 @@ describe('step 1: one profile, two requests at once', () => {
     }
   });
 
+  it('fails fast: the first failure rejects at its own moment, without waiting for the other request', async () => {
+    // Every order again, now judged on the clock: the profile is lost the moment either request fails, so
+    // getProfile rejects then (the other request may still be on its way, or may never answer at all).
+    const sides: Side[] = [
+      { latencyMs: 50, fails: false },
+      { latencyMs: 20, fails: true },
+      { latencyMs: 80, fails: true },
+      { latencyMs: 1000, fails: false }, // hangs past the test's 150 ms
+    ];
+    for (const row of sides) {
+      for (const picture of sides) {
+        if (!row.fails && !picture.fails) continue;
+        const { setting, done, db } = await runPair(row, picture);
+        stopAtTodo(done);
+        const failures = [row, picture].filter((side) => side.fails).map((side) => side.latencyMs);
+        const firstFailure = Math.min(...failures);
+        if (done.status === 'rejected' && done.settledAtMs === firstFailure) continue;
+        const other = row.fails && row.latencyMs === firstFailure ? picture : row;
+        const otherName = other === picture ? 'the picture' : 'the row';
+        const when = done.status === 'pending' ? 'was still pending at 150 ms' : `${done.status} only at ${ms(done.settledAtMs ?? 0)}`;
+        fail(
+          `${setting}: getProfile ${when}, although the profile was lost at ${ms(firstFailure)}, when the first request failed.`,
+          db.draw(),
+          ...(done.settled && (done.settledAtMs ?? 0) >= other.latencyMs
+            ? [`It waited for ${otherName} (${other.fails ? 'it failed' : 'it answered'} at ${ms(other.latencyMs)}) before it reported the failure: waiting for both to settle (Promise.allSettled and then throwing, say) is not failing fast;`]
+            : [`It did not reject at the first failure: that is not failing fast;`]),
+          '   a request that hangs would keep the caller waiting for ever. Fail fast: `await Promise.all([user, image])` rejects the moment',
+          '   either promise rejects, and still listens to the other (its later failure is handled, not lost).',
+        );
+      }
+    }
+  });
+
   it('rejects with the database error when the user row cannot be read', async () => {
     const { done } = await runPair({ latencyMs: 20, fails: true }, { latencyMs: LATENCY, fails: false });
     if (done.status !== 'rejected') fail(`getProfile ${done.status === 'fulfilled' ? 'resolved' : 'was still pending'} although the database query failed: the error must reach the caller.`);
@@ -315,7 +379,8 @@ describe('step 2: a thousand requests, ten connections', () => {
   const POOL = 10;
   const USERS = 1000;
 
-  function expectPoolFull(db: SimulatedIo, maxQueries: number, users: number): void {
+  async function expectPoolFull(db: SimulatedIo, maxQueries: number, users: number): Promise<void> {
+    await expectLimitFromPoolSize('getProfiles', db, maxQueries, users);
     const peak = db.inFlight.peak;
     if (peak > maxQueries) {
       fail(
@@ -347,7 +412,7 @@ describe('step 2: a thousand requests, ten connections', () => {
     await runUntilIdle(60_000);
     stopAtTodo(result);
     if (result.status === 'rejected') fail(`getProfiles rejected: ${describeError(result.reason)}`);
-    expectPoolFull(db, POOL, USERS);
+    await expectPoolFull(db, POOL, USERS);
     if (result.settled && (result.settledAtMs ?? 0) < expected) {
       fail(
         `getProfiles resolved at ${ms(result.settledAtMs ?? 0)}: ${USERS} queries through ${POOL} connections need ${USERS / POOL} rounds of ${LATENCY} ms = ${ms(expected)}.`,
@@ -388,7 +453,7 @@ describe('step 2: a thousand requests, ten connections', () => {
     const result = track(getProfiles(range(40), services, 4));
     await advance(10 * LATENCY);
     stopAtTodo(result);
-    expectPoolFull(db, 4, 40);
+    await expectPoolFull(db, 4, 40);
     if (result.status !== 'fulfilled') fail(`At ${ms(10 * LATENCY)} getProfiles was still ${result.status}.`, poolReport(db, 4));
   });
 
@@ -404,6 +469,7 @@ describe('step 2: a thousand requests, ten connections', () => {
     await runUntilIdle(10_000);
     stopAtTodo(result);
     if (result.status !== 'fulfilled') fail(`getProfiles ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'}.`, poolReport(db, 4));
+    await expectLimitFromPoolSize('getProfiles', db, 4, 40);
     if (db.inFlight.peak > 4) fail(`getProfiles had ${db.inFlight.peak} database queries in flight at once, on a database with 4 connections: nothing limited them.`, poolReport(db, 4));
     expectPoolUse(db, 4, { cdn, calls: 40 });
     expectPicturesAtOnce(cdn);
@@ -428,6 +494,7 @@ describe('step 2: a thousand requests, ten connections', () => {
         await runUntilIdle(100_000);
         stopAtTodo(result);
         if (result.status !== 'fulfilled') fail(`getProfiles ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'}.`, poolReport(db, maxQueries));
+        await expectLimitFromPoolSize('getProfiles', db, maxQueries, ids.length);
         if (db.inFlight.peak > maxQueries) {
           fail(`getProfiles had ${db.inFlight.peak} database queries in flight at once, on a database with ${maxQueries} connections: nothing limited them.`, poolReport(db, maxQueries));
         }
@@ -477,6 +544,7 @@ describe('step 3: a thousand requests, none dropped', () => {
       );
     }
     expectTimeoutsFromCallStart(result.value ?? [], w.db, TIMEOUT, 5, w.cdn);
+    await expectLimitFromPoolSize('getProfilesSafely', w.db, 5, TROUBLED_USERS.length);
     return { ...w, result, outcomes: result.value ?? [] };
   }
 
@@ -548,6 +616,7 @@ describe('step 3: a thousand requests, none dropped', () => {
     const result = track(getProfilesSafely(range(40), services, { maxQueries: 4, timeoutMs: TIMEOUT }));
     await runUntilIdle(10_000);
     stopAtTodo(result);
+    await expectLimitFromPoolSize('getProfilesSafely', db, 4, 40);
     if (db.inFlight.peak > 4) fail(`Up to ${db.inFlight.peak} database queries ran at once, on 4 connections: the limit did not hold once calls failed or timed out.`, poolReport(db, 4));
     // A query stopped before it could run (its timeout started too early, or another call's timeout hit it) explains idle connections.
     if (result.status === 'fulfilled') expectTimeoutsFromCallStart(result.value ?? [], db, TIMEOUT, 4, cdn);
@@ -578,6 +647,7 @@ describe('step 3: a thousand requests, none dropped', () => {
         'Start the timer inside the limited function, when the call really starts, not when the request is queued.',
       );
     }
+    await expectLimitFromPoolSize('getProfilesSafely', db, 10, 100);
     if (db.inFlight.peak !== 10) fail(`The batch ran ${db.inFlight.peak} database queries at once; the pool has 10 connections.`, poolReport(db));
     expect(result.settledAtMs, 'ten rounds of 50 ms').toBe(10 * LATENCY);
   });
@@ -797,6 +867,7 @@ describe('step 3: a thousand requests, none dropped', () => {
         stopAtTodo(batch);
         const drawing = `${poolReport(db, maxQueries)}\nThe pictures:\n${cdn.draw()}`;
         const cancelled = cancelAtMs !== undefined && !(batch.status === 'fulfilled' && (batch.settledAtMs ?? 0) < cancelAtMs);
+        await expectLimitFromPoolSize('getProfilesSafely', db, maxQueries, ids.length);
         if (db.inFlight.peak > maxQueries) {
           fail(`Up to ${db.inFlight.peak} database queries ran at once, on ${maxQueries} connection(s): the limit did not hold once calls failed or timed out.`, drawing);
         }
@@ -807,17 +878,27 @@ describe('step 3: a thousand requests, none dropped', () => {
         if (cancelled) {
           expectNoCallAfterCancel(db, cdn, cancelAtMs, db.attempts.filter((a) => !a.afterCancel).length);
           const reason: unknown = batch.reason;
+          const ranOn = [...db.timeline.intervals, ...cdn.timeline.intervals].filter((i) => i.end === undefined || i.end > cancelAtMs);
+          const ranOnText = () => {
+            const pictures = ranOn.filter((i) => i.label.startsWith('image')).length;
+            const queries = ranOn.length - pictures;
+            const kinds = [...(queries > 0 ? [`${queries} database quer${queries === 1 ? 'y' : 'ies'}`] : []), ...(pictures > 0 ? [`${pictures} picture request${pictures === 1 ? '' : 's'}`] : [])].join(' and ');
+            return [
+              `The batch was cancelled at ${ms(cancelAtMs)}, but ${kinds} ran on after it (${ranOn.slice(0, 4).map((i) => `"${i.label}" until ${i.end === undefined ? 'the end' : ms(i.end)}`).join(', ')}${ranOn.length > 4 ? ', …' : ''}): the batch signal did not reach ${ranOn.length === 1 ? 'that call' : 'those calls'}.`,
+              pictures > 0 && queries === 0
+                ? '-> The pictures need the batch signal too, not only their own deadline: pass each picture call `AbortSignal.any([batch, own.signal])`, as the queries get.'
+                : '-> Every call of the batch, query and picture, gets the batch signal combined with its own deadline: `AbortSignal.any([batch, own.signal])`.',
+            ];
+          };
           if (batch.status !== 'rejected' || batch.settledAtMs !== cancelAtMs || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
             fail(
               `The batch was cancelled at ${ms(cancelAtMs)}; getProfilesSafely ${batch.status === 'pending' ? 'never settled' : `${batch.status} at ${ms(batch.settledAtMs ?? 0)}${batch.status === 'rejected' ? ` with ${describeError(reason)}` : ''}`}.`,
               'A cancelled batch rejects at once, with the signal\'s reason.',
+              ...(ranOn.length > 0 && batch.settledAtMs !== cancelAtMs ? [...ranOnText(), `It waited for ${ranOn.length === 1 ? 'it' : 'them'} before it rejected.`] : []),
               drawing,
             );
           }
-          const ranOn = [...db.timeline.intervals, ...cdn.timeline.intervals].filter((i) => i.end === undefined || i.end > cancelAtMs);
-          if (ranOn.length > 0) {
-            fail(`The batch was cancelled at ${ms(cancelAtMs)}, but ${ranOn.map((i) => `"${i.label}"`).join(', ')} ran on after it: the batch signal did not reach ${ranOn.length === 1 ? 'that call' : 'those calls'}.`, drawing);
-          }
+          if (ranOn.length > 0) fail(...ranOnText(), drawing);
         } else {
           if (batch.status !== 'fulfilled') {
             fail(`getProfilesSafely ${batch.status === 'rejected' ? `rejected with ${describeError(batch.reason)}` : 'never settled'}; nobody cancelled this batch, so it must resolve with one outcome per request.`, drawing);
@@ -942,6 +1023,57 @@ function expectTimeoutsFromCallStart(outcomes: readonly ProfileOutcome[], db: Si
       poolReport(db, maxQueries),
     );
   }
+}
+
+/**
+ * A limit that does not follow maxQueries: the batch just judged ran `peak` queries at once, not
+ * `maxQueries`. Two probes on fresh databases tell why (on the fake clock, deterministic): one batch with
+ * another pool size (does the limit follow it?), then two batches at once (do they share one limiter?).
+ * A limiter made once and kept (module level, `??=`) keeps an earlier call's size and is shared by every
+ * batch; a limit written into the code is the same for every call but not shared. Returns quietly when the
+ * limit follows maxQueries (another check then says what went wrong), or when it stayed under maxQueries
+ * without being shared (the "sat idle" check says that).
+ */
+async function expectLimitFromPoolSize(fn: 'getProfiles' | 'getProfilesSafely', db: SimulatedIo, maxQueries: number, users: number): Promise<void> {
+  const peak = db.inFlight.peak;
+  if (peak === Math.min(users, maxQueries) || peak === 0) return;
+  const earlier = sizesAsked.slice(0, -1);
+  const PROBE_USERS = 24;
+  const [sizeA, sizeB] = [2, 3, 5, 6, 7].filter((n) => n !== maxQueries) as [number, number];
+  const run = (services: ProfileServices, ids: readonly number[], size: number): Promise<unknown> =>
+    fn === 'getProfiles' ? getProfilesUnderTest(ids, services, size) : getProfilesSafelyUnderTest(ids, services, { maxQueries: size, timeoutMs: 10 * LATENCY });
+  const probe = async (sizes: readonly number[]) => {
+    const { db: probeDb, services } = world();
+    const batches = sizes.map((size, k) => track(run(services, range(PROBE_USERS).map((i) => 1000 * (k + 1) + i), size)));
+    await runUntilIdle(60_000);
+    return { peak: probeDb.inFlight.peak, settled: batches.every((b) => b.settled) };
+  };
+  const alone = await probe([sizeA]);
+  // The limit follows the size it is given (another check says what went wrong), or there is no limit at all.
+  if (!alone.settled || alone.peak === sizeA || alone.peak >= PROBE_USERS) return;
+  const together = await probe([sizeA, sizeB]);
+  const shared = together.peak === alone.peak;
+  if (!shared && peak < maxQueries) return;
+  const limit = alone.peak;
+  fail(
+    peak > maxQueries
+      ? `${fn} had ${peak} database queries in flight at once, on a database with ${maxQueries} connection${maxQueries === 1 ? '' : 's'}: a limit holds its queries, but not to the pool size it is given.`
+      : `${fn} never had more than ${peak} database quer${peak === 1 ? 'y' : 'ies'} in flight, but it was given a pool of ${maxQueries} connections: a limit holds its queries, but not to the pool size it is given.`,
+    poolReport(db, maxQueries),
+    `Called again with ${sizeA} connections (${PROBE_USERS} users), it ran ${limit} queries at once, not ${sizeA}.`,
+    ...(shared
+      ? [
+          `Two batches at once (maxQueries ${sizeA} and ${sizeB}) ran ${together.peak} queries at once between them: they share one limiter.`,
+          ...(earlier.includes(limit) ? [`${limit} is the pool size an earlier call asked for (maxQueries: ${limit}).`] : []),
+          '-> The limiter was made once, by an earlier call, and kept (at module level, say: `pool ??= pLimit(maxQueries)`): every later batch',
+          '   gets that call\'s size, whatever maxQueries it is given, and waits for the other batches\' queries too. Make the limiter inside the',
+          `   function, one per batch: \`const limit = pLimit(maxQueries)\` at the top of ${fn}, shared by that batch's requests only.`,
+        ]
+      : [
+          `Two batches at once ran ${together.peak} queries between them: each call has a limiter of its own, but its size is written into the code.`,
+          '-> Give the limiter the pool size the call is given: `pLimit(maxQueries)`.',
+        ]),
+  );
 }
 
 /** How the database was used: the peak, and a drawing of the first queries. */
