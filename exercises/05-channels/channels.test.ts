@@ -1221,97 +1221,6 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
     expect(log.closed, 'the source was finished').toBe(true);
   });
 
-  it('a slow consumer holds the workers back: no worker runs ahead of its undelivered result, and every result arrives', async () => {
-    useFakeClock();
-    const io = new SimulatedIo(100);
-    const log: SourceLog = { pulled: 0, closed: false };
-    const [count, workers, capacity, consumeMs] = [20, 4, 2, 50];
-    // Started and not yet received: each worker holds one job (running, or its result waiting for room), the results channel holds `capacity`.
-    // (One more for the moment between a recv() that made room and the consumer's loop body.)
-    const bound = capacity + workers + 1;
-    const received: number[] = [];
-    let peakAhead = 0;
-    let aheadAtMs = 0;
-    const work = (job: number, signal: AbortSignal) => {
-      const ahead = io.started.length + 1 - received.length;
-      if (ahead > peakAhead) [peakAhead, aheadAtMs] = [ahead, io.timeline.now()];
-      return abortableWork(io)(job, signal);
-    };
-    const unhandled = await collectUnhandledRejections(async () => {
-      const loop = track(
-        (async () => {
-          for await (const value of fanOut(jobs(count, log), work, { workers, capacity })) {
-            received.push(value);
-            await new Promise((resolve) => setTimeout(resolve, consumeMs)); // a slow consumer
-          }
-        })(),
-      );
-      await advance(100 + count * consumeMs + 1_000);
-      const lost = count - received.length;
-      if (peakAhead > bound || lost > 0) {
-        fail(
-          `The consumer takes ${consumeMs} ms per result (the ${workers} workers make one every ${100 / workers} ms).` +
-            (peakAhead > bound ? ` At ${ms(aheadAtMs)} the workers had started ${peakAhead} jobs whose results the consumer had not received yet; at most ${bound} can be (${capacity} in the results channel, one per worker, running or waiting to hand its result on, and one on its way to the consumer).` : ''),
-          lost > 0 ? `-> the consumer's loop ${loop.status === 'pending' ? 'was still waiting' : loop.status === 'fulfilled' ? 'ended' : `threw ${describeError(loop.reason)}`} with only ${received.length} of the ${count} results: ${lost} result${lost === 1 ? ' was' : 's were'} lost.` : '',
-          '-> a worker that calls results.send(result) without awaiting it takes its next job at once, so a slow consumer never slows the workers;',
-          '   the results pile up as sends waiting for room, and closing the results channel rejects every send still waiting: those results are gone.',
-          '   `await results.send(result)` before the next job: that wait is the backpressure.',
-          io.draw(),
-        );
-      }
-      if (loop.status !== 'fulfilled') fail(`With a slow consumer, the consumer's loop ${loop.status === 'pending' ? 'never ended' : `threw ${describeError(loop.reason)}`}.`, io.draw());
-      expect([...received].sort((a, b) => a - b), 'each job\'s result exactly once').toEqual(Array.from({ length: count }, (_, job) => job * 10));
-    });
-    if (unhandled.length > 0) fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`);
-  });
-
-  it('a source that throws: the consumer gets its error, nothing hangs, nothing is left unhandled', async () => {
-    useFakeClock();
-    const io = new SimulatedIo(100);
-    const broken = new Error('the source broke');
-    let closed = false;
-    // Gives 6 jobs, then throws (a file that cannot be read further, a failed page of a paginated API).
-    function* source(): Generator<number> {
-      try {
-        for (let job = 0; job < 6; job++) yield job;
-        throw broken;
-      } finally {
-        closed = true;
-      }
-    }
-    earlierErrors.push(broken);
-    let runningAtEnd: number | undefined;
-    const unhandled = await collectUnhandledRejections(async () => {
-      const consuming = (async () => {
-        for await (const value of fanOut(source(), abortableWork(io), { workers: 4, capacity: 2 })) void value;
-      })();
-      // At the instant the results end: which started jobs still run?
-      const look = () => (runningAtEnd ??= io.pending);
-      consuming.then(look, look);
-      const loop = track(consuming);
-      await advance(2_000);
-      if (loop.status === 'pending') {
-        fail(
-          `The source gave 6 jobs, then threw ${describeError(broken)}; 2 s later the consumer's loop was still waiting: the results channel never ended${io.pending === 0 ? ', though no job was running anymore' : ''}.`,
-          '-> did the source\'s error escape the producer? A producer loop with no try/finally never closes the jobs channel: the workers wait on it',
-          '   for ever, and the results channel never closes. A source that throws is a failure like a job that rejects: close the jobs channel in a `finally`,',
-          '   cancel the rest, and close the results channel with that error (close(error)).',
-          io.draw(),
-        );
-      }
-      if (loop.status === 'fulfilled') fail(`The source gave 6 jobs, then threw ${describeError(broken)}; the consumer's loop ended quietly: the error was lost.`, 'Close the results channel with it: close(error).');
-      if (loop.reason !== broken) fail(`The source threw ${describeError(broken)}; the consumer's loop threw ${describeError(loop.reason)} instead of that error.`);
-      if ((runningAtEnd ?? 0) > 0) fail(`The results channel ended with the source's error while ${runningAtEnd} started job(s) still ran: close it only once every started job has settled.`, io.draw());
-      expect(closed, 'the source finished').toBe(true);
-    });
-    if (unhandled.length > 0) {
-      fail(
-        `The source threw, and ${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`,
-        'Catch the source\'s error in the producer and hand it to the consumer (close the results channel with it), instead of letting it reject a promise nobody awaits.',
-      );
-    }
-  });
-
   it('abort: the producer stops taking jobs, queued jobs never start, running ones are aborted, the results end', async () => {
     useFakeClock();
     const io = new SimulatedIo(100);
@@ -1450,6 +1359,103 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
       if (unhandled.length > 0) fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`);
       earlierErrors.push(boom);
       vi.useRealTimers();
+    }
+  });
+
+  it('a slow consumer holds the workers back: no worker runs ahead of its undelivered result, and every result arrives', async () => {
+    useFakeClock();
+    const io = new SimulatedIo(100);
+    const log: SourceLog = { pulled: 0, closed: false };
+    const [count, workers, capacity, consumeMs] = [20, 4, 2, 50];
+    // Started and not yet received: each worker holds one job (running, or its result waiting for room), the results channel holds `capacity`.
+    // (One more for the moment between a recv() that made room and the consumer's loop body.)
+    const bound = capacity + workers + 1;
+    const received: number[] = [];
+    let peakAhead = 0;
+    let aheadAtMs = 0;
+    const work = (job: number, signal: AbortSignal) => {
+      const ahead = io.started.length + 1 - received.length;
+      if (ahead > peakAhead) [peakAhead, aheadAtMs] = [ahead, io.timeline.now()];
+      return abortableWork(io)(job, signal);
+    };
+    const unhandled = await collectUnhandledRejections(async () => {
+      const loop = track(
+        (async () => {
+          for await (const value of fanOut(jobs(count, log), work, { workers, capacity })) {
+            received.push(value);
+            await new Promise((resolve) => setTimeout(resolve, consumeMs)); // a slow consumer
+          }
+        })(),
+      );
+      await advance(100 + count * consumeMs + 1_000);
+      const lost = count - received.length;
+      if (peakAhead > bound || lost > 0) {
+        fail(
+          `The consumer takes ${consumeMs} ms per result (the ${workers} workers make one every ${100 / workers} ms).` +
+            (peakAhead > bound ? ` At ${ms(aheadAtMs)} the workers had started ${peakAhead} jobs whose results the consumer had not received yet; at most ${bound} can be (${capacity} in the results channel, one per worker, running or waiting to hand its result on, and one on its way to the consumer).` : ''),
+          lost > 0 ? `-> the consumer's loop ${loop.status === 'pending' ? 'was still waiting' : loop.status === 'fulfilled' ? 'ended' : `threw ${describeError(loop.reason)}`} with only ${received.length} of the ${count} results: ${lost} result${lost === 1 ? ' was' : 's were'} lost.` : '',
+          '-> a worker that calls results.send(result) without awaiting it takes its next job at once, so a slow consumer never slows the workers;',
+          '   the results pile up as sends waiting for room, and closing the results channel rejects every send still waiting: those results are gone.',
+          '   `await results.send(result)` before the next job: that wait is the backpressure.',
+          io.draw(),
+        );
+      }
+      if (loop.status !== 'fulfilled') {
+        fail(
+          `With a slow consumer, the consumer's loop ${loop.status === 'pending' ? 'never ended' : `threw ${describeError(loop.reason)}`}, though none of its jobs failed.`,
+          earlierErrors.includes(loop.reason) ? "-> that is the very Error object an earlier fanOut() call (a test before this one) ended with: a failure kept outside fanOut() outlives its call." : '',
+          io.draw(),
+        );
+      }
+      expect([...received].sort((a, b) => a - b), 'each job\'s result exactly once').toEqual(Array.from({ length: count }, (_, job) => job * 10));
+    });
+    if (unhandled.length > 0) fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`);
+  });
+
+  it('a source that throws: the consumer gets its error, nothing hangs, nothing is left unhandled', async () => {
+    useFakeClock();
+    const io = new SimulatedIo(100);
+    const broken = new Error('the source broke');
+    let closed = false;
+    // Gives 6 jobs, then throws (a file that cannot be read further, a failed page of a paginated API).
+    function* source(): Generator<number> {
+      try {
+        for (let job = 0; job < 6; job++) yield job;
+        throw broken;
+      } finally {
+        closed = true;
+      }
+    }
+    earlierErrors.push(broken);
+    let runningAtEnd: number | undefined;
+    const unhandled = await collectUnhandledRejections(async () => {
+      const consuming = (async () => {
+        for await (const value of fanOut(source(), abortableWork(io), { workers: 4, capacity: 2 })) void value;
+      })();
+      // At the instant the results end: which started jobs still run?
+      const look = () => (runningAtEnd ??= io.pending);
+      consuming.then(look, look);
+      const loop = track(consuming);
+      await advance(2_000);
+      if (loop.status === 'pending') {
+        fail(
+          `The source gave 6 jobs, then threw ${describeError(broken)}; 2 s later the consumer's loop was still waiting: the results channel never ended${io.pending === 0 ? ', though no job was running anymore' : ''}.`,
+          '-> did the source\'s error escape the producer? A producer loop with no try/finally never closes the jobs channel: the workers wait on it',
+          '   for ever, and the results channel never closes. A source that throws is a failure like a job that rejects: close the jobs channel in a `finally`,',
+          '   cancel the rest, and close the results channel with that error (close(error)).',
+          io.draw(),
+        );
+      }
+      if (loop.status === 'fulfilled') fail(`The source gave 6 jobs, then threw ${describeError(broken)}; the consumer's loop ended quietly: the error was lost.`, 'Close the results channel with it: close(error).');
+      if (loop.reason !== broken) fail(`The source threw ${describeError(broken)}; the consumer's loop threw ${describeError(loop.reason)} instead of that error.`);
+      if ((runningAtEnd ?? 0) > 0) fail(`The results channel ended with the source's error while ${runningAtEnd} started job(s) still ran: close it only once every started job has settled.`, io.draw());
+      expect(closed, 'the source finished').toBe(true);
+    });
+    if (unhandled.length > 0) {
+      fail(
+        `The source threw, and ${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`,
+        'Catch the source\'s error in the producer and hand it to the consumer (close the results channel with it), instead of letting it reject a promise nobody awaits.',
+      );
     }
   });
 
