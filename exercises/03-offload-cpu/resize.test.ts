@@ -11,6 +11,7 @@ import {
   describeCriticalPath,
   describeError,
   describeSpeedup,
+  flushMicrotasks,
   drawWork,
   fail,
   judgeParallelism,
@@ -603,6 +604,24 @@ describe('step 4: the pool\'s life', () => {
       instant();
       closeError = error;
     });
+    // The instant close() is called, the resizer is closed: new work is refused at once, while close() still waits.
+    const markAtClose = watch.workers.length;
+    const refusedAtOnce = (['resize()', 'resizeParallel()'] as const).map((name) => {
+      let call: Promise<RgbaImage>;
+      try {
+        call = name === 'resize()' ? resizer.resize(createTestImage(64, 48, 3)) : resizer.resizeParallel(createTestImage(64, 48, 4));
+      } catch (error) {
+        call = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      const state: { name: string; call: Promise<RgbaImage>; now?: string } = { name, call };
+      call.then(
+        () => (state.now ??= 'resized the image'),
+        () => (state.now ??= 'refused'),
+      );
+      return state;
+    });
+    await flushMicrotasks();
+    for (const state of refusedAtOnce) state.now ??= 'pending';
     // (Budgets: the whole test must fit in vitest's 15 s even when close() hangs.)
     const allMs = 5000;
     const closeMs = 3000;
@@ -706,6 +725,18 @@ describe('step 4: the pool\'s life', () => {
           'Once closed, refuse new work at once, in every method that takes any: reject with an Error saying the resizer is closed.',
         );
       }
+    }
+    // Called the instant close() was called: refused then and there, not let in (nor dropped later).
+    for (const state of refusedAtOnce) {
+      if (state.now === 'refused') continue;
+      const later = await settleWithin(state.call, 3000);
+      const restarted = startedSince(markAtClose).length;
+      fail(
+        `${state.name}, called in the same instant as close(), while close() still waited for the ${accepted} resizes it had accepted, was not refused: ` +
+          `${state.now === 'pending' ? 'it was still pending' : 'it had already resized the image'} 200 microtask turns later, ${later.status === 'fulfilled' ? 'and later it resized the image' : later.status === 'pending' ? 'and it never answered' : `and it ended only later, with ${describeError(later.reason)}`}${restarted > 0 ? `; the resizer started ${plural(restarted, 'new thread')} meanwhile` : ''}.`,
+        '-> close() closes the resizer the moment it is called, not once it is done: refuse new work from the start of close() (set the flag',
+        '   first, then wait for the accepted work). Work let in while close() waits races with the end of the threads.',
+      );
     }
   });
 });

@@ -99,6 +99,17 @@ describe('step 1: a bounded channel', () => {
     const second = track(channel.send(2));
     await flushMicrotasks();
     if (second.settled) {
+      // No backpressure at all, or backpressure that comes late? One more send tells.
+      const held = channel.size;
+      const third = track(channel.send(3));
+      await flushMicrotasks();
+      if (second.status === 'fulfilled' && held === 2 && !third.settled) {
+        fail(
+          `send(2) on a full channel (capacity 1, holding 1 value) resolved at once, and the buffer then held 2 values, one over its capacity of 1; send(3) did wait.`,
+          '-> there is backpressure, but one slot late: the channel let capacity + 1 values in before a sender waited.',
+          '   send() must wait as soon as `capacity` values are buffered (an off-by-one in the "is there room?" check?).',
+        );
+      }
       fail(
         `send(2) on a full channel (capacity 1, holding 1 value) settled at once (status: ${second.status}): no backpressure.`,
         'send() must wait while the buffer is full.',
@@ -126,6 +137,13 @@ describe('step 1: a bounded channel', () => {
       })(),
     );
     await flushMicrotasks();
+    if (resolved > capacity && resolved < 100 && channel.size === resolved) {
+      fail(
+        `With nobody receiving, ${resolved} of 100 sends resolved at once and the buffer holds ${channel.size} values, ${channel.size - capacity} over its capacity of ${capacity}; then send() waited:`,
+        `-> there is backpressure, but ${resolved - capacity === 1 ? 'one slot' : `${resolved - capacity} slots`} late. send() must wait as soon as \`capacity\` values are buffered`,
+        '   (an off-by-one in the "is there room?" check?).',
+      );
+    }
     if (resolved > capacity && channel.size > capacity) {
       fail(
         `With nobody receiving, ${resolved} of 100 sends resolved at once and the buffer holds ${channel.size} values (capacity ${capacity}):`,
@@ -272,7 +290,18 @@ describe('step 1: a bounded channel', () => {
       );
     }
     expect(got).toEqual(['a', 'b', 'c']);
-    const late = await channel.send('d').then(
+    // send() reports every outcome through its promise: a caller writes `send(v).catch(...)` or awaits it later.
+    let sending: Promise<void>;
+    try {
+      sending = channel.send('d');
+    } catch (error) {
+      fail(
+        `send('d') after close() threw ${describeError(error)} at once, out of the call itself, instead of returning a rejected promise.`,
+        '-> a caller who writes `channel.send(v).catch(...)`, or keeps the promise to await later, never gets to handle it: the throw',
+        '   escapes past them. send() returns a promise for every outcome: return Promise.reject(new ChannelClosedError(...)) (or make send async).',
+      );
+    }
+    const late = await sending.then(
       () => 'resolved',
       (error: unknown) => error,
     );
@@ -712,6 +741,14 @@ describe('step 2: a pipeline across threads', () => {
     /** The most jobs taken from the source and not yet handed to output.send(), at once: on the threads, or done and waiting their turn. */
     peakTaken: number;
     sourceClosed: boolean;
+    /** output.send() calls that have resolved (the result is in the output), and those rejected. */
+    resolvedSends?: number;
+    rejectedSends?: number;
+    /** The most output.send() calls waiting for room at once. */
+    waitingSends?: number;
+    peakWaitingSends?: number;
+    /** The most jobs taken from the source whose output.send() had not resolved yet, at any take: the bound maxInFlight. */
+    peakUndelivered?: number;
   }
 
   /** A source that counts what the pipeline takes, and checks the bound at every take. */
@@ -721,6 +758,7 @@ describe('step 2: a pipeline across threads', () => {
         probe.pulled++;
         probe.peakInFlight = Math.max(probe.peakInFlight, probe.pulled - delivered());
         probe.peakTaken = Math.max(probe.peakTaken, probe.pulled - probe.sent);
+        probe.peakUndelivered = Math.max(probe.peakUndelivered ?? 0, probe.pulled - (probe.resolvedSends ?? 0));
         yield job;
       }
     } finally {
@@ -733,7 +771,21 @@ describe('step 2: a pipeline across threads', () => {
     const send = output.send.bind(output);
     output.send = (value: Result) => {
       probe.sent++;
-      return send(value);
+      probe.waitingSends = (probe.waitingSends ?? 0) + 1;
+      probe.peakWaitingSends = Math.max(probe.peakWaitingSends ?? 0, probe.waitingSends);
+      const sending = send(value);
+      // Registered before the pipeline's own await: counted by the time the pipeline goes on.
+      sending.then(
+        () => {
+          probe.waitingSends!--;
+          probe.resolvedSends = (probe.resolvedSends ?? 0) + 1;
+        },
+        () => {
+          probe.waitingSends!--;
+          probe.rejectedSends = (probe.rejectedSends ?? 0) + 1;
+        },
+      );
+      return sending;
     };
   }
 
@@ -860,7 +912,7 @@ describe('step 2: a pipeline across threads', () => {
         `processOnThreads() started ${started.length} worker threads (the first ${started[0]?.createdAt}), ${started.filter((w) => !w.exited).length} running now; it was asked for ${options.threads}.`,
         started.length > 2 * options.threads
           ? '-> a new pool or Worker per job? Start the threads once, at the beginning, and give every job to them.'
-          : '-> is the pool sized by piscina\'s defaults (up to 1.5 x cores threads) rather than by options.threads? Set minThreads and maxThreads to options.threads.',
+          : '-> is the pool sized by something else than options.threads (piscina\'s defaults, up to 1.5 x cores threads, or the machine\'s cores)? Set minThreads and maxThreads to options.threads.',
       );
     }
     if (probe.peakTaken < 2) {
@@ -910,6 +962,31 @@ describe('step 2: a pipeline across threads', () => {
       fail(`After 15 s the pipeline had delivered ${results.length} of ${jobs.length} results and was still running (it took ${probe.pulled} jobs).`);
     }
     await expectEnds(consumer, output, 'processOnThreads() resolved');
+    // The bound, at every take: jobs taken whose result output.send() has not yet put in the output.
+    const undelivered = probe.peakUndelivered ?? 0;
+    if (undelivered > maxInFlight && probe.peakTaken <= maxInFlight) {
+      const rejected = probe.rejectedSends ?? 0;
+      fail(
+        `The jobs on the threads stayed within maxInFlight (${maxInFlight}: at most ${probe.peakTaken} taken and not yet handed to output.send()), but the pipeline did not wait for output.send():`,
+        `while the consumer stalled, up to ${probe.peakWaitingSends ?? 0} sends waited for room in the output at once, and up to ${undelivered} jobs were taken whose result was not in the output yet.`,
+        rejected > 0 ? `-> ${rejected} of those sends were still waiting when the output was closed, and were rejected: ${rejected} result${rejected === 1 ? '' : 's'} lost (${results.length} of ${jobs.length} arrived).` : '',
+        '-> a send() that nobody awaits parks its result outside the bound: the window refills at once, the parked results pile up, and a slow',
+        '   consumer no longer slows the pipeline. `await output.send(...)` before taking the next job: when delivering waits, so does taking.',
+      );
+    }
+    if (undelivered === maxInFlight + 1) {
+      fail(
+        `The pipeline took a job from the source while ${maxInFlight} were already on their way (taken, and not yet delivered to the output): up to ${undelivered} at once, one more than maxInFlight (${maxInFlight}).`,
+        `-> there is a bound, but it is one too many: take the next job only while fewer than maxInFlight are on their way, so that with the new one there are at most ${maxInFlight}.`,
+      );
+    }
+    if (undelivered > maxInFlight) {
+      fail(
+        `The pipeline took up to ${undelivered} jobs from the source that had not been delivered to the output yet; maxInFlight is ${maxInFlight}.`,
+        '-> no bound across the thread boundary. pool.run() and postMessage never say "no": they queue without limit.',
+        '   Take the next job only when fewer than maxInFlight are on their way (deliver the oldest first).',
+      );
+    }
     if (probe.peakInFlight > maxInFlight + 1) {
       fail(
         `The pipeline took up to ${probe.peakInFlight} jobs from the source that had not been delivered to the output yet; maxInFlight is ${maxInFlight}.`,
@@ -937,6 +1014,35 @@ describe('step 2: a pipeline across threads', () => {
     if (!output.closed) fail('The pipeline finished without closing the output channel: its consumer would wait forever.');
     expectThreadsUsed(results, probe, { threads: 2, maxInFlight });
     await expectNoThreadsLeft('The pipeline finished', { seen: whenSettled, what: 'processOnThreads() resolved' });
+  });
+
+  it('as many threads as asked for, whatever the machine: threads: 1, then threads: 3', async () => {
+    // Other sizes than the 2 of the test above, so that no machine's core count can happen to match them all.
+    for (const threads of [1, 3]) {
+      watch = watchWorkers();
+      const jobs = jobsFor(12);
+      const maxInFlight = 2 * threads;
+      const output = new Channel<Result>(2);
+      const drained = collect(output);
+      const probe: Probe = { pulled: 0, peakInFlight: 0, sent: 0, peakTaken: 0, sourceClosed: false };
+      countSends(output, probe);
+      const pipeline = processOnThreads(source(jobs, probe, () => 0), output, { threads, maxInFlight });
+      const whenSettled = threadsWhenSettled(pipeline);
+      const tooMany = startedMoreThan(threads);
+      const ended = await within(Promise.race([pipeline, tooMany.found]), 15_000).finally(tooMany.stop);
+      if (ended === 'timeout') {
+        output.close();
+        fail(`With threads: ${threads}, after 15 s the pipeline of ${jobs.length} jobs was still running (it took ${probe.pulled} jobs).`);
+      }
+      if (ended === 'too-many') output.close();
+      expectThreadsUsed([], probe, { threads, maxInFlight });
+      const ids = (await expectEnds(drained, output, 'processOnThreads() resolved')).map((r) => r.id);
+      expect(ids, `with threads: ${threads}, every result once, in order`).toEqual(jobs.map((job) => job.id));
+      await expectNoThreadsLeft(`The pipeline on ${threads} thread${threads === 1 ? '' : 's'} finished`, { seen: whenSettled, what: 'processOnThreads() resolved' });
+      await watch.terminateAll();
+      watch.restore();
+      watch = undefined;
+    }
   });
 
   it('an empty source: the output closes, and no thread is left running', async () => {
@@ -1054,6 +1160,8 @@ describe('step 2: a pipeline across threads', () => {
 });
 
 describe('step 3: fan-out, fan-in, and cancellation', () => {
+  /** The errors earlier tests' fan-outs ended with: one that shows up again was kept across calls. */
+  const earlierErrors: unknown[] = [];
   /** Queued jobs never start once the fan-out is cancelled: judged on every call to work() after the abort. */
   function expectNoJobAfterAbort(io: SimulatedIo, abortedAtMs: number): void {
     const after = io.callsAfterCancel;
@@ -1235,6 +1343,12 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
             'Cancel the others and close the results channel with the error: close(error).',
           );
         }
+        if (loop.reason !== boom && earlierErrors.includes(loop.reason)) {
+          fail(
+            `Called ${how}: job 6 failed, but the consumer's loop threw ${describeError(loop.reason)}: not this fan-out's error, but the very Error object an earlier fanOut() call (an earlier test) ended with.`,
+            '-> the failure outlives its call (kept in a variable outside fanOut()?): each call keeps its own failure.',
+          );
+        }
         expect(loop.reason, 'the job\'s own error').toBe(boom);
         const started = io.started.length;
         await advance(1_000);
@@ -1243,7 +1357,105 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
       expect([...received].sort((a, b) => a - b), 'the results finished before the failure').toEqual([0, 10, 20, 30]);
       expect(log.closed, 'the source was let go').toBe(true);
       if (unhandled.length > 0) fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`);
+      earlierErrors.push(boom);
       vi.useRealTimers();
+    }
+  });
+
+  it('a slow consumer holds the workers back: no worker runs ahead of its undelivered result, and every result arrives', async () => {
+    useFakeClock();
+    const io = new SimulatedIo(100);
+    const log: SourceLog = { pulled: 0, closed: false };
+    const [count, workers, capacity, consumeMs] = [20, 4, 2, 50];
+    // Started and not yet received: each worker holds one job (running, or its result waiting for room), the results channel holds `capacity`.
+    // (One more for the moment between a recv() that made room and the consumer's loop body.)
+    const bound = capacity + workers + 1;
+    const received: number[] = [];
+    let peakAhead = 0;
+    let aheadAtMs = 0;
+    const work = (job: number, signal: AbortSignal) => {
+      const ahead = io.started.length + 1 - received.length;
+      if (ahead > peakAhead) [peakAhead, aheadAtMs] = [ahead, io.timeline.now()];
+      return abortableWork(io)(job, signal);
+    };
+    const unhandled = await collectUnhandledRejections(async () => {
+      const loop = track(
+        (async () => {
+          for await (const value of fanOut(jobs(count, log), work, { workers, capacity })) {
+            received.push(value);
+            await new Promise((resolve) => setTimeout(resolve, consumeMs)); // a slow consumer
+          }
+        })(),
+      );
+      await advance(100 + count * consumeMs + 1_000);
+      const lost = count - received.length;
+      if (peakAhead > bound || lost > 0) {
+        fail(
+          `The consumer takes ${consumeMs} ms per result (the ${workers} workers make one every ${100 / workers} ms).` +
+            (peakAhead > bound ? ` At ${ms(aheadAtMs)} the workers had started ${peakAhead} jobs whose results the consumer had not received yet; at most ${bound} can be (${capacity} in the results channel, one per worker, running or waiting to hand its result on, and one on its way to the consumer).` : ''),
+          lost > 0 ? `-> the consumer's loop ${loop.status === 'pending' ? 'was still waiting' : loop.status === 'fulfilled' ? 'ended' : `threw ${describeError(loop.reason)}`} with only ${received.length} of the ${count} results: ${lost} result${lost === 1 ? ' was' : 's were'} lost.` : '',
+          '-> a worker that calls results.send(result) without awaiting it takes its next job at once, so a slow consumer never slows the workers;',
+          '   the results pile up as sends waiting for room, and closing the results channel rejects every send still waiting: those results are gone.',
+          '   `await results.send(result)` before the next job: that wait is the backpressure.',
+          io.draw(),
+        );
+      }
+      if (loop.status !== 'fulfilled') {
+        fail(
+          `With a slow consumer, the consumer's loop ${loop.status === 'pending' ? 'never ended' : `threw ${describeError(loop.reason)}`}, though none of its jobs failed.`,
+          earlierErrors.includes(loop.reason) ? "-> that is the very Error object an earlier fanOut() call (a test before this one) ended with: a failure kept outside fanOut() outlives its call." : '',
+          io.draw(),
+        );
+      }
+      expect([...received].sort((a, b) => a - b), 'each job\'s result exactly once').toEqual(Array.from({ length: count }, (_, job) => job * 10));
+    });
+    if (unhandled.length > 0) fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`);
+  });
+
+  it('a source that throws: the consumer gets its error, nothing hangs, nothing is left unhandled', async () => {
+    useFakeClock();
+    const io = new SimulatedIo(100);
+    const broken = new Error('the source broke');
+    let closed = false;
+    // Gives 6 jobs, then throws (a file that cannot be read further, a failed page of a paginated API).
+    function* source(): Generator<number> {
+      try {
+        for (let job = 0; job < 6; job++) yield job;
+        throw broken;
+      } finally {
+        closed = true;
+      }
+    }
+    earlierErrors.push(broken);
+    let runningAtEnd: number | undefined;
+    const unhandled = await collectUnhandledRejections(async () => {
+      const consuming = (async () => {
+        for await (const value of fanOut(source(), abortableWork(io), { workers: 4, capacity: 2 })) void value;
+      })();
+      // At the instant the results end: which started jobs still run?
+      const look = () => (runningAtEnd ??= io.pending);
+      consuming.then(look, look);
+      const loop = track(consuming);
+      await advance(2_000);
+      if (loop.status === 'pending') {
+        fail(
+          `The source gave 6 jobs, then threw ${describeError(broken)}; 2 s later the consumer's loop was still waiting: the results channel never ended${io.pending === 0 ? ', though no job was running anymore' : ''}.`,
+          '-> did the source\'s error escape the producer? A producer loop with no try/finally never closes the jobs channel: the workers wait on it',
+          '   for ever, and the results channel never closes. A source that throws is a failure like a job that rejects: close the jobs channel in a `finally`,',
+          '   cancel the rest, and close the results channel with that error (close(error)).',
+          io.draw(),
+        );
+      }
+      if (loop.status === 'fulfilled') fail(`The source gave 6 jobs, then threw ${describeError(broken)}; the consumer's loop ended quietly: the error was lost.`, 'Close the results channel with it: close(error).');
+      if (loop.reason !== broken) fail(`The source threw ${describeError(broken)}; the consumer's loop threw ${describeError(loop.reason)} instead of that error.`);
+      if ((runningAtEnd ?? 0) > 0) fail(`The results channel ended with the source's error while ${runningAtEnd} started job(s) still ran: close it only once every started job has settled.`, io.draw());
+      expect(closed, 'the source finished').toBe(true);
+    });
+    if (unhandled.length > 0) {
+      fail(
+        `The source threw, and ${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`,
+        'Catch the source\'s error in the producer and hand it to the consumer (close the results channel with it), instead of letting it reject a promise nobody awaits.',
+      );
     }
   });
 
@@ -1278,7 +1490,14 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
       watch.stop();
       clearTimeout(abort);
       if (outcome instanceof Error && outcome.message.startsWith('TODO')) throw outcome;
-      if (failing !== outcome instanceof Error) fail(`With real timers: ${when}, and the consumer's loop ${outcome instanceof Error ? `threw ${describeError(outcome)}` : 'ended quietly'}.`);
+      if (failing !== outcome instanceof Error) {
+        fail(
+          `With real timers: ${when}, and the consumer's loop ${outcome instanceof Error ? `threw ${describeError(outcome)}` : 'ended quietly'}${!failing && outcome instanceof Error ? ', though none of its jobs failed' : ''}.`,
+          !failing && earlierErrors.includes(outcome)
+            ? "-> that is the very Error object an earlier fanOut() call (a test before this one) ended with: a failure kept outside fanOut() (a module-level variable?) outlives its call. Keep each call's failure inside the call."
+            : '',
+        );
+      }
       if (open.length > 0) {
         fail(
           `With real timers: ${when}, but the fan-out left ${open.length === 1 ? 'this' : `these ${open.length}`} behind:`,

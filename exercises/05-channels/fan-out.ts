@@ -23,6 +23,7 @@ export interface FanOutOptions {
  * - the results channel closes once every started job has settled. Aborting is not an error: it just ends.
  * If `work` rejects for any other reason, the fan-out cancels itself the same way and closes the
  * results channel with that error, so the consumer's `for await` throws it after the earlier results.
+ * A source that throws is such a failure too: the same, with the source's error.
  */
 export function fanOut<J, R>(
   jobs: Iterable<J> | AsyncIterable<J>,

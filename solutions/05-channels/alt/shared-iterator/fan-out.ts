@@ -29,7 +29,16 @@ export function fanOut<J, R>(
 
   const worker = async () => {
     while (!exhausted && !controller.signal.aborted) {
-      const next = await source.next();
+      let next: IteratorResult<J>;
+      try {
+        next = await source.next();
+      } catch (error) {
+        // A source that throws is a failure like a job that rejects: stop, and end the results with its error.
+        exhausted = true;
+        failure ??= error instanceof Error ? error : new Error(String(error));
+        stop();
+        return;
+      }
       if (next.done) {
         exhausted = true;
         return;
