@@ -770,6 +770,85 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     expect(Atomics.load(words, 0), 'after unlock() the lock word must be 0 (free)').toBe(0);
   });
 
+  it('unlock() frees the word and learns whether anyone waits in one atomic step: a thread that asks at any moment of unlock() is woken', () => {
+    // An adversarial schedule, on this thread, step by step: for k = 0, 1, 2, ... the lock is held (tryLock())
+    // with nobody waiting, and unlock() runs; just before its k-th Atomics call on the lock word, another
+    // thread's lock() (a second AtomicsMutex on the same word) runs until it goes to sleep in Atomics.wait.
+    // However unlock() is written, that sleeper must get an Atomics.notify after it fell asleep.
+    const atomics = Atomics as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const names = ['load', 'store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor', 'notify', 'wait'];
+    const writes = new Set(['store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor']);
+    const ASLEEP = Symbol('asleep');
+    const SPUN = Symbol('spun');
+    const show = (name: string, args: unknown[], result: unknown) => `Atomics.${name}(${['words', 'index', ...args.slice(2).map(String)].join(', ')}) -> ${String(result)}`;
+    for (let k = 0; k < 8; k++) {
+      const words = new Int32Array(new SharedArrayBuffer(8));
+      const holder = new AtomicsMutex(words, 0);
+      const asker = new AtomicsMutex(words, 0);
+      if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
+      const heldWord = Atomics.load(words, 0);
+      const originals = new Map(names.map((name) => [name, atomics[name]!]));
+      const calls: { name: string; text: string }[] = [];
+      let asking = false;
+      let askerCalls = 0;
+      let asked: { slept: boolean; word: number; before: string } | undefined;
+      let wokenAfter = false;
+      const ask = (before: string) => {
+        asking = true;
+        askerCalls = 0;
+        try {
+          asker.lock();
+          asked = { slept: false, word: Atomics.load(words, 0), before };
+        } catch (error) {
+          if (error !== ASLEEP && error !== SPUN) throw error;
+          asked = { slept: error === ASLEEP, word: Atomics.load(words, 0), before };
+        } finally {
+          asking = false;
+        }
+      };
+      for (const name of names) {
+        const original = originals.get(name)!;
+        atomics[name] = (...args: unknown[]) => {
+          const onWord = args[0] === words && args[1] === 0;
+          if (asking) {
+            if (onWord && ++askerCalls > 1_000) throw SPUN;
+            // The other thread's sleep: it falls asleep when the word still holds the value it waits on.
+            if (name === 'wait' && onWord) {
+              if (originals.get('load')!(words, 0) !== args[2]) return 'not-equal';
+              throw ASLEEP;
+            }
+            return original(...args);
+          }
+          if (!onWord) return original(...args);
+          if (calls.length === k && !asked) ask(show(name, args, '?').replace(' -> ?', ''));
+          const result = original(...args);
+          calls.push({ name, text: show(name, args, result) });
+          if (name === 'notify' && asked?.slept && (args[2] === undefined || Number(args[2]) >= 1)) wokenAfter = true;
+          return result;
+        };
+      }
+      try {
+        holder.unlock();
+      } finally {
+        for (const [name, original] of originals) atomics[name] = original;
+      }
+      if (!asked) break; // unlock() made fewer than k + 1 calls: every moment has been tried
+      if (asked.slept && !wokenAfter) {
+        const readFirst = calls.slice(0, k).some((c) => !writes.has(c.name) && c.name !== 'notify');
+        const wrote = writes.has(calls[k]?.name ?? '');
+        const word = Atomics.load(words, 0);
+        fail(
+          `unlock() on a lock held with nobody waiting (the word read ${heldWord}) made: ${calls.map((c) => c.text).join(', ')}.`,
+          `We let another thread call lock() just before unlock()'s call ${k + 1} (${asked.before}): it found the lock held, left the word at ${asked.word} and went to sleep in Atomics.wait.`,
+          `unlock() then went on without any Atomics.notify after that moment: the sleeping thread is never woken (a lost wake-up), and the lock word now reads ${word}${word === 0 ? ' (free)' : ''}.`,
+          readFirst && wrote
+            ? `-> unlock() read the word in one step and wrote it in another, and a waiter came in between its read of the word and its write: what it had read (nobody waiting) was no longer true. Free the word and learn whether anyone waits in one indivisible step: \`if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)\`.`
+            : '-> whoever may have gone to sleep before the word was freed must be woken after it: free the word with one atomic step that tells you whether anyone waits (Atomics.exchange), and then Atomics.notify.',
+        );
+      }
+    }
+  });
+
   it('a thread waiting in lock() sleeps in Atomics.wait, wakes when the lock is released, and does not spin', async () => {
     const words = new Int32Array(new SharedArrayBuffer(8));
     const mutex = new AtomicsMutex(words, 0);
