@@ -2,6 +2,7 @@
 // steps 2 and 3 run real worker threads, and judge them by exact contents and by what the threads did
 // (which Atomics calls, when), not by how fast this machine happens to be.
 import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
 import { threadId } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -106,6 +107,15 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
   function mutexAdvice(violations: readonly Violation[]): string[] {
     const barged = violations.find((v) => v.rule === 'out of order');
     const together = violations.find((v) => v.rule === 'two inside');
+    const walkedIn = violations[0];
+    if (walkedIn?.rule === 'two inside' && walkedIn.releasesSinceAsked === 0) {
+      return [
+        `-> that task never waited: nobody let go of the lock between its lock() call and its getting in (${walkedIn.text}).`,
+        '   lock() let it in while the mutex was taken. Either lock() does not look at whether it is locked, or it looks and marks it locked in',
+        '   two steps with an await between them: every task that asks in that gap sees it free too, and walks in. Look and mark locked in one',
+        '   synchronous step (no await in between), and put every other caller in the queue.',
+      ];
+    }
     if (barged && (!together || barged.atMs <= together.atMs)) {
       return [
         '-> a newcomer barged past a waiting task: the lock was free for a moment between the release and the wake-up, and',
@@ -543,6 +553,8 @@ describe('step 2: what crosses a thread', () => {
 
   it('a SharedArrayBuffer is shared: two threads adding at the same instant lose no increment; an ordinary ArrayBuffer is copied', async (ctx) => {
     const threads = 2;
+    // The counter as addOnThreads() left it when it returned, and once its threads had reported their work done.
+    let early: { size: number; atReturn: number; later: number } | undefined;
     // Each attempt lines both tasks up at a start gate, and doubles the additions until the threads
     // were under way together for a while; a lost increment ends it at once (checker/harness/race.ts).
     const verdict = await judgeRace({
@@ -553,11 +565,23 @@ describe('step 2: what crosses a thread', () => {
         const since = wallClock();
         pool.gateNext(threads);
         await addOnThreads(pool, counter, threads, times);
-        return { expected: threads * times, actual: counter[0]!, spans: await work.settled({ since, label: GATED_LABEL }, { atLeast: threads }) };
+        const atReturn = Atomics.load(counter, 0);
+        const spans = await work.settled({ since, label: GATED_LABEL }, { atLeast: threads });
+        const later = Atomics.load(counter, 0);
+        if (later !== atReturn) early ??= { size: times, atReturn, later };
+        return { expected: threads * times, actual: atReturn, spans };
       },
     });
     const last = verdict.decisive;
     const made = `The workers' code made ${listAtomics(last.atomics)}.`;
+    if (early) {
+      fail(
+        `Two threads each added 1 to a shared counter ${early.size.toLocaleString('en-US')} times; when addOnThreads() returned, the counter read ${early.atReturn.toLocaleString('en-US')},`,
+        `and once the threads were done it read ${early.later.toLocaleString('en-US')} (expected ${(threads * early.size).toLocaleString('en-US')}): the threads went on adding after addOnThreads() had returned.`,
+        '-> the counter is shared (the threads\' additions did reach it); addOnThreads() just returned before its tasks were done, and its caller',
+        '   looked too early. Wait for every task: `await Promise.all(...)` of the pool.run() promises.',
+      );
+    }
     if (last.actual === 0) {
       fail(
         `Two threads each added 1 to a shared counter ${last.size.toLocaleString('en-US')} times; the counter still reads 0.`,
@@ -653,6 +677,8 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     /** How many workers had arrived at the instant open() resolved. */
     arrived: number;
     waitedMs: number;
+    /** How many tasks had been handed to a piscina pool (pool.run) at the instant open() was called. */
+    runsBefore: number;
   }
 
   /**
@@ -663,6 +689,14 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
   function watchFill(short = 0) {
     const vecs: SharedVec[] = [];
     const gates: GateSeen[] = [];
+    // Tasks handed to a piscina pool (code on raw worker threads leaves this at 0).
+    const tasks = { run: 0 };
+    const piscinaProto = Piscina.prototype as unknown as { run: (...args: unknown[]) => unknown };
+    const run = piscinaProto.run;
+    piscinaProto.run = function (this: unknown, ...args: unknown[]) {
+      tasks.run++;
+      return run.apply(this, args);
+    };
     const Vec = SharedVec as unknown as Record<string, unknown> & { create: (this: unknown, capacity: number) => SharedVec };
     const hadCreate = Object.prototype.hasOwnProperty.call(Vec, 'create');
     const previousCreate = Vec.create;
@@ -676,13 +710,16 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     const open = gateProto.open;
     gateProto.open = async function (this: StartGate, parties: number, timeoutMs?: number) {
       const started = performance.now();
+      const runsBefore = tasks.run;
       await open.call(this, parties, timeoutMs);
-      gates.push({ parties, arrived: Atomics.load(this.cells, 0), waitedMs: performance.now() - started });
+      gates.push({ parties, arrived: Atomics.load(this.cells, 0), waitedMs: performance.now() - started, runsBefore });
     };
     return {
       vecs,
       gates,
+      tasks,
       restore() {
+        piscinaProto.run = run;
         if (hadCreate) Vec.create = previousCreate;
         else delete (Vec as Partial<typeof Vec>).create;
         gateProto.open = open;
@@ -1006,6 +1043,16 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       if (outcome.status === 'stuck') failStuck(outcome, `fillFromThreads(${threads}, ${perThread})`, expected, watch.running(), watch.workers.length);
       if (outcome.status === 'rejected') fail(`fillFromThreads(${threads}, ${perThread}) rejected: ${describeError(outcome.reason)}`);
       const contents = outcome.value;
+      // Once every thread is done, the vector's own length says how much was pushed in all.
+      const vec = fill.vecs[0];
+      const pushed = vec ? Atomics.load(vec.words, LENGTH) : contents.length;
+      if (pushed > contents.length) {
+        fail(
+          `fillFromThreads(${threads}, ${perThread}) resolved with ${contents.length} values, but the vector it made holds ${pushed}: the threads pushed ${pushed - contents.length} more after the contents were copied.`,
+          '-> it took the snapshot before the threads had finished pushing. The lock makes a snapshot consistent, not complete: wait for every',
+          '   task first (`await Promise.all(runs)`), then `await vec.snapshot()`.',
+        );
+      }
       const seen = new Set(contents);
       const missing: number[] = [];
       for (let t = 0; t < threads; t++) for (let i = 0; i < perThread; i++) if (!seen.has(valueFor(t, i))) missing.push(valueFor(t, i));
@@ -1026,6 +1073,14 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       // The gate is what lines the threads up: one that gave up waiting means they never pushed together.
       // (Only a pool with fewer threads than tasks is judged here: on a machine busy enough, right code's
       // threads can be slow to start, and then the threads did not meet, through no fault of the code.)
+      const early = fill.gates.find((gate) => gate.runsBefore === 0);
+      if (early && fill.tasks.run > 0) {
+        fail(
+          `fillFromThreads(${threads}, ${perThread}) called gate.open(${early.parties}) before it had handed any task to the pool (pool.run): open() waited ${ms(early.waitedMs)} for threads that had nothing to run yet,`,
+          `and opened with ${early.arrived} of ${early.parties} arrived. Only then did the ${fill.tasks.run} tasks go to the pool, and each thread walked through the gate, already open, whenever it got its task: the gate lined nobody up.`,
+          '-> hand every task to the pool first (`const runs = ... pool.run(task)`), then `await gate.open(threads)`: the gate opens once every thread has arrived.',
+        );
+      }
       const gaveUp = fill.gates.find((gate) => gate.arrived < gate.parties);
       const started = watch.workers.length;
       if (gaveUp && started < threads) {
@@ -1074,6 +1129,15 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
           outcome.length === room
             ? `-> the vector was full, so a push threw a RangeError while it held the lock, and the lock was never given back: the threads with values still to push sleep in lock() for good. Unlock in a \`finally\` (lock(); try { append } finally { unlock() }), so a push that throws lets go too.`
             : undefined,
+        );
+      }
+      if (outcome.status === 'fulfilled') {
+        const length = Atomics.load(seen.vecs[0]!.words, LENGTH);
+        fail(
+          `We gave fillFromThreads(${threads}, ${perThread}) a vector with room for ${room} values: it filled up at ${length}, and the next push on a worker thread threw a RangeError;`,
+          `yet fillFromThreads() resolved, with ${outcome.value.length} of the ${threads * perThread} values, as if nothing had gone wrong: the failure never reached the caller.`,
+          '-> a task that failed on a worker thread must make fillFromThreads() reject: wait for the tasks with `await Promise.all(runs)`, which rejects',
+          '   with the first failure (Promise.allSettled never rejects: its outcomes must be looked at, and a rejected one thrown).',
         );
       }
       const running = await watch.waitForExit(2_000);
