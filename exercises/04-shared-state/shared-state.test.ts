@@ -686,16 +686,30 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
    * (made `short` slots smaller, to make a push fail), and every StartGate it opens (how many workers had
    * arrived when the gate opened). Returns what it saw and a function that removes the patches.
    */
-  function watchFill(short = 0) {
+  function watchFill(short = 0, { oneFailsFirst = false } = {}) {
     const vecs: SharedVec[] = [];
     const gates: GateSeen[] = [];
-    // Tasks handed to a piscina pool (code on raw worker threads leaves this at 0).
-    const tasks = { run: 0 };
-    const piscinaProto = Piscina.prototype as unknown as { run: (...args: unknown[]) => unknown };
-    const run = piscinaProto.run;
+    // Tasks handed to a piscina pool (code on raw worker threads leaves this at 0), and the first that failed.
+    const tasks = { run: 0, held: 0, failedAt: undefined as number | undefined, destroyed: undefined as { held: number; afterFailureMs: number } | undefined };
+    let failed!: () => void;
+    const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+    const piscinaProto = Piscina.prototype as unknown as { run: (...args: unknown[]) => unknown; destroy: (...args: unknown[]) => unknown };
+    const { run, destroy } = piscinaProto;
     piscinaProto.run = function (this: unknown, ...args: unknown[]) {
       tasks.run++;
-      return run.apply(this, args);
+      const task = run.apply(this, args);
+      // Seen first (attached before the caller's own handlers), and handled: it adds no unhandled rejection.
+      if (task instanceof Promise) {
+        task.then(undefined, () => {
+          tasks.failedAt ??= performance.now();
+          failed();
+        });
+      }
+      return task;
+    };
+    piscinaProto.destroy = function (this: unknown, ...args: unknown[]) {
+      if (tasks.held > 0) tasks.destroyed ??= { held: tasks.held, afterFailureMs: performance.now() - (tasks.failedAt ?? performance.now()) };
+      return destroy.apply(this, args);
     };
     const Vec = SharedVec as unknown as Record<string, unknown> & { create: (this: unknown, capacity: number) => SharedVec };
     const hadCreate = Object.prototype.hasOwnProperty.call(Vec, 'create');
@@ -711,7 +725,21 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     gateProto.open = async function (this: StartGate, parties: number, timeoutMs?: number) {
       const started = performance.now();
       const runsBefore = tasks.run;
-      await open.call(this, parties, timeoutMs);
+      if (oneFailsFirst && runsBefore > 0) {
+        // Staged: once every thread has arrived, let ONE through (Atomics.notify with a count of 1; the word stays
+        // closed), and hold the others at the gate, mid-task, until its task has failed and the code has had
+        // 20 ms to react; then open the gate for everyone.
+        const deadline = started + (timeoutMs ?? 5_000);
+        while (Atomics.load(this.cells, 0) < parties && performance.now() < deadline) await sleep(1);
+        while (Atomics.notify(this.cells, 1, 1) === 0 && performance.now() < deadline) await sleep(1);
+        tasks.held = parties - 1;
+        await Promise.race([firstFailure.then(() => sleep(20)), sleep(3_000)]);
+        tasks.held = 0;
+        Atomics.store(this.cells, 1, 1);
+        Atomics.notify(this.cells, 1);
+      } else {
+        await open.call(this, parties, timeoutMs);
+      }
       gates.push({ parties, arrived: Atomics.load(this.cells, 0), waitedMs: performance.now() - started, runsBefore });
     };
     return {
@@ -720,6 +748,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       tasks,
       restore() {
         piscinaProto.run = run;
+        piscinaProto.destroy = destroy;
         if (hadCreate) Vec.create = previousCreate;
         else delete (Vec as Partial<typeof Vec>).create;
         gateProto.open = open;
@@ -815,8 +844,9 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     const atomics = Atomics as unknown as Record<string, (...args: unknown[]) => unknown>;
     const names = ['load', 'store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor', 'notify', 'wait'];
     const writes = new Set(['store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor']);
-    const ASLEEP = Symbol('asleep');
-    const SPUN = Symbol('spun');
+    // Thrown inside the other thread's lock() to stop it where it would sleep (or, spinning, would never stop).
+    const ASLEEP = new Error('asleep in Atomics.wait');
+    const SPUN = new Error('still trying after 1,000 calls');
     const show = (name: string, args: unknown[], result: unknown) => `Atomics.${name}(${['words', 'index', ...args.slice(2).map(String)].join(', ')}) -> ${String(result)}`;
     for (let k = 0; k < 8; k++) {
       const words = new Int32Array(new SharedArrayBuffer(8));
@@ -1108,16 +1138,27 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     const threads = 3;
     const perThread = 20;
     const watch = watchWorkers();
-    // Room for half the values: a push throws a RangeError in the middle of the filling, while the other
-    // threads still have values to push (at least one of them always does) and may be waiting in lock().
-    const room = (threads * perThread) / 2;
-    const seen = watchFill(threads * perThread - room);
+    // Room for half of one thread's values. The gate lets one thread through first and holds the others
+    // (mid-task) until that thread's task has failed: its push threw a RangeError in the middle of its filling.
+    // Then the others go, with values still to push, and may find the lock held (never given back?).
+    const room = perThread / 2;
+    const seen = watchFill(threads * perThread - room, { oneFailsFirst: true });
     try {
       const outcome = await settleFill(fillFromThreads(threads, perThread), seen);
       if (seen.vecs.length === 0) {
         if (outcome.status === 'rejected') fail(`fillFromThreads(${threads}, ${perThread}) rejected before it made a vector: ${describeError(outcome.reason)}`);
         // A vector not made with SharedVec.create: this failure cannot be staged from outside.
         if (outcome.status === 'fulfilled') return;
+      }
+      const cutOff = seen.tasks.destroyed;
+      if (cutOff) {
+        fail(
+          `We gave fillFromThreads(${threads}, ${perThread}) a vector with room for ${room} values, let one thread through the start gate and held the other ${cutOff.held} there, in the middle of their tasks;`,
+          `that thread's push threw a RangeError (the vector was full) and its task failed. ${ms(cutOff.afterFailureMs)} later, fillFromThreads() called pool.destroy() while the other ${cutOff.held} tasks were still running:`,
+          '   destroy() ends their threads wherever they are (here, at the gate; as easily in the middle of a push, holding the lock), and their tasks never finish.',
+          '-> let every task settle before the pool goes: `finally { await Promise.allSettled(runs); await pool.destroy(); }`. The first failure still',
+          '   makes fillFromThreads() reject (Promise.all), but only once every thread has finished.',
+        );
       }
       if (outcome.status === 'stuck') {
         failStuck(

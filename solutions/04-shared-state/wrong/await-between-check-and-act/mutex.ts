@@ -42,6 +42,7 @@ export class Mutex {
 
   /** Builds the guard for a free lock (async: a guard may need to set up its own resources). */
   async #makeGuard(): Promise<MutexGuard> {
+    await Promise.resolve(); // (its set-up: nothing yet, but it takes a turn)
     return this.#guard();
   }
 
