@@ -859,6 +859,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       let asking = false;
       let askerCalls = 0;
       let asked: { slept: boolean; word: number; before: string } | undefined;
+      let napMs: number | undefined; // the sleeper's own timeout, if its Atomics.wait had one
       let wokenAfter = false;
       const ask = (before: string) => {
         asking = true;
@@ -882,6 +883,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
             // The other thread's sleep: it falls asleep when the word still holds the value it waits on.
             if (name === 'wait' && onWord) {
               if (originals.get('load')!(words, 0) !== args[2]) return 'not-equal';
+              napMs = args[3] === undefined || Number(args[3]) === Infinity ? undefined : Number(args[3]);
               throw ASLEEP;
             }
             return original(...args);
@@ -907,7 +909,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         fail(
           `unlock() on a lock held with nobody waiting (the word read ${heldWord}) made: ${calls.map((c) => c.text).join(', ')}.`,
           `We let another thread call lock() just before unlock()'s call ${k + 1} (${asked.before}): it found the lock held, left the word at ${asked.word} and went to sleep in Atomics.wait.`,
-          `unlock() then went on without any Atomics.notify after that moment: the sleeping thread is never woken (a lost wake-up), and the lock word now reads ${word}${word === 0 ? ' (free)' : ''}.`,
+          `unlock() then went on without any Atomics.notify after that moment: ${napMs === undefined ? 'the sleeping thread is never woken (a lost wake-up)' : `nothing wakes the sleeping thread; only its own timed wait (${ms(napMs)}) running out brings it back`}, and the lock word now reads ${word}${word === 0 ? ' (free)' : ''}.`,
           readFirst && wrote
             ? `-> unlock() read the word in one step and wrote it in another, and a waiter came in between its read of the word and its write: what it had read (nobody waiting) was no longer true. Free the word and learn whether anyone waits in one indivisible step: \`if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)\`.`
             : '-> whoever may have gone to sleep before the word was freed must be woken after it: free the word with one atomic step that tells you whether anyone waits (Atomics.exchange), and then Atomics.notify.',
