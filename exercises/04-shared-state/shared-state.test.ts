@@ -733,7 +733,9 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         while (Atomics.load(this.cells, 0) < parties && performance.now() < deadline) await sleep(1);
         while (Atomics.notify(this.cells, 1, 1) === 0 && performance.now() < deadline) await sleep(1);
         tasks.held = parties - 1;
-        await Promise.race([firstFailure.then(() => sleep(20)), sleep(3_000)]);
+        let giveUp: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([firstFailure.then(() => sleep(20)), new Promise<void>((resolve) => (giveUp = setTimeout(resolve, 3_000)))]);
+        clearTimeout(giveUp);
         tasks.held = 0;
         Atomics.store(this.cells, 1, 1);
         Atomics.notify(this.cells, 1);
