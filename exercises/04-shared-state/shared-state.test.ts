@@ -689,8 +689,10 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
   function watchFill(short = 0, { oneFailsFirst = false } = {}) {
     const vecs: SharedVec[] = [];
     const gates: GateSeen[] = [];
+    /** At each vec.snapshot() call: how many of the tasks handed to the pool had settled by then. */
+    const snapshots: { settled: number; run: number }[] = [];
     // Tasks handed to a piscina pool (code on raw worker threads leaves this at 0), and the first that failed.
-    const tasks = { run: 0, held: 0, failedAt: undefined as number | undefined, destroyed: undefined as { held: number; afterFailureMs: number } | undefined };
+    const tasks = { run: 0, settled: 0, held: 0, failedAt: undefined as number | undefined, destroyed: undefined as { held: number; afterFailureMs: number } | undefined };
     let failed!: () => void;
     const firstFailure = new Promise<void>((resolve) => (failed = resolve));
     const piscinaProto = Piscina.prototype as unknown as { run: (...args: unknown[]) => unknown; destroy: (...args: unknown[]) => unknown };
@@ -700,10 +702,14 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       const task = run.apply(this, args);
       // Seen first (attached before the caller's own handlers), and handled: it adds no unhandled rejection.
       if (task instanceof Promise) {
-        task.then(undefined, () => {
-          tasks.failedAt ??= performance.now();
-          failed();
-        });
+        task.then(
+          () => void tasks.settled++,
+          () => {
+            tasks.settled++;
+            tasks.failedAt ??= performance.now();
+            failed();
+          },
+        );
       }
       return task;
     };
@@ -718,6 +724,11 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       // The class's own create(), called on the class (it may build `new this(...)`).
       const vec = previousCreate.call(Vec, capacity - short);
       vecs.push(vec);
+      const snapshot = vec.snapshot.bind(vec);
+      vec.snapshot = () => {
+        snapshots.push({ settled: tasks.settled, run: tasks.run });
+        return snapshot();
+      };
       return vec;
     };
     const gateProto = StartGate.prototype as unknown as { open: (this: StartGate, parties: number, timeoutMs?: number) => Promise<void> };
@@ -748,6 +759,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       vecs,
       gates,
       tasks,
+      snapshots,
       restore() {
         piscinaProto.run = run;
         piscinaProto.destroy = destroy;
@@ -1080,6 +1092,16 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       // Once every thread is done, the vector's own length says how much was pushed in all.
       const vec = fill.vecs[0];
       const pushed = vec ? Atomics.load(vec.words, LENGTH) : contents.length;
+      // Judged at the instant of the copy: had every task the pool was given reported back?
+      const tooSoon = fill.snapshots.find((s) => s.settled < s.run);
+      if (tooSoon) {
+        fail(
+          `fillFromThreads(${threads}, ${perThread}) called vec.snapshot() when only ${tooSoon.settled} of the ${tooSoon.run} tasks it had handed to the pool had reported back: it did not wait for them,`,
+          `so it copied whatever had been pushed by then (this time ${contents.length} of the ${pushed} values the vector holds now).`,
+          '-> it took the snapshot before the threads had finished pushing. The lock makes a snapshot consistent, not complete: wait for every',
+          '   task first (`await Promise.all(runs)`), then `await vec.snapshot()`.',
+        );
+      }
       if (pushed > contents.length) {
         fail(
           `fillFromThreads(${threads}, ${perThread}) resolved with ${contents.length} values, but the vector it made holds ${pushed}: the threads pushed ${pushed - contents.length} more after the contents were copied.`,
