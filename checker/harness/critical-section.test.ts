@@ -31,8 +31,18 @@ describe('CriticalSectionMonitor', () => {
     expect(monitor.grants).toEqual(['A', 'C', 'B']);
     expect(monitor.first('out of order')?.text).toBe('C got the lock at 5 ms (asked at 5 ms) while B had been waiting since 0 ms');
     expect(monitor.first('two inside')?.text).toBe('B got the lock at 5 ms while C still held it (since 5 ms)');
+    expect(monitor.first('two inside')?.releasesSinceAsked, 'A let go while B waited').toBe(1);
     expect(monitor.peak).toBe(2);
     expect(monitor.draw()).toContain('C holds');
+  });
+
+  it('counts the releases between an entrant\'s ask and its grant: 0 when it walked in without waiting for one', () => {
+    const monitor = new CriticalSectionMonitor(() => 0);
+    const a = monitor.ask('A');
+    const b = monitor.ask('B');
+    a.granted();
+    b.granted();
+    expect(monitor.first('two inside')?.releasesSinceAsked).toBe(0);
   });
 
   it('ignores a second release', () => {

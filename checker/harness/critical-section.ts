@@ -18,11 +18,15 @@ export interface Violation {
   atMs: number;
   /** In a learner's words: "B got the lock at 5 ms while A still held it". */
   text: string;
+  /** 'two inside': how many times anyone let go between the entrant's ask and its grant (0: it never waited for a release). */
+  releasesSinceAsked?: number;
 }
 
 interface Request {
   label: string;
   askedAt: number;
+  /** The monitor's count of releases when this task asked. */
+  releasesAtAsk: number;
   grantedAt?: number;
   releasedAt?: number;
 }
@@ -39,6 +43,7 @@ export class CriticalSectionMonitor {
   private readonly waiting: Request[] = [];
   private readonly holders = new Set<Request>();
   private peakHolders = 0;
+  private releases = 0;
 
   constructor(clock: () => number = () => performance.now()) {
     this.timeline = new Timeline(clock);
@@ -57,7 +62,7 @@ export class CriticalSectionMonitor {
 
   /** Call when a task calls lock(). */
   ask(label: string): Ticket {
-    const request: Request = { label, askedAt: this.timeline.now() };
+    const request: Request = { label, askedAt: this.timeline.now(), releasesAtAsk: this.releases };
     this.events++;
     this.asked.push(label);
     this.waiting.push(request);
@@ -88,6 +93,7 @@ export class CriticalSectionMonitor {
             rule: 'two inside',
             atMs: now,
             text: `${label} got the lock at ${fmt(now)} while ${holder.label} still held it (since ${fmt(holder.grantedAt ?? 0)})`,
+            releasesSinceAsked: this.releases - request.releasesAtAsk,
           });
         }
         this.holders.add(request);
@@ -97,6 +103,7 @@ export class CriticalSectionMonitor {
         if (request.grantedAt === undefined || request.releasedAt !== undefined) return;
         request.releasedAt = this.timeline.now();
         this.events++;
+        this.releases++;
         this.holders.delete(request);
         endHold?.();
       },

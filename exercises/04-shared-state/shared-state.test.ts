@@ -2,6 +2,7 @@
 // steps 2 and 3 run real worker threads, and judge them by exact contents and by what the threads did
 // (which Atomics calls, when), not by how fast this machine happens to be.
 import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
 import { threadId } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -106,6 +107,15 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
   function mutexAdvice(violations: readonly Violation[]): string[] {
     const barged = violations.find((v) => v.rule === 'out of order');
     const together = violations.find((v) => v.rule === 'two inside');
+    const walkedIn = violations[0];
+    if (walkedIn?.rule === 'two inside' && walkedIn.releasesSinceAsked === 0) {
+      return [
+        `-> that task never waited: nobody let go of the lock between its lock() call and its getting in (${walkedIn.text}).`,
+        '   lock() let it in while the mutex was taken. Either lock() does not look at whether it is locked, or it looks and marks it locked in',
+        '   two steps with an await between them: every task that asks in that gap sees it free too, and walks in. Look and mark locked in one',
+        '   synchronous step (no await in between), and put every other caller in the queue.',
+      ];
+    }
     if (barged && (!together || barged.atMs <= together.atMs)) {
       return [
         '-> a newcomer barged past a waiting task: the lock was free for a moment between the release and the wake-up, and',
@@ -543,6 +553,8 @@ describe('step 2: what crosses a thread', () => {
 
   it('a SharedArrayBuffer is shared: two threads adding at the same instant lose no increment; an ordinary ArrayBuffer is copied', async (ctx) => {
     const threads = 2;
+    // The counter as addOnThreads() left it when it returned, and once its threads had reported their work done.
+    let early: { size: number; atReturn: number; later: number } | undefined;
     // Each attempt lines both tasks up at a start gate, and doubles the additions until the threads
     // were under way together for a while; a lost increment ends it at once (checker/harness/race.ts).
     const verdict = await judgeRace({
@@ -553,11 +565,23 @@ describe('step 2: what crosses a thread', () => {
         const since = wallClock();
         pool.gateNext(threads);
         await addOnThreads(pool, counter, threads, times);
-        return { expected: threads * times, actual: counter[0]!, spans: await work.settled({ since, label: GATED_LABEL }, { atLeast: threads }) };
+        const atReturn = Atomics.load(counter, 0);
+        const spans = await work.settled({ since, label: GATED_LABEL }, { atLeast: threads });
+        const later = Atomics.load(counter, 0);
+        if (later !== atReturn) early ??= { size: times, atReturn, later };
+        return { expected: threads * times, actual: atReturn, spans };
       },
     });
     const last = verdict.decisive;
     const made = `The workers' code made ${listAtomics(last.atomics)}.`;
+    if (early) {
+      fail(
+        `Two threads each added 1 to a shared counter ${early.size.toLocaleString('en-US')} times; when addOnThreads() returned, the counter read ${early.atReturn.toLocaleString('en-US')},`,
+        `and once the threads were done it read ${early.later.toLocaleString('en-US')} (expected ${(threads * early.size).toLocaleString('en-US')}): the threads went on adding after addOnThreads() had returned.`,
+        '-> the counter is shared (the threads\' additions did reach it); addOnThreads() just returned before its tasks were done, and its caller',
+        '   looked too early. Wait for every task: `await Promise.all(...)` of the pool.run() promises.',
+      );
+    }
     if (last.actual === 0) {
       fail(
         `Two threads each added 1 to a shared counter ${last.size.toLocaleString('en-US')} times; the counter still reads 0.`,
@@ -653,6 +677,8 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     /** How many workers had arrived at the instant open() resolved. */
     arrived: number;
     waitedMs: number;
+    /** How many tasks had been handed to a piscina pool (pool.run) at the instant open() was called. */
+    runsBefore: number;
   }
 
   /**
@@ -660,9 +686,37 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
    * (made `short` slots smaller, to make a push fail), and every StartGate it opens (how many workers had
    * arrived when the gate opened). Returns what it saw and a function that removes the patches.
    */
-  function watchFill(short = 0) {
+  function watchFill(short = 0, { oneFailsFirst = false } = {}) {
     const vecs: SharedVec[] = [];
     const gates: GateSeen[] = [];
+    /** At each vec.snapshot() call: how many of the tasks handed to the pool had settled by then. */
+    const snapshots: { settled: number; run: number }[] = [];
+    // Tasks handed to a piscina pool (code on raw worker threads leaves this at 0), and the first that failed.
+    const tasks = { run: 0, settled: 0, held: 0, failedAt: undefined as number | undefined, destroyed: undefined as { held: number; afterFailureMs: number } | undefined };
+    let failed!: () => void;
+    const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+    const piscinaProto = Piscina.prototype as unknown as { run: (...args: unknown[]) => unknown; destroy: (...args: unknown[]) => unknown };
+    const { run, destroy } = piscinaProto;
+    piscinaProto.run = function (this: unknown, ...args: unknown[]) {
+      tasks.run++;
+      const task = run.apply(this, args);
+      // Seen first (attached before the caller's own handlers), and handled: it adds no unhandled rejection.
+      if (task instanceof Promise) {
+        task.then(
+          () => void tasks.settled++,
+          () => {
+            tasks.settled++;
+            tasks.failedAt ??= performance.now();
+            failed();
+          },
+        );
+      }
+      return task;
+    };
+    piscinaProto.destroy = function (this: unknown, ...args: unknown[]) {
+      if (tasks.held > 0) tasks.destroyed ??= { held: tasks.held, afterFailureMs: performance.now() - (tasks.failedAt ?? performance.now()) };
+      return destroy.apply(this, args);
+    };
     const Vec = SharedVec as unknown as Record<string, unknown> & { create: (this: unknown, capacity: number) => SharedVec };
     const hadCreate = Object.prototype.hasOwnProperty.call(Vec, 'create');
     const previousCreate = Vec.create;
@@ -670,19 +724,45 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       // The class's own create(), called on the class (it may build `new this(...)`).
       const vec = previousCreate.call(Vec, capacity - short);
       vecs.push(vec);
+      const snapshot = vec.snapshot.bind(vec);
+      vec.snapshot = () => {
+        snapshots.push({ settled: tasks.settled, run: tasks.run });
+        return snapshot();
+      };
       return vec;
     };
     const gateProto = StartGate.prototype as unknown as { open: (this: StartGate, parties: number, timeoutMs?: number) => Promise<void> };
     const open = gateProto.open;
     gateProto.open = async function (this: StartGate, parties: number, timeoutMs?: number) {
       const started = performance.now();
-      await open.call(this, parties, timeoutMs);
-      gates.push({ parties, arrived: Atomics.load(this.cells, 0), waitedMs: performance.now() - started });
+      const runsBefore = tasks.run;
+      if (oneFailsFirst && runsBefore > 0) {
+        // Staged: once every thread has arrived, let ONE through (Atomics.notify with a count of 1; the word stays
+        // closed), and hold the others at the gate, mid-task, until its task has failed and the code has had
+        // 20 ms to react; then open the gate for everyone.
+        const deadline = started + (timeoutMs ?? 5_000);
+        while (Atomics.load(this.cells, 0) < parties && performance.now() < deadline) await sleep(1);
+        while (Atomics.notify(this.cells, 1, 1) === 0 && performance.now() < deadline) await sleep(1);
+        tasks.held = parties - 1;
+        let giveUp: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([firstFailure.then(() => sleep(20)), new Promise<void>((resolve) => (giveUp = setTimeout(resolve, 3_000)))]);
+        clearTimeout(giveUp);
+        tasks.held = 0;
+        Atomics.store(this.cells, 1, 1);
+        Atomics.notify(this.cells, 1);
+      } else {
+        await open.call(this, parties, timeoutMs);
+      }
+      gates.push({ parties, arrived: Atomics.load(this.cells, 0), waitedMs: performance.now() - started, runsBefore });
     };
     return {
       vecs,
       gates,
+      tasks,
+      snapshots,
       restore() {
+        piscinaProto.run = run;
+        piscinaProto.destroy = destroy;
         if (hadCreate) Vec.create = previousCreate;
         else delete (Vec as Partial<typeof Vec>).create;
         gateProto.open = open;
@@ -768,6 +848,88 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       );
     }
     expect(Atomics.load(words, 0), 'after unlock() the lock word must be 0 (free)').toBe(0);
+  });
+
+  it('unlock() frees the word and learns whether anyone waits in one atomic step: a thread that asks at any moment of unlock() is woken', () => {
+    // An adversarial schedule, on this thread, step by step: for k = 0, 1, 2, ... the lock is held (tryLock())
+    // with nobody waiting, and unlock() runs; just before its k-th Atomics call on the lock word, another
+    // thread's lock() (a second AtomicsMutex on the same word) runs until it goes to sleep in Atomics.wait.
+    // However unlock() is written, that sleeper must get an Atomics.notify after it fell asleep.
+    const atomics = Atomics as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const names = ['load', 'store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor', 'notify', 'wait'];
+    const writes = new Set(['store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor']);
+    // Thrown inside the other thread's lock() to stop it where it would sleep (or, spinning, would never stop).
+    const ASLEEP = new Error('asleep in Atomics.wait');
+    const SPUN = new Error('still trying after 1,000 calls');
+    const show = (name: string, args: unknown[], result: unknown) => `Atomics.${name}(${['words', 'index', ...args.slice(2).map(String)].join(', ')}) -> ${String(result)}`;
+    for (let k = 0; k < 8; k++) {
+      const words = new Int32Array(new SharedArrayBuffer(8));
+      const holder = new AtomicsMutex(words, 0);
+      const asker = new AtomicsMutex(words, 0);
+      if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
+      const heldWord = Atomics.load(words, 0);
+      const originals = new Map(names.map((name) => [name, atomics[name]!]));
+      const calls: { name: string; text: string }[] = [];
+      let asking = false;
+      let askerCalls = 0;
+      let asked: { slept: boolean; word: number; before: string } | undefined;
+      let napMs: number | undefined; // the sleeper's own timeout, if its Atomics.wait had one
+      let wokenAfter = false;
+      const ask = (before: string) => {
+        asking = true;
+        askerCalls = 0;
+        try {
+          asker.lock();
+          asked = { slept: false, word: Atomics.load(words, 0), before };
+        } catch (error) {
+          if (error !== ASLEEP && error !== SPUN) throw error;
+          asked = { slept: error === ASLEEP, word: Atomics.load(words, 0), before };
+        } finally {
+          asking = false;
+        }
+      };
+      for (const name of names) {
+        const original = originals.get(name)!;
+        atomics[name] = (...args: unknown[]) => {
+          const onWord = args[0] === words && args[1] === 0;
+          if (asking) {
+            if (onWord && ++askerCalls > 1_000) throw SPUN;
+            // The other thread's sleep: it falls asleep when the word still holds the value it waits on.
+            if (name === 'wait' && onWord) {
+              if (originals.get('load')!(words, 0) !== args[2]) return 'not-equal';
+              napMs = args[3] === undefined || Number(args[3]) === Infinity ? undefined : Number(args[3]);
+              throw ASLEEP;
+            }
+            return original(...args);
+          }
+          if (!onWord) return original(...args);
+          if (calls.length === k && !asked) ask(show(name, args, '?').replace(' -> ?', ''));
+          const result = original(...args);
+          calls.push({ name, text: show(name, args, result) });
+          if (name === 'notify' && asked?.slept && (args[2] === undefined || Number(args[2]) >= 1)) wokenAfter = true;
+          return result;
+        };
+      }
+      try {
+        holder.unlock();
+      } finally {
+        for (const [name, original] of originals) atomics[name] = original;
+      }
+      if (!asked) break; // unlock() made fewer than k + 1 calls: every moment has been tried
+      if (asked.slept && !wokenAfter) {
+        const readFirst = calls.slice(0, k).some((c) => !writes.has(c.name) && c.name !== 'notify');
+        const wrote = writes.has(calls[k]?.name ?? '');
+        const word = Atomics.load(words, 0);
+        fail(
+          `unlock() on a lock held with nobody waiting (the word read ${heldWord}) made: ${calls.map((c) => c.text).join(', ')}.`,
+          `We let another thread call lock() just before unlock()'s call ${k + 1} (${asked.before}): it found the lock held, left the word at ${asked.word} and went to sleep in Atomics.wait.`,
+          `unlock() then went on without any Atomics.notify after that moment: ${napMs === undefined ? 'the sleeping thread is never woken (a lost wake-up)' : `nothing wakes the sleeping thread; only its own timed wait (${ms(napMs)}) running out brings it back`}, and the lock word now reads ${word}${word === 0 ? ' (free)' : ''}.`,
+          readFirst && wrote
+            ? `-> unlock() read the word in one step and wrote it in another, and a waiter came in between its read of the word and its write: what it had read (nobody waiting) was no longer true. Free the word and learn whether anyone waits in one indivisible step: \`if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)\`.`
+            : '-> whoever may have gone to sleep before the word was freed must be woken after it: free the word with one atomic step that tells you whether anyone waits (Atomics.exchange), and then Atomics.notify.',
+        );
+      }
+    }
   });
 
   it('a thread waiting in lock() sleeps in Atomics.wait, wakes when the lock is released, and does not spin', async () => {
@@ -927,6 +1089,26 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       if (outcome.status === 'stuck') failStuck(outcome, `fillFromThreads(${threads}, ${perThread})`, expected, watch.running(), watch.workers.length);
       if (outcome.status === 'rejected') fail(`fillFromThreads(${threads}, ${perThread}) rejected: ${describeError(outcome.reason)}`);
       const contents = outcome.value;
+      // Once every thread is done, the vector's own length says how much was pushed in all.
+      const vec = fill.vecs[0];
+      const pushed = vec ? Atomics.load(vec.words, LENGTH) : contents.length;
+      // Judged at the instant of the copy: had every task the pool was given reported back?
+      const tooSoon = fill.snapshots.find((s) => s.settled < s.run);
+      if (tooSoon) {
+        fail(
+          `fillFromThreads(${threads}, ${perThread}) called vec.snapshot() when only ${tooSoon.settled} of the ${tooSoon.run} tasks it had handed to the pool had reported back: it did not wait for them,`,
+          `so it copied whatever had been pushed by then (this time ${contents.length} of the ${pushed} values the vector holds now).`,
+          '-> it took the snapshot before the threads had finished pushing. The lock makes a snapshot consistent, not complete: wait for every',
+          '   task first (`await Promise.all(runs)`), then `await vec.snapshot()`.',
+        );
+      }
+      if (pushed > contents.length) {
+        fail(
+          `fillFromThreads(${threads}, ${perThread}) resolved with ${contents.length} values, but the vector it made holds ${pushed}: the threads pushed ${pushed - contents.length} more after the contents were copied.`,
+          '-> it took the snapshot before the threads had finished pushing. The lock makes a snapshot consistent, not complete: wait for every',
+          '   task first (`await Promise.all(runs)`), then `await vec.snapshot()`.',
+        );
+      }
       const seen = new Set(contents);
       const missing: number[] = [];
       for (let t = 0; t < threads; t++) for (let i = 0; i < perThread; i++) if (!seen.has(valueFor(t, i))) missing.push(valueFor(t, i));
@@ -947,6 +1129,14 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       // The gate is what lines the threads up: one that gave up waiting means they never pushed together.
       // (Only a pool with fewer threads than tasks is judged here: on a machine busy enough, right code's
       // threads can be slow to start, and then the threads did not meet, through no fault of the code.)
+      const early = fill.gates.find((gate) => gate.runsBefore === 0);
+      if (early && fill.tasks.run > 0) {
+        fail(
+          `fillFromThreads(${threads}, ${perThread}) called gate.open(${early.parties}) before it had handed any task to the pool (pool.run): open() waited ${ms(early.waitedMs)} for threads that had nothing to run yet,`,
+          `and opened with ${early.arrived} of ${early.parties} arrived. Only then did the ${fill.tasks.run} tasks go to the pool, and each thread walked through the gate, already open, whenever it got its task: the gate lined nobody up.`,
+          '-> hand every task to the pool first (`const runs = ... pool.run(task)`), then `await gate.open(threads)`: the gate opens once every thread has arrived.',
+        );
+      }
       const gaveUp = fill.gates.find((gate) => gate.arrived < gate.parties);
       const started = watch.workers.length;
       if (gaveUp && started < threads) {
@@ -974,16 +1164,27 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     const threads = 3;
     const perThread = 20;
     const watch = watchWorkers();
-    // Room for half the values: a push throws a RangeError in the middle of the filling, while the other
-    // threads still have values to push (at least one of them always does) and may be waiting in lock().
-    const room = (threads * perThread) / 2;
-    const seen = watchFill(threads * perThread - room);
+    // Room for half of one thread's values. The gate lets one thread through first and holds the others
+    // (mid-task) until that thread's task has failed: its push threw a RangeError in the middle of its filling.
+    // Then the others go, with values still to push, and may find the lock held (never given back?).
+    const room = perThread / 2;
+    const seen = watchFill(threads * perThread - room, { oneFailsFirst: true });
     try {
       const outcome = await settleFill(fillFromThreads(threads, perThread), seen);
       if (seen.vecs.length === 0) {
         if (outcome.status === 'rejected') fail(`fillFromThreads(${threads}, ${perThread}) rejected before it made a vector: ${describeError(outcome.reason)}`);
         // A vector not made with SharedVec.create: this failure cannot be staged from outside.
         if (outcome.status === 'fulfilled') return;
+      }
+      const cutOff = seen.tasks.destroyed;
+      if (cutOff) {
+        fail(
+          `We gave fillFromThreads(${threads}, ${perThread}) a vector with room for ${room} values, let one thread through the start gate and held the other ${cutOff.held} there, in the middle of their tasks;`,
+          `that thread's push threw a RangeError (the vector was full) and its task failed. ${ms(cutOff.afterFailureMs)} later, fillFromThreads() called pool.destroy() while the other ${cutOff.held} tasks were still running:`,
+          '   destroy() ends their threads wherever they are (here, at the gate; as easily in the middle of a push, holding the lock), and their tasks never finish.',
+          '-> let every task settle before the pool goes: `finally { await Promise.allSettled(runs); await pool.destroy(); }`. The first failure still',
+          '   makes fillFromThreads() reject (Promise.all), but only once every thread has finished.',
+        );
       }
       if (outcome.status === 'stuck') {
         failStuck(
@@ -995,6 +1196,15 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
           outcome.length === room
             ? `-> the vector was full, so a push threw a RangeError while it held the lock, and the lock was never given back: the threads with values still to push sleep in lock() for good. Unlock in a \`finally\` (lock(); try { append } finally { unlock() }), so a push that throws lets go too.`
             : undefined,
+        );
+      }
+      if (outcome.status === 'fulfilled') {
+        const length = Atomics.load(seen.vecs[0]!.words, LENGTH);
+        fail(
+          `We gave fillFromThreads(${threads}, ${perThread}) a vector with room for ${room} values: it filled up at ${length}, and the next push on a worker thread threw a RangeError;`,
+          `yet fillFromThreads() resolved, with ${outcome.value.length} of the ${threads * perThread} values, as if nothing had gone wrong: the failure never reached the caller.`,
+          '-> a task that failed on a worker thread must make fillFromThreads() reject: wait for the tasks with `await Promise.all(runs)`, which rejects',
+          '   with the first failure (Promise.allSettled never rejects: its outcomes must be looked at, and a rejected one thrown).',
         );
       }
       const running = await watch.waitForExit(2_000);
