@@ -364,9 +364,11 @@ async function expectCapacityRestored(
  * through before, and the learner reads that; otherwise undefined (the general explanation stands).
  */
 async function oneTooManyEverywhere(server: RunningServer): Promise<string[] | undefined> {
+  // (Started now if it is not running yet: a step can run alone.)
   const main = await serverStarted?.catch(() => undefined);
-  const other = await otherStarted?.catch(() => undefined);
-  const [second, limits] = server === main ? [other, OTHER_LIMITS] : [main, LIMITS];
+  const isMain = server === main;
+  const second = await (isMain ? theOtherServer() : theServer()).catch(() => undefined);
+  const limits = isMain ? OTHER_LIMITS : LIMITS;
   if (!second) return undefined;
   const capacity = limits.resizeThreads + limits.maxWaitingResizes;
   // Judged by the answers (how many taken, how many refused), not by how many overlapped: on a busy
