@@ -172,7 +172,28 @@ function post(server: RunningServer, body: Uint8Array, options: RequestOptions =
 /** The answer, or a failure that says what the client saw instead. */
 function answered(outcome: HttpOutcome, what: string, ...hints: string[]): HttpAnswer {
   if (outcome.kind === 'answer') return outcome;
-  fail(`${what} got no answer: ${describeOutcome(outcome)}.`, ...hints);
+  const failed = threadFailures();
+  fail(`${what} got no answer: ${describeOutcome(outcome)}.`, ...(failed.length > 0 ? failed : hints));
+}
+
+/**
+ * Why the server's threads could not do their work, when one of them failed (an unanswered resize is
+ * then no mystery of the request's): what the thread ended with, and for a worker file piscina could
+ * not load, why.
+ */
+function threadFailures(): string[] {
+  const failed = workers.workers.filter((thread) => thread.error !== undefined);
+  const first = failed[0]?.error;
+  if (!first) return [];
+  const lines = [`${failed.length} of the worker threads your server started failed, the first with: ${first.message.split('\n')[0] ?? ''}`];
+  if (/Unknown file extension "\.ts"/.test(first.message)) {
+    lines.push(
+      '-> Each piscina thread loads its task function when it starts: the worker file\'s default export, or the export the pool\'s own `name`',
+      `option names. Your file has none by that name, so piscina tried to import() the .ts file itself, which this Node.js (${process.version}) cannot`,
+      "load (the kata loads .ts workers through require). Export the task as default, or name it when you make the pool: new Piscina({ filename, name: 'resize' }).",
+    );
+  }
+  return lines;
 }
 
 function expectStatus(answer: HttpAnswer, status: number, what: string, ...hints: string[]): void {
