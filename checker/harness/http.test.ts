@@ -20,6 +20,16 @@ beforeAll(async () => {
       res.on('close', () => clearTimeout(timer));
       return;
     }
+    if (req.url === '/busy-given') {
+      res.writeHead(503, 'Busy', { 'Retry-After': '2' });
+      res.end('busy');
+      return;
+    }
+    if (req.url === '/busy-pairs') {
+      res.writeHead(503, ['Retry-After', '3']);
+      res.end('busy');
+      return;
+    }
     if (req.url === '/busy') {
       res.setHeader('retry-after', '1');
       res.writeHead(503);
@@ -102,6 +112,17 @@ describe('server-watch', () => {
     expect(busy?.headers?.['retry-after']).toBe('1');
     // Each request came on a connection of its own.
     expect(new Set(watch.requests.map((seen) => seen.connection)).size).toBe(2);
+  });
+
+  it('records the headers given to writeHead() itself, which getHeaders() does not see: an object, or a list', async () => {
+    const watch = watchServer(server);
+    await request(`${url}/busy-given`);
+    await request(`${url}/busy-pairs`);
+    watch.stop();
+    expect(watch.requests.map((seen) => [seen.status, seen.headers?.['retry-after']])).toEqual([
+      [503, '2'],
+      [503, '3'],
+    ]);
   });
 });
 

@@ -62,7 +62,9 @@ export function watchServer(server: http.Server): ServerWatch {
       seen.answeredAt ??= now();
       seen.status = args[0];
       const result = writeHead(...args);
-      seen.headers = this.getHeaders();
+      // Headers given to writeHead() itself are sent without being stored where getHeaders() looks
+      // (unless setHeader() was called first): both together are what went out.
+      seen.headers = { ...this.getHeaders(), ...givenHeaders(typeof args[1] === 'string' ? (args as unknown[])[2] : args[1]) };
       return result;
     } as typeof writeHead;
     res.once('finish', () => {
@@ -101,4 +103,17 @@ export function watchServer(server: http.Server): ServerWatch {
       server.off('request', onRequest);
     },
   };
+}
+
+/** The headers passed to writeHead(), by lower-case name: an object, a flat [name, value, ...] list, or [name, value] pairs. */
+function givenHeaders(given: unknown): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {};
+  if (Array.isArray(given)) {
+    const list: unknown[] = given;
+    const pairs: unknown[][] = list.every(Array.isArray) ? (list as unknown[][]) : Array.from({ length: Math.floor(list.length / 2) }, (_, i) => [list[2 * i], list[2 * i + 1]]);
+    for (const [name, value] of pairs) if (typeof name === 'string') headers[name.toLowerCase()] = value as http.OutgoingHttpHeader;
+  } else if (given !== null && typeof given === 'object') {
+    for (const [name, value] of Object.entries(given)) if (value !== undefined) headers[name.toLowerCase()] = value as http.OutgoingHttpHeader;
+  }
+  return headers;
 }
