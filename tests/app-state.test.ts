@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExerciseReport } from '../checker/grading/grade.ts';
 import { ProgressStore } from '../checker/progress.ts';
+import { nextHint } from '../checker/commands/hint.ts';
 import { AppState } from '../checker/watch/app-state.ts';
 import { EXERCISE } from './support/fixtures.ts';
 
@@ -117,5 +118,17 @@ describe('watch mode state', () => {
     expect(state.onKey('q')).toEqual({ kind: 'quit' });
     expect(state.onKey('return')).toEqual({ kind: 'run', exercises: [EXERCISE] });
     expect(state.onKey('x')).toEqual({ kind: 'none' });
+  });
+});
+
+describe('the hint for the exercise on screen (`h`, and `hint`)', () => {
+  it('is the next hint of the failing step, recorded; for an exercise that passes, none: nothing is stuck, nothing recorded', () => {
+    const { store } = setup();
+    store.recordResults([result(EXERCISE.id, 'failed')]);
+    expect(nextHint({ store }, EXERCISE, 1)).toMatch(/Step 1.*hint 1 of/);
+    expect(store.entry(EXERCISE.id).hints).toEqual({ '1': 1 });
+    store.recordResults([result(EXERCISE.id, 'passed')]);
+    expect(nextHint({ store }, EXERCISE, undefined)).toMatch(/passes: every step is done, no hint needed/);
+    expect(store.entry(EXERCISE.id).hints).toEqual({ '1': 1 });
   });
 });

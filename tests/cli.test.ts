@@ -119,6 +119,17 @@ describe('hints and solutions', () => {
     expect(result.stdout).not.toMatch(/hint 1 of/);
   });
 
+  it('`run NN` makes NN the exercise being worked on: a bare `hint` then gives its hints', () => {
+    const stateDir = scratchStateDir();
+    const ran = kata(['run', '6'], { stateDir });
+    expect(ran.status).toBe(1);
+    expect(ran.stdout).toContain('press `h` in watch mode or run `npm run kata -- hint`');
+    expect(kata(['hint'], { stateDir }).stdout).toMatch(/Step 1 \(.*\), hint 1 of/);
+    const data = JSON.parse(readFileSync(path.join(stateDir, 'progress.json'), 'utf8')) as { current?: string; exercises: Record<string, { hints: Record<string, number> }> };
+    expect(data.current).toBe('06-under-the-hood');
+    expect(data.exercises['06-under-the-hood']?.hints).toEqual({ '1': 1 });
+  });
+
   it('reveals the hints of the failing step one at a time, says which step, and remembers them', () => {
     const stateDir = scratchStateDir();
     expect(kata(['hint', '01'], { stateDir }).stdout).toMatch(/Step 1 \(join two waits\), hint 1 of \d[\s\S]*more for step 1: ask again/);

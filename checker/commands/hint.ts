@@ -13,14 +13,20 @@ export function hint(ctx: Context, ids: string[]): number {
     ctx.out('Every exercise is done: no hints needed.');
     return 0;
   }
-  const entry = ctx.store.entry(exercise.id);
-  if (entry.done) {
-    // Not a step to be stuck on: showing step 1's hints as if it failed would say something false.
-    ctx.out(`${exercise.id} passes: every step is done, no hint needed. Compare with the reference solution: \`npm run kata -- solution ${exercise.number}\`.`);
-    return 0;
-  }
-  ctx.out(revealNextHint(ctx, exercise, entry.failingStep));
+  ctx.out(nextHint(ctx, exercise, ctx.store.entry(exercise.id).failingStep));
   return 0;
+}
+
+/**
+ * The next hint for `step`, or, for an exercise whose latest verdict passed, why there is none: not a
+ * step to be stuck on, and showing (and recording) step 1's hints as if it failed would say something
+ * false. The `hint` command and watch mode's `h` both answer with this.
+ */
+export function nextHint(ctx: Pick<Context, 'store'>, exercise: Exercise, step: number | undefined): string {
+  if (ctx.store.entry(exercise.id).done) {
+    return `${exercise.id} passes: every step is done, no hint needed. Compare with the reference solution: \`npm run kata -- solution ${exercise.number}\` (\`s\` in watch mode).`;
+  }
+  return revealNextHint(ctx, exercise, step);
 }
 
 /**

@@ -124,7 +124,7 @@ async function reportToGithub(ctx: Context, reports: readonly ExerciseReport[], 
 
 function printTable(ctx: Context, target: Target, exercises: readonly Exercise[], reports: readonly ExerciseReport[], strict: boolean): void {
   if (target.kind !== 'exercises') ctx.out(c.dim(`Grading: ${formatTarget(target)}\n`));
-  ctx.out(renderTable(rowsFromReports(exercises, reports)));
+  ctx.out(renderTable(rowsFromReports(exercises, reports), ctx.exercises.length));
   const failing = reports.filter((report) => report.status !== 'passed');
   // A changed shared file taints every exercise with the same explanation: print it once.
   const explained = new Set<string>();
@@ -133,7 +133,7 @@ function printTable(ctx: Context, target: Target, exercises: readonly Exercise[]
     if (!explained.has(line)) ctx.out(`\n${line}`);
     explained.add(line);
   }
-  if (failing.length === 0) ctx.out(c.green('\nEvery exercise passed.'));
+  if (failing.length === 0) ctx.out(c.green(`\n${passedLine(exercises.length, ctx.exercises.length)}`));
   if (strict && !reports.some((report) => report.status === 'tampered')) {
     ctx.out(c.dim("\nStrict: the tests, metadata, checker and vitest configuration are the kata's own."));
   }
@@ -149,4 +149,9 @@ function summaryLine(report: ExerciseReport): string {
 
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
+}
+
+function passedLine(graded: number, kataSize: number): string {
+  if (graded === kataSize) return 'Every exercise passed.';
+  return graded === 1 ? 'The exercise graded passed.' : `All ${graded} exercises graded passed.`;
 }

@@ -166,7 +166,7 @@ export function grade(exercise: Exercise, tests: readonly RawTest[], options: Gr
 }
 
 export function notWrittenYet(step: number, todo: Unwritten): string {
-  return `Step ${step} is not written yet: ${todo.file} still throws "${todo.todo}". Replace that throw with your code (the lesson says what it must do; \`h\` gives a hint).`;
+  return `Step ${step} is not written yet: ${todo.file} still throws "${todo.todo}". Replace that throw with your code (the lesson says what it must do; for a hint, press \`h\` in watch mode or run \`npm run kata -- hint\`).`;
 }
 
 /**

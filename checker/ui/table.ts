@@ -22,7 +22,8 @@ const MARK: Record<TableRow['status'], [string, (text: string) => string]> = {
   'not run': ['· not run', c.dim],
 };
 
-export function renderTable(rows: readonly TableRow[]): string {
+/** `kataSize`: how many exercises the kata has, when the rows are only some of them (`verify 06 07`). */
+export function renderTable(rows: readonly TableRow[], kataSize = rows.length): string {
   const width = Math.max(...rows.map((row) => row.exercise.id.length));
   const lines = rows.map((row) => {
     const marker = row.current ? c.cyan('→') : ' ';
@@ -34,7 +35,8 @@ export function renderTable(rows: readonly TableRow[]): string {
     return `${marker} ${row.exercise.id.padEnd(width)}  ${mark(row.status)} ${points.padEnd(10)} ${c.dim(extras.join(', '))}`.trimEnd();
   });
   const passed = rows.filter((row) => row.status === 'passed').length;
-  lines.push('', `Progress: ${progressBar(passed, rows.length)} exercises`);
+  const of = kataSize === rows.length ? 'exercises' : `of the ${rows.length} exercises graded (the kata has ${kataSize})`;
+  lines.push('', `Progress: ${progressBar(passed, rows.length)} ${of}`);
   return lines.join('\n');
 }
 

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Context } from '../context.ts';
-import { revealNextHint } from '../commands/hint.ts';
+import { nextHint } from '../commands/hint.ts';
 import { list } from '../commands/list.ts';
 import type { RoomReporter } from '../room/learner.ts';
 import { renderSolution, resetExercise } from '../exercise-files.ts';
@@ -29,7 +29,7 @@ function isAlive(pid: number): boolean {
 
 export async function watchCommand(ctx: Context, options: { manual: boolean; room?: RoomReporter | undefined }): Promise<number> {
   if (!ctx.interactive) {
-    ctx.out('No interactive terminal: here is your progress. (Grade everything with `npm run kata -- verify`.)\n');
+    ctx.out('No interactive terminal: here is your progress. Without one: `npm run kata -- run 1` tests exercise 01 once, `npm run kata -- hint 1` gives its next hint, `npm run kata -- verify` grades everything.\n');
     return list(ctx);
   }
   const code = await new WatchLoop(ctx, options.manual, options.room).start();
@@ -110,7 +110,7 @@ class WatchLoop {
       case 'hint':
         if (this.state.current) {
           const step = this.state.stuckOn;
-          this.state.panel = { kind: 'text', text: revealNextHint(this.ctx, this.state.current, step), ...(step !== undefined ? { hintsFor: step } : {}) };
+          this.state.panel = { kind: 'text', text: nextHint(this.ctx, this.state.current, step), ...(step !== undefined ? { hintsFor: step } : {}) };
           this.state.panelAtNewestHint = true;
         }
         break;
