@@ -35,7 +35,7 @@ export function renderTable(rows: readonly TableRow[], kataSize = rows.length): 
     return `${marker} ${row.exercise.id.padEnd(width)}  ${mark(row.status)} ${points.padEnd(10)} ${c.dim(extras.join(', '))}`.trimEnd();
   });
   const passed = rows.filter((row) => row.status === 'passed').length;
-  const of = kataSize === rows.length ? 'exercises' : `of the ${rows.length} exercises graded (the kata has ${kataSize})`;
+  const of = kataSize === rows.length ? 'exercises' : `exercises graded (the kata has ${kataSize})`;
   lines.push('', `Progress: ${progressBar(passed, rows.length)} ${of}`);
   return lines.join('\n');
 }
