@@ -359,9 +359,17 @@ async function expectCapacityRestored(
   if (peak > capacity) {
     const count = (status: string) => statuses.filter((seen) => seen === status).length;
     const overBy = count('200') === capacity + 1 && count('503') === 1 ? await oneTooManyEverywhere(server) : undefined;
+    // Nothing refused at all: there is no count to be wrong, only none.
+    const unlimited =
+      count('503') === 0
+        ? [
+            `-> none of the ${sent} was refused: nothing in your server limits the resizes it holds, so every one waits in an unbounded queue in front of the pool.`,
+            `Count the resizes the server holds; when it holds ${capacity} (${shape}), answer the next one 503 at once, with a Retry-After header.`,
+          ]
+        : undefined;
     fail(
-      `${after}, your server held ${peak} resizes at once (their bodies read, not yet answered), more than the ${capacity} it may hold (${shape}): ${sent} were sent together, with nothing else running, their bodies complete at the same moment, and they were answered ${statuses.join(', ')}.`,
-      ...(overBy ?? overLimit),
+      `${after}, the test sent ${sent} resizes together to see that your server still holds no more than its limit. It held ${peak} at once (their bodies read, not yet answered), more than the ${capacity} it may hold (${shape}): the ${sent} were sent with nothing else running, their bodies complete at the same moment, and they were answered ${statuses.join(', ')}.`,
+      ...(overBy ?? unlimited ?? overLimit),
     );
   }
   if (resized < capacity) {
