@@ -115,6 +115,47 @@ function expectNoUnhandled(unhandled: readonly unknown[], what: string, io: Simu
   );
 }
 
+/** Values a task may resolve with that code testing for "a value" mistakes for "no value yet". */
+const FALSY_VALUES: readonly { code: string; value: unknown }[] = [
+  { code: 'undefined', value: undefined },
+  { code: '0', value: 0 },
+  { code: "''", value: '' },
+  { code: 'null', value: null },
+  { code: 'false', value: false },
+];
+const FALSY_VALUE_ADVICE =
+  '-> a task may resolve with anything, undefined included (a Task<void> always does): tell when a task is done by its promise settling (count the tasks that finished), never by whether its slot holds a value.';
+/** A task that resolves with `value` after `latencyMs` on the (fake) clock. */
+const resolvesAfter = <T,>(latencyMs: number, value: T): Task<T> => () => new Promise<T>((resolve) => setTimeout(() => resolve(value), latencyMs));
+/** An array as a learner would print it, holes and undefined shown. */
+function showValues(values: unknown): string {
+  if (!Array.isArray(values)) return String(values);
+  const one = (v: unknown) => (v === undefined ? 'undefined' : v && typeof v === 'object' ? `{ ${Object.entries(v).map(([k, x]) => `${k}: ${x === undefined ? 'undefined' : JSON.stringify(x)}`).join(', ')} }` : JSON.stringify(v));
+  return `[${Array.from({ length: values.length }, (_, i) => (i in values ? one(values[i]) : '<empty slot>')).join(', ')}]`;
+}
+
+/**
+ * A join over no tasks is done at once: [] at 0 ms. Judged on the fake clock, so a join that waits for a
+ * "last task" that never comes fails here in an instant, in words, instead of running into the test's timeout.
+ */
+async function expectEmptyJoin(what: string, start: () => Promise<unknown[]>): Promise<void> {
+  useFakeClock();
+  const result = track(start());
+  await runUntilIdle(1_000);
+  stopAtTodo(result);
+  vi.useRealTimers();
+  if (result.status === 'fulfilled' && result.settledAtMs === 0 && Array.isArray(result.value) && result.value.length === 0) return;
+  fail(
+    `${what}([]) ${result.status === 'pending' ? 'never settled' : `${result.status} ${result.status === 'fulfilled' ? `with ${showValues(result.value)}` : `with ${describeError(result.reason)}`}`}; with no tasks there is nothing to wait for: it must resolve with [] at once.`,
+    ...(result.status === 'pending'
+      ? [
+          '-> with no tasks no task ever finishes, so code that resolves when the last task finishes (a counter reaching the number of tasks,',
+          `   checked in each task's callback) never resolves. Resolve with [] up front when the list is empty (Promise.${what === 'loadAll' ? 'all' : 'allSettled'}([]) does).`,
+        ]
+      : []),
+  );
+}
+
 describe('step 1: join two waits', () => {
   it('loadBoth is ready after one wait (100 ms), not two', async () => {
     useFakeClock();
@@ -225,7 +266,22 @@ describe('step 2: join many, keep input order', () => {
   });
 
   it('handles an empty list', async () => {
-    await expect(loadAll([])).resolves.toEqual([]);
+    await expectEmptyJoin('loadAll', () => loadAll([]));
+  });
+
+  it('a task may resolve with anything, undefined included: loadAll waits for each and keeps its value as it is', async () => {
+    useFakeClock();
+    const result = track(loadAll<unknown>(FALSY_VALUES.map(({ value }, i) => resolvesAfter(10 * (i + 1), value))));
+    const lastMs = 10 * FALSY_VALUES.length;
+    await advance(lastMs);
+    stopAtTodo(result);
+    const values = result.value;
+    if (result.status !== 'fulfilled' || result.settledAtMs !== lastMs || !Array.isArray(values) || values.length !== FALSY_VALUES.length || !FALSY_VALUES.every(({ value }, i) => i in values && Object.is(values[i], value))) {
+      fail(
+        `Task ${FALSY_VALUES.map(({ code }, i) => `${i} resolved with ${code} at ${ms(10 * (i + 1))}`).join(', task ')}; loadAll ${result.status === 'pending' ? `was still pending at ${ms(lastMs)}, when the last of them was done` : `${result.status} at ${ms(result.settledAtMs ?? 0)}${result.status === 'fulfilled' ? ` with ${showValues(values)}` : ` with ${describeError(result.reason)}`}`}. It must resolve at ${ms(lastMs)} with [${FALSY_VALUES.map(({ code }) => code).join(', ')}].`,
+        ...(result.status === 'pending' ? [FALSY_VALUE_ADVICE] : []),
+      );
+    }
   });
 
   it('holds for any number of tasks and any latencies: ready with the slowest, results in input order', async () => {
@@ -401,6 +457,24 @@ describe('step 3: fail fast, or collect every outcome', () => {
     if (!ranOneAfterAnother(io.timeline.intervals)) return;
     fail('loadEvery ran the tasks one after the other.', io.draw(), 'Start them all, then wait for all of them.');
   });
+
+  it('loadEvery handles an empty list, and a task that resolves with a falsy value is a success', async () => {
+    await expectEmptyJoin('loadEvery', () => loadEvery([]));
+    useFakeClock();
+    const every = track(loadEvery<unknown>(FALSY_VALUES.map(({ value }, i) => resolvesAfter(10 * (i + 1), value))));
+    const lastMs = 10 * FALSY_VALUES.length;
+    await advance(lastMs);
+    stopAtTodo(every);
+    const outcomes = every.value;
+    const right = every.status === 'fulfilled' && every.settledAtMs === lastMs && Array.isArray(outcomes) && outcomes.length === FALSY_VALUES.length &&
+      FALSY_VALUES.every(({ value }, i) => outcomes[i]?.ok === true && Object.is(outcomes[i].value, value));
+    if (!right) {
+      fail(
+        `Task ${FALSY_VALUES.map(({ code }, i) => `${i} resolved with ${code} at ${ms(10 * (i + 1))}`).join(', task ')}; loadEvery ${every.status === 'pending' ? `was still pending at ${ms(lastMs)}, when the last of them was done` : `${every.status} at ${ms(every.settledAtMs ?? 0)}${every.status === 'fulfilled' ? ` with ${showValues(outcomes)}` : ` with ${describeError(every.reason)}`}`}. It must resolve at ${ms(lastMs)} with { ok: true, value } for each, the value as it is.`,
+        ...(every.status === 'pending' ? [FALSY_VALUE_ADVICE] : []),
+      );
+    }
+  });
 });
 
 describe('step 4: a deadline that cleans up after itself', () => {
@@ -564,6 +638,30 @@ describe('step 4: a deadline that cleans up after itself', () => {
     expect(result.value, 'withDeadline must resolve with the task result').toBe('ada');
     expect(result.settledAtMs, 'as soon as the task is done').toBe(50);
     expectNothingLeft(openAtSettle, watch, 'The task finished at 50 ms and withDeadline resolved');
+  });
+
+  it('a task that resolves with undefined, or any falsy value, in time: withDeadline resolves with that value, then', async () => {
+    for (const { code, value } of FALSY_VALUES) {
+      useFakeClock();
+      const result = track(withDeadline<unknown>(resolvesAfter(20, value), 100));
+      await advance(20);
+      stopAtTodo(result);
+      if (result.status !== 'fulfilled' || result.settledAtMs !== 20 || !Object.is(result.value, value)) {
+        const did = result.status === 'pending' ? 'was still pending at 20 ms' : `${result.status} at ${ms(result.settledAtMs ?? 0)} with ${result.status === 'fulfilled' ? showValues([result.value]).slice(1, -1) : describeError(result.reason)}`;
+        fail(
+          `The task resolved with ${code} at 20 ms, before the 100 ms deadline; withDeadline ${did}. It must resolve with ${code}, then.`,
+          ...(result.status === 'rejected' && result.reason instanceof DeadlineError
+            ? [
+                `-> it gave up with DeadlineError at ${ms(result.settledAtMs ?? 0)}, long before the deadline: the task's value was taken for the deadline. A task may resolve with anything,`,
+                '   undefined included (a task with nothing to return always does): tell the deadline from the task by which promise settled (let the',
+                '   deadline reject with DeadlineError), never by the value the race gave back.',
+              ]
+            : []),
+        );
+      }
+      await advance(100);
+      vi.useRealTimers();
+    }
   });
 
   it('a task that fails early: its error comes out at once, and no timer is left', async () => {
