@@ -46,7 +46,7 @@ const realClock = () => vi.useRealTimers();
  * when the slowest task is done, with every result in input order; otherwise it rejects when the
  * first failure happens, with that failure's own error. Every task starts at once, exactly once.
  */
-function judgeFailFast(what: string, io: SimulatedIo, tasks: readonly TaskCase[], result: Tracked<unknown>, results: (values: unknown) => unknown): void {
+function judgeFailFast(what: string, io: SimulatedIo, tasks: readonly TaskCase[], result: Tracked<unknown>, results: (values: unknown) => unknown, atSettle?: readonly unknown[]): void {
   const drawing = io.draw();
   const late = io.timeline.intervals.filter((i) => i.start > 0);
   if (io.started.length !== tasks.length || late.length > 0) {
@@ -61,7 +61,22 @@ function judgeFailFast(what: string, io: SimulatedIo, tasks: readonly TaskCase[]
     const slowest = Math.max(0, ...tasks.map((t) => t.latencyMs));
     if (result.status !== 'fulfilled') fail(`${what} ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'}, though no task failed.`, drawing);
     if (result.settledAtMs !== slowest) {
-      fail(`${what} resolved at ${ms(result.settledAtMs ?? 0)}; the slowest task was done at ${ms(slowest)}, and that is when every result is in.`, drawing);
+      const empty = atSettle ? tasks.map((_, i) => i).filter((i) => !(i in atSettle)) : [];
+      fail(
+        `${what} resolved at ${ms(result.settledAtMs ?? 0)}; the slowest task was done at ${ms(slowest)}, and that is when every result is in.`,
+        drawing,
+        ...(atSettle && empty.length > 0
+          ? [
+              `When it resolved, its results were ${showValues(atSettle)}: ${empty.length === 1 ? `slot ${empty[0]} was` : `slots ${empty.join(', ')} were`} still empty, holes in the array.`,
+              ...(atSettle.length === tasks.length
+                ? [
+                    `-> an array's length counts up to the highest slot set, not the slots filled: \`results[${tasks.length - 1}] = value\` makes an empty array ${tasks.length} long.`,
+                    '   A check like "results.length === tasks.length" is true once the last slot is set, whatever the others do: count the tasks that finished instead.',
+                  ]
+                : []),
+            ]
+          : []),
+      );
     }
     expectOrder(results(result.value) as unknown[], tasks.map((_, i) => `result ${i}`), `${what}'s results`);
     return;
@@ -92,12 +107,16 @@ async function runJoin<T>(start: (io: SimulatedIo) => Promise<T>) {
   useFakeClock();
   const io = new SimulatedIo(100);
   let result: Tracked<T> | undefined;
+  // The results as they were the moment the join resolved (a copy: holes stay holes), before later tasks fill them in.
+  let atSettle: unknown[] | undefined;
   const unhandled = await collectUnhandledRejections(async () => {
     result = track(start(io));
-    await runUntilIdle(10_000);
+    await runUntilIdle(10_000, () => {
+      if (result?.status === 'fulfilled' && atSettle === undefined && Array.isArray(result.value)) atSettle = (result.value as unknown[]).slice();
+    });
   });
   stopAtTodo(result!);
-  return { io, result: result!, unhandled };
+  return { io, result: result!, unhandled, atSettle };
 }
 
 /** A step that still throws `TODO` is reported as itself, not as a wrong answer. */
@@ -214,12 +233,12 @@ describe('step 1: join two waits', () => {
       describe: describeTasks,
       cleanup: realClock,
       check: async (tasks) => {
-        const { io, result, unhandled } = await runJoin((io) => {
+        const { io, result, unhandled, atSettle } = await runJoin((io) => {
           const [u, i] = tasksOf(io, tasks);
           return loadBoth(u!, i!);
         });
         expectNoUnhandled(unhandled, 'loadBoth', io);
-        judgeFailFast('loadBoth', io, tasks, result, (values) => values);
+        judgeFailFast('loadBoth', io, tasks, result, (values) => values, atSettle);
       },
     });
   });
@@ -291,8 +310,8 @@ describe('step 2: join many, keep input order', () => {
       describe: describeTasks,
       cleanup: realClock,
       check: async (tasks) => {
-        const { io, result } = await runJoin((io) => loadAll(tasksOf(io, tasks)));
-        judgeFailFast('loadAll', io, tasks, result, (values) => values);
+        const { io, result, atSettle } = await runJoin((io) => loadAll(tasksOf(io, tasks)));
+        judgeFailFast('loadAll', io, tasks, result, (values) => values, atSettle);
       },
     });
   });
@@ -372,7 +391,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
       check: async (tasks) => {
         const all = await runJoin((io) => loadAll(tasksOf(io, tasks)));
         expectNoUnhandled(all.unhandled, 'loadAll', all.io);
-        judgeFailFast('loadAll', all.io, tasks, all.result, (values) => values);
+        judgeFailFast('loadAll', all.io, tasks, all.result, (values) => values, all.atSettle);
         vi.useRealTimers();
         const every = await runJoin((io) => loadEvery(tasksOf(io, tasks)));
         const drawing = every.io.draw();
@@ -611,14 +630,32 @@ describe('step 4: a deadline that cleans up after itself', () => {
     if (abortedAtMs < deadlineMs) return `its signal was aborted early, at ${ms(abortedAtMs)}, before the deadline`;
     return 'its signal was aborted on time, but the task did not stop';
   }
-  function abortAdvice(abortedAtMs: number | undefined): string {
+  function abortAdvice(abortedAtMs: number | undefined, early: readonly string[] = []): string {
+    if (early.length > 0) return early.join('\n');
     return abortedAtMs === undefined
       ? 'Pass an AbortSignal to the task and abort it when the deadline fires.'
       : 'Abort the signal in the deadline\'s own timer callback, the moment it fires: not one timer turn later (a setTimeout(..., 0) is a turn of its own), not on a check now and then.';
   }
 
+  /**
+   * A deadline timer the code cleared while withDeadline was still waiting (before the deadline, before it settled):
+   * the cleanup ran before the race was over, so the deadline could never fire. Judged on what the watch saw cleared.
+   */
+  function clearedEarly(watch: HandleWatch | undefined, deadlineMs: number, settledAtMs: number | undefined): string[] {
+    const early = watch?.cleared().find((t) => Math.round(t.delayMs) === deadlineMs && t.clearedAtMs < deadlineMs - 0.5 && (settledAtMs === undefined || t.clearedAtMs < settledAtMs - 0.5));
+    if (!early) return [];
+    return [
+      `-> the deadline timer was set, and cleared before it could fire: ${early.what} (created at ${early.createdAt}) was cleared at ${ms(early.clearedAtMs)}, at ${early.clearedAt},`,
+      '   while withDeadline was still waiting for the task. The cleanup ran before the race had settled. A `return promise` inside a try',
+      '   returns at once, without waiting for that promise, and the finally runs right then: write `return await Promise.race(...)`, so the',
+      '   finally runs when the race is over.',
+    ];
+  }
+
   /** Why withDeadline was not done at the deadline, judged by what happened to the task's signal. */
-  function lateDeadlineAdvice(deadlineMs: number, abortedAtMs: number | undefined, listens: boolean): string[] {
+  function lateDeadlineAdvice(deadlineMs: number, abortedAtMs: number | undefined, listens: boolean, watch?: HandleWatch, settledAtMs?: number): string[] {
+    const early = clearedEarly(watch, deadlineMs, settledAtMs);
+    if (early.length > 0) return early;
     if (abortedAtMs === deadlineMs) {
       return listens
         ? ['The task\'s signal was aborted on time, but withDeadline did not reject then: race the task against a timer that rejects with DeadlineError.']
@@ -682,13 +719,16 @@ describe('step 4: a deadline that cleans up after itself', () => {
   it('rejects with DeadlineError at the deadline, not before', async () => {
     useFakeClock();
     const io = new SimulatedIo(500);
+    const watch = watchHandles();
     const result = track(withDeadline(io.abortableTask('image'), 100));
     await advance(99);
     if (result.settled) fail(`withDeadline settled after 99 ms with a 100 ms deadline (${result.status}): too early.`);
     await advance(1);
+    watch.stop();
     if (result.status === 'pending') {
+      const early = clearedEarly(watch, 100, undefined);
       fail('At 100 ms, the deadline, withDeadline was still waiting for a task that takes 500 ms.', io.draw(),
-        'Race the task against a timer.');
+        ...(early.length > 0 ? early : ['Race the task against a timer.']));
     }
     if (!(result.reason instanceof DeadlineError)) {
       const aborted = result.reason instanceof Error && result.reason.name === 'AbortError';
@@ -707,19 +747,19 @@ describe('step 4: a deadline that cleans up after itself', () => {
     if (!(result.reason instanceof DeadlineError)) fail(`At the deadline withDeadline must reject with DeadlineError (status: ${result.status}).`);
     const aborted = io.timeline.intervals.find((i) => i.label === 'image');
     if (aborted?.outcome !== 'aborted' || aborted.end !== 100) {
-      fail(`The deadline passed at 100 ms, but the task was not stopped then: ${abortStory(100, abortedAtMs)}.`, io.draw(), abortAdvice(abortedAtMs));
+      fail(`The deadline passed at 100 ms, but the task was not stopped then: ${abortStory(100, abortedAtMs)}.`, io.draw(), abortAdvice(abortedAtMs, clearedEarly(watch, 100, result.settledAtMs)));
     }
     expectNothingLeft(openAtSettle, watch, 'The deadline fired at 100 ms and withDeadline rejected');
   });
 
   it('gives up at the deadline even when the task ignores its signal', async () => {
     // This task never looks at its signal: aborting it does not stop it.
-    const { io, result, abortedAtMs } = await runDeadline(300, (io) => () => io.call('stubborn', { value: 'late' }), 100);
+    const { io, result, abortedAtMs, watch } = await runDeadline(300, (io) => () => io.call('stubborn', { value: 'late' }), 100);
     if (result.settledAtMs !== 100 || !(result.reason instanceof DeadlineError)) {
       fail(
         `The deadline was 100 ms; the task ignores its signal and takes 300 ms. withDeadline ${result.status === 'pending' ? 'never settled' : `${result.status === 'fulfilled' ? `resolved with "${String(result.value)}"` : `rejected with ${describeError(result.reason)}`} at ${ms(result.settledAtMs ?? 0)}`}.`,
         io.draw(),
-        ...lateDeadlineAdvice(100, abortedAtMs, false),
+        ...lateDeadlineAdvice(100, abortedAtMs, false, watch, result.settledAtMs),
       );
     }
   });
@@ -731,7 +771,15 @@ describe('step 4: a deadline that cleans up after itself', () => {
       const slow = track(withDeadline(io.abortableTask('slow'), 100));
       const fast = track(withDeadline(io.abortableTask('fast', { latencyMs: 20 }), 100));
       await advance(600);
-      expect([slow.status, fast.status]).toEqual(['rejected', 'fulfilled']);
+      stopAtTodo(fast);
+      if (slow.status !== 'rejected' || fast.status !== 'fulfilled') {
+        const said = (r: Tracked<string>) => (r.status === 'pending' ? 'was still pending' : `${r.status === 'fulfilled' ? 'resolved' : 'rejected'} at ${ms(r.settledAtMs ?? 0)}${r.status === 'rejected' ? ` with ${describeError(r.reason)}` : ''}`);
+        fail(
+          `Two calls with a 100 ms deadline: with a 500 ms task withDeadline ${said(slow)}; with a 20 ms task it ${said(fast)}.`,
+          'The first must reject with DeadlineError at 100 ms, the second resolve at 20 ms.',
+          io.draw(),
+        );
+      }
     });
     if (unhandled.length > 0) {
       fail(
@@ -777,7 +825,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
           fail(
             `The deadline was ${ms(c.deadlineMs)}; the task takes ${ms(c.latencyMs)}${c.listens ? '' : ' and ignores its signal'}. withDeadline ${settledAt}; it must reject with DeadlineError at ${ms(c.deadlineMs)}.`,
             drawing,
-            ...lateDeadlineAdvice(c.deadlineMs, abortedAtMs, c.listens),
+            ...lateDeadlineAdvice(c.deadlineMs, abortedAtMs, c.listens, watch, result.settledAtMs),
           );
         }
         if (!deadlineWins) {
@@ -789,7 +837,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
         if (deadlineWins && c.listens) {
           const interval = io.timeline.intervals[0];
           if (interval?.outcome !== 'aborted' || interval.end !== c.deadlineMs) {
-            fail(`The deadline passed at ${ms(c.deadlineMs)}, but the task ran on: ${abortStory(c.deadlineMs, abortedAtMs)}.`, drawing, abortAdvice(abortedAtMs));
+            fail(`The deadline passed at ${ms(c.deadlineMs)}, but the task ran on: ${abortStory(c.deadlineMs, abortedAtMs)}.`, drawing, abortAdvice(abortedAtMs, clearedEarly(watch, c.deadlineMs, result.settledAtMs)));
           }
         }
         expectNothingLeft(openAtSettle, watch, `withDeadline settled at ${ms(result.settledAtMs ?? 0)}`);
@@ -970,7 +1018,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
     const paths: [string, (signal: AbortSignal) => Promise<string>, number, (outcome: unknown) => boolean, string[]?][] = [
       ['The task finished after 5 ms and withDeadline resolved', io.abortableTask('fast'), 500, (o) => o === 'fast done'],
       ['The task failed after 5 ms and withDeadline rejected', io.abortableTask('broken', { error: down }), 500, (o) => o === down],
-      ['The 20 ms deadline fired and withDeadline rejected', io.abortableTask('slow', { latencyMs: 2_000 }), 20, (o) => o instanceof DeadlineError],
+      ['The 20 ms deadline passed and withDeadline rejected', io.abortableTask('slow', { latencyMs: 2_000 }), 20, (o) => o instanceof DeadlineError],
       ...QUICK_SHAPES.map((shape): (typeof paths)[number] => [
         `The task ${describeQuick(shape)}, and withDeadline settled`,
         quickTask(shape),
@@ -987,7 +1035,12 @@ describe('step 4: a deadline that cleans up after itself', () => {
       watch.clearOpen();
       watch.stop();
       if (outcome instanceof Error && outcome.message.startsWith('TODO')) throw outcome;
-      if (!expected(outcome)) fail(`With real timers: ${when.replace(/ and withDeadline .*/, '')}, and withDeadline gave ${outcome instanceof Error ? describeError(outcome) : JSON.stringify(outcome)}.`);
+      if (!expected(outcome)) {
+        fail(
+          `With real timers: ${when.replace(/ and withDeadline .*/, '')}, and withDeadline gave ${outcome instanceof Error ? describeError(outcome) : JSON.stringify(outcome)}.`,
+          ...(deadlineMs === 20 ? clearedEarly(watch, 20, undefined) : []),
+        );
+      }
       expectNothingLeft(open, watch, when, ...why);
     }
   });
