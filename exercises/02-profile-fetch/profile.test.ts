@@ -687,6 +687,8 @@ describe('step 3: a thousand requests, none dropped', () => {
         fail(`getProfilesSafely had already resolved at ${ms(running.settledAtMs ?? 0)}, before the cancel at 120 ms; 100 users through 10 connections take 500 ms.`, poolReport(db));
       }
       const startedBefore = db.started.length;
+      // Set by the code under test, if anyone: the signal has one onabort, whoever sets it last replaces the others.
+      const onabortSet = typeof controller.signal.onabort === 'function';
       controller.abort(goneAway);
       await flush();
       await flush();
@@ -699,6 +701,12 @@ describe('step 3: a thousand requests, none dropped', () => {
         fail(
           `Right after the abort ${inFlightAtAbort} call(s) were still in flight: the batch signal did not reach them.`,
           db.draw(),
+          ...(onabortSet
+            ? [
+                'The batch signal\'s onabort was set when it aborted. A signal has one onabort: each call that sets it replaces the handler of the',
+                'call before, so an abort reaches only the call that set it last. Add a listener per call (addEventListener, removed in a finally), or:',
+              ]
+            : []),
           'Combine the batch signal with each call\'s own timeout signal: `AbortSignal.any([batchSignal, timeout.signal])`.',
         );
       }
@@ -744,6 +752,62 @@ describe('step 3: a thousand requests, none dropped', () => {
     const reason: unknown = result?.reason;
     if (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError')) {
       fail(`The cancelled batch rejected with ${describeError(reason)}; reject with the signal's reason, as fetch does.`);
+    }
+  });
+
+  it('a batch whose signal is already aborted: it rejects at once with the reason, and no call reaches a service', async () => {
+    // Cancelled before it began (the client was gone before the batch was even started): an 'abort' listener added now
+    // never runs, since the event fired before anybody listened. Only a look at the signal itself tells.
+    fake();
+    const { db, cdn, services } = world();
+    const controller = new AbortController();
+    const goneAway = new Error('the client went away');
+    controller.abort(goneAway);
+    let result: Tracked<ProfileOutcome[]> | undefined;
+    let runningAtSettle: string[] = [];
+    const unhandled = await collectUnhandledRejections(async () => {
+      const running = track(getProfilesSafely(range(20), services, { maxQueries: 5, timeoutMs: TIMEOUT, signal: controller.signal }));
+      result = running;
+      await runUntilIdle(2_000, () => {
+        if (running.settled && runningAtSettle.length === 0) runningAtSettle = [...db.timeline.intervals, ...cdn.timeline.intervals].filter((i) => i.end === undefined).map((i) => i.label);
+      });
+    });
+    const batch = result!;
+    stopAtTodo(batch);
+    const did =
+      batch.status === 'pending'
+        ? 'never settled'
+        : batch.status === 'fulfilled'
+          ? `resolved at ${ms(batch.settledAtMs ?? 0)} with ${batch.value?.length ?? 0} outcomes (${(batch.value ?? []).filter((o) => !o.ok).length} of them failed)`
+          : `rejected at ${ms(batch.settledAtMs ?? 0)} with ${describeError(batch.reason)}`;
+    const NO_EVENT = [
+      '-> a signal that has already aborted never fires \'abort\' again: a listener added to it now never runs (neither a forwarding listener',
+      '   nor one that rejects the batch). Look at the signal itself first: `signal?.throwIfAborted()` at the start of getProfilesSafely',
+      '   rejects with its reason before any call is made (AbortSignal.any([batch, own.signal]) is aborted at once when batch is).',
+    ];
+    const calls = [...db.attempts, ...cdn.attempts];
+    if (calls.length > 0) {
+      const ran = calls.filter((a) => !a.refused);
+      const pictures = cdn.attempts.length;
+      fail(
+        `The batch signal was already aborted when getProfilesSafely was called, yet ${calls.length} call(s) reached the services (${db.attempts.length} database quer${db.attempts.length === 1 ? 'y' : 'ies'}, ${pictures} picture request${pictures === 1 ? '' : 's'}); the batch ${did}.`,
+        ran.length === 0
+          ? 'Every one of them carried an already-aborted signal, so the service refused it at once, but each was still made: a real client may open a connection or send the request before it looks at the signal.'
+          : `${ran.length} of them ran with a signal that was not aborted ("${ran[0]?.label}" first${runningAtSettle.length > 0 ? `; ${runningAtSettle.length} still ran when the batch settled` : ''}): the batch's abort never reached them.`,
+        ...(db.attempts.length > 0 ? [db.draw()] : []),
+        ...(cdn.attempts.length > 0 ? [cdn.draw()] : []),
+        ...NO_EVENT,
+      );
+    }
+    const reason: unknown = batch.reason;
+    if (batch.status !== 'rejected' || batch.settledAtMs !== 0 || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
+      fail(
+        `The batch signal was already aborted when getProfilesSafely was called (the reason: ${describeError(goneAway)}); the batch ${did}. It must reject at once (0 ms), with the signal's reason.`,
+        ...(batch.status === 'fulfilled' ? ['A batch cancelled before it began is still cancelled: the caller wants the abort, not a list of aborted requests.', ...NO_EVENT] : []),
+      );
+    }
+    if (unhandled.length > 0) {
+      fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.slice(0, 3).map(describeError).join('; ')}.`, 'Every promise you create must end up awaited (or caught), even when the batch is cancelled.');
     }
   });
 
@@ -1053,8 +1117,23 @@ async function expectLimitFromPoolSize(fn: 'getProfiles' | 'getProfilesSafely', 
   if (!alone.settled || alone.peak === sizeA || alone.peak >= PROBE_USERS) return;
   const together = await probe([sizeA, sizeB]);
   const shared = together.peak === alone.peak;
-  if (!shared && peak < maxQueries) return;
   const limit = alone.peak;
+  // The limit follows the size it is given, off by the same amount each time: the limiter's guard, not its size.
+  const off = peak - maxQueries;
+  if (!shared && off !== 0 && limit - sizeA === off) {
+    const more = off > 0;
+    const n = Math.abs(off);
+    fail(
+      `${fn} had ${peak} database quer${peak === 1 ? 'y' : 'ies'} in flight at once, on a database with ${maxQueries} connection${maxQueries === 1 ? '' : 's'}: ${n === 1 ? 'one' : n} ${more ? 'more' : 'fewer'} than the pool size.`,
+      poolReport(db, maxQueries),
+      `Called again with ${sizeA} connections (${PROBE_USERS} users), it ran ${limit} at once: ${n === 1 ? 'one' : n} ${more ? 'more' : 'fewer'} again. The limit follows maxQueries, off by ${n === 1 ? 'one' : n} every time.`,
+      more
+        ? '-> look at the limiter\'s guard: `running <= max` lets a call through when max are already running; a call may start only while `running < max`.'
+        : '-> look at the limiter\'s guard and its count: a call may start while `running < max`, and a limiter made with `maxQueries - 1` (or counting a call twice) keeps a connection idle.',
+      '   (p-limit gets this right: `pLimit(maxQueries)`.)',
+    );
+  }
+  if (!shared && peak < maxQueries) return;
   fail(
     peak > maxQueries
       ? `${fn} had ${peak} database queries in flight at once, on a database with ${maxQueries} connection${maxQueries === 1 ? '' : 's'}: a limit holds its queries, but not to the pool size it is given.`
