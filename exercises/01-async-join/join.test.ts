@@ -653,9 +653,20 @@ describe('step 4: a deadline that cleans up after itself', () => {
   }
 
   /** Why withDeadline was not done at the deadline, judged by what happened to the task's signal. */
-  function lateDeadlineAdvice(deadlineMs: number, abortedAtMs: number | undefined, listens: boolean, watch?: HandleWatch, settledAtMs?: number): string[] {
+  function lateDeadlineAdvice(deadlineMs: number, abortedAtMs: number | undefined, listens: boolean, watch?: HandleWatch, result?: Tracked<unknown>, taskEndMs?: number): string[] {
+    const settledAtMs = result?.settledAtMs;
     const early = clearedEarly(watch, deadlineMs, settledAtMs);
     if (early.length > 0) return early;
+    // The DeadlineError itself, but late, the moment the task ended: something waited for the task after the deadline.
+    const waitedAfter = result?.status === 'rejected' && result.reason instanceof DeadlineError && settledAtMs !== undefined && settledAtMs > deadlineMs && settledAtMs === taskEndMs;
+    if (abortedAtMs === deadlineMs && !listens && waitedAfter) {
+      return [
+        `-> the task's signal was aborted at ${ms(deadlineMs)}, on time, and withDeadline did reject with DeadlineError, but only at ${ms(settledAtMs)}, the moment the`,
+        `   task ended, ${ms(settledAtMs - deadlineMs)} after the deadline: it still waited for the task once the deadline had fired. Whatever waits for the task after`,
+        '   the deadline (an await of the task in a finally, to let it stop; or awaiting the task itself and looking at the signal afterwards) waits for a task',
+        '   that may never listen. Race the task against the deadline and, once the deadline has won, let the task go: do not wait for it.',
+      ];
+    }
     if (abortedAtMs === deadlineMs) {
       return listens
         ? ['The task\'s signal was aborted on time, but withDeadline did not reject then: race the task against a timer that rejects with DeadlineError.']
@@ -759,7 +770,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
       fail(
         `The deadline was 100 ms; the task ignores its signal and takes 300 ms. withDeadline ${result.status === 'pending' ? 'never settled' : `${result.status === 'fulfilled' ? `resolved with "${String(result.value)}"` : `rejected with ${describeError(result.reason)}`} at ${ms(result.settledAtMs ?? 0)}`}.`,
         io.draw(),
-        ...lateDeadlineAdvice(100, abortedAtMs, false, watch, result.settledAtMs),
+        ...lateDeadlineAdvice(100, abortedAtMs, false, watch, result, 300),
       );
     }
   });
@@ -825,7 +836,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
           fail(
             `The deadline was ${ms(c.deadlineMs)}; the task takes ${ms(c.latencyMs)}${c.listens ? '' : ' and ignores its signal'}. withDeadline ${settledAt}; it must reject with DeadlineError at ${ms(c.deadlineMs)}.`,
             drawing,
-            ...lateDeadlineAdvice(c.deadlineMs, abortedAtMs, c.listens, watch, result.settledAtMs),
+            ...lateDeadlineAdvice(c.deadlineMs, abortedAtMs, c.listens, watch, result, c.latencyMs),
           );
         }
         if (!deadlineWins) {
