@@ -136,13 +136,13 @@ export function watchHandles(): HandleWatch {
     timers.set(id, record);
     return record;
   };
-  /** Forgets a timer that fired, or was cleared (then `clearedAt` is where): a cleared one is remembered as such. */
-  const forgetTimer = (id: unknown, clearedAt?: string) => {
+  /** Forgets a timer that fired, or was cleared (then `clearedAt` says where, asked only for a timer the watch knows). */
+  const forgetTimer = (id: unknown, clearedAt?: () => string) => {
     const forget = (record: TimerRecord) => {
       timers.delete(record.id);
       if (clearedAt === undefined) return;
       const { what, delayMs, createdAt, createdAtMs } = record;
-      clearedTimers.push({ what, delayMs, createdAt, createdAtMs, clearedAt, clearedAtMs: sinceStart() });
+      clearedTimers.push({ what, delayMs, createdAt, createdAtMs, clearedAt: clearedAt(), clearedAtMs: sinceStart() });
     };
     const exact = timers.get(id);
     if (exact) return forget(exact);
@@ -184,11 +184,13 @@ export function watchHandles(): HandleWatch {
     return id;
   });
   wrap('clearTimeout', function clearTimeout(id: unknown) {
-    forgetTimer(id, creationSite(new Error()));
+    const error = new Error();
+    forgetTimer(id, () => creationSite(error));
     originalClearTimeout(id);
   });
   wrap('clearInterval', function clearInterval(id: unknown) {
-    forgetTimer(id, creationSite(new Error()));
+    const error = new Error();
+    forgetTimer(id, () => creationSite(error));
     originalClearInterval(id);
   });
 

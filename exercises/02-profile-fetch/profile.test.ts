@@ -811,6 +811,59 @@ describe('step 3: a thousand requests, none dropped', () => {
     }
   });
 
+  it('two batches at once, each with its own signal: cancelling one stops its own calls only', async () => {
+    // Two clients, two batches on one database. Each batch owns what its cancel stops: A's cancel must not reach B.
+    fake();
+    const { db, cdn, services } = world();
+    const a = new AbortController();
+    const b = new AbortController();
+    const goneAway = new Error('client A went away');
+    const aIds = range(10);
+    const bIds = range(10).map((i) => 100 + i);
+    let batchA: Tracked<ProfileOutcome[]> | undefined;
+    let batchB: Tracked<ProfileOutcome[]> | undefined;
+    const unhandled = await collectUnhandledRejections(async () => {
+      batchA = track(getProfilesSafely(aIds, services, { maxQueries: 2, timeoutMs: TIMEOUT, signal: a.signal }));
+      batchB = track(getProfilesSafely(bIds, services, { maxQueries: 2, timeoutMs: TIMEOUT, signal: b.signal }));
+      setTimeout(() => a.abort(goneAway), 60);
+      await runUntilIdle(5_000);
+    });
+    const [ra, rb] = [batchA!, batchB!];
+    stopAtTodo(ra);
+    stopAtTodo(rb);
+    const said = (r: Tracked<ProfileOutcome[]>) =>
+      r.status === 'pending'
+        ? 'never settled'
+        : r.status === 'rejected'
+          ? `rejected at ${ms(r.settledAtMs ?? 0)} with ${describeError(r.reason)}`
+          : `resolved at ${ms(r.settledAtMs ?? 0)} with ${(r.value ?? []).filter((o) => !o.ok).length} failed request(s) of ${r.value?.length ?? 0}`;
+    const setting = 'Two batches ran at once on one database, each with its own signal: A (users 0-9) and B (users 100-109), 2 connections each. A was cancelled at 60 ms; B never was.';
+    const isB = (label: string) => Number(label.split(' ')[1]) >= 100;
+    const hitB = [...db.abortedWith, ...cdn.abortedWith].filter(([label, reason]) => isB(label) && reason === goneAway).map(([label]) => label);
+    const bFine = rb.status === 'fulfilled' && (rb.value ?? []).every((o) => o.ok) && rb.value?.length === bIds.length;
+    if (hitB.length > 0 || !bFine) {
+      fail(
+        setting,
+        `Yet ${hitB.length > 0 ? `${hitB.length} of B's calls were aborted with A's reason (${describeError(goneAway)}: ${hitB.slice(0, 4).map((l) => `"${l}"`).join(', ')}${hitB.length > 4 ? ', …' : ''}), and ` : ''}batch B ${said(rb)}.`,
+        poolReport(db, 4),
+        ...(hitB.length > 0
+          ? [
+              '-> a cancel reached another batch: the batches share something that holds the calls of every batch (a set of controllers, or one controller,',
+              '   kept outside getProfilesSafely, at module level say). Each batch stops only its own calls: combine each call\'s own signal with that',
+              '   batch\'s signal, `AbortSignal.any([options.signal, own.signal])`, and keep anything a cancel aborts inside the call of getProfilesSafely.',
+            ]
+          : []),
+      );
+    }
+    const reason: unknown = ra.reason;
+    if (ra.status !== 'rejected' || ra.settledAtMs !== 60 || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
+      fail(setting, `Batch A ${said(ra)}; cancelled at 60 ms, it must reject then, with its signal's reason.`, poolReport(db, 4));
+    }
+    if (unhandled.length > 0) {
+      fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.slice(0, 3).map(describeError).join('; ')}.`, 'Every promise you create must end up awaited (or caught), even when the batch is cancelled.');
+    }
+  });
+
   it('a request whose row fails still waits for (or stops) its picture: nothing runs on once the batch has settled', async () => {
     fake();
     const { db, cdn, services } = world({ users: { 1: { latencyMs: 10, error: dbDown } }, images: { 1: { latencyMs: 80 } } });
