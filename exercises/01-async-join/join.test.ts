@@ -695,7 +695,12 @@ describe('step 4: a deadline that cleans up after itself', () => {
       await advance(20);
       stopAtTodo(result);
       if (result.status !== 'fulfilled' || result.settledAtMs !== 20 || !Object.is(result.value, value)) {
-        const did = result.status === 'pending' ? 'was still pending at 20 ms' : `${result.status} at ${ms(result.settledAtMs ?? 0)} with ${result.status === 'fulfilled' ? showValues([result.value]).slice(1, -1) : describeError(result.reason)}`;
+        const did =
+          result.status === 'pending'
+            ? 'was still pending at 20 ms'
+            : result.status === 'fulfilled'
+              ? `resolved at ${ms(result.settledAtMs ?? 0)} with ${showValues([result.value]).slice(1, -1)}`
+              : `rejected at ${ms(result.settledAtMs ?? 0)} with ${result.reason instanceof DeadlineError ? 'a DeadlineError' : describeError(result.reason)}`;
         fail(
           `The task resolved with ${code} at 20 ms, before the 100 ms deadline; withDeadline ${did}. It must resolve with ${code}, then.`,
           ...(result.status === 'rejected' && result.reason instanceof DeadlineError
