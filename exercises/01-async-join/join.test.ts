@@ -8,6 +8,7 @@ import {
   describeError,
   expectJoined,
   expectOrder,
+  expectOwnError,
   explore,
   fail,
   fc,
@@ -223,7 +224,7 @@ describe('step 1: join two waits', () => {
       const later = after?.status === 'rejected' ? ` It rejected only at ${ms(after.settledAtMs ?? 0)}${after.settledAtMs === 100 ? ', when the user (100 ms) was done too: it waited for the other task after the failure' : ''}.` : '';
       fail(`The image failed at 30 ms, but loadBoth had not rejected yet: it should fail fast, as soon as either task fails.${later}`, io.draw());
     }
-    expect(result.reason).toBe(broken);
+    expectOwnError({ got: result.reason, expected: broken, happened: `The image failed at 30 ms with ${describeError(broken)}`, gave: 'loadBoth rejected with' });
   });
 
   it('holds for any latencies and failures: ready with the slower task, or rejects with the first failure', async () => {
@@ -350,7 +351,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
         'Fail fast: the caller should hear about the failure at once, not after every other task.',
       );
     }
-    expect(result.reason, 'loadAll must reject with the failing task\'s own error').toBe(boom);
+    expectOwnError({ got: result.reason, expected: boom, happened: `The task "broken" failed at 30 ms with ${describeError(boom)}`, gave: 'loadAll rejected with' });
   });
 
   it('loadEvery reports every outcome, in input order, and never rejects', async () => {

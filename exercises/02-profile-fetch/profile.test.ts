@@ -9,6 +9,7 @@ import {
   describeError,
   expectJoined,
   expectOrder,
+  expectOwnError,
   explore,
   fail,
   fc,
@@ -322,7 +323,7 @@ describe('step 1: one profile, two requests at once', () => {
   it('rejects with the database error when the user row cannot be read', async () => {
     const { done } = await runPair({ latencyMs: 20, fails: true }, { latencyMs: LATENCY, fails: false });
     if (done.status !== 'rejected') fail(`getProfile ${done.status === 'fulfilled' ? 'resolved' : 'was still pending'} although the database query failed: the error must reach the caller.`);
-    expect(done.reason, 'getProfile must reject with the database\'s own error').toBe(ROW_ERROR);
+    expectOwnError({ got: done.reason, expected: ROW_ERROR, happened: `The database query failed at 20 ms with ${describeError(ROW_ERROR)}`, gave: 'getProfile rejected with' });
   });
 });
 
@@ -564,10 +565,10 @@ describe('step 3: a thousand requests, none dropped', () => {
     expectOrder(outcomes.map((o) => (o.ok ? o.profile.userId : o.userId)), TROUBLED_USERS, 'getProfilesSafely outcomes (by userId)');
     const two = outcomeOf(outcomes, 2);
     if (two.ok) fail('User 2\'s database row could not be read, yet the outcome says ok: it must be { ok: false, userId: 2, reason }.');
-    expect(two.reason, 'user 2\'s reason must be the database\'s own error').toBe(dbDown);
+    expectOwnError({ got: two.reason, expected: dbDown, happened: `User 2's database query failed with ${describeError(dbDown)}`, gave: 'its outcome\'s reason is' });
     const five = profileOf(outcomes, 5, 'only the picture failed: that is what the placeholder is for');
     if (!sameBytes(five.image, PLACEHOLDER_IMAGE)) fail('User 5\'s picture failed to load, but the profile does not carry PLACEHOLDER_IMAGE.');
-    expect(five.imageProblem, 'user 5\'s imageProblem must be the CDN\'s own error').toBe(cdnDown);
+    expectOwnError({ got: five.imageProblem, expected: cdnDown, happened: `User 5's picture failed with ${describeError(cdnDown)}`, gave: 'its profile\'s imageProblem is' });
     for (const id of TROUBLED_USERS.filter((n) => ![2, 3, 5, 8].includes(n))) {
       const profile = profileOf(outcomes, id, 'both of its calls answered');
       if (!sameBytes(profile.image, imageOf(id)) || profile.imageProblem !== undefined) {
