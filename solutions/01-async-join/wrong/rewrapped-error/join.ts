@@ -7,6 +7,7 @@ export async function loadBoth<A, B>(user: Task<A>, image: Task<B>): Promise<[A,
   try {
     return await Promise.all([user(), image()]);
   } catch (error) {
+    // eslint-disable-next-line preserve-caught-error -- the mistake this variant shows: a copy, without the original
     throw new Error((error as Error).message);
   }
 }
