@@ -578,6 +578,19 @@ describe('step 3: a thousand requests, none dropped', () => {
     }
   });
 
+  it('outcomes follow the order of userIds, whatever order the ids come in and the requests finish in', async () => {
+    fake();
+    // Ids in no particular order, latencies that differ, one row that fails: the outcomes still follow userIds.
+    const userIds = [42, 7, 19, 3, 88, 61, 5, 30];
+    const users = Object.fromEntries(userIds.map((id, i) => [id, { latencyMs: 20 + ((i * 37) % 60), ...(id === 19 ? { error: dbDown } : {}) }]));
+    const { db, services } = world({ users });
+    const result = track(getProfilesSafely(userIds, services, { maxQueries: 3, timeoutMs: TIMEOUT }));
+    await runUntilIdle(5_000);
+    stopAtTodo(result);
+    if (result.status !== 'fulfilled') fail(`getProfilesSafely ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'} for a batch of ${userIds.length} where one row fails.`, poolReport(db, 3));
+    expectOrder((result.value ?? []).map((o) => (o.ok ? o.profile.userId : o.userId)), userIds, 'getProfilesSafely outcomes (by userId)');
+  });
+
   it(`a slow call gives up after its own ${TIMEOUT} ms and is aborted; the batch does not wait for it`, async () => {
     const { outcomes, result, db, cdn } = await runTroubled();
     const three = profileOf(outcomes, 3, 'only its picture was slow');
