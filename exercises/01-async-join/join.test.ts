@@ -244,6 +244,25 @@ describe('step 1: join two waits', () => {
     });
   });
 
+  it('a task may resolve with anything, undefined included: loadBoth waits for both and keeps each value as it is', async () => {
+    type Falsy = (typeof FALSY_VALUES)[number];
+    const pairs: [Falsy, Falsy][] = [[FALSY_VALUES[0]!, FALSY_VALUES[1]!], [FALSY_VALUES[2]!, FALSY_VALUES[0]!], [FALSY_VALUES[3]!, FALSY_VALUES[4]!]];
+    for (const [first, second] of pairs) {
+      useFakeClock();
+      const result = track(loadBoth<unknown, unknown>(resolvesAfter(10, first.value), resolvesAfter(20, second.value)));
+      await advance(20);
+      stopAtTodo(result);
+      const [a, b] = result.value ?? [];
+      if (result.status !== 'fulfilled' || result.settledAtMs !== 20 || !Object.is(a, first.value) || !Object.is(b, second.value)) {
+        fail(
+          `The user resolved with ${first.code} at 10 ms, the image with ${second.code} at 20 ms; loadBoth ${result.status === 'pending' ? 'was still pending at 20 ms, when both were done' : `${result.status === 'fulfilled' ? `resolved at ${ms(result.settledAtMs ?? 0)} with ${showValues(result.value)}` : `rejected with ${describeError(result.reason)}`}`}. It must resolve at 20 ms with [${first.code}, ${second.code}].`,
+          ...(result.status === 'pending' ? [FALSY_VALUE_ADVICE] : []),
+        );
+      }
+      vi.useRealTimers();
+    }
+  });
+
   it('overlaps the waits with real timers too', async () => {
     // Real time, where the lesson is real time. Judged by the two waits' own start and end times (did the
     // second start before the first ended?), not by the total: with every core busy, timers fire late and a
