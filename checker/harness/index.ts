@@ -11,6 +11,7 @@ export { watchHandles, creationSite, adviceFor, adviceForOpen, type HandleWatch,
 export { explore, chooseSeed, replayLine, fc, type Exploration, type SeedChoice } from './schedules.ts';
 export { CriticalSectionMonitor, monitorMutex, type Ticket, type Violation, type LockLike } from './critical-section.ts';
 export { expectJoined, describeError } from './joined.ts';
+export { expectOwnError, type OwnErrorCheck } from './own-error.ts';
 export { collectUnhandledRejections } from './unhandled.ts';
 export { watchWorkers, type WorkerWatch, type WatchedWorker } from './workers.ts';
 export { flushMicrotasks } from './microtasks.ts';

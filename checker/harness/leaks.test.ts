@@ -206,6 +206,66 @@ describe('watchHandles', () => {
     watch.stop();
   });
 
+  it('a removeEventListener that removed nothing (another function, another capture flag) is named in the advice', () => {
+    const watch = watchHandles();
+    const target = new EventTarget();
+    watch.watchListeners(target, 'the target');
+    target.addEventListener('abort', () => undefined);
+    target.removeEventListener('abort', () => undefined); // a new arrow: another function
+    const [missed] = watch.open();
+    expect(missed?.missedRemoval?.otherCapture).toBe(false);
+    expect(missed?.missedRemoval?.at).toMatch(/leaks\.test\.ts:\d+:\d+$/);
+    expect(adviceFor('listener', missed)).toContain('removed nothing: the function it was given is not the function that was added');
+    const other = new EventTarget();
+    watch.watchListeners(other, 'the other target');
+    const listener = () => undefined;
+    other.addEventListener('abort', listener, { capture: true });
+    other.removeEventListener('abort', listener);
+    const capture = watch.open().find((h) => h.what.includes('the other target'));
+    expect(adviceFor('listener', capture)).toContain('another capture flag');
+    // A listener removed properly, then removed again: nothing open, nothing to say.
+    const third = new EventTarget();
+    watch.watchListeners(third, 'a third target');
+    third.addEventListener('abort', listener);
+    third.removeEventListener('abort', listener);
+    third.removeEventListener('abort', listener);
+    expect(watch.open().filter((h) => h.what.includes('a third target'))).toEqual([]);
+    watch.stop();
+  });
+
+  it('names a handler set through an event handler property (signal.onabort), which stays registered after = null', () => {
+    const watch = watchHandles();
+    const controller = new AbortController();
+    watch.watchListeners(controller.signal, 'the signal');
+    controller.signal.onabort = () => undefined;
+    controller.signal.onabort = null;
+    const [handler] = watch.open();
+    expect(handler?.viaProperty).toBe('onabort');
+    expect(handler?.what).toContain('the onabort handler of the signal');
+    expect(adviceFor('listener', handler)).toContain('the target holds one onabort handler');
+    watch.stop();
+  });
+
+  it('remembers the timers cleared before they fired: when, and where (a timer that fired is not among them)', async () => {
+    useFakeClock();
+    const watch = watchHandles();
+    const early = setTimeout(() => undefined, 100);
+    await advance(5);
+    clearTimeout(early);
+    setTimeout(() => undefined, 10);
+    await advance(20);
+    const interval = setInterval(() => undefined, 30);
+    clearInterval(interval);
+    const cleared = watch.cleared();
+    expect(cleared.map((t) => [t.what, t.delayMs, Math.round(t.clearedAtMs)])).toEqual([
+      ['a 100 ms setTimeout', 100, 5],
+      ['a 30 ms setInterval', 30, 25],
+    ]);
+    expect(cleared[0]?.clearedAt).toMatch(/leaks\.test\.ts:\d+:\d+$/);
+    expect(cleared[0]?.createdAt).toMatch(/leaks\.test\.ts:\d+:\d+$/);
+    watch.stop();
+  });
+
   it('has advice for every kind of handle', () => {
     for (const kind of ['timer', 'interval', 'AbortSignal.timeout', 'listener', 'port'] as const) expect(adviceFor(kind)).toMatch(/\w/);
   });

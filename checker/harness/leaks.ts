@@ -24,11 +24,33 @@ export interface OpenHandle {
   keepsProcessAlive: boolean;
   /** A listener: the options it was added with that would have removed it by themselves (had its event fired, had that signal aborted). */
   addedWith?: { once: boolean; signal: boolean };
+  /** A listener registered by setting an event handler property (`signal.onabort = …`): that property's name. */
+  viaProperty?: string;
+  /**
+   * A listener that code tried to remove, with a removeEventListener call that removed nothing: given another
+   * function (a new arrow with the same body, say) or the same function with another capture flag.
+   */
+  missedRemoval?: { at: string; otherCapture: boolean };
+}
+
+/** A timer the code under test cleared before it fired: when, and where. */
+export interface ClearedTimer {
+  what: string;
+  /** The delay it was set for, in ms. */
+  delayMs: number;
+  createdAt: string;
+  createdAtMs: number;
+  /** The first line of code outside the harness that cleared it: `file:line:column`. */
+  clearedAt: string;
+  /** When, in ms since the watch began (the fake clock under fake timers). */
+  clearedAtMs: number;
 }
 
 export interface HandleWatch {
   /** Handles opened since the watch began and not closed, cleared, fired or removed since. */
   open(): OpenHandle[];
+  /** Timers (and intervals) the code under test cleared before they fired, in the order they were cleared. */
+  cleared(): ClearedTimer[];
   /** Also watch listeners added to this target (say, a signal the test passes in), under this name. */
   watchListeners(target: EventTarget, name: string): void;
   /** One line per open handle, for a failure message. */
@@ -72,6 +94,7 @@ type ClearFn = (id: unknown) => void;
 
 interface TimerRecord extends OpenHandle {
   id: unknown;
+  delayMs: number;
   /** Made by setInterval (whatever its label says): cleared with clearInterval. */
   repeats: boolean;
 }
@@ -89,16 +112,20 @@ export function watchHandles(): HandleWatch {
   const sinceStart = () => performance.now() - started;
   const timers = new Map<unknown, TimerRecord>();
   const listeners = new Set<ListenerRecord>();
+  /** removeEventListener calls on a watched target that matched no listener ever added there. */
+  const missedRemovals: { target: EventTarget; type: string; at: string; otherCapture: boolean }[] = [];
   const ports = new Set<{ port: MessagePort; record: OpenHandle }>();
   const restorers: (() => void)[] = [];
 
-  const recordTimer = (id: unknown, kind: HandleKind, what: string, site: string | undefined) => {
+  const clearedTimers: ClearedTimer[] = [];
+  const recordTimer = (id: unknown, kind: HandleKind, what: string, site: string | undefined, delayMs: number) => {
     const label = nextTimerLabel;
     nextTimerLabel = undefined;
     // The harness's own timers (simulated IO, probes) belong to the test's world, not to the code under test.
     if (site === undefined && !label) return;
     const record: TimerRecord = {
       id,
+      delayMs,
       repeats: kind === 'interval',
       kind: label?.kind ?? kind,
       what: label?.what ?? what,
@@ -109,11 +136,19 @@ export function watchHandles(): HandleWatch {
     timers.set(id, record);
     return record;
   };
-  const forgetTimer = (id: unknown) => {
-    if (timers.delete(id)) return;
+  /** Forgets a timer that fired, or was cleared (then `clearedAt` says where, asked only for a timer the watch knows). */
+  const forgetTimer = (id: unknown, clearedAt?: () => string) => {
+    const forget = (record: TimerRecord) => {
+      timers.delete(record.id);
+      if (clearedAt === undefined) return;
+      const { what, delayMs, createdAt, createdAtMs } = record;
+      clearedTimers.push({ what, delayMs, createdAt, createdAtMs, clearedAt: clearedAt(), clearedAtMs: sinceStart() });
+    };
+    const exact = timers.get(id);
+    if (exact) return forget(exact);
     // clearTimeout(42) works on a Timeout object whose number is 42: find it by its primitive value.
     for (const [key, record] of timers) {
-      if (primitiveOf(key) === id || primitiveOf(key) === primitiveOf(id)) timers.delete(record.id);
+      if (primitiveOf(key) === id || primitiveOf(key) === primitiveOf(id)) forget(record);
     }
   };
 
@@ -140,20 +175,22 @@ export function watchHandles(): HandleWatch {
       callback(...fired);
     };
     id = originalSetTimeout(fire, delay, ...args);
-    recordTimer(id, 'timer', `a ${Math.round(delay ?? 0)} ms setTimeout`, site);
+    recordTimer(id, 'timer', `a ${Math.round(delay ?? 0)} ms setTimeout`, site, delay ?? 0);
     return id;
   });
   wrap('setInterval', function setInterval(callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) {
     const id = originalSetInterval(callback, delay, ...args);
-    recordTimer(id, 'interval', `a ${Math.round(delay ?? 0)} ms setInterval`, ownSite(new Error()));
+    recordTimer(id, 'interval', `a ${Math.round(delay ?? 0)} ms setInterval`, ownSite(new Error()), delay ?? 0);
     return id;
   });
   wrap('clearTimeout', function clearTimeout(id: unknown) {
-    forgetTimer(id);
+    const error = new Error();
+    forgetTimer(id, () => creationSite(error));
     originalClearTimeout(id);
   });
   wrap('clearInterval', function clearInterval(id: unknown) {
-    forgetTimer(id);
+    const error = new Error();
+    forgetTimer(id, () => creationSite(error));
     originalClearInterval(id);
   });
 
@@ -181,32 +218,43 @@ export function watchHandles(): HandleWatch {
   const watch: HandleWatch = {
     open() {
       const openTimers = [...timers.values()].map((record) => {
-        const { id, repeats: _r, ...handle } = record;
+        const { id, repeats: _r, delayMs: _d, ...handle } = record;
         return { ...handle, keepsProcessAlive: refd(id) };
       });
       const openListeners = [...listeners]
         .filter((record) => !(record.target instanceof AbortSignal && record.target.aborted))
-        .map(({ target: _t, type: _y, listener: _l, capture: _c, ...handle }) => handle);
+        .map(({ target, type, listener: _l, capture: _c, ...handle }) => {
+          const missed = missedRemovals.find((m) => m.target === target && m.type === type);
+          return missed ? { ...handle, missedRemoval: { at: missed.at, otherCapture: missed.otherCapture } } : handle;
+        });
       return [...openTimers, ...openListeners, ...[...ports].map((entry) => entry.record)];
+    },
+    cleared() {
+      return [...clearedTimers];
     },
     watchListeners(target, name) {
       const add = (target.addEventListener as Add).bind(target);
       const remove = (target.removeEventListener as Add).bind(target);
       const once = new Map<unknown, (event: Event) => void>();
+      /** Every listener ever added here, by type: a removal that matches none of them removed nothing. */
+      const everAdded: { type: string; listener: unknown; capture: boolean }[] = [];
       const find = (type: string, listener: unknown, capture: boolean) =>
         [...listeners].find((r) => r.target === target && r.type === type && r.listener === listener && r.capture === capture);
       const own = target as unknown as Record<string, unknown>;
       own.addEventListener = (type: string, listener: Listener | null, options?: ListenOptions) => {
         if (!listener) return;
         const capture = typeof options === 'boolean' ? options : Boolean(options?.capture);
+        everAdded.push({ type, listener, capture });
         if (!find(type, listener, capture)) {
+          const property = handlerProperty(listener, type);
           const record: ListenerRecord = {
             target,
             type,
             listener,
             capture,
             kind: 'listener',
-            what: `${/^[aeiou]/i.test(type) ? 'an' : 'a'} '${type}' listener on ${name}`,
+            what: property ? `the ${property} handler of ${name} (an '${type}' listener)` : `${/^[aeiou]/i.test(type) ? 'an' : 'a'} '${type}' listener on ${name}`,
+            ...(property ? { viaProperty: property } : {}),
             createdAt: creationSite(new Error()),
             createdAtMs: sinceStart(),
             keepsProcessAlive: false,
@@ -238,6 +286,9 @@ export function watchHandles(): HandleWatch {
         const capture = typeof options === 'boolean' ? options : Boolean(options?.capture);
         const record = find(type, listener, capture);
         if (record) listeners.delete(record);
+        else if (!everAdded.some((a) => a.type === type && a.listener === listener && a.capture === capture)) {
+          missedRemovals.push({ target, type, at: creationSite(new Error()), otherCapture: everAdded.some((a) => a.type === type && a.listener === listener) });
+        }
         const wrapped = once.get(listener);
         once.delete(listener);
         remove(type, wrapped ?? listener, options);
@@ -319,6 +370,8 @@ export function adviceFor(kind: HandleKind, handle?: OpenHandle): string {
     case 'interval':
       return 'Clear the interval however the work ends (clearInterval in a finally block).';
     case 'listener':
+      if (handle?.viaProperty) return propertyAdvice(handle.viaProperty);
+      if (handle?.missedRemoval) return missedRemovalAdvice(handle.missedRemoval);
       return listenerAdvice(handle?.addedWith);
     case 'port':
       return 'Close the port when you are done with it (port.close()).';
@@ -328,6 +381,21 @@ export function adviceFor(kind: HandleKind, handle?: OpenHandle): string {
 /** One line of advice per different fix the handles need (listeners added in different ways get different ones). */
 export function adviceForOpen(handles: readonly OpenHandle[]): string[] {
   return [...new Set(handles.map((handle) => adviceFor(handle.kind, handle)))];
+}
+
+function propertyAdvice(property: string): string {
+  return `Setting ${property} does not add a listener of your own: the target holds one ${property} handler, so each piece of code that sets it replaces the one before (an event then reaches only whoever set it last), and setting it back to null leaves Node's handler registered. Add a listener of your own with addEventListener and remove it when the work ends (in a finally block); for an AbortSignal, AbortSignal.any([batch, own.signal]) needs no listener at all.`;
+}
+
+function missedRemovalAdvice(missed: NonNullable<OpenHandle['missedRemoval']>): string {
+  return missed.otherCapture
+    ? `removeEventListener ran (at ${missed.at}) with the function that was added but another capture flag, so it removed nothing: remove a listener with the same capture flag it was added with.`
+    : `removeEventListener ran (at ${missed.at}), but removed nothing: the function it was given is not the function that was added. Two arrow functions with the same body are two different functions: keep the listener in a variable (\`const forward = () => controller.abort()\`) and pass that same variable to addEventListener and to removeEventListener.`;
+}
+
+/** Node registers `target.onabort = fn` as a listener of its own, a function that holds `fn` in its `handler` property. */
+function handlerProperty(listener: unknown, type: string): string | undefined {
+  return typeof listener === 'function' && Object.hasOwn(listener, 'handler') && listener.name === 'eventHandler' ? `on${type}` : undefined;
 }
 
 function listenerAdvice(addedWith: OpenHandle['addedWith']): string {

@@ -14,6 +14,13 @@ describe('expectOrder', () => {
   it('reports a missing tail as a difference', () => {
     expect(() => expectOrder([1], [1, 2], 'results')).toThrow('position 1');
   });
+
+  it('says so when the results came back sorted and the input was not (numbers by value)', () => {
+    expect(() => expectOrder([3, 7, 42], [42, 7, 3], 'outcomes')).toThrow(/They came back sorted, and the input was not/);
+    expect(() => expectOrder([7, 3, 42], [42, 7, 3], 'outcomes')).not.toThrow(/sorted/);
+    // An input that was sorted to begin with: "sorted" explains nothing.
+    expect(() => expectOrder([2, 1], [1, 2], 'outcomes')).not.toThrow(/sorted/);
+  });
 });
 
 describe('collectUnhandledRejections', () => {

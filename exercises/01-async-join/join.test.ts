@@ -8,6 +8,7 @@ import {
   describeError,
   expectJoined,
   expectOrder,
+  expectOwnError,
   explore,
   fail,
   fc,
@@ -46,7 +47,7 @@ const realClock = () => vi.useRealTimers();
  * when the slowest task is done, with every result in input order; otherwise it rejects when the
  * first failure happens, with that failure's own error. Every task starts at once, exactly once.
  */
-function judgeFailFast(what: string, io: SimulatedIo, tasks: readonly TaskCase[], result: Tracked<unknown>, results: (values: unknown) => unknown): void {
+function judgeFailFast(what: string, io: SimulatedIo, tasks: readonly TaskCase[], result: Tracked<unknown>, results: (values: unknown) => unknown, atSettle?: readonly unknown[]): void {
   const drawing = io.draw();
   const late = io.timeline.intervals.filter((i) => i.start > 0);
   if (io.started.length !== tasks.length || late.length > 0) {
@@ -61,7 +62,22 @@ function judgeFailFast(what: string, io: SimulatedIo, tasks: readonly TaskCase[]
     const slowest = Math.max(0, ...tasks.map((t) => t.latencyMs));
     if (result.status !== 'fulfilled') fail(`${what} ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'}, though no task failed.`, drawing);
     if (result.settledAtMs !== slowest) {
-      fail(`${what} resolved at ${ms(result.settledAtMs ?? 0)}; the slowest task was done at ${ms(slowest)}, and that is when every result is in.`, drawing);
+      const empty = atSettle ? tasks.map((_, i) => i).filter((i) => !(i in atSettle)) : [];
+      fail(
+        `${what} resolved at ${ms(result.settledAtMs ?? 0)}; the slowest task was done at ${ms(slowest)}, and that is when every result is in.`,
+        drawing,
+        ...(atSettle && empty.length > 0
+          ? [
+              `When it resolved, its results were ${showValues(atSettle)}: ${empty.length === 1 ? `slot ${empty[0]} was` : `slots ${empty.join(', ')} were`} still empty, holes in the array.`,
+              ...(atSettle.length === tasks.length
+                ? [
+                    `-> an array's length counts up to the highest slot set, not the slots filled: \`results[${tasks.length - 1}] = value\` makes an empty array ${tasks.length} long.`,
+                    '   A check like "results.length === tasks.length" is true once the last slot is set, whatever the others do: count the tasks that finished instead.',
+                  ]
+                : []),
+            ]
+          : []),
+      );
     }
     expectOrder(results(result.value) as unknown[], tasks.map((_, i) => `result ${i}`), `${what}'s results`);
     return;
@@ -92,12 +108,16 @@ async function runJoin<T>(start: (io: SimulatedIo) => Promise<T>) {
   useFakeClock();
   const io = new SimulatedIo(100);
   let result: Tracked<T> | undefined;
+  // The results as they were the moment the join resolved (a copy: holes stay holes), before later tasks fill them in.
+  let atSettle: unknown[] | undefined;
   const unhandled = await collectUnhandledRejections(async () => {
     result = track(start(io));
-    await runUntilIdle(10_000);
+    await runUntilIdle(10_000, () => {
+      if (result?.status === 'fulfilled' && atSettle === undefined && Array.isArray(result.value)) atSettle = (result.value as unknown[]).slice();
+    });
   });
   stopAtTodo(result!);
-  return { io, result: result!, unhandled };
+  return { io, result: result!, unhandled, atSettle };
 }
 
 /** A step that still throws `TODO` is reported as itself, not as a wrong answer. */
@@ -112,6 +132,47 @@ function expectNoUnhandled(unhandled: readonly unknown[], what: string, io: Simu
     `${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`,
     io.draw(),
     `${what} must listen to every promise it starts, so a failure that comes while it waits for another is handled.`,
+  );
+}
+
+/** Values a task may resolve with that code testing for "a value" mistakes for "no value yet". */
+const FALSY_VALUES: readonly { code: string; value: unknown }[] = [
+  { code: 'undefined', value: undefined },
+  { code: '0', value: 0 },
+  { code: "''", value: '' },
+  { code: 'null', value: null },
+  { code: 'false', value: false },
+];
+const FALSY_VALUE_ADVICE =
+  '-> a task may resolve with anything, undefined included (a Task<void> always does): tell when a task is done by its promise settling (count the tasks that finished), never by whether its slot holds a value.';
+/** A task that resolves with `value` after `latencyMs` on the (fake) clock. */
+const resolvesAfter = <T,>(latencyMs: number, value: T): Task<T> => () => new Promise<T>((resolve) => setTimeout(() => resolve(value), latencyMs));
+/** An array as a learner would print it, holes and undefined shown. */
+function showValues(values: unknown): string {
+  if (!Array.isArray(values)) return String(values);
+  const one = (v: unknown) => (v === undefined ? 'undefined' : v && typeof v === 'object' ? `{ ${Object.entries(v).map(([k, x]) => `${k}: ${x === undefined ? 'undefined' : JSON.stringify(x)}`).join(', ')} }` : JSON.stringify(v));
+  return `[${Array.from({ length: values.length }, (_, i) => (i in values ? one(values[i]) : '<empty slot>')).join(', ')}]`;
+}
+
+/**
+ * A join over no tasks is done at once: [] at 0 ms. Judged on the fake clock, so a join that waits for a
+ * "last task" that never comes fails here in an instant, in words, instead of running into the test's timeout.
+ */
+async function expectEmptyJoin(what: string, start: () => Promise<unknown[]>): Promise<void> {
+  useFakeClock();
+  const result = track(start());
+  await runUntilIdle(1_000);
+  stopAtTodo(result);
+  vi.useRealTimers();
+  if (result.status === 'fulfilled' && result.settledAtMs === 0 && Array.isArray(result.value) && result.value.length === 0) return;
+  fail(
+    `${what}([]) ${result.status === 'pending' ? 'never settled' : `${result.status} ${result.status === 'fulfilled' ? `with ${showValues(result.value)}` : `with ${describeError(result.reason)}`}`}; with no tasks there is nothing to wait for: it must resolve with [] at once.`,
+    ...(result.status === 'pending'
+      ? [
+          '-> with no tasks no task ever finishes, so code that resolves when the last task finishes (a counter reaching the number of tasks,',
+          `   checked in each task's callback) never resolves. Resolve with [] up front when the list is empty (Promise.${what === 'loadAll' ? 'all' : 'allSettled'}([]) does).`,
+        ]
+      : []),
   );
 }
 
@@ -163,7 +224,7 @@ describe('step 1: join two waits', () => {
       const later = after?.status === 'rejected' ? ` It rejected only at ${ms(after.settledAtMs ?? 0)}${after.settledAtMs === 100 ? ', when the user (100 ms) was done too: it waited for the other task after the failure' : ''}.` : '';
       fail(`The image failed at 30 ms, but loadBoth had not rejected yet: it should fail fast, as soon as either task fails.${later}`, io.draw());
     }
-    expect(result.reason).toBe(broken);
+    expectOwnError({ got: result.reason, expected: broken, happened: `The image failed at 30 ms with ${describeError(broken)}`, gave: 'loadBoth rejected with' });
   });
 
   it('holds for any latencies and failures: ready with the slower task, or rejects with the first failure', async () => {
@@ -173,14 +234,33 @@ describe('step 1: join two waits', () => {
       describe: describeTasks,
       cleanup: realClock,
       check: async (tasks) => {
-        const { io, result, unhandled } = await runJoin((io) => {
+        const { io, result, unhandled, atSettle } = await runJoin((io) => {
           const [u, i] = tasksOf(io, tasks);
           return loadBoth(u!, i!);
         });
         expectNoUnhandled(unhandled, 'loadBoth', io);
-        judgeFailFast('loadBoth', io, tasks, result, (values) => values);
+        judgeFailFast('loadBoth', io, tasks, result, (values) => values, atSettle);
       },
     });
+  });
+
+  it('a task may resolve with anything, undefined included: loadBoth waits for both and keeps each value as it is', async () => {
+    type Falsy = (typeof FALSY_VALUES)[number];
+    const pairs: [Falsy, Falsy][] = [[FALSY_VALUES[0]!, FALSY_VALUES[1]!], [FALSY_VALUES[2]!, FALSY_VALUES[0]!], [FALSY_VALUES[3]!, FALSY_VALUES[4]!]];
+    for (const [first, second] of pairs) {
+      useFakeClock();
+      const result = track(loadBoth<unknown, unknown>(resolvesAfter(10, first.value), resolvesAfter(20, second.value)));
+      await advance(20);
+      stopAtTodo(result);
+      const [a, b] = result.value ?? [];
+      if (result.status !== 'fulfilled' || result.settledAtMs !== 20 || !Object.is(a, first.value) || !Object.is(b, second.value)) {
+        fail(
+          `The user resolved with ${first.code} at 10 ms, the image with ${second.code} at 20 ms; loadBoth ${result.status === 'pending' ? 'was still pending at 20 ms, when both were done' : `${result.status === 'fulfilled' ? `resolved at ${ms(result.settledAtMs ?? 0)} with ${showValues(result.value)}` : `rejected with ${describeError(result.reason)}`}`}. It must resolve at 20 ms with [${first.code}, ${second.code}].`,
+          ...(result.status === 'pending' ? [FALSY_VALUE_ADVICE] : []),
+        );
+      }
+      vi.useRealTimers();
+    }
   });
 
   it('overlaps the waits with real timers too', async () => {
@@ -225,7 +305,22 @@ describe('step 2: join many, keep input order', () => {
   });
 
   it('handles an empty list', async () => {
-    await expect(loadAll([])).resolves.toEqual([]);
+    await expectEmptyJoin('loadAll', () => loadAll([]));
+  });
+
+  it('a task may resolve with anything, undefined included: loadAll waits for each and keeps its value as it is', async () => {
+    useFakeClock();
+    const result = track(loadAll<unknown>(FALSY_VALUES.map(({ value }, i) => resolvesAfter(10 * (i + 1), value))));
+    const lastMs = 10 * FALSY_VALUES.length;
+    await advance(lastMs);
+    stopAtTodo(result);
+    const values = result.value;
+    if (result.status !== 'fulfilled' || result.settledAtMs !== lastMs || !Array.isArray(values) || values.length !== FALSY_VALUES.length || !FALSY_VALUES.every(({ value }, i) => i in values && Object.is(values[i], value))) {
+      fail(
+        `Task ${FALSY_VALUES.map(({ code }, i) => `${i} resolved with ${code} at ${ms(10 * (i + 1))}`).join(', task ')}; loadAll ${result.status === 'pending' ? `was still pending at ${ms(lastMs)}, when the last of them was done` : `${result.status} at ${ms(result.settledAtMs ?? 0)}${result.status === 'fulfilled' ? ` with ${showValues(values)}` : ` with ${describeError(result.reason)}`}`}. It must resolve at ${ms(lastMs)} with [${FALSY_VALUES.map(({ code }) => code).join(', ')}].`,
+        ...(result.status === 'pending' ? [FALSY_VALUE_ADVICE] : []),
+      );
+    }
   });
 
   it('holds for any number of tasks and any latencies: ready with the slowest, results in input order', async () => {
@@ -235,8 +330,8 @@ describe('step 2: join many, keep input order', () => {
       describe: describeTasks,
       cleanup: realClock,
       check: async (tasks) => {
-        const { io, result } = await runJoin((io) => loadAll(tasksOf(io, tasks)));
-        judgeFailFast('loadAll', io, tasks, result, (values) => values);
+        const { io, result, atSettle } = await runJoin((io) => loadAll(tasksOf(io, tasks)));
+        judgeFailFast('loadAll', io, tasks, result, (values) => values, atSettle);
       },
     });
   });
@@ -275,7 +370,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
         'Fail fast: the caller should hear about the failure at once, not after every other task.',
       );
     }
-    expect(result.reason, 'loadAll must reject with the failing task\'s own error').toBe(boom);
+    expectOwnError({ got: result.reason, expected: boom, happened: `The task "broken" failed at 30 ms with ${describeError(boom)}`, gave: 'loadAll rejected with' });
   });
 
   it('loadEvery reports every outcome, in input order, and never rejects', async () => {
@@ -316,7 +411,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
       check: async (tasks) => {
         const all = await runJoin((io) => loadAll(tasksOf(io, tasks)));
         expectNoUnhandled(all.unhandled, 'loadAll', all.io);
-        judgeFailFast('loadAll', all.io, tasks, all.result, (values) => values);
+        judgeFailFast('loadAll', all.io, tasks, all.result, (values) => values, all.atSettle);
         vi.useRealTimers();
         const every = await runJoin((io) => loadEvery(tasksOf(io, tasks)));
         const drawing = every.io.draw();
@@ -400,6 +495,24 @@ describe('step 3: fail fast, or collect every outcome', () => {
     expect(result.status).toBe('fulfilled');
     if (!ranOneAfterAnother(io.timeline.intervals)) return;
     fail('loadEvery ran the tasks one after the other.', io.draw(), 'Start them all, then wait for all of them.');
+  });
+
+  it('loadEvery handles an empty list, and a task that resolves with a falsy value is a success', async () => {
+    await expectEmptyJoin('loadEvery', () => loadEvery([]));
+    useFakeClock();
+    const every = track(loadEvery<unknown>(FALSY_VALUES.map(({ value }, i) => resolvesAfter(10 * (i + 1), value))));
+    const lastMs = 10 * FALSY_VALUES.length;
+    await advance(lastMs);
+    stopAtTodo(every);
+    const outcomes = every.value;
+    const right = every.status === 'fulfilled' && every.settledAtMs === lastMs && Array.isArray(outcomes) && outcomes.length === FALSY_VALUES.length &&
+      FALSY_VALUES.every(({ value }, i) => outcomes[i]?.ok === true && Object.is(outcomes[i].value, value));
+    if (!right) {
+      fail(
+        `Task ${FALSY_VALUES.map(({ code }, i) => `${i} resolved with ${code} at ${ms(10 * (i + 1))}`).join(', task ')}; loadEvery ${every.status === 'pending' ? `was still pending at ${ms(lastMs)}, when the last of them was done` : `${every.status} at ${ms(every.settledAtMs ?? 0)}${every.status === 'fulfilled' ? ` with ${showValues(outcomes)}` : ` with ${describeError(every.reason)}`}`}. It must resolve at ${ms(lastMs)} with { ok: true, value } for each, the value as it is.`,
+        ...(every.status === 'pending' ? [FALSY_VALUE_ADVICE] : []),
+      );
+    }
   });
 });
 
@@ -537,14 +650,43 @@ describe('step 4: a deadline that cleans up after itself', () => {
     if (abortedAtMs < deadlineMs) return `its signal was aborted early, at ${ms(abortedAtMs)}, before the deadline`;
     return 'its signal was aborted on time, but the task did not stop';
   }
-  function abortAdvice(abortedAtMs: number | undefined): string {
+  function abortAdvice(abortedAtMs: number | undefined, early: readonly string[] = []): string {
+    if (early.length > 0) return early.join('\n');
     return abortedAtMs === undefined
       ? 'Pass an AbortSignal to the task and abort it when the deadline fires.'
       : 'Abort the signal in the deadline\'s own timer callback, the moment it fires: not one timer turn later (a setTimeout(..., 0) is a turn of its own), not on a check now and then.';
   }
 
+  /**
+   * A deadline timer the code cleared while withDeadline was still waiting (before the deadline, before it settled):
+   * the cleanup ran before the race was over, so the deadline could never fire. Judged on what the watch saw cleared.
+   */
+  function clearedEarly(watch: HandleWatch | undefined, deadlineMs: number, settledAtMs: number | undefined): string[] {
+    const early = watch?.cleared().find((t) => Math.round(t.delayMs) === deadlineMs && t.clearedAtMs < deadlineMs - 0.5 && (settledAtMs === undefined || t.clearedAtMs < settledAtMs - 0.5));
+    if (!early) return [];
+    return [
+      `-> the deadline timer was set, and cleared before it could fire: ${early.what} (created at ${early.createdAt}) was cleared at ${ms(early.clearedAtMs)}, at ${early.clearedAt},`,
+      '   while withDeadline was still waiting for the task. The cleanup ran before the race had settled. A `return promise` inside a try',
+      '   returns at once, without waiting for that promise, and the finally runs right then: write `return await Promise.race(...)`, so the',
+      '   finally runs when the race is over.',
+    ];
+  }
+
   /** Why withDeadline was not done at the deadline, judged by what happened to the task's signal. */
-  function lateDeadlineAdvice(deadlineMs: number, abortedAtMs: number | undefined, listens: boolean): string[] {
+  function lateDeadlineAdvice(deadlineMs: number, abortedAtMs: number | undefined, listens: boolean, watch?: HandleWatch, result?: Tracked<unknown>, taskEndMs?: number): string[] {
+    const settledAtMs = result?.settledAtMs;
+    const early = clearedEarly(watch, deadlineMs, settledAtMs);
+    if (early.length > 0) return early;
+    // The DeadlineError itself, but late, the moment the task ended: something waited for the task after the deadline.
+    const waitedAfter = result?.status === 'rejected' && result.reason instanceof DeadlineError && settledAtMs !== undefined && settledAtMs > deadlineMs && settledAtMs === taskEndMs;
+    if (abortedAtMs === deadlineMs && !listens && waitedAfter) {
+      return [
+        `-> the task's signal was aborted at ${ms(deadlineMs)}, on time, and withDeadline did reject with DeadlineError, but only at ${ms(settledAtMs)}, the moment the`,
+        `   task ended, ${ms(settledAtMs - deadlineMs)} after the deadline: it still waited for the task once the deadline had fired. Whatever waits for the task after`,
+        '   the deadline (an await of the task in a finally, to let it stop; or awaiting the task itself and looking at the signal afterwards) waits for a task',
+        '   that may never listen. Race the task against the deadline and, once the deadline has won, let the task go: do not wait for it.',
+      ];
+    }
     if (abortedAtMs === deadlineMs) {
       return listens
         ? ['The task\'s signal was aborted on time, but withDeadline did not reject then: race the task against a timer that rejects with DeadlineError.']
@@ -566,6 +708,35 @@ describe('step 4: a deadline that cleans up after itself', () => {
     expectNothingLeft(openAtSettle, watch, 'The task finished at 50 ms and withDeadline resolved');
   });
 
+  it('a task that resolves with undefined, or any falsy value, in time: withDeadline resolves with that value, then', async () => {
+    for (const { code, value } of FALSY_VALUES) {
+      useFakeClock();
+      const result = track(withDeadline<unknown>(resolvesAfter(20, value), 100));
+      await advance(20);
+      stopAtTodo(result);
+      if (result.status !== 'fulfilled' || result.settledAtMs !== 20 || !Object.is(result.value, value)) {
+        const did =
+          result.status === 'pending'
+            ? 'was still pending at 20 ms'
+            : result.status === 'fulfilled'
+              ? `resolved at ${ms(result.settledAtMs ?? 0)} with ${showValues([result.value]).slice(1, -1)}`
+              : `rejected at ${ms(result.settledAtMs ?? 0)} with ${result.reason instanceof DeadlineError ? 'a DeadlineError' : describeError(result.reason)}`;
+        fail(
+          `The task resolved with ${code} at 20 ms, before the 100 ms deadline; withDeadline ${did}. It must resolve with ${code}, then.`,
+          ...(result.status === 'rejected' && result.reason instanceof DeadlineError
+            ? [
+                `-> it gave up with DeadlineError at ${ms(result.settledAtMs ?? 0)}, long before the deadline: the task's value was taken for the deadline. A task may resolve with anything,`,
+                '   undefined included (a task with nothing to return always does): tell the deadline from the task by which promise settled (let the',
+                '   deadline reject with DeadlineError), never by the value the race gave back.',
+              ]
+            : []),
+        );
+      }
+      await advance(100);
+      vi.useRealTimers();
+    }
+  });
+
   it('a task that fails early: its error comes out at once, and no timer is left', async () => {
     const broken = new Error('image CDN is down');
     const { result, openAtSettle, watch } = await runDeadline(20, (io) => io.abortableTask('image', { error: broken }), 100);
@@ -584,13 +755,16 @@ describe('step 4: a deadline that cleans up after itself', () => {
   it('rejects with DeadlineError at the deadline, not before', async () => {
     useFakeClock();
     const io = new SimulatedIo(500);
+    const watch = watchHandles();
     const result = track(withDeadline(io.abortableTask('image'), 100));
     await advance(99);
     if (result.settled) fail(`withDeadline settled after 99 ms with a 100 ms deadline (${result.status}): too early.`);
     await advance(1);
+    watch.stop();
     if (result.status === 'pending') {
+      const early = clearedEarly(watch, 100, undefined);
       fail('At 100 ms, the deadline, withDeadline was still waiting for a task that takes 500 ms.', io.draw(),
-        'Race the task against a timer.');
+        ...(early.length > 0 ? early : ['Race the task against a timer.']));
     }
     if (!(result.reason instanceof DeadlineError)) {
       const aborted = result.reason instanceof Error && result.reason.name === 'AbortError';
@@ -609,19 +783,19 @@ describe('step 4: a deadline that cleans up after itself', () => {
     if (!(result.reason instanceof DeadlineError)) fail(`At the deadline withDeadline must reject with DeadlineError (status: ${result.status}).`);
     const aborted = io.timeline.intervals.find((i) => i.label === 'image');
     if (aborted?.outcome !== 'aborted' || aborted.end !== 100) {
-      fail(`The deadline passed at 100 ms, but the task was not stopped then: ${abortStory(100, abortedAtMs)}.`, io.draw(), abortAdvice(abortedAtMs));
+      fail(`The deadline passed at 100 ms, but the task was not stopped then: ${abortStory(100, abortedAtMs)}.`, io.draw(), abortAdvice(abortedAtMs, clearedEarly(watch, 100, result.settledAtMs)));
     }
     expectNothingLeft(openAtSettle, watch, 'The deadline fired at 100 ms and withDeadline rejected');
   });
 
   it('gives up at the deadline even when the task ignores its signal', async () => {
     // This task never looks at its signal: aborting it does not stop it.
-    const { io, result, abortedAtMs } = await runDeadline(300, (io) => () => io.call('stubborn', { value: 'late' }), 100);
+    const { io, result, abortedAtMs, watch } = await runDeadline(300, (io) => () => io.call('stubborn', { value: 'late' }), 100);
     if (result.settledAtMs !== 100 || !(result.reason instanceof DeadlineError)) {
       fail(
         `The deadline was 100 ms; the task ignores its signal and takes 300 ms. withDeadline ${result.status === 'pending' ? 'never settled' : `${result.status === 'fulfilled' ? `resolved with "${String(result.value)}"` : `rejected with ${describeError(result.reason)}`} at ${ms(result.settledAtMs ?? 0)}`}.`,
         io.draw(),
-        ...lateDeadlineAdvice(100, abortedAtMs, false),
+        ...lateDeadlineAdvice(100, abortedAtMs, false, watch, result, 300),
       );
     }
   });
@@ -633,7 +807,15 @@ describe('step 4: a deadline that cleans up after itself', () => {
       const slow = track(withDeadline(io.abortableTask('slow'), 100));
       const fast = track(withDeadline(io.abortableTask('fast', { latencyMs: 20 }), 100));
       await advance(600);
-      expect([slow.status, fast.status]).toEqual(['rejected', 'fulfilled']);
+      stopAtTodo(fast);
+      if (slow.status !== 'rejected' || fast.status !== 'fulfilled') {
+        const said = (r: Tracked<string>) => (r.status === 'pending' ? 'was still pending' : `${r.status === 'fulfilled' ? 'resolved' : 'rejected'} at ${ms(r.settledAtMs ?? 0)}${r.status === 'rejected' ? ` with ${describeError(r.reason)}` : ''}`);
+        fail(
+          `Two calls with a 100 ms deadline: with a 500 ms task withDeadline ${said(slow)}; with a 20 ms task it ${said(fast)}.`,
+          'The first must reject with DeadlineError at 100 ms, the second resolve at 20 ms.',
+          io.draw(),
+        );
+      }
     });
     if (unhandled.length > 0) {
       fail(
@@ -679,7 +861,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
           fail(
             `The deadline was ${ms(c.deadlineMs)}; the task takes ${ms(c.latencyMs)}${c.listens ? '' : ' and ignores its signal'}. withDeadline ${settledAt}; it must reject with DeadlineError at ${ms(c.deadlineMs)}.`,
             drawing,
-            ...lateDeadlineAdvice(c.deadlineMs, abortedAtMs, c.listens),
+            ...lateDeadlineAdvice(c.deadlineMs, abortedAtMs, c.listens, watch, result, c.latencyMs),
           );
         }
         if (!deadlineWins) {
@@ -691,7 +873,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
         if (deadlineWins && c.listens) {
           const interval = io.timeline.intervals[0];
           if (interval?.outcome !== 'aborted' || interval.end !== c.deadlineMs) {
-            fail(`The deadline passed at ${ms(c.deadlineMs)}, but the task ran on: ${abortStory(c.deadlineMs, abortedAtMs)}.`, drawing, abortAdvice(abortedAtMs));
+            fail(`The deadline passed at ${ms(c.deadlineMs)}, but the task ran on: ${abortStory(c.deadlineMs, abortedAtMs)}.`, drawing, abortAdvice(abortedAtMs, clearedEarly(watch, c.deadlineMs, result.settledAtMs)));
           }
         }
         expectNothingLeft(openAtSettle, watch, `withDeadline settled at ${ms(result.settledAtMs ?? 0)}`);
@@ -872,7 +1054,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
     const paths: [string, (signal: AbortSignal) => Promise<string>, number, (outcome: unknown) => boolean, string[]?][] = [
       ['The task finished after 5 ms and withDeadline resolved', io.abortableTask('fast'), 500, (o) => o === 'fast done'],
       ['The task failed after 5 ms and withDeadline rejected', io.abortableTask('broken', { error: down }), 500, (o) => o === down],
-      ['The 20 ms deadline fired and withDeadline rejected', io.abortableTask('slow', { latencyMs: 2_000 }), 20, (o) => o instanceof DeadlineError],
+      ['The 20 ms deadline passed and withDeadline rejected', io.abortableTask('slow', { latencyMs: 2_000 }), 20, (o) => o instanceof DeadlineError],
       ...QUICK_SHAPES.map((shape): (typeof paths)[number] => [
         `The task ${describeQuick(shape)}, and withDeadline settled`,
         quickTask(shape),
@@ -889,7 +1071,12 @@ describe('step 4: a deadline that cleans up after itself', () => {
       watch.clearOpen();
       watch.stop();
       if (outcome instanceof Error && outcome.message.startsWith('TODO')) throw outcome;
-      if (!expected(outcome)) fail(`With real timers: ${when.replace(/ and withDeadline .*/, '')}, and withDeadline gave ${outcome instanceof Error ? describeError(outcome) : JSON.stringify(outcome)}.`);
+      if (!expected(outcome)) {
+        fail(
+          `With real timers: ${when.replace(/ and withDeadline .*/, '')}, and withDeadline gave ${outcome instanceof Error ? describeError(outcome) : JSON.stringify(outcome)}.`,
+          ...(deadlineMs === 20 ? clearedEarly(watch, 20, undefined) : []),
+        );
+      }
       expectNothingLeft(open, watch, when, ...why);
     }
   });

@@ -9,6 +9,7 @@ import {
   describeError,
   expectJoined,
   expectOrder,
+  expectOwnError,
   explore,
   fail,
   fc,
@@ -322,7 +323,7 @@ describe('step 1: one profile, two requests at once', () => {
   it('rejects with the database error when the user row cannot be read', async () => {
     const { done } = await runPair({ latencyMs: 20, fails: true }, { latencyMs: LATENCY, fails: false });
     if (done.status !== 'rejected') fail(`getProfile ${done.status === 'fulfilled' ? 'resolved' : 'was still pending'} although the database query failed: the error must reach the caller.`);
-    expect(done.reason, 'getProfile must reject with the database\'s own error').toBe(ROW_ERROR);
+    expectOwnError({ got: done.reason, expected: ROW_ERROR, happened: `The database query failed at 20 ms with ${describeError(ROW_ERROR)}`, gave: 'getProfile rejected with' });
   });
 });
 
@@ -564,10 +565,10 @@ describe('step 3: a thousand requests, none dropped', () => {
     expectOrder(outcomes.map((o) => (o.ok ? o.profile.userId : o.userId)), TROUBLED_USERS, 'getProfilesSafely outcomes (by userId)');
     const two = outcomeOf(outcomes, 2);
     if (two.ok) fail('User 2\'s database row could not be read, yet the outcome says ok: it must be { ok: false, userId: 2, reason }.');
-    expect(two.reason, 'user 2\'s reason must be the database\'s own error').toBe(dbDown);
+    expectOwnError({ got: two.reason, expected: dbDown, happened: `User 2's database query failed with ${describeError(dbDown)}`, gave: 'its outcome\'s reason is' });
     const five = profileOf(outcomes, 5, 'only the picture failed: that is what the placeholder is for');
     if (!sameBytes(five.image, PLACEHOLDER_IMAGE)) fail('User 5\'s picture failed to load, but the profile does not carry PLACEHOLDER_IMAGE.');
-    expect(five.imageProblem, 'user 5\'s imageProblem must be the CDN\'s own error').toBe(cdnDown);
+    expectOwnError({ got: five.imageProblem, expected: cdnDown, happened: `User 5's picture failed with ${describeError(cdnDown)}`, gave: 'its profile\'s imageProblem is' });
     for (const id of TROUBLED_USERS.filter((n) => ![2, 3, 5, 8].includes(n))) {
       const profile = profileOf(outcomes, id, 'both of its calls answered');
       if (!sameBytes(profile.image, imageOf(id)) || profile.imageProblem !== undefined) {
@@ -575,6 +576,19 @@ describe('step 3: a thousand requests, none dropped', () => {
       }
       expect(profile.user, `user ${id}'s row`).toEqual(userRow(id));
     }
+  });
+
+  it('outcomes follow the order of userIds, whatever order the ids come in and the requests finish in', async () => {
+    fake();
+    // Ids in no particular order, latencies that differ, one row that fails: the outcomes still follow userIds.
+    const userIds = [42, 7, 19, 3, 88, 61, 5, 30];
+    const users = Object.fromEntries(userIds.map((id, i) => [id, { latencyMs: 20 + ((i * 37) % 60), ...(id === 19 ? { error: dbDown } : {}) }]));
+    const { db, services } = world({ users });
+    const result = track(getProfilesSafely(userIds, services, { maxQueries: 3, timeoutMs: TIMEOUT }));
+    await runUntilIdle(5_000);
+    stopAtTodo(result);
+    if (result.status !== 'fulfilled') fail(`getProfilesSafely ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'} for a batch of ${userIds.length} where one row fails.`, poolReport(db, 3));
+    expectOrder((result.value ?? []).map((o) => (o.ok ? o.profile.userId : o.userId)), userIds, 'getProfilesSafely outcomes (by userId)');
   });
 
   it(`a slow call gives up after its own ${TIMEOUT} ms and is aborted; the batch does not wait for it`, async () => {
@@ -687,6 +701,8 @@ describe('step 3: a thousand requests, none dropped', () => {
         fail(`getProfilesSafely had already resolved at ${ms(running.settledAtMs ?? 0)}, before the cancel at 120 ms; 100 users through 10 connections take 500 ms.`, poolReport(db));
       }
       const startedBefore = db.started.length;
+      // Set by the code under test, if anyone: the signal has one onabort, whoever sets it last replaces the others.
+      const onabortSet = typeof controller.signal.onabort === 'function';
       controller.abort(goneAway);
       await flush();
       await flush();
@@ -699,6 +715,12 @@ describe('step 3: a thousand requests, none dropped', () => {
         fail(
           `Right after the abort ${inFlightAtAbort} call(s) were still in flight: the batch signal did not reach them.`,
           db.draw(),
+          ...(onabortSet
+            ? [
+                'The batch signal\'s onabort was set when it aborted. A signal has one onabort: each call that sets it replaces the handler of the',
+                'call before, so an abort reaches only the call that set it last. Add a listener per call (addEventListener, removed in a finally), or:',
+              ]
+            : []),
           'Combine the batch signal with each call\'s own timeout signal: `AbortSignal.any([batchSignal, timeout.signal])`.',
         );
       }
@@ -744,6 +766,115 @@ describe('step 3: a thousand requests, none dropped', () => {
     const reason: unknown = result?.reason;
     if (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError')) {
       fail(`The cancelled batch rejected with ${describeError(reason)}; reject with the signal's reason, as fetch does.`);
+    }
+  });
+
+  it('a batch whose signal is already aborted: it rejects at once with the reason, and no call reaches a service', async () => {
+    // Cancelled before it began (the client was gone before the batch was even started): an 'abort' listener added now
+    // never runs, since the event fired before anybody listened. Only a look at the signal itself tells.
+    fake();
+    const { db, cdn, services } = world();
+    const controller = new AbortController();
+    const goneAway = new Error('the client went away');
+    controller.abort(goneAway);
+    let result: Tracked<ProfileOutcome[]> | undefined;
+    let runningAtSettle: string[] = [];
+    const unhandled = await collectUnhandledRejections(async () => {
+      const running = track(getProfilesSafely(range(20), services, { maxQueries: 5, timeoutMs: TIMEOUT, signal: controller.signal }));
+      result = running;
+      await runUntilIdle(2_000, () => {
+        if (running.settled && runningAtSettle.length === 0) runningAtSettle = [...db.timeline.intervals, ...cdn.timeline.intervals].filter((i) => i.end === undefined).map((i) => i.label);
+      });
+    });
+    const batch = result!;
+    stopAtTodo(batch);
+    const did =
+      batch.status === 'pending'
+        ? 'never settled'
+        : batch.status === 'fulfilled'
+          ? `resolved at ${ms(batch.settledAtMs ?? 0)} with ${batch.value?.length ?? 0} outcomes (${(batch.value ?? []).filter((o) => !o.ok).length} of them failed)`
+          : `rejected at ${ms(batch.settledAtMs ?? 0)} with ${describeError(batch.reason)}`;
+    const NO_EVENT = [
+      '-> a signal that has already aborted never fires \'abort\' again: a listener added to it now never runs (neither a forwarding listener',
+      '   nor one that rejects the batch). Look at the signal itself first: `signal?.throwIfAborted()` at the start of getProfilesSafely',
+      '   rejects with its reason before any call is made (AbortSignal.any([batch, own.signal]) is aborted at once when batch is).',
+    ];
+    const calls = [...db.attempts, ...cdn.attempts];
+    if (calls.length > 0) {
+      const ran = calls.filter((a) => !a.refused);
+      const pictures = cdn.attempts.length;
+      fail(
+        `The batch signal was already aborted when getProfilesSafely was called, yet ${calls.length} call(s) reached the services (${db.attempts.length} database quer${db.attempts.length === 1 ? 'y' : 'ies'}, ${pictures} picture request${pictures === 1 ? '' : 's'}); the batch ${did}.`,
+        ran.length === 0
+          ? 'Every one of them carried an already-aborted signal, so the service refused it at once, but each was still made: a real client may open a connection or send the request before it looks at the signal.'
+          : `${ran.length} of them ran with a signal that was not aborted ("${ran[0]?.label}" first${runningAtSettle.length > 0 ? `; ${runningAtSettle.length} still ran when the batch settled` : ''}): the batch's abort never reached them.`,
+        ...(db.attempts.length > 0 ? [db.draw()] : []),
+        ...(cdn.attempts.length > 0 ? [cdn.draw()] : []),
+        ...NO_EVENT,
+      );
+    }
+    const reason: unknown = batch.reason;
+    if (batch.status !== 'rejected' || batch.settledAtMs !== 0 || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
+      fail(
+        `The batch signal was already aborted when getProfilesSafely was called (the reason: ${describeError(goneAway)}); the batch ${did}. It must reject at once (0 ms), with the signal's reason.`,
+        ...(batch.status === 'fulfilled' ? ['A batch cancelled before it began is still cancelled: the caller wants the abort, not a list of aborted requests.', ...NO_EVENT] : []),
+      );
+    }
+    if (unhandled.length > 0) {
+      fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.slice(0, 3).map(describeError).join('; ')}.`, 'Every promise you create must end up awaited (or caught), even when the batch is cancelled.');
+    }
+  });
+
+  it('two batches at once, each with its own signal: cancelling one stops its own calls only', async () => {
+    // Two clients, two batches on one database. Each batch owns what its cancel stops: A's cancel must not reach B.
+    fake();
+    const { db, cdn, services } = world();
+    const a = new AbortController();
+    const b = new AbortController();
+    const goneAway = new Error('client A went away');
+    const aIds = range(10);
+    const bIds = range(10).map((i) => 100 + i);
+    let batchA: Tracked<ProfileOutcome[]> | undefined;
+    let batchB: Tracked<ProfileOutcome[]> | undefined;
+    const unhandled = await collectUnhandledRejections(async () => {
+      batchA = track(getProfilesSafely(aIds, services, { maxQueries: 2, timeoutMs: TIMEOUT, signal: a.signal }));
+      batchB = track(getProfilesSafely(bIds, services, { maxQueries: 2, timeoutMs: TIMEOUT, signal: b.signal }));
+      setTimeout(() => a.abort(goneAway), 60);
+      await runUntilIdle(5_000);
+    });
+    const [ra, rb] = [batchA!, batchB!];
+    stopAtTodo(ra);
+    stopAtTodo(rb);
+    const said = (r: Tracked<ProfileOutcome[]>) =>
+      r.status === 'pending'
+        ? 'never settled'
+        : r.status === 'rejected'
+          ? `rejected at ${ms(r.settledAtMs ?? 0)} with ${describeError(r.reason)}`
+          : `resolved at ${ms(r.settledAtMs ?? 0)} with ${(r.value ?? []).filter((o) => !o.ok).length} failed request(s) of ${r.value?.length ?? 0}`;
+    const setting = 'Two batches ran at once on one database, each with its own signal: A (users 0-9) and B (users 100-109), 2 connections each. A was cancelled at 60 ms; B never was.';
+    const isB = (label: string) => Number(label.split(' ')[1]) >= 100;
+    const hitB = [...db.abortedWith, ...cdn.abortedWith].filter(([label, reason]) => isB(label) && reason === goneAway).map(([label]) => label);
+    const bFine = rb.status === 'fulfilled' && (rb.value ?? []).every((o) => o.ok) && rb.value?.length === bIds.length;
+    if (hitB.length > 0 || !bFine) {
+      fail(
+        setting,
+        `Yet ${hitB.length > 0 ? `${hitB.length} of B's calls were aborted with A's reason (${describeError(goneAway)}: ${hitB.slice(0, 4).map((l) => `"${l}"`).join(', ')}${hitB.length > 4 ? ', …' : ''}), and ` : ''}batch B ${said(rb)}.`,
+        poolReport(db, 4),
+        ...(hitB.length > 0
+          ? [
+              '-> a cancel reached another batch: the batches share something that holds the calls of every batch (a set of controllers, or one controller,',
+              '   kept outside getProfilesSafely, at module level say). Each batch stops only its own calls: combine each call\'s own signal with that',
+              '   batch\'s signal, `AbortSignal.any([options.signal, own.signal])`, and keep anything a cancel aborts inside the call of getProfilesSafely.',
+            ]
+          : []),
+      );
+    }
+    const reason: unknown = ra.reason;
+    if (ra.status !== 'rejected' || ra.settledAtMs !== 60 || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
+      fail(setting, `Batch A ${said(ra)}; cancelled at 60 ms, it must reject then, with its signal's reason.`, poolReport(db, 4));
+    }
+    if (unhandled.length > 0) {
+      fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.slice(0, 3).map(describeError).join('; ')}.`, 'Every promise you create must end up awaited (or caught), even when the batch is cancelled.');
     }
   });
 
@@ -1053,8 +1184,23 @@ async function expectLimitFromPoolSize(fn: 'getProfiles' | 'getProfilesSafely', 
   if (!alone.settled || alone.peak === sizeA || alone.peak >= PROBE_USERS) return;
   const together = await probe([sizeA, sizeB]);
   const shared = together.peak === alone.peak;
-  if (!shared && peak < maxQueries) return;
   const limit = alone.peak;
+  // The limit follows the size it is given, off by the same amount each time: the limiter's guard, not its size.
+  const off = peak - maxQueries;
+  if (!shared && off !== 0 && limit - sizeA === off) {
+    const more = off > 0;
+    const n = Math.abs(off);
+    fail(
+      `${fn} had ${peak} database quer${peak === 1 ? 'y' : 'ies'} in flight at once, on a database with ${maxQueries} connection${maxQueries === 1 ? '' : 's'}: ${n === 1 ? 'one' : n} ${more ? 'more' : 'fewer'} than the pool size.`,
+      poolReport(db, maxQueries),
+      `Called again with ${sizeA} connections (${PROBE_USERS} users), it ran ${limit} at once: ${n === 1 ? 'one' : n} ${more ? 'more' : 'fewer'} again. The limit follows maxQueries, off by ${n === 1 ? 'one' : n} every time.`,
+      more
+        ? '-> look at the limiter\'s guard: `running <= max` lets a call through when max are already running; a call may start only while `running < max`.'
+        : '-> look at the limiter\'s guard and its count: a call may start while `running < max`, and a limiter made with `maxQueries - 1` (or counting a call twice) keeps a connection idle.',
+      '   (p-limit gets this right: `pLimit(maxQueries)`.)',
+    );
+  }
+  if (!shared && peak < maxQueries) return;
   fail(
     peak > maxQueries
       ? `${fn} had ${peak} database queries in flight at once, on a database with ${maxQueries} connection${maxQueries === 1 ? '' : 's'}: a limit holds its queries, but not to the pool size it is given.`

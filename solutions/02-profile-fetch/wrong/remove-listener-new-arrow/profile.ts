@@ -1,0 +1,56 @@
+// Known-wrong: manual abort forwarding that "removes" its listener with a new arrow function: the
+// function given to removeEventListener is not the one that was added, so nothing is removed and
+// every call leaves an 'abort' listener on the caller's signal.
+import pLimit from 'p-limit';
+import {
+  PLACEHOLDER_IMAGE,
+  TimeoutError,
+  type BatchOptions,
+  type Profile,
+  type ProfileOutcome,
+  type ProfileServices,
+} from '../../profile.ts';
+export * from '../../profile.ts';
+
+export async function getProfilesSafely(
+  userIds: readonly number[],
+  services: ProfileServices,
+  options: BatchOptions,
+): Promise<ProfileOutcome[]> {
+  const { maxQueries, timeoutMs, signal } = options;
+  signal?.throwIfAborted();
+  const limit = pLimit(maxQueries);
+  const outcomes = await Promise.all(
+    userIds.map(async (userId): Promise<ProfileOutcome> => {
+      const image = withTimeout((s) => services.fetchImage(userId, s), timeoutMs, signal).then(
+        (bytes) => ({ bytes, problem: undefined }),
+        (problem: unknown) => ({ bytes: PLACEHOLDER_IMAGE, problem }),
+      );
+      try {
+        const user = await limit(() => withTimeout((s) => services.fetchUser(userId, s), timeoutMs, signal));
+        const { bytes, problem } = await image;
+        const profile: Profile = { userId, user, image: bytes };
+        if (problem !== undefined) profile.imageProblem = problem;
+        return { ok: true, profile };
+      } catch (reason) {
+        await image;
+        return { ok: false, userId, reason };
+      }
+    }),
+  );
+  signal?.throwIfAborted();
+  return outcomes;
+}
+
+async function withTimeout<T>(call: (signal: AbortSignal) => Promise<T>, timeoutMs: number, batch: AbortSignal | undefined): Promise<T> {
+  batch?.throwIfAborted();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new TimeoutError(timeoutMs)), timeoutMs);
+  batch?.addEventListener('abort', () => controller.abort(batch.reason));
+  try {
+    return await call(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    batch?.removeEventListener('abort', () => controller.abort(batch.reason)); // the mistake: another function
+  }
+}
