@@ -40,7 +40,7 @@ import { Job, addOnThreads, echo, fromMessage, invertOnThread, toMessage } from 
 import { Mutex, deposit, type Account, type MutexGuard } from './mutex.ts';
 // Step 1's own harness pieces, imported apart so the other steps' import list stays as it is.
 import { CriticalSectionMonitor, explore, fc, monitorMutex, runUntilIdle, type Violation } from '../../checker/harness/index.ts';
-import { AtomicsMutex, LENGTH, LOCK, SharedVec, StartGate, fillFromThreads, valueFor } from './shared-vec.ts';
+import { AtomicsMutex, LENGTH, LOCK, SLOTS, SharedVec, StartGate, fillFromThreads, valueFor } from './shared-vec.ts';
 // Step 3's contention arena, imported apart so the other steps' import lists stay as they are.
 import { ArenaThreads, LockArena } from '../../checker/harness/lock-arena.ts';
 // What lockAsync() schedules while it waits (timers, Atomics calls), counted in its own async context.
@@ -176,14 +176,64 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
     useFakeClock();
     const bank = new SlowBank();
     const mutex = new Mutex();
-    const all = track(Promise.all(amounts.slice(0, 10).map((amount, i) => deposit(bank.view(`task ${i + 1}`), amount, mutex))));
+    // Checked at every read and every write: is the mutex this deposit was given held right then?
+    const unheld: string[] = [];
+    const accesses = { count: 0 };
+    // Tasks whose write is under way, and the deposits that returned while their own write still was.
+    const writing = new Set<string>();
+    const returnedMidWrite: string[] = [];
+    const watched = (label: string): Account => {
+      const account = bank.view(label);
+      const check = (what: string) => {
+        accesses.count++;
+        if (!mutex.locked) unheld.push(`${label} ${what}`);
+      };
+      return {
+        read: () => (check('read'), account.read()),
+        write: (balance) => {
+          check('wrote');
+          writing.add(label);
+          const written = account.write(balance);
+          // Registered before deposit() can await it: for an awaited write this runs first.
+          const done = () => void writing.delete(label);
+          written.then(done, done);
+          return written;
+        },
+      };
+    };
+    const all = track(
+      Promise.all(
+        amounts.slice(0, 10).map((amount, i) => {
+          const label = `task ${i + 1}`;
+          return deposit(watched(label), amount, mutex).then(() => {
+            if (writing.has(label)) returnedMidWrite.push(label);
+          });
+        }),
+      ),
+    );
     await advance(100);
     if (all.status === 'rejected') fail(`deposit rejected: ${describeError(all.reason)}`);
     expect(all.status, 'all 10 deposits should be done after 100 ms').toBe('fulfilled');
+    if (returnedMidWrite.length > 0) {
+      fail(
+        `deposit() returned while its own write was still under way (${returnedMidWrite.slice(0, 3).join(', ')}${returnedMidWrite.length > 3 ? ', …' : ''}): the write was started, not awaited,`,
+        `so the lock was let go as deposit() returned, mid-write, and the next task began its read before that write had landed: up to ${bank.between.peak} tasks were between their read and their write at once.`,
+        bank.draw(),
+        '-> `await account.write(...)` inside the critical section: the lock is held until the write is done (and a write that fails then makes deposit() reject).',
+      );
+    }
     if (bank.between.peak !== 1) {
       fail(
         `${bank.between.peak} tasks were inside the read-modify-write at once; the mutex must let exactly one in.`,
         bank.draw(),
+      );
+    }
+    if (unheld.length > 0) {
+      fail(
+        `One at a time, yet not under the mutex each deposit() was given: at ${unheld.length} of the ${accesses.count} reads and writes, that mutex was not locked (${unheld.slice(0, 3).join(', ')}${unheld.length > 3 ? ', …' : ''}).`,
+        '-> deposit() kept the others out with some other lock. A lock of its own, kept at module level, is shared by every account in the program: deposits',
+        '   to different accounts wait for each other, and whoever locks this account\'s mutex is not kept out. Lock the mutex you are given',
+        '   (the third argument): `await using _guard = await mutex.lock();`.',
       );
     }
   });
@@ -315,7 +365,14 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
         '   `await using guard = await mutex.lock()`, which releases on every way out of the block.',
       );
     }
-    expect(rejected, 'exactly one deposit (the failing write) should reject').toBe(1);
+    if (rejected !== 1) {
+      fail(
+        `The third write failed (storage unavailable), and ${rejected} of the 10 deposits rejected: ${rejected === 0 ? 'the failure never reached its caller' : 'only the deposit whose write failed should'}.`,
+        rejected === 0
+          ? '-> the deposit whose write failed resolved as if all went well: await the write inside deposit(), so its error rejects deposit() (and the lock is released on the way out).'
+          : '-> one failed write must fail its own deposit only: the lock is released, and the others go on.',
+      );
+    }
     const expected = sum(amounts.slice(0, 10)) - (amounts[2] ?? 0);
     expect(bank.balance, 'every deposit except the failed one').toBe(expected);
   });
@@ -590,6 +647,24 @@ describe('step 2: what crosses a thread', () => {
     }
     if (verdict.outcome === 'lost') {
       const lost = last.expected - last.actual;
+      // Before blaming a race: one thread alone, with nobody to collide with, must add exactly what it was asked.
+      const soloTimes = 1_000;
+      const solo = new Int32Array(new SharedArrayBuffer(4));
+      await addOnThreads(pool, solo, 1, soloTimes);
+      const soloCount = Atomics.load(solo, 0);
+      // An Atomics.add is never lost: when the counter reads exactly the number of them the workers made, the threads lost nothing.
+      const adds = last.atomics.add ?? 0;
+      const everyAddArrived = adds > 0 && adds === readModifyWrites(last.atomics) && adds === last.actual;
+      if (soloCount !== soloTimes || everyAddArrived) {
+        fail(
+          `Two threads were each to add 1 to a shared counter ${last.size.toLocaleString('en-US')} times; the counter reads ${last.actual.toLocaleString('en-US')}, expected ${last.expected.toLocaleString('en-US')}. ${made}`,
+          soloCount !== soloTimes
+            ? `But no race is needed for that: one thread alone, with no other thread to collide with, asked for ${soloTimes.toLocaleString('en-US')} additions, added ${soloCount.toLocaleString('en-US')}.`
+            : `But no increment was lost between the threads: an Atomics.add is never lost, and the counter reads exactly the ${adds.toLocaleString('en-US')} the workers made. They made ${adds < last.expected ? 'fewer' : 'more'} additions than asked.`,
+          `-> the count itself is off: each 'add' task adds 1 to counter[0] exactly \`times\` times, \`for (let i = 0; i < times; i++) Atomics.add(counter, 0, 1)\`,`,
+          '   and addOnThreads() gives each of its `threads` tasks the whole `times` (not a share of it).',
+        );
+      }
       fail(
         `Two threads each added 1 to a shared counter ${last.size.toLocaleString('en-US')} times, both at once; the counter reads ${last.actual.toLocaleString('en-US')}, expected ${last.expected.toLocaleString('en-US')}:`,
         lost > 0 ? `${lost.toLocaleString('en-US')} increments were lost.` : `${(-lost).toLocaleString('en-US')} more than were asked for.`,
@@ -880,10 +955,11 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         askerCalls = 0;
         try {
           asker.lock();
-          asked = { slept: false, word: Atomics.load(words, 0), before };
+          asked = { slept: false, word: originals.get('load')!(words, 0) as number, before };
         } catch (error) {
           if (error !== ASLEEP && error !== SPUN) throw error;
-          asked = { slept: error === ASLEEP, word: Atomics.load(words, 0), before };
+          // Read with the original load: `asking` is still set, and a spinning asker has used up its calls.
+          asked = { slept: error === ASLEEP, word: originals.get('load')!(words, 0) as number, before };
         } finally {
           asking = false;
         }
@@ -949,6 +1025,8 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     }
     const holdMs = 200;
     await new Promise((resolve) => setTimeout(resolve, holdMs));
+    // What the word read while the waiter waited: the value its Atomics.wait must sleep on.
+    const wordWhileHeld = Atomics.load(words, 0);
     const notifySpy = vi.spyOn(Atomics, 'notify');
     const releasedAt = epochNow();
     let notifies: number;
@@ -994,6 +1072,15 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
           : `Its lock() made ${listCalls(lock)}.`,
         '-> a timed wait that looks again is polling: every hand-over costs up to one nap, and a thread that waits without a timeout',
         '   sleeps forever. unlock() frees the word and then wakes one sleeper: Atomics.notify(words, index, 1).',
+      );
+    }
+    const notEqual = lock?.waits['not-equal'] ?? 0;
+    if (lock?.atomics.wait && attempts > 50 && notEqual > lock.atomics.wait / 2) {
+      fail(
+        `While the lock was held for ${holdMs} ms, the waiting thread's lock() made ${listCalls(lock)}: it never slept.`,
+        `${notEqual.toLocaleString('en-US')} of its ${lock.atomics.wait.toLocaleString('en-US')} Atomics.wait calls came back 'not-equal' at once: each asked to sleep while the word held a value it did not hold`,
+        `(all along, the lock word read ${wordWhileHeld}). Atomics.wait(words, index, value) sleeps only while words[index] === value, so the loop went straight round again: a spin lock by accident.`,
+        '-> sleep on the value the word holds now: the one your exchange() just wrote (2, "contended": `Atomics.wait(words, index, 2)`), or the one you just read.',
       );
     }
     if (!lock?.atomics.wait || attempts > 50) {
@@ -1049,6 +1136,16 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     }
     // Busy, not just slow: a machine whose cores are taken can delay the ticks of an idle event loop
     // too (seen: 323 ms), but an idle loop's utilisation stays low; a loop kept busy is near 1.
+    const asyncNotEqual = scheduled.waits['not-equal'] ?? 0;
+    const asyncWaits = scheduled.atomics.waitAsync ?? 0;
+    if (report.maxGapMs > holdMs / 2 && report.utilization > 0.5 && asyncWaits > 50 && asyncNotEqual > asyncWaits / 2) {
+      fail(
+        `While lockAsync() waited, the event loop was busy ${Math.round(report.utilization * 100)}% of the time and stalled for ${ms(report.maxGapMs)} (timer ticks every 5 ms, ${report.ticks} in ${ms(waited)}).`,
+        `${asyncNotEqual.toLocaleString('en-US')} of its ${asyncWaits.toLocaleString('en-US')} Atomics.waitAsync calls came back 'not-equal' at once, with no promise to await: each asked to wait while the word held a value`,
+        'it did not hold, so the loop went straight round again without ever letting the event loop turn.',
+        '-> wait on the value the word holds now: the one your exchange() just wrote (2, "contended": `Atomics.waitAsync(words, index, 2)`), or the one you just read.',
+      );
+    }
     if (report.maxGapMs > holdMs / 2 && report.utilization > 0.5) {
       fail(
         `While lockAsync() waited, the event loop was busy ${Math.round(report.utilization * 100)}% of the time and stalled for ${ms(report.maxGapMs)} (timer ticks every 5 ms, ${report.ticks} in ${ms(waited)}).`,
@@ -1281,6 +1378,50 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     }
   });
 
+  it('a push that waited for the lock looks for room once it holds it: when the last slot went meanwhile, it throws RangeError', async () => {
+    // A staged schedule: the vector has one free slot, and the main thread holds its lock (a push in progress).
+    // A thread calls push(); once it is waiting in lock() (the word says contended, or 100 ms went by), the
+    // push in progress takes the last slot and lets go. The waiting push must find the vector full.
+    const vec = SharedVec.create(2);
+    vec.words[SLOTS] = 1;
+    Atomics.store(vec.words, LENGTH, 1);
+    const holder = new AtomicsMutex(vec.words, LOCK);
+    if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
+    const heldWord = Atomics.load(vec.words, LOCK);
+    const progress = ThreadProbe.progressCell();
+    const pusher = probe.run({ module: vecModule, exportName: 'SharedVec', args: [vec.buffer], steps: [{ signal: 1 }, { call: 'push', args: [7] }], progress });
+    let released = false;
+    try {
+      if (!(await Promise.race([waitForSignal(progress, 1), pusher.then(() => false)]))) {
+        finished(await pusher, 'push() on a vector with one free slot');
+      }
+      const since = performance.now();
+      while (Atomics.load(vec.words, LOCK) === heldWord && performance.now() - since < 100) await sleep(1);
+      // The push in progress ends: the last slot, then the length, then the lock goes.
+      vec.words[SLOTS + 1] = 2;
+      Atomics.store(vec.words, LENGTH, 2);
+      holder.unlock();
+      released = true;
+    } finally {
+      if (!released) holder.unlock();
+    }
+    const result = await pusher;
+    if (!result.finished) fail(`push() on a vector with one free slot never returned, although the lock was let go (gave up after ${ms(result.afterMs)}).`);
+    if (result.report.error) fail(`push() on a vector with one free slot failed on the worker thread: ${result.report.error}`);
+    const report = result.report.steps[1];
+    const length = Atomics.load(vec.words, LENGTH);
+    if (report && report.error === undefined) {
+      fail(
+        `A thread called push(7) on a vector with room for 2 values and 1 in it, while a push in progress held the lock. That push took the last slot (length 1 -> 2) and let go;`,
+        `then your push() went ahead instead of throwing: the length now reads ${length} with room for 2${length > 2 ? ', and 7 went past the end (an Int32Array drops a write out of its range without a word)' : ''}.`,
+        '-> push() decided there was room before the lock was its own: by the time it held the lock, the last slot was gone (check, then act).',
+        '   Look at the length inside the critical section, after lock(), and throw the RangeError there (unlock() in a finally).',
+      );
+    }
+    if (!report?.error?.includes('RangeError')) fail(`push() on a full vector must throw a RangeError; it threw ${report?.error ?? 'nothing'}.`);
+    expect(length, 'the length of a full vector with room for 2').toBe(2);
+  });
+
   it('snapshot() takes the lock: it waits while another thread holds it, without blocking the main thread', async () => {
     const vec = SharedVec.create(4);
     const progress = ThreadProbe.progressCell();
@@ -1307,6 +1448,11 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       (error: unknown) => ((snapshotError = error), (settledAt = epochNow())),
     );
     const blockedMs = performance.now() - heldSince;
+    // The push in progress ends while snapshot() waits: its value lands in slot 0 and the length goes 0 -> 1,
+    // all before the holder lets go. A snapshot taken under the lock sees it.
+    const pushed = 42;
+    vec.words[SLOTS] = pushed;
+    Atomics.store(vec.words, LENGTH, 1);
     const blockingWaits = waitSpy.mock.calls.length;
     waitSpy.mockRestore();
     const report = finished(await holder, 'the thread holding the lock');
@@ -1333,6 +1479,12 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       );
     }
     if (settledAt === undefined) fail(`snapshot() was still waiting 2 s after the other thread released the lock: did unlock() wake it (and does lockAsync() wait on the right value)?`);
-    expect(contents, 'a snapshot of an empty vector').toEqual([]);
+    if (contents?.length !== 1 || contents[0] !== pushed) {
+      fail(
+        `While snapshot() waited for the lock, the push in progress finished: ${pushed} in slot 0, the length from 0 to 1; then the holder let go. snapshot() returned [${contents?.join(', ') ?? ''}], not [${pushed}].`,
+        '-> it looked at the vector before the lock was its own (the length, or a view of the slots, taken before `await lockAsync()`):',
+        '   what it read may be stale by the time it holds the lock. Read the length and copy the slots after taking the lock, then unlock() in a finally.',
+      );
+    }
   });
 });
