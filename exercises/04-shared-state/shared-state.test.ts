@@ -1027,6 +1027,17 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     await new Promise((resolve) => setTimeout(resolve, holdMs));
     // What the word read while the waiter waited: the value its Atomics.wait must sleep on.
     const wordWhileHeld = Atomics.load(words, 0);
+    // A tryLock() that fails must leave the word alone: it may carry "someone is asleep", which unlock() relies on.
+    const triedAgain = mutex.tryLock();
+    const wordAfterTry = Atomics.load(words, 0);
+    if (!triedAgain && wordAfterTry !== wordWhileHeld) Atomics.store(words, 0, wordWhileHeld); // put it back, so the sleeper can still be woken
+    if (triedAgain) {
+      // Free the word and wake the sleeper by hand, so that the probe thread is not left behind.
+      Atomics.store(words, 0, 0);
+      Atomics.notify(words, 0);
+      await outcome;
+      fail(`tryLock() returned true on a lock that was already held (the word read ${wordWhileHeld}): two holders at once.`);
+    }
     const notifySpy = vi.spyOn(Atomics, 'notify');
     const releasedAt = epochNow();
     let notifies: number;
@@ -1051,6 +1062,13 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       fail(
         `The main thread released the lock, but the thread waiting in lock() never woke up (gave up after ${ms(result.afterMs)}).`,
         'unlock() must wake a sleeper: Atomics.notify(words, index, 1) (and lock() must sleep on the value it saw).',
+      );
+    }
+    if (wordAfterTry !== wordWhileHeld) {
+      fail(
+        `A tryLock() that failed changed the lock word: while another thread slept in lock(), the word read ${wordWhileHeld}, and a tryLock() on it returned false and left ${wordAfterTry}.`,
+        `-> a try that fails must leave the word alone: ${wordWhileHeld === 2 ? 'that 2 said "held, and someone is asleep"; with it gone, unlock() thinks nobody waits and wakes nobody (the test put the word back, or the sleeper would sleep for ever).' : 'the holder, and whoever sleeps, rely on what it says.'}`,
+        '   Take the lock only if it is free, in one step that writes only then: `Atomics.compareExchange(words, index, 0, 1) === 0`.',
       );
     }
     const report = finished(result, 'lock() while the main thread held the lock');
