@@ -1193,6 +1193,59 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     }
   });
 
+  it('lockAsync() woken while another thread still sleeps in lock() takes the lock so that its unlock() wakes that thread', async () => {
+    // A staged schedule, tried up to 3 times until it happened as planned: the lock is held (here), lockAsync()
+    // waits for it, then another thread goes to sleep in lock(). The release wakes the oldest waiter, lockAsync();
+    // the other thread still sleeps, so whatever lockAsync() leaves in the word must make its unlock() wake it.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const words = new Int32Array(new SharedArrayBuffer(8));
+      const holder = new AtomicsMutex(words, 0);
+      const main = new AtomicsMutex(words, 0);
+      if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
+      const mainLock = track(main.lockAsync());
+      const progress = ThreadProbe.progressCell();
+      const sleeper = probe.run({ module: vecModule, exportName: 'AtomicsMutex', args: [words, 0], steps: [{ signal: 1 }, { call: 'lock' }, { call: 'unlock' }], progress });
+      const sleeperDone = track(sleeper);
+      if (!(await Promise.race([waitForSignal(progress, 1), sleeper.then(() => false)]))) {
+        holder.unlock();
+        finished(await sleeper, 'lock() while the lock was held');
+      }
+      await sleep(50); // time for the other thread to go to sleep in lock()
+      const releasedAt = epochNow();
+      holder.unlock();
+      for (let waited = 0; waited < 2_000 && !mainLock.settled && !sleeperDone.settled; waited += 5) await sleep(5);
+      if (mainLock.status === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
+      if (!mainLock.settled) {
+        // The other thread was woken first (not the order planned): let it finish, see that lockAsync() got its turn, and try again.
+        finished(await sleeper, 'lock() while the lock was held');
+        for (let waited = 0; waited < 2_000 && !mainLock.settled; waited += 5) await sleep(5);
+        if (!mainLock.settled) fail(`The lock was released twice over, and lockAsync() was still waiting 2 s later: did unlock() wake it (Atomics.notify)?`);
+        main.unlock();
+        continue;
+      }
+      const wordWhenTaken = Atomics.load(words, 0);
+      main.unlock();
+      for (let waited = 0; waited < 2_000 && !sleeperDone.settled; waited += 5) await sleep(5);
+      if (!sleeperDone.settled) {
+        // Lost: wake it by hand, so that the probe thread is not left behind.
+        Atomics.notify(words, 0);
+        const rescued = await sleeper;
+        const sleptSince = rescued.finished ? rescued.report.steps[1]?.startedAt : undefined;
+        if (sleptSince !== undefined && sleptSince > releasedAt - 20) continue; // it was not asleep yet when the lock was released: again
+        fail(
+          'The lock was held; lockAsync() waited for it, and then another thread went to sleep in lock(). The release woke lockAsync(), which took the lock',
+          `and left the word at ${wordWhenTaken}; its unlock() then freed it, and the thread still asleep in lock() was never woken (2 s later the test woke it by hand).`,
+          wordWhenTaken === 1
+            ? '-> a wake-up was lost: lockAsync() took the lock as 1, "locked, nobody waiting", after a wake-up, though others may still sleep, so its unlock() notified nobody. After waking, take it as contended: `Atomics.exchange(words, index, 2) !== 0` (wait again if that is not 0), as lock() does.'
+            : '-> a wake-up was lost: whatever lockAsync() leaves in the word when it takes the lock after waiting must tell its unlock() that others may still sleep.',
+        );
+      }
+      const outcome = await sleeper;
+      if (!outcome.finished || outcome.report.error) finished(outcome, 'lock() while the lock was held');
+      return;
+    }
+  });
+
   it('3 threads x 100 pushes: every value exactly once, each thread in its own order, every thread closed', async () => {
     const threads = 3;
     const perThread = 100;
@@ -1227,6 +1280,18 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       const seen = new Set(contents);
       const missing: number[] = [];
       for (let t = 0; t < threads; t++) for (let i = 0; i < perThread; i++) if (!seen.has(valueFor(t, i))) missing.push(valueFor(t, i));
+      // Values no thread was asked for: not a lost update, the wrong values were pushed.
+      const asked = new Set(Array.from({ length: threads * perThread }, (_, k) => valueFor(Math.floor(k / perThread), k % perThread)));
+      const strangers = contents.filter((value) => !asked.has(value));
+      if (strangers.length > 0 && seen.size === contents.length) {
+        const first = strangers[0]!;
+        fail(
+          `${threads} threads were to push ${expected} values, valueFor(thread, i) for threads 0 to ${threads - 1} and i from 0 to ${perThread - 1}; the vector holds ${contents.length}, and ${strangers.length} of them no thread was asked for`,
+          `(e.g. ${strangers.slice(0, 4).join(', ')}: ${first} is valueFor(${Math.floor(first / 1_000_000)}, ${first % 1_000_000})), while ${missing.length} of the values asked for are missing (e.g. ${missing.slice(0, 4).join(', ')}). No value was lost or written twice:`,
+          '-> the threads pushed the wrong values. Thread numbers run from 0 to threads - 1 (`Array.from({ length: threads }, (_, thread) => ...)`),',
+          '   and the task of thread t pushes valueFor(t, i) for i = 0 .. count - 1.',
+        );
+      }
       if (contents.length !== expected || missing.length > 0 || seen.size !== contents.length) {
         fail(
           `${threads} threads pushed ${expected} values; the vector holds ${contents.length}, ${missing.length} are missing` +
