@@ -40,7 +40,7 @@ import { Job, addOnThreads, echo, fromMessage, invertOnThread, toMessage } from 
 import { Mutex, deposit, type Account, type MutexGuard } from './mutex.ts';
 // Step 1's own harness pieces, imported apart so the other steps' import list stays as it is.
 import { CriticalSectionMonitor, explore, fc, monitorMutex, runUntilIdle, type Violation } from '../../checker/harness/index.ts';
-import { AtomicsMutex, LENGTH, LOCK, SharedVec, StartGate, fillFromThreads, valueFor } from './shared-vec.ts';
+import { AtomicsMutex, LENGTH, LOCK, SLOTS, SharedVec, StartGate, fillFromThreads, valueFor } from './shared-vec.ts';
 // Step 3's contention arena, imported apart so the other steps' import lists stay as they are.
 import { ArenaThreads, LockArena } from '../../checker/harness/lock-arena.ts';
 // What lockAsync() schedules while it waits (timers, Atomics calls), counted in its own async context.
@@ -176,13 +176,60 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
     useFakeClock();
     const bank = new SlowBank();
     const mutex = new Mutex();
-    const all = track(Promise.all(amounts.slice(0, 10).map((amount, i) => deposit(bank.view(`task ${i + 1}`), amount, mutex))));
+    // Checked at every read and every write: is the mutex this deposit was given held right then?
+    const unheld: string[] = [];
+    const accesses = { count: 0 };
+    // Who holds the mutex, seen from outside; and, at the moment each write ends, whether its task still held it.
+    const monitor = new CriticalSectionMonitor();
+    const unwatch = monitorMutex(mutex, monitor, (n) => `task ${n}`);
+    const releasedMidWrite: string[] = [];
+    const watched = (label: string): Account => {
+      const account = bank.view(label);
+      const check = (what: string) => {
+        accesses.count++;
+        if (!mutex.locked) unheld.push(`${label} ${what}`);
+      };
+      return {
+        read: () => (check('read'), account.read()),
+        write: (balance) => {
+          check('wrote');
+          const written = account.write(balance);
+          // Registered before deposit() can await it: for an awaited write this runs while its task still holds the lock.
+          const done = () => {
+            if (!monitor.holding.includes(label)) releasedMidWrite.push(label);
+          };
+          written.then(done, done);
+          return written;
+        },
+      };
+    };
+    const all = track(Promise.all(amounts.slice(0, 10).map((amount, i) => deposit(watched(`task ${i + 1}`), amount, mutex))));
     await advance(100);
+    unwatch();
     if (all.status === 'rejected') fail(`deposit rejected: ${describeError(all.reason)}`);
     expect(all.status, 'all 10 deposits should be done after 100 ms').toBe('fulfilled');
+    if (unheld.length > 0 && bank.between.peak === 1) {
+      fail(
+        `One at a time, yet not under the mutex each deposit() was given: at ${unheld.length} of the ${accesses.count} reads and writes, that mutex was not locked (${unheld.slice(0, 3).join(', ')}${unheld.length > 3 ? ', …' : ''}).`,
+        '-> deposit() kept the others out with some other lock. A lock of its own, kept at module level, is shared by every account in the program: deposits',
+        '   to different accounts wait for each other, and whoever locks this account\'s mutex is not kept out. Lock the mutex you are given',
+        '   (the third argument): `await using _guard = await mutex.lock();`.',
+      );
+    }
+    if (unheld.length === 0 && releasedMidWrite.length > 0) {
+      fail(
+        `A deposit's write was still under way when its task let go of the lock (${releasedMidWrite.slice(0, 3).join(', ')}${releasedMidWrite.length > 3 ? ', …' : ''}): deposit() did not wait for the write`,
+        `before the lock was released, so the next task began its read before that write had landed: up to ${bank.between.peak} tasks were between their read and their write at once.`,
+        bank.draw(),
+        '-> `await account.write(...)` inside the critical section. A write that is started and not awaited (`void account.write(...)`), or',
+        '   returned without `await` from inside an `await using` block (the guard is disposed at the return), lets go of the lock mid-write.',
+      );
+    }
     if (bank.between.peak !== 1) {
       fail(
-        `${bank.between.peak} tasks were inside the read-modify-write at once; the mutex must let exactly one in.`,
+        unheld.length > 0
+          ? `${bank.between.peak} tasks were inside the read-modify-write at once, and at ${unheld.length} of the ${accesses.count} reads and writes the mutex deposit() was given was not even locked: hold it from before the read until after the write.`
+          : `${bank.between.peak} tasks were inside the read-modify-write at once; the mutex must let exactly one in.`,
         bank.draw(),
       );
     }
@@ -315,7 +362,14 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
         '   `await using guard = await mutex.lock()`, which releases on every way out of the block.',
       );
     }
-    expect(rejected, 'exactly one deposit (the failing write) should reject').toBe(1);
+    if (rejected !== 1) {
+      fail(
+        `The third write failed (storage unavailable), and ${rejected} of the 10 deposits rejected: ${rejected === 0 ? 'the failure never reached its caller' : 'only the deposit whose write failed should'}.`,
+        rejected === 0
+          ? '-> the deposit whose write failed resolved as if all went well: await the write inside deposit(), so its error rejects deposit() (and the lock is released on the way out).'
+          : '-> one failed write must fail its own deposit only: the lock is released, and the others go on.',
+      );
+    }
     const expected = sum(amounts.slice(0, 10)) - (amounts[2] ?? 0);
     expect(bank.balance, 'every deposit except the failed one').toBe(expected);
   });
@@ -590,6 +644,24 @@ describe('step 2: what crosses a thread', () => {
     }
     if (verdict.outcome === 'lost') {
       const lost = last.expected - last.actual;
+      // Before blaming a race: one thread alone, with nobody to collide with, must add exactly what it was asked.
+      const soloTimes = 1_000;
+      const solo = new Int32Array(new SharedArrayBuffer(4));
+      await addOnThreads(pool, solo, 1, soloTimes);
+      const soloCount = Atomics.load(solo, 0);
+      // An Atomics.add is never lost: when the counter reads exactly the number of them the workers made, the threads lost nothing.
+      const adds = last.atomics.add ?? 0;
+      const everyAddArrived = adds > 0 && adds === readModifyWrites(last.atomics) && adds === last.actual;
+      if (soloCount !== soloTimes || everyAddArrived) {
+        fail(
+          `Two threads were each to add 1 to a shared counter ${last.size.toLocaleString('en-US')} times; the counter reads ${last.actual.toLocaleString('en-US')}, expected ${last.expected.toLocaleString('en-US')}. ${made}`,
+          soloCount !== soloTimes
+            ? `But no race is needed for that: one thread alone, with no other thread to collide with, asked for ${soloTimes.toLocaleString('en-US')} additions, added ${soloCount.toLocaleString('en-US')}.`
+            : `But no increment was lost between the threads: an Atomics.add is never lost, and the counter reads exactly the ${adds.toLocaleString('en-US')} the workers made. They made ${adds < last.expected ? 'fewer' : 'more'} additions than asked.`,
+          `-> the count itself is off: each 'add' task adds 1 to counter[0] exactly \`times\` times, \`for (let i = 0; i < times; i++) Atomics.add(counter, 0, 1)\`,`,
+          '   and addOnThreads() gives each of its `threads` tasks the whole `times` (not a share of it).',
+        );
+      }
       fail(
         `Two threads each added 1 to a shared counter ${last.size.toLocaleString('en-US')} times, both at once; the counter reads ${last.actual.toLocaleString('en-US')}, expected ${last.expected.toLocaleString('en-US')}:`,
         lost > 0 ? `${lost.toLocaleString('en-US')} increments were lost.` : `${(-lost).toLocaleString('en-US')} more than were asked for.`,
@@ -880,10 +952,11 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         askerCalls = 0;
         try {
           asker.lock();
-          asked = { slept: false, word: Atomics.load(words, 0), before };
+          asked = { slept: false, word: originals.get('load')!(words, 0) as number, before };
         } catch (error) {
           if (error !== ASLEEP && error !== SPUN) throw error;
-          asked = { slept: error === ASLEEP, word: Atomics.load(words, 0), before };
+          // Read with the original load: `asking` is still set, and a spinning asker has used up its calls.
+          asked = { slept: error === ASLEEP, word: originals.get('load')!(words, 0) as number, before };
         } finally {
           asking = false;
         }
@@ -949,6 +1022,19 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     }
     const holdMs = 200;
     await new Promise((resolve) => setTimeout(resolve, holdMs));
+    // What the word read while the waiter waited: the value its Atomics.wait must sleep on.
+    const wordWhileHeld = Atomics.load(words, 0);
+    // A tryLock() that fails must leave the word alone: it may carry "someone is asleep", which unlock() relies on.
+    const triedAgain = mutex.tryLock();
+    const wordAfterTry = Atomics.load(words, 0);
+    if (!triedAgain && wordAfterTry !== wordWhileHeld) Atomics.store(words, 0, wordWhileHeld); // put it back, so the sleeper can still be woken
+    if (triedAgain) {
+      // Free the word and wake the sleeper by hand, so that the probe thread is not left behind.
+      Atomics.store(words, 0, 0);
+      Atomics.notify(words, 0);
+      await outcome;
+      fail(`tryLock() returned true on a lock that was already held (the word read ${wordWhileHeld}): two holders at once.`);
+    }
     const notifySpy = vi.spyOn(Atomics, 'notify');
     const releasedAt = epochNow();
     let notifies: number;
@@ -975,6 +1061,13 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         'unlock() must wake a sleeper: Atomics.notify(words, index, 1) (and lock() must sleep on the value it saw).',
       );
     }
+    if (wordAfterTry !== wordWhileHeld) {
+      fail(
+        `A tryLock() that failed changed the lock word: while another thread slept in lock(), the word read ${wordWhileHeld}, and a tryLock() on it returned false and left ${wordAfterTry}.`,
+        `-> a try that fails must leave the word alone: ${wordWhileHeld === 2 ? 'that 2 said "held, and someone is asleep"; with it gone, unlock() thinks nobody waits and wakes nobody (the test put the word back, or the sleeper would sleep for ever).' : 'the holder, and whoever sleeps, rely on what it says.'}`,
+        '   Take the lock only if it is free, in one step that writes only then: `Atomics.compareExchange(words, index, 0, 1) === 0`.',
+      );
+    }
     const report = finished(result, 'lock() while the main thread held the lock');
     const lock = report.steps[1];
     // Clocks of two threads agree to well under a millisecond; 20 ms of slack, against a 200 ms hold.
@@ -994,6 +1087,15 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
           : `Its lock() made ${listCalls(lock)}.`,
         '-> a timed wait that looks again is polling: every hand-over costs up to one nap, and a thread that waits without a timeout',
         '   sleeps forever. unlock() frees the word and then wakes one sleeper: Atomics.notify(words, index, 1).',
+      );
+    }
+    const notEqual = lock?.waits['not-equal'] ?? 0;
+    if (lock?.atomics.wait && attempts > 50 && notEqual > lock.atomics.wait / 2) {
+      fail(
+        `While the lock was held for ${holdMs} ms, the waiting thread's lock() made ${listCalls(lock)}: it never slept.`,
+        `${notEqual.toLocaleString('en-US')} of its ${lock.atomics.wait.toLocaleString('en-US')} Atomics.wait calls came back 'not-equal' at once: each asked to sleep while the word held a value it did not hold`,
+        `(all along, the lock word read ${wordWhileHeld}). Atomics.wait(words, index, value) sleeps only while words[index] === value, so the loop went straight round again: a spin lock by accident.`,
+        '-> sleep on the value the word holds now: the one your exchange() just wrote (2, "contended": `Atomics.wait(words, index, 2)`), or the one you just read.',
       );
     }
     if (!lock?.atomics.wait || attempts > 50) {
@@ -1049,6 +1151,16 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     }
     // Busy, not just slow: a machine whose cores are taken can delay the ticks of an idle event loop
     // too (seen: 323 ms), but an idle loop's utilisation stays low; a loop kept busy is near 1.
+    const asyncNotEqual = scheduled.waits['not-equal'] ?? 0;
+    const asyncWaits = scheduled.atomics.waitAsync ?? 0;
+    if (report.maxGapMs > holdMs / 2 && report.utilization > 0.5 && asyncWaits > 50 && asyncNotEqual > asyncWaits / 2) {
+      fail(
+        `While lockAsync() waited, the event loop was busy ${Math.round(report.utilization * 100)}% of the time and stalled for ${ms(report.maxGapMs)} (timer ticks every 5 ms, ${report.ticks} in ${ms(waited)}).`,
+        `${asyncNotEqual.toLocaleString('en-US')} of its ${asyncWaits.toLocaleString('en-US')} Atomics.waitAsync calls came back 'not-equal' at once, with no promise to await: each asked to wait while the word held a value`,
+        'it did not hold, so the loop went straight round again without ever letting the event loop turn.',
+        '-> wait on the value the word holds now: the one your exchange() just wrote (2, "contended": `Atomics.waitAsync(words, index, 2)`), or the one you just read.',
+      );
+    }
     if (report.maxGapMs > holdMs / 2 && report.utilization > 0.5) {
       fail(
         `While lockAsync() waited, the event loop was busy ${Math.round(report.utilization * 100)}% of the time and stalled for ${ms(report.maxGapMs)} (timer ticks every 5 ms, ${report.ticks} in ${ms(waited)}).`,
@@ -1075,6 +1187,59 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         `While another thread held the lock for ${holdMs} ms, lockAsync() waited without ever calling Atomics.waitAsync (it tried the lock ${attempts} time(s)).`,
         '-> nothing but Atomics.waitAsync lets unlock()\'s Atomics.notify wake the main thread: `await Atomics.waitAsync(words, index, valueYouSaw).value`.',
       );
+    }
+  });
+
+  it('lockAsync() woken while another thread still sleeps in lock() takes the lock so that its unlock() wakes that thread', async () => {
+    // A staged schedule, tried up to 3 times until it happened as planned: the lock is held (here), lockAsync()
+    // waits for it, then another thread goes to sleep in lock(). The release wakes the oldest waiter, lockAsync();
+    // the other thread still sleeps, so whatever lockAsync() leaves in the word must make its unlock() wake it.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const words = new Int32Array(new SharedArrayBuffer(8));
+      const holder = new AtomicsMutex(words, 0);
+      const main = new AtomicsMutex(words, 0);
+      if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
+      const mainLock = track(main.lockAsync());
+      const progress = ThreadProbe.progressCell();
+      const sleeper = probe.run({ module: vecModule, exportName: 'AtomicsMutex', args: [words, 0], steps: [{ signal: 1 }, { call: 'lock' }, { call: 'unlock' }], progress });
+      const sleeperDone = track(sleeper);
+      if (!(await Promise.race([waitForSignal(progress, 1), sleeper.then(() => false)]))) {
+        holder.unlock();
+        finished(await sleeper, 'lock() while the lock was held');
+      }
+      await sleep(50); // time for the other thread to go to sleep in lock()
+      const releasedAt = epochNow();
+      holder.unlock();
+      for (let waited = 0; waited < 2_000 && !mainLock.settled && !sleeperDone.settled; waited += 5) await sleep(5);
+      if (mainLock.status === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
+      if (!mainLock.settled) {
+        // The other thread was woken first (not the order planned): let it finish, see that lockAsync() got its turn, and try again.
+        finished(await sleeper, 'lock() while the lock was held');
+        for (let waited = 0; waited < 2_000 && !mainLock.settled; waited += 5) await sleep(5);
+        if (!mainLock.settled) fail(`The lock was released twice over, and lockAsync() was still waiting 2 s later: did unlock() wake it (Atomics.notify)?`);
+        main.unlock();
+        continue;
+      }
+      const wordWhenTaken = Atomics.load(words, 0);
+      main.unlock();
+      for (let waited = 0; waited < 2_000 && !sleeperDone.settled; waited += 5) await sleep(5);
+      if (!sleeperDone.settled) {
+        // Lost: wake it by hand, so that the probe thread is not left behind.
+        Atomics.notify(words, 0);
+        const rescued = await sleeper;
+        const sleptSince = rescued.finished ? rescued.report.steps[1]?.startedAt : undefined;
+        if (sleptSince !== undefined && sleptSince > releasedAt - 20) continue; // it was not asleep yet when the lock was released: again
+        fail(
+          'The lock was held; lockAsync() waited for it, and then another thread went to sleep in lock(). The release woke lockAsync(), which took the lock',
+          `and left the word at ${wordWhenTaken}; its unlock() then freed it, and the thread still asleep in lock() was never woken (2 s later the test woke it by hand).`,
+          wordWhenTaken === 1
+            ? '-> a wake-up was lost: lockAsync() took the lock as 1, "locked, nobody waiting", after a wake-up, though others may still sleep, so its unlock() notified nobody. After waking, take it as contended: `Atomics.exchange(words, index, 2) !== 0` (wait again if that is not 0), as lock() does.'
+            : '-> a wake-up was lost: whatever lockAsync() leaves in the word when it takes the lock after waiting must tell its unlock() that others may still sleep.',
+        );
+      }
+      const outcome = await sleeper;
+      if (!outcome.finished || outcome.report.error) finished(outcome, 'lock() while the lock was held');
+      return;
     }
   });
 
@@ -1112,6 +1277,18 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       const seen = new Set(contents);
       const missing: number[] = [];
       for (let t = 0; t < threads; t++) for (let i = 0; i < perThread; i++) if (!seen.has(valueFor(t, i))) missing.push(valueFor(t, i));
+      // Values no thread was asked for: not a lost update, the wrong values were pushed.
+      const asked = new Set(Array.from({ length: threads * perThread }, (_, k) => valueFor(Math.floor(k / perThread), k % perThread)));
+      const strangers = contents.filter((value) => !asked.has(value));
+      if (strangers.length > 0 && seen.size === contents.length) {
+        const first = strangers[0]!;
+        fail(
+          `${threads} threads were to push ${expected} values, valueFor(thread, i) for threads 0 to ${threads - 1} and i from 0 to ${perThread - 1}; the vector holds ${contents.length}, and ${strangers.length} of them no thread was asked for`,
+          `(e.g. ${strangers.slice(0, 4).join(', ')}: ${first} is valueFor(${Math.floor(first / 1_000_000)}, ${first % 1_000_000})), while ${missing.length} of the values asked for are missing (e.g. ${missing.slice(0, 4).join(', ')}). No value was lost or written twice:`,
+          '-> the threads pushed the wrong values. Thread numbers run from 0 to threads - 1 (`Array.from({ length: threads }, (_, thread) => ...)`),',
+          '   and the task of thread t pushes valueFor(t, i) for i = 0 .. count - 1.',
+        );
+      }
       if (contents.length !== expected || missing.length > 0 || seen.size !== contents.length) {
         fail(
           `${threads} threads pushed ${expected} values; the vector holds ${contents.length}, ${missing.length} are missing` +
@@ -1281,6 +1458,50 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     }
   });
 
+  it('a push that waited for the lock looks for room once it holds it: when the last slot went meanwhile, it throws RangeError', async () => {
+    // A staged schedule: the vector has one free slot, and the main thread holds its lock (a push in progress).
+    // A thread calls push(); once it is waiting in lock() (the word says contended, or 100 ms went by), the
+    // push in progress takes the last slot and lets go. The waiting push must find the vector full.
+    const vec = SharedVec.create(2);
+    vec.words[SLOTS] = 1;
+    Atomics.store(vec.words, LENGTH, 1);
+    const holder = new AtomicsMutex(vec.words, LOCK);
+    if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
+    const heldWord = Atomics.load(vec.words, LOCK);
+    const progress = ThreadProbe.progressCell();
+    const pusher = probe.run({ module: vecModule, exportName: 'SharedVec', args: [vec.buffer], steps: [{ signal: 1 }, { call: 'push', args: [7] }], progress });
+    let released = false;
+    try {
+      if (!(await Promise.race([waitForSignal(progress, 1), pusher.then(() => false)]))) {
+        finished(await pusher, 'push() on a vector with one free slot');
+      }
+      const since = performance.now();
+      while (Atomics.load(vec.words, LOCK) === heldWord && performance.now() - since < 100) await sleep(1);
+      // The push in progress ends: the last slot, then the length, then the lock goes.
+      vec.words[SLOTS + 1] = 2;
+      Atomics.store(vec.words, LENGTH, 2);
+      holder.unlock();
+      released = true;
+    } finally {
+      if (!released) holder.unlock();
+    }
+    const result = await pusher;
+    if (!result.finished) fail(`push() on a vector with one free slot never returned, although the lock was let go (gave up after ${ms(result.afterMs)}).`);
+    if (result.report.error) fail(`push() on a vector with one free slot failed on the worker thread: ${result.report.error}`);
+    const report = result.report.steps[1];
+    const length = Atomics.load(vec.words, LENGTH);
+    if (report && report.error === undefined) {
+      fail(
+        `A thread called push(7) on a vector with room for 2 values and 1 in it, while a push in progress held the lock. That push took the last slot (length 1 -> 2) and let go;`,
+        `then your push() went ahead instead of throwing: the length now reads ${length} with room for 2${length > 2 ? ', and 7 went past the end (an Int32Array drops a write out of its range without a word)' : ''}.`,
+        '-> push() decided there was room before the lock was its own: by the time it held the lock, the last slot was gone (check, then act).',
+        '   Look at the length inside the critical section, after lock(), and throw the RangeError there (unlock() in a finally).',
+      );
+    }
+    if (!report?.error?.includes('RangeError')) fail(`push() on a full vector must throw a RangeError; it threw ${report?.error ?? 'nothing'}.`);
+    expect(length, 'the length of a full vector with room for 2').toBe(2);
+  });
+
   it('snapshot() takes the lock: it waits while another thread holds it, without blocking the main thread', async () => {
     const vec = SharedVec.create(4);
     const progress = ThreadProbe.progressCell();
@@ -1307,6 +1528,11 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       (error: unknown) => ((snapshotError = error), (settledAt = epochNow())),
     );
     const blockedMs = performance.now() - heldSince;
+    // The push in progress ends while snapshot() waits: its value lands in slot 0 and the length goes 0 -> 1,
+    // all before the holder lets go. A snapshot taken under the lock sees it.
+    const pushed = 42;
+    vec.words[SLOTS] = pushed;
+    Atomics.store(vec.words, LENGTH, 1);
     const blockingWaits = waitSpy.mock.calls.length;
     waitSpy.mockRestore();
     const report = finished(await holder, 'the thread holding the lock');
@@ -1333,6 +1559,12 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       );
     }
     if (settledAt === undefined) fail(`snapshot() was still waiting 2 s after the other thread released the lock: did unlock() wake it (and does lockAsync() wait on the right value)?`);
-    expect(contents, 'a snapshot of an empty vector').toEqual([]);
+    if (contents?.length !== 1 || contents[0] !== pushed) {
+      fail(
+        `While snapshot() waited for the lock, the push in progress finished: ${pushed} in slot 0, the length from 0 to 1; then the holder let go. snapshot() returned [${contents?.join(', ') ?? ''}], not [${pushed}].`,
+        '-> it looked at the vector before the lock was its own (the length, or a view of the slots, taken before `await lockAsync()`):',
+        '   what it read may be stale by the time it holds the lock. Read the length and copy the slots after taking the lock, then unlock() in a finally.',
+      );
+    }
   });
 });

@@ -1404,6 +1404,8 @@ describe('step 2: a runtime of your own', () => {
     const log: string[] = [];
     let open = 0;
     const gate = manual<string>();
+    // What the task's catch block caught, if it ever ran: a dropped task must not run it.
+    const caught: unknown[] = [];
     const handle: JoinHandle<string> = runtime.spawn('download', function* () {
       open++;
       try {
@@ -1411,6 +1413,13 @@ describe('step 2: a runtime of your own', () => {
         yield gate.promise;
         log.push('download resumed');
         return 'file';
+      } catch (error) {
+        // A task that handles a failed download by retrying: it must never see its own cancellation.
+        caught.push(error);
+        log.push('download caught an error and retries');
+        yield Promise.resolve();
+        log.push('download retried');
+        return 'file (retried)';
       } finally {
         open--;
         log.push('download cleans up');
@@ -1428,6 +1437,18 @@ describe('step 2: a runtime of your own', () => {
         'The task was dropped, then what it waited for settled, and your executor resumed it anyway:',
         `  ${log.join(', ')}`,
         'A dropped task is gone: its waker must leave it alone (and the ready queue skip it).',
+      );
+    }
+    if (caught.length > 0) {
+      const what = caught[0];
+      fail(
+        `The task was dropped while it waited inside try { … } catch { … } finally { … }, and its catch block ran: it caught ${describeError(what)}${log.includes('download retried') ? ' and went on with its retry' : ' and tried to go on'}:`,
+        `  ${log.join(', ')}`,
+        what instanceof TaskCancelled
+          ? 'Your drop() throws the cancellation into the task (generator.throw): a task that handles its errors catches it and carries on, after it was dropped.'
+          : 'Dropping resumed the task with an error: a task that handles its errors catches it and carries on, after it was dropped.',
+        'Dropping must end the task where it stands: generator.return() resumes the generator at its yield as if it returned there, so only',
+        'its finally blocks run, never a catch (dropping a Rust future runs its destructors, not its error handling).',
       );
     }
     if (!log.includes('download cleans up')) {
