@@ -1129,11 +1129,12 @@ describe('step 2: a pipeline across threads', () => {
   it('a failing job while a long one runs on the other thread: that job runs to its end before the threads are ended', async () => {
     watch = watchWorkers();
     const log = (work = listenToWork());
-    // Job 2 fails at once; job 3 takes about half a second of CPU. The consumer holds back until job 3
-    // is running on a thread (the pipeline meanwhile waits to deliver), so when the pipeline comes to job
-    // 2's failure, job 3 is still on its thread, even when a busy machine holds the main thread back for
+    // Job 2 fails at once; job 3 takes about 0.7 s of CPU. The consumer holds back until job 3 has run
+    // for 0.2 s on a thread (the pipeline meanwhile waits to deliver: job 2, handed out before job 3, failed
+    // at once, and its failure has long reached the main thread; a pipeline that gives a job's promise no
+    // handler until its turn has left it unheard), so when the pipeline comes to job 2's failure, job 3 is still on its thread, even when a busy machine holds the main thread back for
     // a few hundred ms between the two (with 0.13 s of work, the known-wrong destroy-under-running once slipped through so).
-    const jobs: Job[] = Array.from({ length: 8 }, (_, id) => ({ id, units: id === 2 ? -1 : id === 3 ? 30_000 : 1, seed: id + 1 }));
+    const jobs: Job[] = Array.from({ length: 8 }, (_, id) => ({ id, units: id === 2 ? -1 : id === 3 ? 42_000 : 1, seed: id + 1 }));
     const output = new Channel<Result>(1);
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -1171,7 +1172,8 @@ describe('step 2: a pipeline across threads', () => {
         await log.waitFor(
           (spans) => {
             const onThreads = spans.filter((span) => span.threadId !== threadId);
-            if (onThreads.some((span) => span.detail?.['job'] === 3)) return true;
+            const third = onThreads.find((span) => span.detail?.['job'] === 3);
+            if (third) return third.end !== undefined || wallClock() - third.start >= 200;
             return pulled > 0 && pulled <= 3 && onThreads.length >= pulled - (pulled > 2 ? 1 : 0) && onThreads.every((span) => span.end !== undefined);
           },
           { label: CHECKSUM_SPANS },
