@@ -372,6 +372,17 @@ describe('step 3: all cores at once', () => {
     const mistake = parallelMistake(calls);
     const last = calls[calls.length - 1]!;
     if (mistake) fail(...explainNotParallel(mistake, last, made, callOf(around, last)));
+    // Parallel, and yet the main thread took a share: while it downscales, the event loop answers nobody.
+    const withMain = calls.find((c) => c.onCaller.length > 0);
+    if (withMain) {
+      const mainMs = withMain.onCaller.reduce((sum, span) => sum + ((span.end ?? span.start) - span.start), 0);
+      fail(
+        `resizeParallel() downscaled ${plural(withMain.onCaller.length, 'piece')} of the picture on the main thread (thread ${threadId}), where the event loop lives, beside ${plural(withMain.pieces.length, 'stripe')} on worker threads:`,
+        drawWork([...withMain.onCaller, ...withMain.pieces]),
+        `For those ${ms(mainMs)} the event loop ran nothing: no request answered, no timer fired. The main thread is not a spare core; it only`,
+        'cuts, sends and stitches. Give every stripe to the pool (one per worker thread), and let the main thread wait for them.',
+      );
+    }
   });
 
   it('is faster than one thread: each thread does its share of the work, at the same time', async (ctx) => {
@@ -567,6 +578,66 @@ describe('step 4: the pool\'s life', () => {
     await expectFullPool(made, threadsBefore, fullMs, `the cancel ended thread ${ranOn}`);
   });
 
+  it('a cancel reaches only its own resize: one still queued never runs, and a signal aborted after its resize is done ends nothing', async () => {
+    const made = await withDefaults();
+    const { resizer } = made;
+    const threads = Math.max(1, runningOf(made).length);
+    // A resize that is over, whose caller aborts its signal afterwards (a request that timed out just then).
+    const late = new AbortController();
+    await resizer.resize(createTestImage(512, 384, 70), { signal: late.signal });
+    // Every thread busy with a resize of its own (no signal), and one more resize queued behind them.
+    const since = wallClock();
+    const busy = Array.from({ length: threads }, () => resizer.resize(copyImage(big())));
+    const started = await work.waitFor((spans) => spans.length >= threads, { since, label: DOWNSCALE_LABEL }, 10_000);
+    if (!started) {
+      await settleWithin(Promise.allSettled(busy), 0);
+      fail(`${plural(threads, 'resize')} sent at once did not all start on a worker within 10 s.`);
+    }
+    const queuedAbort = new AbortController();
+    const queued = resizer.resize(createTestImage(640, 480, 79), { signal: queuedAbort.signal });
+    const queuedOutcome = settleWithin(queued, 10_000);
+    const threadsBefore = new Set(runningOf(made).map((worker) => worker.threadId));
+    late.abort();
+    queuedAbort.abort();
+    const waitMs = 8000;
+    const outcome = await settleWithin(Promise.allSettled(busy), waitMs);
+    const ended = [...threadsBefore].filter((id) => watch.workers.find((worker) => worker.threadId === id)?.exited);
+    const settled = outcome.status === 'fulfilled' ? outcome.value : [];
+    if (outcome.status === 'pending' || settled.some((r) => r.status === 'rejected')) {
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      fail(
+        `A resize's signal was aborted after that resize had already resolved, and it ended another caller's resize: of the ${plural(threads, 'resize')} that were running then (with no signal of their own), ` +
+          (outcome.status === 'pending' ? `not all had settled ${ms(waitMs)} later` : `one rejected with ${describeError(failed?.reason)}`) +
+          (ended.length > 0 ? `; the abort ended thread ${ended.join(', ')}, which was busy with one of them.` : '.'),
+        drawWork(work.spans({ since, label: DOWNSCALE_LABEL })),
+        'A signal belongs to its own resize, and only while that resize is under way: once it has settled, stop listening (removeEventListener),',
+        'and on an abort end only the thread that runs that job right now (with your own threads: the thread whose current job it is, not the one it was given to once).',
+      );
+    }
+    const q = await queuedOutcome;
+    if (q.status === 'fulfilled') {
+      fail(
+        'A resize aborted while it still waited in the queue (every thread was busy) resolved with the full result instead of rejecting.',
+        'A cancel must reach a waiting resize too: take it out of the queue and reject it with an AbortError (piscina does both for `run(task, { signal })`).',
+      );
+    }
+    if (q.status === 'pending') fail('A resize aborted while it still waited in the queue had not settled 10 s later: reject it with an AbortError at once.');
+    if (!(q.reason instanceof Error) || q.reason.name !== 'AbortError') fail(`A resize aborted while it waited in the queue should reject with an AbortError; it rejected with ${describeError(q.reason)}.`);
+    // Did the aborted one run all the same, once a thread was free? Its picture is the only 640x480 one. (On a busy machine a
+    // thread may have come free just before the abort: a job started then is cancelled while it runs, and never ends.)
+    await work.settled({ since, label: DOWNSCALE_LABEL }, { atLeast: threads, timeoutMs: 1000 });
+    await sleep(50);
+    const ranAnyway = work.spans({ since, label: DOWNSCALE_LABEL }).filter((span) => span.detail?.width === 640 && span.detail?.rows === 480 && span.end !== undefined);
+    if (ranAnyway.length > 0) {
+      fail(
+        `A resize aborted while it still waited in the queue was rejected with an AbortError, but thread ${ranAnyway[0]?.threadId} still downscaled its image later, once it was free:`,
+        drawWork(work.spans({ since, label: DOWNSCALE_LABEL })),
+        'The caller was told "aborted", and a thread spent its time on it all the same (and the work queued behind it waited). On an abort, take',
+        'a queued job out of the queue, not only the caller\'s promise: only a job that already runs needs its thread ended.',
+      );
+    }
+  });
+
   it('close() finishes the work it accepted, even when some of it fails, then ends every thread', async () => {
     const made = await sharedMade();
     const { resizer } = made;
@@ -592,8 +663,15 @@ describe('step 4: the pool\'s life', () => {
     const outcomes = images.slice(0, 2).map((image, i) => note(resizer.resize(copyImage(image)), i + 1));
     const failing = note(resizer.resize(broken), 0);
     outcomes.push(...images.slice(2).map((image, i) => note(resizer.resize(copyImage(image)), i + 3)));
-    const accepted = images.length + 1;
-    const unsettledNow = () => accepted - settled.filter(Boolean).length;
+    // And a resizeParallel() of the big picture behind them all (each stripe is several small resizes' work): its stripes are
+    // accepted work too, and still run when the last resize() is done.
+    let parallelSettled: Outcome | undefined;
+    const parallelDone = resizer.resizeParallel(copyImage(big())).then(
+      (result): Outcome => (parallelSettled = { ok: true, result }),
+      (reason: unknown): Outcome => (parallelSettled = { ok: false, reason }),
+    );
+    const accepted = images.length + 2;
+    const unsettledNow = () => accepted - settled.filter(Boolean).length - (parallelSettled ? 1 : 0);
     // What stands at the instant close() settles: the accepted resizes not settled yet, the threads not ended yet.
     let atSettle: { unsettled: number; alive: number; toEnd: number } | undefined;
     const instant = () => {
@@ -625,13 +703,15 @@ describe('step 4: the pool\'s life', () => {
     // (Budgets: the whole test must fit in vitest's 15 s even when close() hangs.)
     const allMs = 5000;
     const closeMs = 3000;
-    const all = await settleWithin(Promise.all([failing, ...outcomes]), allMs);
+    const all = await settleWithin(Promise.all([failing, ...outcomes, parallelDone]), allMs);
+    const unsettledAfterAll = unsettledNow();
+    const parallelLeft = parallelSettled === undefined;
     const closed = await settleWithin(closing, closeMs);
     if (closed.status === 'pending' && all.status === 'pending') {
       const running = runningOf(made).length;
       const left = unsettledNow();
       fail(
-        `close() never resolved: ${left} of the ${accepted} resizes it had accepted ${left === 1 ? 'was' : 'were'} still not done ${ms(allMs + closeMs)} later (${describeOutcomes(settled)}), and close() waits for ${left === 1 ? 'it' : 'them'}.`,
+        `close() never resolved: ${left} of the ${accepted} resizes it had accepted ${left === 1 ? 'was' : 'were'} still not done ${ms(allMs + closeMs)} later (${describeOutcomes([...settled, parallelSettled])}), and close() waits for ${left === 1 ? 'it' : 'them'}.`,
         `Your resizer has ${plural(running, 'worker thread')} running now; it had ${threads} when close() was called.`,
         running < threads
           ? 'A thread that died (a resize failed on it) while close() waits must still be replaced: the resizes queued behind it need a thread (close() ends the fresh one too, once they are done).'
@@ -640,12 +720,23 @@ describe('step 4: the pool\'s life', () => {
     }
     if (closed.status === 'pending') {
       fail(
-        `close() never resolved: ${ms(closeMs)} after the last of the ${accepted} resizes it had accepted had settled (${describeOutcomes(settled)}), it was still pending.`,
+        `close() never resolved: ${ms(closeMs)} after the last of the ${accepted} resizes it had accepted had settled (${describeOutcomes([...settled, parallelSettled])}), it was still pending.`,
         'Whoever awaits close() (a server shutting down, a test) waits forever. Wait for exactly the tasks you accepted, however each one',
         'ends (done, failed or cancelled: Promise.allSettled), then `await this.pool.close()`, which resolves once every thread has exited.',
       );
     }
-    if (all.status === 'pending') fail(`close() resolved, but ${unsettledNow()} of the ${accepted} resizes it had accepted had still not settled ${ms(allMs + closeMs)} later.`);
+    if (all.status === 'pending') {
+      fail(
+        `close() resolved, but ${unsettledAfterAll} of the ${accepted} resizes it had accepted had still not settled ${ms(allMs + closeMs)} later` +
+          (parallelLeft ? `, the resizeParallel() among them: close() did not wait for its stripes, and it never settled.` : '.'),
+        ...(parallelLeft
+          ? [
+              'Its stripes are accepted work too: close() must wait until every task it handed to the threads has settled, resizeParallel()\'s',
+              'stripes included (send them through the same helper as resize(), the one that keeps every task it lets through), and only then end the threads.',
+            ]
+          : []),
+      );
+    }
     const unsettledAtClose = atSettle?.unsettled ?? 0;
     if (closeError !== undefined) {
       fail(
@@ -670,6 +761,8 @@ describe('step 4: the pool\'s life', () => {
       const image = images[i];
       if (r.ok && image) expectSameImage(r.result, downscale(image), `resize() #${i + 2} during close()`);
     });
+    const parallelOutcome: Outcome | undefined = parallelSettled;
+    if (parallelOutcome?.ok) expectSameImage(parallelOutcome.result, reference(), 'resizeParallel() during close()');
     const aliveAtClose = atSettle?.alive ?? 0;
     // Threads take a moment to exit once told to.
     for (let waited = 0; runningOf(made).length > 0 && waited < 2000; waited += 20) await sleep(20);
@@ -736,6 +829,14 @@ describe('step 4: the pool\'s life', () => {
           `${state.now === 'pending' ? 'it was still pending' : 'it had already resized the image'} 200 microtask turns later, ${later.status === 'fulfilled' ? 'and later it resized the image' : later.status === 'pending' ? 'and it never answered' : `and it ended only later, with ${describeError(later.reason)}`}${restarted > 0 ? `; the resizer started ${plural(restarted, 'new thread')} meanwhile` : ''}.`,
         '-> close() closes the resizer the moment it is called, not once it is done: refuse new work from the start of close() (set the flag',
         '   first, then wait for the accepted work). Work let in while close() waits races with the end of the threads.',
+      );
+    }
+    // Checked last: a resizer that also lets resizeParallel() in after close() is told that first.
+    if (parallelOutcome && !parallelOutcome.ok) {
+      fail(
+        `close() dropped the resizeParallel() that was under way when it was called (${describeError(parallelOutcome.reason)}); the ${plural(accepted - 1, 'resize()')} accepted beside it all finished.`,
+        'Its stripes are accepted work too: close() must wait until every task it handed to the threads has settled, resizeParallel()\'s',
+        'stripes included (send them through the same helper as resize(), the one that keeps every task it lets through), and only then end the threads.',
       );
     }
   });

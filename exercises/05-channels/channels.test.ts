@@ -1075,6 +1075,17 @@ describe('step 2: a pipeline across threads', () => {
     await expectNoThreadsLeft('The pipeline finished', { seen: whenSettled, what: 'With no jobs at all, processOnThreads() resolved' });
   });
 
+  /** A failing job's run must leave no promise rejected with nobody listening (the runner would report it outside any test). */
+  function expectNoUnheardRejections(unhandled: unknown[], failing: number): void {
+    if (unhandled.length === 0) return;
+    fail(
+      `Job ${failing} failed, and ${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`,
+      'Is it a job that failed while an earlier one was still awaited? Its promise (from pool.run(), or your own) rejected before your code',
+      'awaited it; until its turn comes nobody listens, and Node reports an unhandled rejection (a server would crash on it). Give every task',
+      'promise a handler the moment you create it (`task.catch(() => {})` beside `window.push(task)`): its turn still comes, and awaiting it still throws.',
+    );
+  }
+
   it('a failing job: the pipeline rejects, the output closes with the error after the earlier results, no thread left', async () => {
     watch = watchWorkers();
     work = listenToWork();
@@ -1087,36 +1098,43 @@ describe('step 2: a pipeline across threads', () => {
       () => undefined,
       (error: unknown) => error,
     );
-    const running = processOnThreads(jobs, output, { threads: 2, maxInFlight: 4 });
-    const whenSettled = threadsWhenSettled(running);
-    const pipeline = running.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    const pipelineError = await within(pipeline, 10_000);
-    if (pipelineError === 'timeout') {
-      output.close();
-      fail('Job 5 fails on its worker thread; 10 s later the pipeline had still not ended.', 'When a job fails, close the output with the error and reject.');
-    }
-    const consumerError = await expectEnds(consumer, output, 'processOnThreads() settled');
+    let whenSettled: ReturnType<typeof threadsWhenSettled> | undefined;
+    let pipelineError: unknown;
+    let consumerError: unknown;
+    const unhandled = await collectUnhandledRejections(async () => {
+      const running = processOnThreads(jobs, output, { threads: 2, maxInFlight: 4 });
+      whenSettled = threadsWhenSettled(running);
+      const pipeline = running.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      pipelineError = await within(pipeline, 10_000);
+      if (pipelineError === 'timeout') {
+        output.close();
+        fail('Job 5 fails on its worker thread; 10 s later the pipeline had still not ended.', 'When a job fails, close the output with the error and reject.');
+      }
+      consumerError = await expectEnds(consumer, output, 'processOnThreads() settled');
+    });
     if (!(pipelineError instanceof Error) || !pipelineError.message.includes('units must be >= 0')) {
       fail(`Job 5 throws on its worker thread; processOnThreads() must reject with that error, not ${pipelineError === undefined ? 'resolve' : describeError(pipelineError)}.`);
     }
     if (!(consumerError instanceof Error) || !consumerError.message.includes('units must be >= 0')) {
       fail(`The consumer's \`for await\` must end with the job's error (close the output with it); it ${consumerError === undefined ? 'ended quietly' : `threw ${describeError(consumerError)}`}.`);
     }
+    expectNoUnheardRejections(unhandled, 5);
     expectResultsBefore(received, 5);
-    await expectNoThreadsLeft('The pipeline failed', { seen: whenSettled, what: 'Job 5 failed, and processOnThreads() rejected' });
+    await expectNoThreadsLeft('The pipeline failed', { seen: whenSettled!, what: 'Job 5 failed, and processOnThreads() rejected' });
   });
 
   it('a failing job while a long one runs on the other thread: that job runs to its end before the threads are ended', async () => {
     watch = watchWorkers();
-    work = listenToWork();
-    // Job 2 fails at once; job 3 takes about half a second of CPU. The consumer holds back until job 3
-    // is running on a thread (the pipeline meanwhile waits to deliver), so when the pipeline comes to job
-    // 2's failure, job 3 is still on its thread, even when a busy machine holds the main thread back for
+    const log = (work = listenToWork());
+    // Job 2 fails at once; job 3 takes about 0.7 s of CPU. The consumer holds back until job 3 has run
+    // for 0.2 s on a thread (the pipeline meanwhile waits to deliver: job 2, handed out before job 3, failed
+    // at once, and its failure has long reached the main thread; a pipeline that gives a job's promise no
+    // handler until its turn has left it unheard), so when the pipeline comes to job 2's failure, job 3 is still on its thread, even when a busy machine holds the main thread back for
     // a few hundred ms between the two (with 0.13 s of work, the known-wrong destroy-under-running once slipped through so).
-    const jobs: Job[] = Array.from({ length: 8 }, (_, id) => ({ id, units: id === 2 ? -1 : id === 3 ? 30_000 : 1, seed: id + 1 }));
+    const jobs: Job[] = Array.from({ length: 8 }, (_, id) => ({ id, units: id === 2 ? -1 : id === 3 ? 42_000 : 1, seed: id + 1 }));
     const output = new Channel<Result>(1);
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -1138,40 +1156,47 @@ describe('step 2: a pipeline across threads', () => {
         yield job;
       }
     }
-    const running = processOnThreads(source(), output, { threads: 2, maxInFlight: 4 });
-    const whenSettled = threadsWhenSettled(running);
-    const pipeline = running.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    // Hold the consumer back until job 3 runs on a thread (however long a busy machine takes to start the
-    // threads), or until the pipeline, waiting to deliver, has not even taken job 3 and its threads are idle.
-    if (reports) {
-      await work.waitFor(
-        (spans) => {
-          const onThreads = spans.filter((span) => span.threadId !== threadId);
-          if (onThreads.some((span) => span.detail?.['job'] === 3)) return true;
-          return pulled > 0 && pulled <= 3 && onThreads.length >= pulled - (pulled > 2 ? 1 : 0) && onThreads.every((span) => span.end !== undefined);
-        },
-        { label: CHECKSUM_SPANS },
-        60_000,
+    let whenSettled: ReturnType<typeof threadsWhenSettled> | undefined;
+    let pipelineError: unknown;
+    let consumerError: unknown;
+    const unhandled = await collectUnhandledRejections(async () => {
+      const running = processOnThreads(source(), output, { threads: 2, maxInFlight: 4 });
+      whenSettled = threadsWhenSettled(running);
+      const pipeline = running.then(
+        () => undefined,
+        (error: unknown) => error,
       );
-    }
-    release();
-    const pipelineError = await within(pipeline, 15_000);
-    if (pipelineError === 'timeout') {
-      output.close();
-      fail('Job 2 fails on its worker thread; 15 s later the pipeline had still not ended.', 'When a job fails, close the output with the error and reject.');
-    }
-    const consumerError = await expectEnds(consumer, output, 'processOnThreads() settled');
+      // Hold the consumer back until job 3 runs on a thread (however long a busy machine takes to start the
+      // threads), or until the pipeline, waiting to deliver, has not even taken job 3 and its threads are idle.
+      if (reports) {
+        await log.waitFor(
+          (spans) => {
+            const onThreads = spans.filter((span) => span.threadId !== threadId);
+            const third = onThreads.find((span) => span.detail?.['job'] === 3);
+            if (third) return third.end !== undefined || wallClock() - third.start >= 200;
+            return pulled > 0 && pulled <= 3 && onThreads.length >= pulled - (pulled > 2 ? 1 : 0) && onThreads.every((span) => span.end !== undefined);
+          },
+          { label: CHECKSUM_SPANS },
+          60_000,
+        );
+      }
+      release();
+      pipelineError = await within(pipeline, 15_000);
+      if (pipelineError === 'timeout') {
+        output.close();
+        fail('Job 2 fails on its worker thread; 15 s later the pipeline had still not ended.', 'When a job fails, close the output with the error and reject.');
+      }
+      consumerError = await expectEnds(consumer, output, 'processOnThreads() settled');
+    });
     if (!(pipelineError instanceof Error) || !pipelineError.message.includes('units must be >= 0')) {
       fail(`Job 2 throws on its worker thread; processOnThreads() must reject with that error, not ${pipelineError === undefined ? 'resolve' : describeError(pipelineError)}.`);
     }
     if (!(consumerError instanceof Error) || !consumerError.message.includes('units must be >= 0')) {
       fail(`The consumer's \`for await\` must end with the job's error (close the output with it); it ${consumerError === undefined ? 'ended quietly' : `threw ${describeError(consumerError)}`}.`);
     }
+    expectNoUnheardRejections(unhandled, 2);
     expectResultsBefore(received, 2);
-    await expectNoThreadsLeft('Job 2 failed and processOnThreads() rejected', { seen: whenSettled, what: 'Job 2 failed, and processOnThreads() rejected' });
+    await expectNoThreadsLeft('Job 2 failed and processOnThreads() rejected', { seen: whenSettled!, what: 'Job 2 failed, and processOnThreads() rejected' });
   });
 });
 
