@@ -739,11 +739,21 @@ describe('step 4: the pool\'s life', () => {
     }
     const unsettledAtClose = atSettle?.unsettled ?? 0;
     if (closeError !== undefined) {
+      // The broken image's failure, passed on by close(): that is Promise.all giving up. Any other error is close()'s own.
+      const brokenReason = settled[0] && !settled[0].ok ? settled[0].reason : undefined;
+      const passedOn = brokenReason !== undefined && (closeError === brokenReason || describeError(closeError) === describeError(brokenReason));
+      const underWay = unsettledAtClose > 0 ? `, while ${unsettledAtClose} of the ${accepted} resizes it had accepted ${unsettledAtClose === 1 ? 'was' : 'were'} still under way` : '';
       fail(
-        `close() rejected with ${describeError(closeError)}` +
-          (unsettledAtClose > 0 ? `, while ${unsettledAtClose} of the ${accepted} resizes it had accepted ${unsettledAtClose === 1 ? 'was' : 'were'} still under way: one failed resize (its image was broken) made it give up on the others.` : '.'),
-        'A resize that fails is settled too: close() waits for every accepted task whether it succeeds or fails (Promise.allSettled, not',
-        'Promise.all, which rejects at the first failure), then ends the threads, and resolves.',
+        ...(passedOn
+          ? [
+              `close() rejected with ${describeError(closeError)}, the failure of the resize whose image was broken${underWay}: that one failure made it give up on the others.`,
+              'A resize that fails is settled too: close() waits for every accepted task whether it succeeds or fails (Promise.allSettled, not',
+              'Promise.all, which rejects at the first failure), then ends the threads, and resolves.',
+            ]
+          : [
+              `close() rejected with ${describeError(closeError)}${underWay}.`,
+              'close() resolves, once every resize it accepted has settled (done or failed: Promise.allSettled) and every thread has ended.',
+            ]),
       );
     }
     const results = settled.slice(1) as Outcome[];
