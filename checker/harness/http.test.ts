@@ -26,6 +26,17 @@ beforeAll(async () => {
       res.end('busy');
       return;
     }
+    if (req.url === '/busy-head') {
+      // Headers given to writeHead() alone: Node sends them without storing them in the response.
+      res.writeHead(503, { 'Retry-After': '2' });
+      res.end('busy');
+      return;
+    }
+    if (req.url === '/busy-flat') {
+      res.writeHead(503, 'Busy', ['Retry-After', '3']);
+      res.end('busy');
+      return;
+    }
     if (req.url === '/drop') {
       req.socket.destroy();
       return;
@@ -102,6 +113,17 @@ describe('server-watch', () => {
     expect(busy?.headers?.['retry-after']).toBe('1');
     // Each request came on a connection of its own.
     expect(new Set(watch.requests.map((seen) => seen.connection)).size).toBe(2);
+  });
+
+  it('records the headers given to writeHead() alone (an object or a flat array), which getHeaders() does not return', async () => {
+    const watch = watchServer(server);
+    await request(`${url}/busy-head`);
+    await request(`${url}/busy-flat`);
+    watch.stop();
+    const [head, flat] = watch.requests;
+    expect(head).toMatchObject({ status: 503, complete: true });
+    expect(head?.headers?.['retry-after']).toBe('2');
+    expect(flat?.headers?.['retry-after']).toBe('3');
   });
 });
 

@@ -62,7 +62,9 @@ export function watchServer(server: http.Server): ServerWatch {
       seen.answeredAt ??= now();
       seen.status = args[0];
       const result = writeHead(...args);
-      seen.headers = this.getHeaders();
+      // Headers given to writeHead() alone (no setHeader before it) are sent without being stored in the
+      // response: getHeaders() does not return them, so they are taken from the call itself too.
+      seen.headers = { ...this.getHeaders(), ...headersOf(args.find((arg, i) => i > 0 && typeof arg === 'object')) };
       return result;
     } as typeof writeHead;
     res.once('finish', () => {
@@ -101,4 +103,16 @@ export function watchServer(server: http.Server): ServerWatch {
       server.off('request', onRequest);
     },
   };
+}
+
+/** The headers a writeHead() call was given (an object, or a flat [name, value, ...] array), names in lower case. */
+function headersOf(given: unknown): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {};
+  if (Array.isArray(given)) {
+    const flat: unknown[] = given.flat();
+    for (let i = 0; i + 1 < flat.length; i += 2) headers[String(flat[i]).toLowerCase()] = flat[i + 1] as string;
+  } else if (given !== null && typeof given === 'object') {
+    for (const [name, value] of Object.entries(given)) headers[name.toLowerCase()] = value as http.OutgoingHttpHeader;
+  }
+  return headers;
 }
