@@ -12,6 +12,7 @@ import { threadId } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { afterAll, describe, it, onTestFinished } from 'vitest';
 import {
+  collectUnhandledRejections,
   describeError,
   describeLoad,
   describeOutcome,
@@ -72,10 +73,15 @@ const workers = watchWorkers();
 // One server for the whole file (a worker pool takes a few hundred ms to start); the last test shuts it down.
 let serverStarted: Promise<RunningServer> | undefined;
 let resourcesBefore = new Map<string, number>();
+/** The signals a server could listen for to shut down by itself, and how many listeners the process had for each before the server started. */
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const signalListeners = () => new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, process.listenerCount(signal)]));
+let signalListenersBefore = new Map<string, number>();
 let shutDown = false;
 
 afterAll(async () => {
   work.close();
+  lifetime?.stop();
   await closeOtherServer();
   // Clean up whatever is left, without trusting the code under test to do it.
   const server = await serverStarted?.catch(() => undefined);
@@ -99,16 +105,23 @@ afterAll(async () => {
 function theServer(): Promise<RunningServer> {
   serverStarted ??= (async () => {
     resourcesBefore = activeResources();
+    signalListenersBefore = signalListeners();
     const server = await startServer({ database: backend.database, cdn: backend.cdn, ...LIMITS, host: '127.0.0.1', port: 0 });
     if (typeof server?.url !== 'string' || !/^http:\/\/127\.0\.0\.1:\d+$/.test(server.url)) {
       fail(`startServer() resolved with url ${JSON.stringify(server?.url)}: it should be where the server listens, like http://127.0.0.1:54321.`);
     }
     if (!(server.http instanceof http.Server)) fail('startServer() must resolve with `http`: the node:http server it created (http.createServer).');
     if (!server.http.listening) fail('startServer() resolved before its server was listening: wait for listen() to call back.');
+    lifetime = watchServer(server.http);
     return server;
   })();
   return serverStarted;
 }
+
+/** Every request the first server received, for the whole file: what it answered before a probe found places lost. */
+let lifetime: ReturnType<typeof watchServer> | undefined;
+/** How many requests the first server had received when a probe last found it taking its whole limit. */
+let fullAt = 0;
 
 let otherStarted: Promise<RunningServer> | undefined;
 function theOtherServer(): Promise<RunningServer> {
@@ -355,6 +368,10 @@ async function expectCapacityRestored(
   const [{ statuses, peak }] = (await probeUntilTaken([{ server, limits }])) as [ProbeRound];
   probeHeld.set(server, peak <= capacity);
   const resized = statuses.filter((status) => status === '200').length;
+  // The bad uploads (413, 400) the first server answered since it was last seen to take its whole limit.
+  const watched = (await serverStarted?.catch(() => undefined)) === server ? lifetime : undefined;
+  const badUploads = (watched?.requests.slice(fullAt) ?? []).filter((request) => request.path === '/resize' && (request.status === 413 || request.status === 400));
+  if (watched && resized >= capacity && peak <= capacity) fullAt = watched.requests.length;
   const shape = `${limits.resizeThreads} running, ${limits.maxWaitingResizes} waiting`;
   if (peak > capacity) {
     const count = (status: string) => statuses.filter((seen) => seen === status).length;
@@ -379,6 +396,7 @@ async function expectCapacityRestored(
         `${after}, your server no longer takes the ${capacity} resizes it may hold at once (${shape}): ${sent} sent together, again and again for 3 s, with nothing else running, were answered ${statuses.join(', ')}.`,
         `-> ${capacity - resized} of its ${capacity} places were never given back: ${ended} still counts as held,`,
         'and every place lost is lost for good, until the server refuses every resize.',
+        ...(badUploads.length >= capacity - resized ? badUploadLines(badUploads, capacity) : []),
         ...(lostHint.length > 0 ? lostHint : ['Give the place back in a `finally` around the whole resize, on every path: answered, refused, failed or cancelled.']),
       );
     }
@@ -411,6 +429,28 @@ async function oneTooManyEverywhere(server: RunningServer): Promise<string[] | u
     '-> the comparison is off by one. Refuse when the count is at the limit: `if (held >= resizeThreads + maxWaitingResizes)` answer 503',
     '(a `>` lets one more in; so would a count that starts one short of the resizes it holds).',
   ];
+}
+
+/** What to say when a server that lost places had answered bad uploads (413, 400) since it was last seen whole. */
+function badUploadLines(badUploads: readonly SeenRequest[], capacity: number): string[] {
+  return [
+    `-> since ${fullAt === 0 ? 'it started' : `it was last seen to take all ${capacity}`}, your server answered ${badUploads.length} resizes ${[...new Set(badUploads.map((request) => request.status))].join(' or ')} (bad uploads): a 413 or 400`,
+    'that returns before the place is given back (a `finally` around the pool\'s work alone) keeps its place for good.',
+  ];
+}
+
+/**
+ * A resize refused 503 while nothing else ran: the server counts itself full with no resize in it. Said
+ * where a bad upload expects its 413 or 400 (step 2), with the bad uploads answered before it.
+ */
+function expectNotBusy(answer: HttpAnswer, what: string): void {
+  if (answer.status !== 503) return;
+  const badUploads = (lifetime?.requests.slice(fullAt) ?? []).filter((request) => request.path === '/resize' && (request.status === 413 || request.status === 400));
+  fail(
+    `${what} answered 503 (busy), though no other resize was in the server: it counted itself full with nothing in it.`,
+    `  body: ${preview(answer.body)}`,
+    ...(badUploads.length > 0 ? badUploadLines(badUploads, CAPACITY) : ['-> a place is taken for each resize and must be given back on every path it ends by: answered, refused, failed or cancelled.']),
+  );
 }
 
 /**
@@ -597,32 +637,44 @@ describe('step 1: the profile route: both parts at once, ten database connection
   });
 
   it('gives the placeholder for a failed picture, 404 for an unknown user, 500 (and goes on) when the database fails', async () => {
-    const server = await theServer();
-    // The pictures of the 404 and the 500 are slow (though well within the deadline): once the answer is out, nobody needs them.
-    backend.reset({
-      queryMs: () => 10,
-      pictureMs: (id) => (id === 9 || id === USER_COUNT + 1 ? 400 : 10),
-      pictureError: (id) => (id === 8 ? new Error('CDN: 502 from the picture store') : undefined),
-      queryError: (id) => (id === 9 ? new Error('database: connection reset') : undefined),
+    // A promise started early and awaited later has no handler meanwhile: one that rejects then (the picture's, when
+    // the CDN fails or the request's abort stops it after a 404 or 500) rejects with nobody listening.
+    const unhandled = await collectUnhandledRejections(async () => {
+      const server = await theServer();
+      // The pictures of the 404 and the 500 are slow (though well within the deadline): once the answer is out, nobody needs them.
+      backend.reset({
+        queryMs: () => 10,
+        pictureMs: (id) => (id === 9 || id === USER_COUNT + 1 ? 400 : 10),
+        pictureError: (id) => (id === 8 ? new Error('CDN: 502 from the picture store') : undefined),
+        queryError: (id) => (id === 9 ? new Error('database: connection reset') : undefined),
+      });
+      const timers = watchTimers();
+      const placeholder = answered(await get(server, '/profile/8'), 'GET /profile/8 (its picture fails)');
+      expectStatus(placeholder, 200, 'GET /profile/8, whose picture the CDN could not deliver,', 'A missing picture is not a failed profile: answer 200 with PLACEHOLDER_PICTURE and a "pictureProblem" that says why (as in exercise 02).');
+      const problem = profileProblem(jsonBody(placeholder), 8, true);
+      if (problem) fail(`GET /profile/8 (the CDN failed for its picture) answered 200, but ${problem}.`, `  body: ${preview(placeholder.body)}`);
+      await expectProfileFinished('GET /profile/8 was answered 200 with the placeholder', ['query 8', 'picture 8'], timers);
+
+      const unknown = answered(await get(server, `/profile/${USER_COUNT + 1}`), `GET /profile/${USER_COUNT + 1} (no such user)`);
+      expectStatus(unknown, 404, `GET /profile/${USER_COUNT + 1}, a user the database does not have (queryUser resolves with undefined),`);
+      expectErrorBody(unknown, `GET /profile/${USER_COUNT + 1}`);
+      await expectProfileFinished(`GET /profile/${USER_COUNT + 1} was answered 404 (no such user)`, [`query ${USER_COUNT + 1}`, `picture ${USER_COUNT + 1}`], timers);
+
+      const broken = answered(await get(server, '/profile/9'), 'GET /profile/9 (its query fails)', 'A rejection nobody catches leaves the request hanging: every request needs an answer, a failure included.');
+      expectStatus(broken, 500, 'GET /profile/9, whose database query failed,');
+      expectErrorBody(broken, 'GET /profile/9');
+      await expectProfileFinished('GET /profile/9 was answered 500 (its query failed)', ['query 9', 'picture 9'], timers);
+      const after = answered(await get(server, '/profile/10'), 'GET /profile/10, after the failure');
+      expectStatus(after, 200, 'GET /profile/10, right after a failed query,');
     });
-    const timers = watchTimers();
-    const placeholder = answered(await get(server, '/profile/8'), 'GET /profile/8 (its picture fails)');
-    expectStatus(placeholder, 200, 'GET /profile/8, whose picture the CDN could not deliver,', 'A missing picture is not a failed profile: answer 200 with PLACEHOLDER_PICTURE and a "pictureProblem" that says why (as in exercise 02).');
-    const problem = profileProblem(jsonBody(placeholder), 8, true);
-    if (problem) fail(`GET /profile/8 (the CDN failed for its picture) answered 200, but ${problem}.`, `  body: ${preview(placeholder.body)}`);
-    await expectProfileFinished('GET /profile/8 was answered 200 with the placeholder', ['query 8', 'picture 8'], timers);
-
-    const unknown = answered(await get(server, `/profile/${USER_COUNT + 1}`), `GET /profile/${USER_COUNT + 1} (no such user)`);
-    expectStatus(unknown, 404, `GET /profile/${USER_COUNT + 1}, a user the database does not have (queryUser resolves with undefined),`);
-    expectErrorBody(unknown, `GET /profile/${USER_COUNT + 1}`);
-    await expectProfileFinished(`GET /profile/${USER_COUNT + 1} was answered 404 (no such user)`, [`query ${USER_COUNT + 1}`, `picture ${USER_COUNT + 1}`], timers);
-
-    const broken = answered(await get(server, '/profile/9'), 'GET /profile/9 (its query fails)', 'A rejection nobody catches leaves the request hanging: every request needs an answer, a failure included.');
-    expectStatus(broken, 500, 'GET /profile/9, whose database query failed,');
-    expectErrorBody(broken, 'GET /profile/9');
-    await expectProfileFinished('GET /profile/9 was answered 500 (its query failed)', ['query 9', 'picture 9'], timers);
-    const after = answered(await get(server, '/profile/10'), 'GET /profile/10, after the failure');
-    expectStatus(after, 200, 'GET /profile/10, right after a failed query,');
+    if (unhandled.length > 0) {
+      fail(
+        `While these profiles were answered (200 with the placeholder, 404, 500), ${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`,
+        '-> a promise you start and await only later (the picture, started before the row is awaited) has no handler meanwhile: when it rejects first',
+        '(the CDN fails, or the request\'s abort stops it once a 404 or 500 is out, and the picture is never awaited at all), Node.js can crash the process',
+        'for that. Give it its handler as you start it: `.then((bytes) => ({ bytes }), (problem) => ({ bytes: PLACEHOLDER_PICTURE, problem }))`, as in exercise 01.',
+      );
+    }
   });
 
   it('refuses bad input with a clear 4xx: bad ids, unknown routes, wrong methods', async () => {
@@ -701,6 +753,23 @@ describe('step 1: the profile route: both parts at once, ten database connection
     const row = answered(slowRow, `GET /profile/21 (its query takes 5 s, the deadline is ${deadline} ms)`, hint);
     expectStatus(row, 504, `GET /profile/21, whose database query had not answered by the deadline,`, hint);
     expectErrorBody(row, 'GET /profile/21');
+    if (slowPicture.kind !== 'answer' || slowPicture.ms > deadline * 2) {
+      // The row came in time and the picture ran on past the deadline: did anything give it up then?
+      const calls = async () => {
+        await until(() => callsNamed('picture 22').every((call) => call.end !== undefined), 200);
+        return { query: callsNamed('query 22')[0], late: callsNamed('picture 22')[0] };
+      };
+      const { query, late } = await calls();
+      const start = Math.min(query?.start ?? Infinity, late?.start ?? Infinity);
+      if (query?.outcome === 'ok' && late !== undefined && (late.end === undefined || late.end > start + deadline * 2)) {
+        fail(
+          `GET /profile/22 (its picture takes 5 s, the deadline is ${deadline} ms) ${slowPicture.kind === 'answer' ? `was answered only after ${ms(slowPicture.ms)}` : `got no answer: ${describeOutcome(slowPicture)}`}. Its row came in time, but at the deadline nothing gave up the picture: ${late.end === undefined ? 'it was still loading' : `it ran until ${ms(late.end - start)}${late.outcome === 'aborted' ? ', when its signal was aborted at last (the client had given up)' : ''}`}.`,
+          backend.io.draw(),
+          '-> the deadline is the whole profile\'s, the wait for the picture included: keep its timer until the answer is out (a timer cleared once the row',
+          'has arrived leaves the picture without one), and pass the same signal to fetchPicture, so that the deadline aborts it and the placeholder goes out.',
+        );
+      }
+    }
     const picture = answered(slowPicture, `GET /profile/22 (its picture takes 5 s, the deadline is ${deadline} ms)`, hint);
     expectStatus(picture, 200, `GET /profile/22, whose picture had not arrived by the deadline (the row had),`, 'Without the picture, answer with the placeholder and a "pictureProblem".');
     const problem = profileProblem(jsonBody(picture), 22, true);
@@ -741,6 +810,20 @@ describe('step 1: the profile route: both parts at once, ten database connection
         'request arrives (not inside the limited function, once it has a connection), and answer 504 when it fires.',
       );
     }
+    // Only the query waits for a connection: the picture of a profile whose query waits is on its way
+    // from the request's arrival, long before a connection comes free (the first holder's deadline).
+    const arrivedAt = seen === undefined ? undefined : seen.arrivedAt + watch.origin - (performance.now() - backend.io.timeline.now());
+    const firstFree = Math.min(...Array.from({ length: LIMITS.maxQueries }, (_, i) => callsNamed(`query ${2101 + i}`)[0]?.end ?? Number.POSITIVE_INFINITY));
+    const queuedPicture = callsNamed('picture 2200')[0];
+    // (A request that reached the server only after a connection had come free, on a machine stalled that long, proves nothing here.)
+    if (arrivedAt !== undefined && arrivedAt < firstFree && (queuedPicture === undefined || queuedPicture.start >= firstFree)) {
+      fail(
+        `GET /profile/2200 arrived while all ${LIMITS.maxQueries} database connections were held; its picture ${queuedPicture === undefined ? 'was never requested' : `was requested only ${ms(queuedPicture.start - arrivedAt)} after it arrived, once a connection had come free (the first ${ms(firstFree - arrivedAt)} after its arrival)`}: the picture waited for a database connection, though the CDN is not the database.`,
+        backend.io.draw(),
+        '-> only the query goes through the limiter: start the picture as the request arrives, outside the limited function, and put the query',
+        'alone inside it. A picture inside the limiter (the two calls in one limited function) waits for a connection, and holds one until it arrives.',
+      );
+    }
   });
 
   it('reads its limits from its options: started with maxQueries 4, it holds the database at 4 and uses all of them', async () => {
@@ -757,6 +840,20 @@ describe('step 1: the profile route: both parts at once, ten database connection
     }
     const lost = outcomes.filter((outcome) => outcome.kind !== 'answer');
     if (lost.length > 0) fail(`${OTHER_STARTED}, was sent 20 profiles at once: ${lost.length} got no answer (${describeOutcome(lost[0]!)}).`);
+    // And the first server keeps its own limit: a second server started beside it changes nothing of it.
+    // (Queries of 40 ms: twenty profiles sent at once are all in the server long before the first one ends.)
+    const first = await theServer();
+    backend.reset({ queryMs: () => 40, pictureMs: () => 5 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => get(first, `/profile/${321 + i}`)));
+    const firstPeak = backend.queries.peak;
+    if (firstPeak <= OTHER_LIMITS.maxQueries) {
+      fail(
+        `Once ${OTHER_STARTED.replace(/^A/, 'a')} had started, the first server (started with maxQueries ${LIMITS.maxQueries}) was sent 20 profiles at once: up to ${firstPeak} database queries ran at once, no more than the second server's limit.`,
+        backend.io.draw(),
+        '-> the two servers share one limiter: one kept in a variable of the module is made again by every server that starts, and the',
+        'last one started sets it for all. Keep the limiter (and the pool, and the count of resizes) in the server object: each server has its own.',
+      );
+    }
   });
 });
 
@@ -894,6 +991,35 @@ async function expectOwnAnswers(server: RunningServer): Promise<void> {
   }
 }
 
+/**
+ * Whether the second server runs its resizes on the very threads the first one used: two pools never
+ * share a thread, so a shared thread means one pool for both (a variable of the module, made again by
+ * every server that starts). Asked only once something is already wrong: it costs a resize.
+ */
+async function threadsShared(firstThreads: readonly number[]): Promise<string[]> {
+  const other = await theOtherServer().catch(() => undefined);
+  if (!other) return [];
+  const since = wallClock();
+  await post(other, encodePam(createTestImage(64, 48, 3)), { timeoutMs: 5000 });
+  const spans = await work.settled({ since, label: DOWNSCALE_LABEL }, { timeoutMs: 500 });
+  const shared = [...new Set(spans.map((span) => span.threadId))].filter((id) => id !== threadId && firstThreads.includes(id));
+  if (shared.length === 0) return [];
+  return [
+    `${OTHER_STARTED}, resized on the same thread (${shared.join(', ')}) as this one: the two servers share one pool, and the last one started sets it for both.`,
+    '-> a pool kept in a variable of the module is made again by every server that starts. Keep the pool (and the limiter, and the count of resizes)',
+    'in the server object: each server has its own.',
+  ];
+}
+
+/** A resize that failed only after the profiles' deadline (a busy machine makes any resize that long): is that deadline started for it too? */
+function deadlineOnResize(answer: HttpAnswer): string[] {
+  if (answer.status < 500 || answer.ms < LIMITS.profileDeadlineMs) return [];
+  return [
+    `-> it failed after ${ms(answer.ms)}, more than the profiles' deadline (profileDeadlineMs, ${LIMITS.profileDeadlineMs} ms): is that deadline started for every request?`,
+    'It is the profile route\'s own; a resize takes as long as it takes.',
+  ];
+}
+
 describe('step 2: resizing off the event loop: /health keeps answering', () => {
   it('POST /resize answers the image downscaled, byte for byte, by a thread of the pool', async () => {
     const server = await warmServer();
@@ -905,7 +1031,7 @@ describe('step 2: resizing off the event loop: /health keeps answering', () => {
       `POST /resize of a ${describeImage(image)} PAM image`,
       '(Cancelling on `req.on(\'close\')`? For a request with a body it fires as soon as the body has been read, not when the client leaves: watch `res.on(\'close\')` and `res.writableFinished` instead.)',
     );
-    expectStatus(answer, 200, `POST /resize of a ${describeImage(image)} PAM image`);
+    expectStatus(answer, 200, `POST /resize of a ${describeImage(image)} PAM image`, ...deadlineOnResize(answer));
     let resized: RgbaImage;
     try {
       resized = decodePam(answer.body);
@@ -944,7 +1070,8 @@ describe('step 2: resizing off the event loop: /health keeps answering', () => {
     const times: number[] = [];
     for (let i = 0; i < 6; i++) {
       const outcome = await post(server, encodePam(createTestImage(256, 192, 30 + i)));
-      expectStatus(answered(outcome, `POST /resize #${i + 1} of 6`), 200, `POST /resize #${i + 1} of 6`);
+      const answer = answered(outcome, `POST /resize #${i + 1} of 6`);
+      expectStatus(answer, 200, `POST /resize #${i + 1} of 6`, ...deadlineOnResize(answer));
       times.push(outcome.ms);
     }
     const spans = await work.settled({ since, label: DOWNSCALE_LABEL }, { atLeast: 6, timeoutMs: 500 });
@@ -961,18 +1088,30 @@ describe('step 2: resizing off the event loop: /health keeps answering', () => {
     // Two at once: both threads of the pool, at the same time. Big pictures: each downscale takes many
     // times longer than sending and decoding the other, so on a busy machine too both are in the pool at once.
     const twoSince = wallClock();
+    const threadsBeforePair = workers.workers.length;
     const pair = [0, 1].map(() => encodePam(blankImage(1600, 1200)));
-    await Promise.all(pair.map((body) => post(server, body, { timeoutMs: 10_000 })));
+    const pairTimes = (await Promise.all(pair.map((body) => post(server, body, { timeoutMs: 10_000 })))).map((outcome) => outcome.ms);
     const two = await work.settled({ since: twoSince, label: DOWNSCALE_LABEL }, { atLeast: 2, timeoutMs: 500 });
+    // Both threads were there all along: a pool that let one of them end while the six ran one at a time starts it again now.
+    const startedForPair = workers.workers.length - threadsBeforePair;
+    if (startedForPair > 0) {
+      fail(
+        `Two resizes sent at once, right after six one after another, needed ${startedForPair} new thread(s): the pool had ended ${startedForPair > 1 ? 'threads' : 'a thread'} while only one was busy, and the two resizes took ${pairTimes.map((t) => ms(t)).join(' and ')}, a thread's start-up included.`,
+        drawWork(two),
+        `-> the pool ends its threads when they are idle: piscina keeps only minThreads (by default half the cores), and ends the others as soon as they`,
+        `have nothing to do. Make the pool with minThreads and maxThreads both ${THREADS} (options.resizeThreads), so that every thread starts once and stays.`,
+      );
+    }
     const overlap = peakOverlap(two.map((span) => ({ label: String(span.threadId), start: span.start, ...(span.end === undefined ? {} : { end: span.end }) })));
     if (two.some((span) => span.threadId === threadId)) {
       fail(`Two resizes sent at once were downscaled on the main thread (thread ${threadId}), one after the other: they belong on the pool's threads.`, drawWork(two));
     }
     if (overlap < 2 || new Set(two.map((span) => span.threadId)).size < 2) {
+      const shared = await threadsShared(two.map((span) => span.threadId));
       fail(
         `Two resizes sent at once were downscaled one after the other${two.length ? ` (threads ${[...new Set(two.map((span) => span.threadId))].join(', ')})` : ''}: the pool has ${THREADS} threads, so both should run at the same time.`,
         drawWork(two),
-        `-> is the pool ${THREADS} threads (resizeThreads), and does each request hand its image to it without waiting for the others?`,
+        ...(shared.length > 0 ? shared : [`-> is the pool ${THREADS} threads (resizeThreads), and does each request hand its image to it without waiting for the others?`]),
       );
     }
     await expectOwnAnswers(server);
@@ -1004,6 +1143,17 @@ describe('step 2: resizing off the event loop: /health keeps answering', () => {
           : []),
       );
     }
+    // And the first server still resizes on its own pool, now that the second one runs beside it (two pools never share a thread).
+    const againSince = wallClock();
+    await post(server, encodePam(createTestImage(64, 48, 41)), { timeoutMs: 5000 });
+    const onTheOthers = (await work.settled({ since: againSince, label: DOWNSCALE_LABEL }, { timeoutMs: 500 })).filter((span) => otherThreads.includes(span.threadId));
+    if (onTheOthers.length > 0) {
+      fail(
+        `Once ${OTHER_STARTED.replace(/^A/, 'a')} had started, a resize sent to the first server ran on thread ${onTheOthers[0]!.threadId}, a thread of the second server's pool: the two servers share one pool, and the last one started sets it for both.`,
+        '-> a pool kept in a variable of the module is made again by every server that starts. Keep the pool (and the limiter, and the count of resizes)',
+        'in the server object: each server has its own.',
+      );
+    }
   });
 
   it('refuses bad images with a clear 4xx: too large (413, without reading it all), not an image (400), GET (405)', async () => {
@@ -1015,6 +1165,7 @@ describe('step 2: resizing off the event loop: /health keeps answering', () => {
       await post(server, oversized, { headers: { 'transfer-encoding': 'chunked', 'content-type': PAM_CONTENT_TYPE }, timeoutMs: 3000 }),
       `POST /resize of ${oversized.byteLength} bytes (the limit is ${limit}), sent without a content-length`,
     );
+    expectNotBusy(streamed, `POST /resize of ${oversized.byteLength} bytes, sent without a content-length`);
     if (streamed.status !== 413) {
       fail(
         `POST /resize of ${oversized.byteLength} bytes, over the ${limit}-byte limit (maxImageBytes), answered ${streamed.status}: it should be 413, Payload Too Large.`,
@@ -1027,6 +1178,7 @@ describe('step 2: resizing off the event loop: /health keeps answering', () => {
     // Declared too large: the answer comes from the header alone, before a byte of the body is sent.
     const declared = openRequest(`${server.url}/resize`, { method: 'POST', body: oversized, holdBody: true, timeoutMs: 1500 });
     const early = await declared.outcome;
+    if (early.kind === 'answer') expectNotBusy(early, `POST /resize with content-length: ${oversized.byteLength}, the body not sent yet,`);
     if (early.kind !== 'answer' || early.status !== 413) {
       fail(
         `POST /resize with content-length: ${oversized.byteLength} (over the ${limit}-byte limit), the body not sent yet: ${early.kind === 'answer' ? `answered ${early.status}` : describeOutcome(early)}.`,
@@ -1040,8 +1192,30 @@ describe('step 2: resizing off the event loop: /health keeps answering', () => {
     ];
     for (const [what, body] of garbage) {
       const answer = answered(await post(server, body), `POST /resize of ${what}`);
+      expectNotBusy(answer, `POST /resize of ${what}`);
       expectStatus(answer, 400, `POST /resize of ${what}`, 'decodePam() throws an ImageFormatError that says what is wrong: answer 400 with its message.');
       expectErrorBody(answer, `POST /resize of ${what}`);
+    }
+    // The bound itself: a body of exactly maxImageBytes is the largest one accepted, so it is read whole
+    // (and, being no image, answered 400); only a bigger one is 413. With a content-length, and chunked.
+    const atLimit = Buffer.alloc(limit);
+    atLimit.write('P7\nWIDTH 1\nHEIGHT 1\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n', 'latin1');
+    for (const [how, headers] of [
+      ['with a content-length', { 'content-type': PAM_CONTENT_TYPE }],
+      ['chunked, without a content-length', { 'content-type': PAM_CONTENT_TYPE, 'transfer-encoding': 'chunked' }],
+    ] as const) {
+      const what = `POST /resize of exactly maxImageBytes (${limit} bytes, sent ${how})`;
+      const answer = answered(await post(server, atLimit, { headers }), what);
+      expectNotBusy(answer, what);
+      if (answer.status === 413) {
+        fail(
+          `${what} answered 413: a body of exactly maxImageBytes is the largest one the server accepts, and only a bigger one is too large.`,
+          `  body: ${preview(answer.body)}`,
+          `-> the limit is off by one: refuse when the size is over it (> ${limit}), not when it reaches it. (This body is a PAM header followed by`,
+          'more bytes than it says, so read whole it is answered 400.)',
+        );
+      }
+      expectStatus(answer, 400, what, 'This body is a PAM header that says 1x1 followed by far more bytes: decodePam() refuses it, and that is a 400.');
     }
     const wrongMethod = answered(await get(server, '/resize'), 'GET /resize');
     expectStatus(wrongMethod, 405, 'GET /resize (resizing is a POST)');
@@ -1204,7 +1378,9 @@ describe('step 3: a thousand connections at once, none dropped', () => {
     for (const [what, send, status] of bad) {
       const outcome = await send();
       answers.push(outcome.kind === 'answer' ? String(outcome.status) : describeOutcome(outcome));
-      expectStatus(answered(outcome, `POST /resize of ${what}`), status, `POST /resize of ${what}`);
+      const answer = answered(outcome, `POST /resize of ${what}`);
+      expectNotBusy(answer, `POST /resize of ${what}`);
+      expectStatus(answer, status, `POST /resize of ${what}`);
     }
     await expectCapacityRestored(server, `After ${bad.length} bad uploads, answered ${answers.join(', ')}${heldBefore ? ' (before them, the test before this one found the limit held)' : ''}`, undefined, {
       overLimit: heldBefore
@@ -1810,6 +1986,15 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
         fail(
           `After close(), the process still holds what the server opened: ${left.map(([resource, count]) => `${count - (resourcesBefore.get(resource) ?? 0)} ${resource}`).join(', ')} (process.getActiveResourcesInfo()).`,
           'Each of these keeps the process alive: a Timeout is a timer never cleared (a deadline?), a TCPSocketWrap an open connection, a MessagePort a worker\'s.',
+        );
+      }
+      // Listeners on the process itself (a server that shuts down on Ctrl-C by itself): once it is closed, they must go too.
+      const signalsLeft = [...signalListeners()].filter(([signal, count]) => count > (signalListenersBefore.get(signal) ?? 0));
+      if (signalsLeft.length > 0) {
+        fail(
+          `After close(), the process still had ${signalsLeft.map(([signal, count]) => `${count - (signalListenersBefore.get(signal) ?? 0)} '${signal}' listener(s)`).join(', ')} that your servers added: listeners on the process outlive the server.`,
+          '-> a listener on `process` holds the server (and everything it holds) for as long as the process lives, and every server started adds',
+          'more. Leave the signals to whoever runs the server (the kata\'s `serve` does it), or remove your listeners in close(): process.off(signal, listener).',
         );
       }
     } finally {
