@@ -27,6 +27,7 @@ const CASES = {
   '96-test-deleted': { tests: (text: string) => text.replace("it('handles an empty list'", "it.skip('handles an empty list'").replace(/it\.skip\('handles an empty list', async \(\) => \{[\s\S]*?\n {2}\}\);\n/, '') },
   '97-test-added-by-stub': { stub: `import { describe, it } from 'vitest';\ndescribe('step 1: join two waits', () => it('is easy', () => {}));\n${solution}` },
   '98-deadlock': { stub: solution.replace('const results = await Promise.all', 'if (tasks.length === 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);\n  const results = await Promise.all') },
+  '99-unhandled-rejection': { stub: solution.replace('const results = await Promise.all', "if (tasks.length === 0) void Promise.reject(new Error('a promise nobody awaits'));\n  const results = await Promise.all") },
 } satisfies Record<string, { stub?: string; tests?: (text: string) => string }>;
 type CaseId = keyof typeof CASES;
 
@@ -120,6 +121,15 @@ describe('no points without a run', () => {
     const report = exercise('97-test-added-by-stub');
     expect(report.points).toBe(8 - 1);
     expect(messages('97-test-added-by-stub')).toMatch(/Step 1 ran a test that the kata does not ship: "is easy"/);
+  });
+
+  it('a promise left rejecting with nobody listening fails the test that was running, and only its step, saying where it was made', () => {
+    const report = exercise('99-unhandled-rejection');
+    expect(report.status).toBe('failed');
+    expect(report.points).toBe(8 - 2);
+    const failing = report.tests.filter((test) => test.status !== 'passed');
+    expect(failing.map((test) => [test.step, test.name])).toEqual([[2, 'handles an empty list']]);
+    expect(failing[0]?.message).toMatch(/^While this test ran, a promise rejected with nobody listening for it[\s\S]*a promise nobody awaits[\s\S]*at loadAll \(exercises\/99-unhandled-rejection\/join\.ts:\d+/);
   });
 
   it('a test process that dies mid-file scores nothing from the step that killed it on, and says so', () => {

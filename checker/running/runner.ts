@@ -246,15 +246,7 @@ export class Collector implements Reporter {
       if (!where) return records.length > 0;
       return files.has(where.file) && (where.target ? formatTarget(where.target) : target) === target;
     });
-    for (const error of unhandled) {
-      tests.push({
-        name: 'no unhandled errors',
-        suites: [],
-        status: 'failed',
-        message: `Something failed outside any test (an unhandled rejection or error thrown in a callback):\n${formatError(error)}`,
-        durationMs: 0,
-      });
-    }
+    for (const error of unhandled) chargeUnhandled(tests, error);
     const missing = records.length === 0 && testFilesOf(exercise).length === 0;
     const report = grade(exercise, tests, {
       loadErrors: missing ? [missingTests(exercise)] : records.length === 0 ? [] : loadErrors,
@@ -282,6 +274,37 @@ export class Collector implements Reporter {
     const tests = this.manifest?.tests?.[exercise.id];
     return tests ? { shipped: tests } : {};
   }
+}
+
+/**
+ * An unhandled rejection (or an error thrown in a callback) fails the test that was running when it
+ * happened, so its step earns nothing, and the message says which test that was. Vitest names the
+ * running test; between tests (or when two tests share the name) it fails the exercise outside any step.
+ */
+function chargeUnhandled(tests: RawTest[], error: SerializedError): void {
+  const what = formatError(error);
+  const name = typeof error.VITEST_TEST_NAME === 'string' ? error.VITEST_TEST_NAME : undefined;
+  const running = name === undefined ? [] : tests.flatMap((test, i) => (test.name === name ? [i] : []));
+  const index = running.length === 1 ? running[0] : undefined;
+  const test = index === undefined ? undefined : tests[index];
+  if (index === undefined || !test) {
+    tests.push({
+      name: 'no unhandled errors',
+      suites: [],
+      status: 'failed',
+      message: `Something failed outside any test (an unhandled rejection or error thrown in a callback):\n${what}`,
+      durationMs: 0,
+    });
+    return;
+  }
+  const news = [
+    'While this test ran, a promise rejected with nobody listening for it (or a callback threw), so the error reached no caller:',
+    what,
+    ...whereItWas(error.stack, 'The error was made here:'),
+    'Every promise your code starts must be awaited or returned, or have its rejection handled; this step earns nothing until none is left unhandled.',
+  ].join('\n');
+  const message = test.status === 'failed' ? `${test.message}\n\n${news}` : news;
+  tests[index] = { ...test, status: 'failed', message };
 }
 
 function missingTests(exercise: Exercise): string {
@@ -336,14 +359,14 @@ function describeIncident(incident: Incident): string {
 }
 
 /** The frames of the kata's files (not Node's, not vitest's), relative to the kata, at most five. */
-function whereItWas(stack: string | undefined): string[] {
+function whereItWas(stack: string | undefined, heading = 'It was busy here:'): string[] {
   if (!stack) return [];
   const frames = stack
     .split('\n')
     .filter((line) => /^\s*at /.test(line) && !line.includes('(eval at') && line.includes(ROOT) && !line.includes('node_modules') && !line.includes(`${path.sep}checker${path.sep}`))
     .map((line) => line.replace(`${ROOT}${path.sep}`, '').replace(/file:\/\//, '').replace(/\?[^:)]*/, '').trim())
     .slice(0, 5);
-  return frames.length ? ['It was busy here:', ...frames.map((frame) => `  ${frame}`)] : [];
+  return frames.length ? [heading, ...frames.map((frame) => `  ${frame}`)] : [];
 }
 
 const TODO = /throw new Error\(\s*(['"`])(TODO step (\d+)\b[^'"`]*)\1/g;
