@@ -162,9 +162,11 @@ describe('loop-gaps', () => {
       // A block of the event loop.
     }
     const report = watch.stop();
-    expect(report.gaps.length).toBe(1);
+    // The block is the last gap, at least 55 ms; a busy machine may add gaps of its own before it (a process not scheduled).
+    const block = report.gaps.at(-1);
+    expect((block?.end ?? 0) - (block?.start ?? 0)).toBeGreaterThanOrEqual(55);
     expect(report.maxGapMs).toBeGreaterThanOrEqual(55);
-    expect(drawLoopGaps(report, 10)).toMatch(/^ {2}event loop \|[·█]*█\| 0-\d+ ms: 1 freeze over 20 ms, the longest \d+ ms/);
+    expect(drawLoopGaps(report, 10)).toMatch(new RegExp(`^ {2}event loop \\|[·█]*█\\| 0-\\d+ ms: ${report.gaps.length} freezes? over 20 ms, the longest \\d+ ms`));
   });
 });
 
