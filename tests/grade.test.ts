@@ -51,12 +51,21 @@ describe('grading', () => {
 
 describe('a step whose stub code is still there', () => {
   const todo = { file: 'join.ts', todo: 'TODO step 1: join the two tasks' };
-  const messageOf = (message: string) => grade(EXERCISE, [raw(1, 'failed', 'a test', message)], { unwritten: new Map([[1, todo]]) }).tests[0]?.message ?? '';
+  const others = [
+    { file: 'crossing.ts', todo: 'TODO step 1: run an echo task on the pool' },
+    { file: 'crossing.worker.ts', todo: "TODO step 1: handle the '${task.kind}' task" },
+  ];
+  const messageOf = (message: string, todos = [todo]) => grade(EXERCISE, [raw(1, 'failed', 'a test', message)], { unwritten: new Map([[1, todos]]) }).tests[0]?.message ?? '';
 
   it('says first that the step is not written yet, when the test hit the stub\'s throw', () => {
     const message = messageOf('Error: TODO step 1: join the two tasks');
     expect(message).toMatch(/^Step 1 is not written yet: join\.ts still throws "TODO step 1: join the two tasks"/);
     expect(message).toMatch(/What the test saw: Error: TODO step 1/);
+  });
+
+  it('names the very throw the test hit when the step has several, in several files, a template literal\'s among them', () => {
+    expect(messageOf('Error: TODO step 1: run an echo task on the pool', [todo, ...others])).toMatch(/^Step 1 is not written yet: crossing\.ts still throws "TODO step 1: run an echo task on the pool"/);
+    expect(messageOf("Error: TODO step 1: handle the 'echo' task", [todo, ...others])).toMatch(/^Step 1 is not written yet: crossing\.worker\.ts still throws/);
   });
 
   it('puts the test\'s own words first when it failed for another reason, and the stub after them as a note', () => {

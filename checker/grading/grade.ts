@@ -95,8 +95,8 @@ export interface GradeOptions {
   steps?: readonly number[];
   /** The steps ran in order and stopped at the first that failed (`run`, watch mode). */
   stepFirst?: boolean;
-  /** Steps the learner has not written yet: their file still throws `TODO step N`. */
-  unwritten?: ReadonlyMap<number, Unwritten>;
+  /** Steps the learner has not written yet: their files still throw `TODO step N` (every such throw, in file order). */
+  unwritten?: ReadonlyMap<number, readonly Unwritten[]>;
 }
 
 export interface Unwritten {
@@ -122,12 +122,12 @@ export function grade(exercise: Exercise, tests: readonly RawTest[], options: Gr
   const reports: TestReport[] = tests.flatMap((test) => {
     const step = stepOf(test.suites);
     if (step !== null && !ran.has(step)) return [];
-    const todo = step === null || test.status !== 'failed' ? undefined : unwritten?.get(step);
+    const todos = step === null || test.status !== 'failed' ? [] : (unwritten?.get(step) ?? []);
     const report: TestReport = {
       name: test.name,
       step,
       status: test.status,
-      message: todo ? withStubNote(step ?? 0, todo, test.message) : test.message,
+      message: todos.length > 0 ? withStubNote(step ?? 0, todos, test.message) : test.message,
       durationMs: Math.round(test.durationMs),
     };
     const location = test.status === 'failed' ? learnerLocation(exercise, test.frames ?? []) : undefined;
@@ -175,9 +175,18 @@ export function notWrittenYet(step: number, todo: Unwritten): string {
  * elsewhere and this file's stub is not what broke), the test's own words come first and the stub is
  * only a note after them: leading with it would send the learner to the wrong file.
  */
-function withStubNote(step: number, todo: Unwritten, message: string): string {
-  if (message.includes(todo.todo)) return `${notWrittenYet(step, todo)}\n\nWhat the test saw: ${message}`;
+function withStubNote(step: number, todos: readonly Unwritten[], message: string): string {
+  const hit = todos.find((todo) => says(message, todo.todo));
+  if (hit) return `${notWrittenYet(step, hit)}\n\nWhat the test saw: ${message}`;
+  const todo = todos[0];
+  if (!todo) return message;
   return `${message}\n\n(Note: ${todo.file} still throws "${todo.todo}", step ${step}'s stub code: if your code needs that part, it is not written yet.)`;
+}
+
+/** Whether a failure's message is that stub's throw: a template literal's `${…}` parts match anything. */
+function says(message: string, todo: string): boolean {
+  const parts = todo.split(/\$\{[^}]*\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(parts.join('[\\s\\S]*?')).test(message);
 }
 
 /**

@@ -371,15 +371,15 @@ function whereItWas(stack: string | undefined, heading = 'It was busy here:'): s
 
 const TODO = /throw new Error\(\s*(['"`])(TODO step (\d+)\b[^'"`]*)\1/g;
 
-/** Steps whose stub code is still there: the learner's file still throws the stub's `TODO step N`. */
-export function unwrittenSteps(exercise: Exercise): Map<number, Unwritten> {
-  const found = new Map<number, Unwritten>();
+/** Steps whose stub code is still there: the learner's files still throw the stub's `TODO step N` (each such throw, in file order). */
+export function unwrittenSteps(exercise: Exercise): Map<number, Unwritten[]> {
+  const found = new Map<number, Unwritten[]>();
   for (const file of exercise.files) {
     const absolute = path.join(exercise.dir, file);
     if (!existsSync(absolute)) continue;
     for (const match of readFileSync(absolute, 'utf8').matchAll(TODO)) {
       const step = Number(match[3]);
-      if (!found.has(step)) found.set(step, { file, todo: match[2] ?? '' });
+      found.set(step, [...(found.get(step) ?? []), { file, todo: match[2] ?? '' }]);
     }
   }
   return found;
