@@ -52,8 +52,15 @@ export function verdictParts(exercise: Exercise, report: ExerciseReport): { head
   if (report.consoleOutput?.length) {
     lines.push('', c.dim('Your code printed:'), indent(report.consoleOutput.slice(-20).join('\n')));
   }
-  lines.push('', c.dim(`Lesson: ${path.relative(process.cwd(), exercise.lessonPath)}   Edit: ${exercise.files.map((f) => path.relative(process.cwd(), path.join(exercise.dir, f))).join(', ')}`));
+  lines.push('', c.dim(`Lesson: ${path.relative(process.cwd(), exercise.lessonPath)}   ${editLine(exercise)}`));
   return { head, body: lines };
+}
+
+/** The files to edit: one is named by its path; several by their folder once, then their names, so the line stays short. */
+function editLine(exercise: Exercise): string {
+  const [only, ...rest] = exercise.files;
+  if (only !== undefined && rest.length === 0) return `Edit: ${path.relative(process.cwd(), path.join(exercise.dir, only))}`;
+  return `Edit in ${path.relative(process.cwd(), exercise.dir) || '.'}/: ${exercise.files.join(', ')}`;
 }
 
 function indent(text: string): string {
