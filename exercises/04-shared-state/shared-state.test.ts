@@ -1334,7 +1334,20 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         continue;
       }
       const wordWhenTaken = Atomics.load(words, 0);
-      main.unlock();
+      // How many waiters unlock()'s notifies woke: with the other thread not woken, someone else was queued ahead of it.
+      let unlockWoke = 0;
+      const atomics = Atomics as unknown as { notify: (...args: unknown[]) => number };
+      const notify = atomics.notify;
+      atomics.notify = (...args: unknown[]) => {
+        const woke = notify.apply(Atomics, args);
+        if (args[0] === words) unlockWoke += woke;
+        return woke;
+      };
+      try {
+        main.unlock();
+      } finally {
+        atomics.notify = notify;
+      }
       for (let waited = 0; waited < 2_000 && !sleeperDone.settled; waited += 5) await sleep(5);
       if (!sleeperDone.settled) {
         // Lost: wake it by hand, so that the probe thread is not left behind.
@@ -1345,14 +1358,15 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         fail(
           'The lock was held; lockAsync() waited for it, and then another thread went to sleep in lock(). The lock was let go, and lockAsync() took it',
           `and left the word at ${wordWhenTaken}; its unlock() then freed it, and the thread still asleep in lock() was never woken (2 s later the test woke it by hand).`,
-          wordWhenTaken === 1
+          unlockWoke > 0
+            ? `-> its unlock() did call Atomics.notify, and woke ${unlockWoke} waiter(s), not that thread: a wait lockAsync() had started and stopped listening to was still queued on the word, ahead of it, and took the wake-up. Do not abandon a wait: await the one you started until it resolves (a timeout of its own takes it off the queue when it runs out).`
+            : wordWhenTaken === 1
             ? '-> a wake-up was lost: lockAsync() took the lock as 1, "locked, nobody waiting", after a wake-up, though others may still sleep, so its unlock() notified nobody. After waking, take it as contended: `Atomics.exchange(words, index, 2) !== 0` (wait again if that is not 0), as lock() does.'
             : '-> a wake-up was lost: whatever lockAsync() leaves in the word when it takes the lock after waiting must tell its unlock() that others may still sleep.',
         );
       }
       const outcome = await sleeper;
-      if (!outcome.finished || outcome.report.error) finished(outcome, 'lock() while the lock was held');
-      const lockCalledAt = outcome.report.steps[1]?.startedAt;
+      const lockCalledAt = finished(outcome, 'lock() while the lock was held').steps[1]?.startedAt;
       if (lockCalledAt !== undefined && lockCalledAt > releasedAt - 20) continue; // it was not asleep yet when the lock was freed: nothing was judged, again
       return;
     }
