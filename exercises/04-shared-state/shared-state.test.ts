@@ -1129,7 +1129,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
           : `Its lock() made ${listCalls(lock)}.`,
         ...(wordWhileHeld === heldWord
           ? [
-              `All the while it waited, the lock word read ${wordWhileHeld}, as the main thread's tryLock() had left it: the waiting lock() never marked it contended, so an unlock() that wakes a sleeper only when it reads 2 had, as far as it could tell, nobody to wake.`,
+              `All the while it waited, the lock word read ${wordWhileHeld}, as the main thread's tryLock() had left it: the waiting lock() never marked it contended, so nothing in the word told unlock() that someone was asleep.`,
               '-> before it sleeps, lock() marks the word: `while (Atomics.exchange(words, index, 2) !== 0) Atomics.wait(words, index, 2)`; or, with only 0 and 1, unlock() always calls Atomics.notify(words, index, 1). A timeout is only a safety net.',
             ]
           : [
