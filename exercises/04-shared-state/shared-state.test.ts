@@ -102,6 +102,30 @@ class SlowBank {
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
+/**
+ * After the last guard was released, `mutex.locked` read true: does it turn false by itself a few microtasks later
+ * (a release that takes effect late), and after how many turns? undefined: it stays true.
+ */
+async function lockedTurnsLate(mutex: Mutex, rounds = 50): Promise<number | undefined> {
+  for (let turn = 1; turn <= rounds; turn++) {
+    await Promise.resolve();
+    if (!mutex.locked) return turn;
+  }
+  return undefined;
+}
+
+/** The message for `mutex.locked` still true right after every guard was released. */
+function lockedAfterRelease(when: string, lateBy: number | undefined, otherwise: string[]): never {
+  if (lateBy !== undefined) {
+    fail(
+      `${when}, mutex.locked still read true, though no task held the lock any more; it turned false only ${lateBy} microtask turn(s) later.`,
+      '-> `locked` says whether a task holds the lock right now: the release must take effect when release() is called, not on a later turn',
+      '   (something between release() and your bookkeeping is asynchronous: a library queue, an await, a .then()). Keep the state yourself and change it in release().',
+    );
+  }
+  fail(...otherwise);
+}
+
 describe('step 1: one thread, many tasks: an async mutex', () => {
   /** What a broken Mutex did wrong, from the order in which the critical-section monitor saw it break. */
   function mutexAdvice(violations: readonly Violation[]): string[] {
@@ -251,7 +275,12 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
       fail('release() did not hand the lock to the task waiting in lock(): it is still waiting.', 'Wake the next waiter when the lock is released.');
     }
     second.value?.release();
-    expect(mutex.locked, 'mutex.locked after every guard was released').toBe(false);
+    if (mutex.locked) {
+      lockedAfterRelease('Right after every guard was released', await lockedTurnsLate(mutex), [
+        'After every guard was released, mutex.locked still read true (and stayed so): the last release() left the lock locked, with nobody waiting.',
+        '-> when release() finds no waiter, mark the lock free.',
+      ]);
+    }
   });
 
   it('waiters are served in the order they asked (FIFO)', async () => {
@@ -280,14 +309,24 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
       await using _guard = await mutex.lock();
       expect(mutex.locked, 'inside an `await using` block').toBe(true);
     }
-    if (mutex.locked) fail('After an `await using guard = await mutex.lock()` block ended, the mutex was still locked.', 'The guard needs a [Symbol.asyncDispose]() that releases it.');
+    if (mutex.locked) {
+      lockedAfterRelease('Right after an `await using guard = await mutex.lock()` block ended', await lockedTurnsLate(mutex), [
+        'After an `await using guard = await mutex.lock()` block ended, the mutex was still locked.',
+        'The guard needs a [Symbol.asyncDispose]() that releases it.',
+      ]);
+    }
     try {
       using _guard = await mutex.lock();
       throw new Error('critical section failed');
     } catch {
       // expected
     }
-    if (mutex.locked) fail('After a `using` block that threw, the mutex was still locked.', 'The guard needs a [Symbol.dispose]() that releases it.');
+    if (mutex.locked) {
+      lockedAfterRelease('Right after a `using` block that threw', await lockedTurnsLate(mutex), [
+        'After a `using` block that threw, the mutex was still locked.',
+        'The guard needs a [Symbol.dispose]() that releases it.',
+      ]);
+    }
   });
 
   it('a guard releases once: a second release() must not unlock the next holder', async () => {
@@ -997,7 +1036,9 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
           `unlock() on a lock held with nobody waiting (the word read ${heldWord}) made: ${calls.map((c) => c.text).join(', ')}.`,
           `We let another thread call lock() just before unlock()'s call ${k + 1} (${asked.before}): it found the lock held, left the word at ${asked.word} and went to sleep in Atomics.wait.`,
           `unlock() then went on without any Atomics.notify after that moment: ${napMs === undefined ? 'the sleeping thread is never woken (a lost wake-up)' : `nothing wakes the sleeping thread; only its own timed wait (${ms(napMs)}) running out brings it back`}, and the lock word now reads ${word}${word === 0 ? ' (free)' : ''}.`,
-          readFirst && wrote
+          asked.word === heldWord && !calls.some((c) => c.name === 'notify')
+            ? `-> the other thread's lock() went to sleep leaving the word as it found it, ${heldWord}, the same as "held, nobody waiting": no unlock() can tell from the word that someone sleeps. Before it sleeps, lock() marks the word contended, \`Atomics.exchange(words, index, 2)\`, and sleeps on that 2 (then unlock() wakes a sleeper when it reads 2); or, with only 0 and 1, unlock() always calls Atomics.notify.`
+            : readFirst && wrote
             ? `-> unlock() read the word in one step and wrote it in another, and a waiter came in between its read of the word and its write: what it had read (nobody waiting) was no longer true. Free the word and learn whether anyone waits in one indivisible step: \`if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)\`.`
             : '-> whoever may have gone to sleep before the word was freed must be woken after it: free the word with one atomic step that tells you whether anyone waits (Atomics.exchange), and then Atomics.notify.',
         );
@@ -1009,6 +1050,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     const words = new Int32Array(new SharedArrayBuffer(8));
     const mutex = new AtomicsMutex(words, 0);
     if (!mutex.tryLock()) fail('tryLock() on a free mutex returned false.');
+    const heldWord = Atomics.load(words, 0);
     const progress = ThreadProbe.progressCell();
     const outcome = probe.run({
       module: vecModule,
@@ -1085,8 +1127,15 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         timedOut > 0
           ? `The waiting thread only found the lock free when one of its timed waits ran out: ${timedOut} of its Atomics.wait calls came back 'timed-out', none was woken; its lock() returned ${ms(lock.endedAt - releasedAt)} after the release.`
           : `Its lock() made ${listCalls(lock)}.`,
-        '-> a timed wait that looks again is polling: every hand-over costs up to one nap, and a thread that waits without a timeout',
-        '   sleeps forever. unlock() frees the word and then wakes one sleeper: Atomics.notify(words, index, 1).',
+        ...(wordWhileHeld === heldWord
+          ? [
+              `All the while it waited, the lock word read ${wordWhileHeld}, as the main thread's tryLock() had left it: the waiting lock() never marked it contended, so nothing in the word told unlock() that someone was asleep.`,
+              '-> before it sleeps, lock() marks the word: `while (Atomics.exchange(words, index, 2) !== 0) Atomics.wait(words, index, 2)`; or, with only 0 and 1, unlock() always calls Atomics.notify(words, index, 1). A timeout is only a safety net.',
+            ]
+          : [
+              '-> a timed wait that looks again is polling: every hand-over costs up to one nap, and a thread that waits without a timeout',
+              '   sleeps forever. unlock() frees the word and then wakes one sleeper: Atomics.notify(words, index, 1).',
+            ]),
       );
     }
     const notEqual = lock?.waits['not-equal'] ?? 0;
@@ -1109,136 +1158,216 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     }
   });
 
-  it('the main thread never blocks: lockAsync() waits with Atomics.waitAsync while another thread holds the lock', async () => {
-    const words = new Int32Array(new SharedArrayBuffer(8));
-    const mutex = new AtomicsMutex(words, 0);
-    const progress = ThreadProbe.progressCell();
+  it('the main thread never blocks: lockAsync() waits with Atomics.waitAsync while another thread holds the lock, and is woken by its unlock()', async () => {
     const holdMs = 400;
-    const holder = probe.run({
-      module: vecModule,
-      exportName: 'AtomicsMutex',
-      args: [words, 0],
-      steps: [{ call: 'lock' }, { signal: 1 }, { sleepMs: holdMs }, { call: 'unlock' }],
-      progress,
-    });
-    // Wait until the probe holds the lock (or has given up: then its report says why).
-    if (!(await Promise.race([waitForSignal(progress, 1), holder.then(() => false)]))) {
-      finished(await holder, 'lock() on the thread that should hold the lock');
-      fail('The probe thread never took the lock.');
-    }
-    const waitSpy = vi.spyOn(Atomics, 'wait');
-    const loop = startEventLoopProbe(5);
-    const started = performance.now();
-    const scheduled = await scheduledBy(() => mutex.lockAsync());
-    const lockError: unknown = scheduled.outcome.status === 'rejected' ? scheduled.outcome.reason : undefined;
-    const waited = performance.now() - started;
-    const report = loop.stop();
-    const blockingWaits = waitSpy.mock.calls.length;
-    waitSpy.mockRestore();
-    if (lockError !== undefined) fail(`lockAsync() failed: ${describeError(lockError)}`);
-    mutex.unlock();
-    finished(await holder, 'the thread holding the lock');
-    if (blockingWaits > 0) {
-      fail(
-        `lockAsync() called Atomics.wait on the main thread ${blockingWaits} time(s): the whole event loop froze until the`,
-        `other thread let go (${ms(waited)}; the longest gap between 5 ms timer ticks was ${ms(report.maxGapMs)}).`,
-        '-> no timer, no request, no promise could run meanwhile. On the main thread, wait with',
-        '   Atomics.waitAsync(words, index, value): it returns a promise, and the event loop keeps turning.',
-      );
-    }
-    if (waited < holdMs / 2) {
-      fail(`lockAsync() returned after ${ms(waited)}, while another thread held the lock for ${holdMs} ms: two holders at once.`);
-    }
-    // Busy, not just slow: a machine whose cores are taken can delay the ticks of an idle event loop
-    // too (seen: 323 ms), but an idle loop's utilisation stays low; a loop kept busy is near 1.
-    const asyncNotEqual = scheduled.waits['not-equal'] ?? 0;
-    const asyncWaits = scheduled.atomics.waitAsync ?? 0;
-    if (report.maxGapMs > holdMs / 2 && report.utilization > 0.5 && asyncWaits > 50 && asyncNotEqual > asyncWaits / 2) {
-      fail(
-        `While lockAsync() waited, the event loop was busy ${Math.round(report.utilization * 100)}% of the time and stalled for ${ms(report.maxGapMs)} (timer ticks every 5 ms, ${report.ticks} in ${ms(waited)}).`,
-        `${asyncNotEqual.toLocaleString('en-US')} of its ${asyncWaits.toLocaleString('en-US')} Atomics.waitAsync calls came back 'not-equal' at once, with no promise to await: each asked to wait while the word held a value`,
-        'it did not hold, so the loop went straight round again without ever letting the event loop turn.',
-        '-> wait on the value the word holds now: the one your exchange() just wrote (2, "contended": `Atomics.waitAsync(words, index, 2)`), or the one you just read.',
-      );
-    }
-    if (report.maxGapMs > holdMs / 2 && report.utilization > 0.5) {
-      fail(
-        `While lockAsync() waited, the event loop was busy ${Math.round(report.utilization * 100)}% of the time and stalled for ${ms(report.maxGapMs)} (timer ticks every 5 ms, ${report.ticks} in ${ms(waited)}).`,
-        '-> the main thread was kept busy instead of awaiting: is lockAsync() retrying in a loop, without awaiting, or awaiting',
-        '   only a promise that is already resolved? Such a promise is a microtask: it runs before any timer or I/O gets a turn.',
-        '   Wait for the lock word to change: `await Atomics.waitAsync(words, index, valueYouSaw).value`.',
-      );
-    }
-    // Woken, not polling: while it waited, lockAsync() made no timer, and no wait of its ran out by itself.
-    const attempts = (scheduled.atomics.compareExchange ?? 0) + (scheduled.atomics.exchange ?? 0);
-    const waitAsyncs = scheduled.atomics.waitAsync ?? 0;
-    const timedOut = scheduled.waits['timed-out'] ?? 0;
-    const timers = scheduled.timers + scheduled.immediates;
-    if (timers > 0 || timedOut > 0) {
-      fail(
-        `While another thread held the lock for ${holdMs} ms, lockAsync() ${timers > 0 ? `scheduled ${timers} timer(s)${scheduled.immediates > 0 ? ` (${scheduled.immediates} of them setImmediate)` : ''}` : `had ${timedOut} of its ${waitAsyncs} Atomics.waitAsync wait(s) run out by themselves ('timed-out')`} and tried the lock ${attempts} time(s)` +
-          `${waitAsyncs === 0 ? ', and never called Atomics.waitAsync' : ''}: it was polling, checking again later, instead of sleeping until unlock() wakes it.`,
-        '-> every hand-over waits up to one nap, and the retries keep the main thread working all along. Sleep until the word changes:',
-        '   `await Atomics.waitAsync(words, index, valueYouSaw).value` with no timeout: the Atomics.notify in unlock() resolves it the moment the lock is let go.',
-      );
-    }
-    if (waitAsyncs === 0) {
-      fail(
-        `While another thread held the lock for ${holdMs} ms, lockAsync() waited without ever calling Atomics.waitAsync (it tried the lock ${attempts} time(s)).`,
-        '-> nothing but Atomics.waitAsync lets unlock()\'s Atomics.notify wake the main thread: `await Atomics.waitAsync(words, index, valueYouSaw).value`.',
-      );
+    // One trial: another thread (the probe) takes the lock, holds it for holdMs and unlock()s it, while lockAsync() waits.
+    const trial = async () => {
+      const words = new Int32Array(new SharedArrayBuffer(8));
+      const mutex = new AtomicsMutex(words, 0);
+      const progress = ThreadProbe.progressCell();
+      const holder = probe.run({
+        module: vecModule,
+        exportName: 'AtomicsMutex',
+        args: [words, 0],
+        steps: [{ call: 'lock' }, { signal: 1 }, { sleepMs: holdMs }, { call: 'unlock' }],
+        progress,
+      });
+      // Wait until the probe holds the lock (or has given up: then its report says why).
+      if (!(await Promise.race([waitForSignal(progress, 1), holder.then(() => false)]))) {
+        finished(await holder, 'lock() on the thread that should hold the lock');
+        fail('The probe thread never took the lock.');
+      }
+      const waitSpy = vi.spyOn(Atomics, 'wait');
+      const loop = startEventLoopProbe(5);
+      // What the lock word reads halfway through the hold, while lockAsync() waits (this timer is the test's, not lockAsync()'s).
+      let wordWhileWaiting: number | undefined;
+      const look = setTimeout(() => (wordWhileWaiting = Atomics.load(words, 0)), holdMs / 2);
+      const started = performance.now();
+      const scheduled = await scheduledBy(() => mutex.lockAsync());
+      const lockError: unknown = scheduled.outcome.status === 'rejected' ? scheduled.outcome.reason : undefined;
+      const waited = performance.now() - started;
+      clearTimeout(look);
+      const report = loop.stop();
+      const blockingWaits = waitSpy.mock.calls.length;
+      waitSpy.mockRestore();
+      // Waits lockAsync() started and stopped listening to, still queued on the word: with the probe done
+      // with the lock, nobody else waits on it. (Waking them here resolves promises nobody listens to.)
+      const abandoned = lockError === undefined ? Atomics.notify(words, 0) : 0;
+      if (lockError !== undefined) fail(`lockAsync() failed: ${describeError(lockError)}`);
+      mutex.unlock();
+      const holderReport = finished(await holder, 'the thread holding the lock');
+      const unlockNotifies = holderReport.steps[3]?.atomics.notify ?? 0;
+      return { scheduled, waited, report, blockingWaits, abandoned, wordWhileWaiting, unlockNotifies };
+    };
+    for (let attempt = 1; ; attempt++) {
+      const { scheduled, waited, report, blockingWaits, abandoned, wordWhileWaiting, unlockNotifies } = await trial();
+      if (blockingWaits > 0) {
+        fail(
+          `lockAsync() called Atomics.wait on the main thread ${blockingWaits} time(s): the whole event loop froze until the`,
+          `other thread let go (${ms(waited)}; the longest gap between 5 ms timer ticks was ${ms(report.maxGapMs)}).`,
+          '-> no timer, no request, no promise could run meanwhile. On the main thread, wait with',
+          '   Atomics.waitAsync(words, index, value): it returns a promise, and the event loop keeps turning.',
+        );
+      }
+      if (waited < holdMs / 2) {
+        fail(`lockAsync() returned after ${ms(waited)}, while another thread held the lock for ${holdMs} ms: two holders at once.`);
+      }
+      // Busy, not just slow: a machine whose cores are taken can delay the ticks of an idle event loop
+      // too (seen: 323 ms), but an idle loop's utilisation stays low; a loop kept busy is near 1.
+      const asyncNotEqual = scheduled.waits['not-equal'] ?? 0;
+      const asyncWaits = scheduled.atomics.waitAsync ?? 0;
+      if (report.maxGapMs > holdMs / 2 && report.utilization > 0.5 && asyncWaits > 50 && asyncNotEqual > asyncWaits / 2) {
+        fail(
+          `While lockAsync() waited, the event loop was busy ${Math.round(report.utilization * 100)}% of the time and stalled for ${ms(report.maxGapMs)} (timer ticks every 5 ms, ${report.ticks} in ${ms(waited)}).`,
+          `${asyncNotEqual.toLocaleString('en-US')} of its ${asyncWaits.toLocaleString('en-US')} Atomics.waitAsync calls came back 'not-equal' at once, with no promise to await: each asked to wait while the word held a value`,
+          'it did not hold, so the loop went straight round again without ever letting the event loop turn.',
+          '-> wait on the value the word holds now: the one your exchange() just wrote (2, "contended": `Atomics.waitAsync(words, index, 2)`), or the one you just read.',
+        );
+      }
+      if (report.maxGapMs > holdMs / 2 && report.utilization > 0.5) {
+        fail(
+          `While lockAsync() waited, the event loop was busy ${Math.round(report.utilization * 100)}% of the time and stalled for ${ms(report.maxGapMs)} (timer ticks every 5 ms, ${report.ticks} in ${ms(waited)}).`,
+          '-> the main thread was kept busy instead of awaiting: is lockAsync() retrying in a loop, without awaiting, or awaiting',
+          '   only a promise that is already resolved? Such a promise is a microtask: it runs before any timer or I/O gets a turn.',
+          '   Wait for the lock word to change: `await Atomics.waitAsync(words, index, valueYouSaw).value`.',
+        );
+      }
+      const attempts = (scheduled.atomics.compareExchange ?? 0) + (scheduled.atomics.exchange ?? 0);
+      const waitAsyncs = scheduled.atomics.waitAsync ?? 0;
+      const timedOut = scheduled.waits['timed-out'] ?? 0;
+      const woken = scheduled.waits.ok ?? 0;
+      const timers = scheduled.timers + scheduled.immediates;
+      const timerText = `scheduled ${timers} timer(s)${scheduled.immediates > 0 ? ` (${scheduled.immediates} of them setImmediate)` : ''}`;
+      if (abandoned > 0) {
+        fail(
+          `lockAsync() took the lock, and ${abandoned} of its ${waitAsyncs} Atomics.waitAsync waits were still queued on the lock word: it had stopped listening to them${timers > 0 ? ` (it ${timerText}, and raced its waits against them)` : ''}, but a wait stays in the word's queue until it is woken or runs out.`,
+          '-> unlock()\'s Atomics.notify(words, index, 1) wakes the oldest wait in that queue: one nobody listens to any more, while the thread or task that',
+          '   really waits for the lock sleeps on (a lost wake-up). Do not abandon a wait: await the one you started until it resolves',
+          `   (\`await Atomics.waitAsync(words, index, valueYouSaw).value\`; a timeout of its own, if you want a safety net, takes it off the queue when it runs out).`,
+        );
+      }
+      // Woken, not polling: a timed wait is a fine safety net, but the hand-over must come from unlock()'s Atomics.notify.
+      if (woken === 0 && waitAsyncs === 0 && timers > 0) {
+        fail(
+          `While another thread held the lock for ${holdMs} ms, lockAsync() ${timerText} and tried the lock ${attempts} time(s), and never called Atomics.waitAsync: it was polling, checking again later, instead of sleeping until unlock() wakes it.`,
+          '-> every hand-over waits up to one nap, and the retries keep the main thread working all along. Sleep until the word changes:',
+          '   `await Atomics.waitAsync(words, index, valueYouSaw).value`: the Atomics.notify in unlock() resolves it the moment the lock is let go.',
+        );
+      }
+      if (woken === 0 && (timedOut > 0 || timers > 0)) {
+        const naps = timedOut > 0 ? `${timedOut} of its ${waitAsyncs} Atomics.waitAsync wait(s) ran out by themselves ('timed-out')` : `it ${timerText}`;
+        if (unlockNotifies === 0) {
+          fail(
+            `While another thread held the lock for ${holdMs} ms, lockAsync() was never woken: ${naps}, none was woken, and it took the lock only when it looked again by itself after the release (${attempts} tries): it was polling.`,
+            `The other thread's unlock() made no Atomics.notify at all${wordWhileWaiting === undefined ? '' : `; all the while lockAsync() waited, the lock word read ${wordWhileWaiting}`}.`,
+            wordWhileWaiting === 1
+              ? '-> 1 says "locked, nobody waiting": lockAsync() waited without marking the word contended, so an unlock() that wakes a sleeper only when it reads 2 had nobody to wake. Mark it first, as lock() does: `while (Atomics.exchange(words, index, 2) !== 0) await Atomics.waitAsync(words, index, 2).value` (or let unlock() always notify).'
+              : '-> unlock() must wake a waiter after it frees the word: `Atomics.notify(words, index, 1)`; a timeout is only a safety net, never the way the lock is handed over.',
+          );
+        }
+        if (attempt < 3) continue; // unlock() notified: a wait ran out at the instant of the release (unlikely); try again
+        fail(
+          `Three times, while another thread held the lock for ${holdMs} ms, lockAsync() was never woken: ${naps}, and none was woken by the other thread's unlock(), which made ${unlockNotifies} Atomics.notify call(s).`,
+          '-> does lockAsync() wait on the same word unlock() notifies (words[index]), and does unlock() wake at least one waiter (`Atomics.notify(words, index, 1)`)?',
+        );
+      }
+      // Not burning the CPU: each retry costs a turn of the main thread. Naps shorter than about 4 ms are polling too,
+      // the same bound lock() is held to (50 tries in 200 ms).
+      if (attempts > holdMs / 4) {
+        fail(
+          `While another thread held the lock for ${holdMs} ms, lockAsync() tried the lock ${attempts.toLocaleString('en-US')} time(s) (${listAtomics(scheduled.atomics)}${timedOut > 0 ? `; ${timedOut} of its waits ran out by themselves` : ''}${timers > 0 ? `; it ${timerText}` : ''}).`,
+          '-> it kept looking again instead of sleeping until it was woken. Wait until the word changes: `await Atomics.waitAsync(words, index, valueYouSaw).value`; a timeout, if any, only as a long safety net.',
+        );
+      }
+      if (waitAsyncs === 0) {
+        fail(
+          `While another thread held the lock for ${holdMs} ms, lockAsync() waited without ever calling Atomics.waitAsync (it tried the lock ${attempts} time(s)).`,
+          '-> nothing but Atomics.waitAsync lets unlock()\'s Atomics.notify wake the main thread: `await Atomics.waitAsync(words, index, valueYouSaw).value`.',
+        );
+      }
+      return;
     }
   });
 
   it('lockAsync() woken while another thread still sleeps in lock() takes the lock so that its unlock() wakes that thread', async () => {
-    // A staged schedule, tried up to 3 times until it happened as planned: the lock is held (here), lockAsync()
-    // waits for it, then another thread goes to sleep in lock(). The release wakes the oldest waiter, lockAsync();
-    // the other thread still sleeps, so whatever lockAsync() leaves in the word must make its unlock() wake it.
-    for (let attempt = 1; attempt <= 3; attempt++) {
+    // A staged schedule that does not depend on which waiter a notify picks: the lock is held (here) and lockAsync() waits
+    // for it; the test wakes lockAsync()'s wait, the only one queued on the word yet, with an Atomics.notify of its own,
+    // and before the event loop can run lockAsync() on, blocks this thread until another thread has gone to sleep in
+    // lock(); then it frees the word, without a notify, and lets lockAsync() go on. lockAsync() finds the lock free and
+    // takes it while the other thread still sleeps: whatever it leaves in the word must make its unlock() wake that thread.
+    // Tried up to 5 times, each time giving the other thread longer to fall asleep (a busy machine may not run it at once).
+    const block = new Int32Array(new SharedArrayBuffer(4));
+    const blockFor = (msToBlock: number) => Atomics.wait(block, 0, 0, msToBlock);
+    for (let attempt = 1; attempt <= 5; attempt++) {
       const words = new Int32Array(new SharedArrayBuffer(8));
       const holder = new AtomicsMutex(words, 0);
       const main = new AtomicsMutex(words, 0);
       if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
       const mainLock = track(main.lockAsync());
+      await sleep(20); // time for lockAsync() to get to its wait
+      if (mainLock.status === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
+      if (mainLock.settled) fail('lockAsync() returned while another holder still held the lock: two holders at once.');
+      Atomics.notify(words, 0, 1); // wakes lockAsync()'s wait, if it waits on the word: it runs on once this thread lets it
       const progress = ThreadProbe.progressCell();
       const sleeper = probe.run({ module: vecModule, exportName: 'AtomicsMutex', args: [words, 0], steps: [{ signal: 1 }, { call: 'lock' }, { call: 'unlock' }], progress });
       const sleeperDone = track(sleeper);
-      if (!(await Promise.race([waitForSignal(progress, 1), sleeper.then(() => false)]))) {
-        holder.unlock();
-        finished(await sleeper, 'lock() while the lock was held');
-      }
-      await sleep(50); // time for the other thread to go to sleep in lock()
+      // Blocking on purpose: nothing on this thread runs until the word is free. The probe thread got its task just now.
+      const arrived = Atomics.wait(progress, 0, 0, 2_000) !== 'timed-out' || Atomics.load(progress, 0) === 1;
+      if (arrived) blockFor(25 * 2 ** attempt); // time for the other thread to go to sleep in lock(): 50 ms, then 100, 200, ...
       const releasedAt = epochNow();
-      holder.unlock();
-      for (let waited = 0; waited < 2_000 && !mainLock.settled && !sleeperDone.settled; waited += 5) await sleep(5);
-      if (mainLock.status === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
-      if (!mainLock.settled) {
-        // The other thread was woken first (not the order planned): let it finish, see that lockAsync() got its turn, and try again.
+      Atomics.store(words, 0, 0);
+      if (!arrived) {
+        await waitForSignal(progress, 1, 3_000);
         finished(await sleeper, 'lock() while the lock was held');
         for (let waited = 0; waited < 2_000 && !mainLock.settled; waited += 5) await sleep(5);
-        if (!mainLock.settled) fail(`The lock was released twice over, and lockAsync() was still waiting 2 s later: did unlock() wake it (Atomics.notify)?`);
+        if (mainLock.settled) main.unlock();
+        continue;
+      }
+      for (let waited = 0; waited < 2_000 && !mainLock.settled; waited += 5) await sleep(5);
+      if ((mainLock.status as string) === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
+      if (!mainLock.settled || sleeperDone.settled) {
+        // The other thread was not asleep yet, and took the free lock itself: let it finish, and try again.
+        finished(await sleeper, 'lock() while the lock was held');
+        for (let waited = 0; waited < 2_000 && !mainLock.settled; waited += 5) await sleep(5);
+        if (!mainLock.settled) fail('The lock was let go, and lockAsync() was still waiting 2 s later, though the lock word read 0 (free) all along after the other thread had let go of it too.');
         main.unlock();
         continue;
       }
       const wordWhenTaken = Atomics.load(words, 0);
-      main.unlock();
+      // How many waiters unlock()'s notifies woke: with the other thread not woken, someone else was queued ahead of it.
+      let unlockWoke = 0;
+      const atomics = Atomics as unknown as { notify: (...args: unknown[]) => number };
+      const notify = atomics.notify;
+      atomics.notify = (...args: unknown[]) => {
+        const woke = notify.apply(Atomics, args);
+        if (args[0] === words) unlockWoke += woke;
+        return woke;
+      };
+      try {
+        main.unlock();
+      } finally {
+        atomics.notify = notify;
+      }
       for (let waited = 0; waited < 2_000 && !sleeperDone.settled; waited += 5) await sleep(5);
       if (!sleeperDone.settled) {
         // Lost: wake it by hand, so that the probe thread is not left behind.
         Atomics.notify(words, 0);
         const rescued = await sleeper;
         const sleptSince = rescued.finished ? rescued.report.steps[1]?.startedAt : undefined;
-        if (sleptSince !== undefined && sleptSince > releasedAt - 20) continue; // it was not asleep yet when the lock was released: again
+        if (sleptSince !== undefined && sleptSince > releasedAt - 20) continue; // it was not asleep yet when the lock was freed: again
         fail(
-          'The lock was held; lockAsync() waited for it, and then another thread went to sleep in lock(). The release woke lockAsync(), which took the lock',
+          'The lock was held; lockAsync() waited for it, and then another thread went to sleep in lock(). The lock was let go, and lockAsync() took it',
           `and left the word at ${wordWhenTaken}; its unlock() then freed it, and the thread still asleep in lock() was never woken (2 s later the test woke it by hand).`,
-          wordWhenTaken === 1
+          unlockWoke > 0
+            ? `-> its unlock() did call Atomics.notify, and woke ${unlockWoke} waiter(s), not that thread: a wait lockAsync() had started and stopped listening to was still queued on the word, ahead of it, and took the wake-up. Do not abandon a wait: await the one you started until it resolves (a timeout of its own takes it off the queue when it runs out).`
+            : wordWhenTaken === 1
             ? '-> a wake-up was lost: lockAsync() took the lock as 1, "locked, nobody waiting", after a wake-up, though others may still sleep, so its unlock() notified nobody. After waking, take it as contended: `Atomics.exchange(words, index, 2) !== 0` (wait again if that is not 0), as lock() does.'
             : '-> a wake-up was lost: whatever lockAsync() leaves in the word when it takes the lock after waiting must tell its unlock() that others may still sleep.',
         );
       }
       const outcome = await sleeper;
-      if (!outcome.finished || outcome.report.error) finished(outcome, 'lock() while the lock was held');
+      const lockCalledAt = finished(outcome, 'lock() while the lock was held').steps[1]?.startedAt;
+      if (lockCalledAt !== undefined && lockCalledAt > releasedAt - 20) continue; // it was not asleep yet when the lock was freed: nothing was judged, again
       return;
     }
   });

@@ -944,6 +944,39 @@ describe('step 2: a runtime of your own', () => {
     expect(all.status, 'every task finished').toBe('fulfilled');
   });
 
+  it('a task that yields a plain value (`yield;`, `yield 5`) goes to the back of the ready queue: the tasks ready before it run first', async () => {
+    freezeAllTimers();
+    const runtime = new Runtime();
+    const log: string[] = [];
+    const got: unknown[] = [];
+    const a = runtime.spawn('a', function* () {
+      log.push('a starts');
+      got.push(yield 5);
+      log.push('a resumed');
+      got.push(yield);
+      log.push('a resumed again');
+    });
+    const b = runtime.spawn('b', function* () {
+      log.push('b starts');
+      yield;
+      log.push('b resumed');
+    });
+    const both = track(Promise.all([a.join(), b.join()]));
+    await drain();
+    const expected = ['a starts', 'b starts', 'a resumed', 'b resumed', 'a resumed again'];
+    if (log.join() !== expected.join()) {
+      const early = log.indexOf('a resumed') >= 0 && (log.indexOf('b starts') < 0 || log.indexOf('a resumed') < log.indexOf('b starts'));
+      fail(
+        `Tasks a and b were spawned together; a yielded 5 (a plain value, no promise) and then nothing (\`yield;\`), b yielded nothing once. What ran: ${log.join(', ') || 'nothing'}.`,
+        early
+          ? '-> your executor resumed a at once, before b, which had been ready all along: a yield is an await point, whatever it hands over. A value that is no promise is ready at once, so the task goes to the back of the ready queue, behind every task ready before it (`Promise.resolve(value).then(waker)` does it); `yield;` is how a task lets the others run.'
+          : `-> expected: ${expected.join(', ')}. A yield of a plain value makes its task ready at once: it goes to the back of the ready queue and resumes with that value.`,
+      );
+    }
+    expect(got, 'what each yield gave back: its own value').toEqual([5, undefined]);
+    expect(both.status, 'both tasks finished').toBe('fulfilled');
+  });
+
   it('over 200 seeded random schedules (tasks that spawn and join tasks, share a name, fail, awaits rejected with falsy reasons, late and repeated joins), every task resumes in the order it became ready, with what it awaited, and every join() settles with its task\'s outcome', async () => {
     freezeAllTimers();
     type Await = 'gate' | 'settled' | 'fails' | 'spawns' | 'spawns and joins';
@@ -1429,7 +1462,17 @@ describe('step 2: a runtime of your own', () => {
     await drain();
     expectStarted(log.includes('download waits') ? ['download'] : [], ['download']);
     handle.drop();
+    // drop() is synchronous, and so is what it promises: the task's finally blocks have run when it returns.
+    const cleanedWhenDropReturned = log.includes('download cleans up');
     await drain();
+    if (!cleanedWhenDropReturned && log.includes('download cleans up')) {
+      fail(
+        'The task was dropped while it waited inside try { … } finally { … }: when drop() returned, its finally block had not run yet; it ran later, on a later microtask.',
+        `  ${log.join(', ')}`,
+        '-> drop() cancels the task now: code right after `handle.drop()` may count on the task\'s cleanup being done (a connection closed, a lock let go).',
+        '   Call generator.return() inside drop() itself, as dropping a Rust future runs its destructors there and then.',
+      );
+    }
     gate.resolve('data');
     await drain();
     if (log.includes('download resumed')) {
