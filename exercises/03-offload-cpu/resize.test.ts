@@ -691,10 +691,13 @@ describe('step 4: the pool\'s life', () => {
       } catch (error) {
         call = Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      const state: { name: string; call: Promise<RgbaImage>; now?: string } = { name, call };
+      const state: { name: string; call: Promise<RgbaImage>; now?: string; reason?: unknown } = { name, call };
       call.then(
         () => (state.now ??= 'resized the image'),
-        () => (state.now ??= 'refused'),
+        (reason: unknown) => {
+          state.now ??= 'refused';
+          state.reason ??= reason;
+        },
       );
       return state;
     });
@@ -758,6 +761,21 @@ describe('step 4: the pool\'s life', () => {
     }
     const results = settled.slice(1) as Outcome[];
     const dropped = results.filter((r) => !r.ok);
+    // The very error the resizer gives work called once it is closed: an accepted call that got it was refused by the closed
+    // flag, which it reached only after close() had set it (an await before its task was handed over), not dropped by the pool.
+    const refusal = refusedAtOnce.find((state) => state.now === 'refused' && state.reason !== undefined)?.reason;
+    const refusedLate = (outcome: Outcome | undefined) => refusal !== undefined && outcome !== undefined && !outcome.ok && describeError(outcome.reason) === describeError(refusal);
+    const lateResizes = dropped.filter(refusedLate);
+    if (lateResizes.length > 0) {
+      const one = lateResizes[0];
+      const refusedInAll = [...settled, parallelSettled].filter(refusedLate).length;
+      fail(
+        `close() refused ${refusedInAll} of the ${accepted} resizes called before it: ${refusedInAll === 1 ? 'it' : 'they'} rejected with ${one && !one.ok ? describeError(one.reason) : ''}, the very error your resizer gives work called after close().`,
+        `${refusedInAll === 1 ? 'It was' : 'They were'} called before close(), and yet reached your closed check only once close() had been called: resize() awaits something before it`,
+        'hands its task over (an `await` before the check, or between the check and pool.run), and close() runs in that gap. An accepted call must be checked,',
+        'counted and handed to the pool in one synchronous step: no `await` before pool.run (or your queue) has the task and your set of tasks has its promise.',
+      );
+    }
     if (dropped.length > 0) {
       const one = dropped[0];
       fail(
@@ -842,6 +860,14 @@ describe('step 4: the pool\'s life', () => {
       );
     }
     // Checked last: a resizer that also lets resizeParallel() in after close() is told that first.
+    if (parallelOutcome && !parallelOutcome.ok && refusedLate(parallelOutcome)) {
+      fail(
+        `close() refused the resizeParallel() called just before it: it rejected with ${describeError(parallelOutcome.reason)}, the very error your resizer gives work called after close(); the ${plural(accepted - 1, 'resize()')} accepted beside it all finished.`,
+        'It was called before close(), and yet handed its stripes over only once close() had been called: resizeParallel() awaits something before',
+        'it sends them (an async helper that cuts the stripes, a wait for the pool), and close() runs in that gap. Cut the stripes and hand every one',
+        'to the pool (through the helper that counts it) before the first `await` in resizeParallel(); then await them together.',
+      );
+    }
     if (parallelOutcome && !parallelOutcome.ok) {
       fail(
         `close() dropped the resizeParallel() that was under way when it was called (${describeError(parallelOutcome.reason)}); the ${plural(accepted - 1, 'resize()')} accepted beside it all finished.`,

@@ -343,6 +343,14 @@ describe('step 1: a bounded channel', () => {
     }
     const drained = track(collect(channel));
     await flushMicrotasks();
+    const got = drained.value ?? [];
+    if (drained.status === 'fulfilled' && got.includes(2)) {
+      fail(
+        `After close(), the consumer received ${JSON.stringify(got)}: 1 was in the buffer, but 2 is the value of the send() that close() rejected with ChannelClosedError.`,
+        '-> close() rejected the waiting sender and left it in the queue of waiting senders: the recv() that took 1 made room and moved 2 in.',
+        '   A rejected send never got in: take every waiting sender out of the queue as you reject it (`splice(0)`, or empty the array).',
+      );
+    }
     expect(drained.value, 'the value that was already in the buffer').toEqual([1]);
   });
 
@@ -867,8 +875,26 @@ describe('step 2: a pipeline across threads', () => {
     return ended;
   }
 
+  /**
+   * The consumer's `for await` over the output must end with the failed job's error. When it did not, asks the output itself:
+   * a recv() that rejects with the job's error means the pipeline did close the output with it, and the Channel's own
+   * iterator (step 1) lost it on the way to the loop.
+   */
+  async function expectConsumerGotError(consumerError: unknown, output: Channel<Result>): Promise<void> {
+    if (consumerError instanceof Error && consumerError.message.includes('units must be >= 0')) return;
+    const direct = output.closed ? await output.recv().then(() => undefined, (error: unknown) => error) : undefined;
+    if (consumerError === undefined && direct instanceof Error && direct.message.includes('units must be >= 0')) {
+      fail(
+        `The consumer's \`for await\` over the output ended quietly, though the pipeline closed the output with the job's error: output.recv() rejects with ${describeError(direct)}.`,
+        '-> the error is lost in your Channel\'s async iterator (channel.ts, step 1): after close(error) it must throw that error into the loop, not end it.',
+        '   Let the rejection of recv() propagate out of [Symbol.asyncIterator] (no catch that returns).',
+      );
+    }
+    fail(`The consumer's \`for await\` must end with the job's error (close the output with it); it ${consumerError === undefined ? 'ended quietly' : `threw ${describeError(consumerError)}`}.`);
+  }
+
   /** No thread, port or job left behind; with `settled`, also that the pipeline settled only once its threads had exited. */
-  async function expectNoThreadsLeft(what: string, settled?: { seen: { running?: number[]; of?: number }; what: string }) {
+  async function expectNoThreadsLeft(what: string, settled?: { seen: { running?: number[]; of?: number }; what: string }, asked?: number) {
     const running = await watch!.waitForExit(2_000);
     if (running > 0) {
       const restarted = watch!.workers.filter((w) => !w.exited && w.createdAt.startsWith('by a piscina pool'));
@@ -898,6 +924,17 @@ describe('step 2: a pipeline across threads', () => {
       const cutOff = spans.filter((span) => span.end === undefined);
       if (cutOff.length > 0) {
         const jobs = cutOff.map((span) => `job ${span.detail?.['job'] ?? '?'} (thread ${span.threadId})`);
+        // More threads than asked for, started in place of the one that was ended: piscina does that for a task whose signal aborted.
+        const fresh = asked === undefined ? [] : watch!.workers.slice(asked).filter((w) => !cutOff.some((span) => span.threadId === w.threadId));
+        if (fresh.length > 0) {
+          fail(
+            `${what}, but ${jobs.join(', ')} never finished: cut off, and the pool started ${fresh.length === 1 ? `thread ${fresh[0]!.threadId}` : `threads ${fresh.map((w) => w.threadId).join(', ')}`} in place of ${fresh.length === 1 ? 'one' : 'threads'} it had to end (${watch!.workers.length} threads started, for threads: ${asked}).`,
+            drawJobs(spans),
+            '-> piscina ends a thread under its task, and starts a fresh one, when that task\'s AbortSignal aborts: the job was cancelled. A failure in the pipeline does not cancel the jobs',
+            '   already on the threads (unlike fan-out\'s failure, which aborts the work): give pool.run no signal that the failure aborts, let those jobs',
+            '   settle (`await Promise.allSettled(window)`), then `await pool.destroy()`.',
+          );
+        }
         fail(
           `${what}, but ${jobs.join(', ')} never finished: cut off, ${cutOff.length === 1 ? 'it was running on a worker thread when that thread was ended' : 'they were running on worker threads when those threads were ended'}.`,
           drawJobs(spans),
@@ -994,6 +1031,14 @@ describe('step 2: a pipeline across threads', () => {
       fail(
         `The pipeline took a job from the source while ${maxInFlight} were already on their way (taken, and not yet delivered to the output): up to ${undelivered} at once, one more than maxInFlight (${maxInFlight}).`,
         `-> there is a bound, but it is one too many: take the next job only while fewer than maxInFlight are on their way, so that with the new one there are at most ${maxInFlight}.`,
+      );
+    }
+    if (undelivered > maxInFlight && undelivered < jobs.length) {
+      fail(
+        `The pipeline took up to ${undelivered} jobs from the source that had not been delivered to the output yet; maxInFlight is ${maxInFlight}.`,
+        `-> there is a bound (it never had all ${jobs.length} jobs out at once), but ${undelivered - maxInFlight} more than maxInFlight get through it.`,
+        '   A job is on its way from the moment it leaves the source: count it there. Whatever holds jobs between the source and your count',
+        '   counts too (a read-ahead, a stream: Readable.from() buffers what it has read, and map({ concurrency }) keeps finished results until they are read).',
       );
     }
     if (undelivered > maxInFlight) {
@@ -1118,9 +1163,7 @@ describe('step 2: a pipeline across threads', () => {
     if (!(pipelineError instanceof Error) || !pipelineError.message.includes('units must be >= 0')) {
       fail(`Job 5 throws on its worker thread; processOnThreads() must reject with that error, not ${pipelineError === undefined ? 'resolve' : describeError(pipelineError)}.`);
     }
-    if (!(consumerError instanceof Error) || !consumerError.message.includes('units must be >= 0')) {
-      fail(`The consumer's \`for await\` must end with the job's error (close the output with it); it ${consumerError === undefined ? 'ended quietly' : `threw ${describeError(consumerError)}`}.`);
-    }
+    await expectConsumerGotError(consumerError, output);
     expectNoUnheardRejections(unhandled, 5);
     expectResultsBefore(received, 5);
     await expectNoThreadsLeft('The pipeline failed', { seen: whenSettled!, what: 'Job 5 failed, and processOnThreads() rejected' });
@@ -1191,12 +1234,10 @@ describe('step 2: a pipeline across threads', () => {
     if (!(pipelineError instanceof Error) || !pipelineError.message.includes('units must be >= 0')) {
       fail(`Job 2 throws on its worker thread; processOnThreads() must reject with that error, not ${pipelineError === undefined ? 'resolve' : describeError(pipelineError)}.`);
     }
-    if (!(consumerError instanceof Error) || !consumerError.message.includes('units must be >= 0')) {
-      fail(`The consumer's \`for await\` must end with the job's error (close the output with it); it ${consumerError === undefined ? 'ended quietly' : `threw ${describeError(consumerError)}`}.`);
-    }
+    await expectConsumerGotError(consumerError, output);
     expectNoUnheardRejections(unhandled, 2);
     expectResultsBefore(received, 2);
-    await expectNoThreadsLeft('Job 2 failed and processOnThreads() rejected', { seen: whenSettled!, what: 'Job 2 failed, and processOnThreads() rejected' });
+    await expectNoThreadsLeft('Job 2 failed and processOnThreads() rejected', { seen: whenSettled!, what: 'Job 2 failed, and processOnThreads() rejected' }, 2);
   });
 });
 
@@ -1221,17 +1262,53 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
   interface SourceLog {
     pulled: number;
     closed: boolean;
+    /**
+     * How far the producer runs ahead of the workers, judged at every take: `handed` counts the jobs that reached
+     * work() so far (a test that sets it gets `peakAhead`, the most jobs taken and not yet handed to work() at once).
+     */
+    handed?: () => number;
+    now?: () => number;
+    peakAhead?: number;
+    peakAheadAtMs?: number;
+    handedAtPeak?: number;
   }
 
   function* jobs(count: number, log: SourceLog): Generator<number> {
     try {
       for (let job = 0; job < count; job++) {
         log.pulled++;
+        if (log.handed) {
+          const handed = log.handed();
+          if (log.pulled - handed > (log.peakAhead ?? 0)) [log.peakAhead, log.handedAtPeak, log.peakAheadAtMs] = [log.pulled - handed, handed, log.now?.() ?? 0];
+        }
         yield job;
       }
     } finally {
       log.closed = true;
     }
+  }
+
+  /** A source log that watches how far ahead of the workers the producer takes jobs (every work() call is one of `io`'s attempts). */
+  const watchedSource = (io: SimulatedIo): SourceLog => ({ pulled: 0, closed: false, handed: () => io.attempts.length, now: () => io.timeline.now() });
+
+  /**
+   * The producer takes a job only when the jobs channel has room: at any take, at most `capacity` jobs wait in the channel,
+   * each worker holds at most one it has just received and not yet handed to work(), and one more is the job being taken.
+   */
+  function expectSourceHeldBack(log: SourceLog, { workers, capacity }: { workers: number; capacity: number }, drawing: string): void {
+    const bound = capacity + workers + 1;
+    const ahead = log.peakAhead ?? 0;
+    // (One more is let through: a right answer may read one job ahead, a stream or an async wrapper around the source.)
+    if (ahead <= bound + 1) return;
+    const handed = log.handedAtPeak ?? 0;
+    fail(
+      `At ${ms(log.peakAheadAtMs ?? 0)} the producer had taken ${ahead + handed} jobs from the source, and only ${handed} of them had reached work(): ` +
+        `${ahead} taken and not started, where at most ${bound} can be (${capacity} in the jobs channel, the capacity you were given; ${workers === 1 ? 'one for the worker' : `one for each of the ${workers} workers`}, received and not yet handed to work(); and the one being taken).`,
+      '-> nothing held the producer back: it took jobs as fast as the source gave them, whatever the workers could do. A limiter that queues',
+      '   the calls (p-limit, a semaphore awaited inside each job) or a Promise.all over the source keeps its own queue, without a bound: a source',
+      '   that never ends fills memory. Send each job into the jobs channel and await the send: a full channel makes the producer wait.',
+      drawing,
+    );
   }
 
   const abortableWork = (io: SimulatedIo, failing?: { job: number; error: Error; latencyMs: number }) => (job: number, signal: AbortSignal) =>
@@ -1244,7 +1321,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
   it('4 workers share 20 jobs of 100 ms: done at 500 ms, never more than 4 at once, every result once', async () => {
     useFakeClock();
     const io = new SimulatedIo(100);
-    const log: SourceLog = { pulled: 0, closed: false };
+    const log = watchedSource(io);
     const results = track(collect(fanOut(jobs(20, log), abortableWork(io), { workers: 4, capacity: 2 })));
     await advance(499);
     if (results.settled) fail(`The results channel ended at ${ms(results.settledAtMs ?? 0)}, before the last jobs (400-500 ms) were done.`, io.draw());
@@ -1257,6 +1334,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
       );
     }
     if (results.status === 'pending') fail('At 500 ms every job was done, but the results channel had not ended: close it when the last worker finishes.', io.draw());
+    expectSourceHeldBack(log, { workers: 4, capacity: 2 }, io.draw());
     const values = [...(results.value ?? [])].sort((a, b) => a - b);
     expect(values, 'each job\'s result exactly once').toEqual(Array.from({ length: 20 }, (_, job) => job * 10));
     expect(log.closed, 'the source was finished').toBe(true);
@@ -1334,7 +1412,17 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
       await advance(1);
       expectNoJobAfterAbort(io, 50);
       expect(results.status, 'ended once the 4 running jobs finished (100 ms)').toBe('fulfilled');
-      expect([...(results.value ?? [])].sort((a, b) => a - b), 'their results are delivered').toEqual([0, 10, 20, 30]);
+      const delivered = [...(results.value ?? [])].sort((a, b) => a - b);
+      const lost = [0, 10, 20, 30].filter((value) => !delivered.includes(value));
+      if (results.status === 'fulfilled' && lost.length > 0) {
+        fail(
+          `The 4 jobs running at the abort (50 ms) ignored it and finished at 100 ms with ${[0, 10, 20, 30].join(', ')}; the consumer got ${delivered.length === 0 ? 'none of them' : delivered.join(', ')}${delivered.length > 0 ? `, not ${lost.join(', ')}` : ''}.`,
+          '-> an abort stops what has not started; a result that still arrives after it is delivered, not thrown away: send it to the results',
+          '   channel whether or not the signal has aborted (the channel closes only after these last results).',
+          io.draw(),
+        );
+      }
+      expect(delivered, 'their results are delivered').toEqual([0, 10, 20, 30]);
       expect(io.started.length, 'no job started after the abort').toBe(4);
     });
     if (unhandled.length > 0) fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`);
@@ -1396,7 +1484,12 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
         expect(io.started.length, 'no job starts after the failure').toBe(started);
       });
       expect([...received].sort((a, b) => a - b), 'the results finished before the failure').toEqual([0, 10, 20, 30]);
-      expect(log.closed, 'the source was let go').toBe(true);
+      if (!log.closed) {
+        fail(
+          'After the failing job stopped the fan-out, the producer never let go of the source: its `finally` block never ran.',
+          'Leave the `for await (const job of jobs)` loop (break, or a rejected send), or call the source\'s return() yourself: that is how it cleans up.',
+        );
+      }
       if (unhandled.length > 0) fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`);
       earlierErrors.push(boom);
       vi.useRealTimers();
@@ -1406,7 +1499,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
   it('a slow consumer holds the workers back: no worker runs ahead of its undelivered result, and every result arrives', async () => {
     useFakeClock();
     const io = new SimulatedIo(100);
-    const log: SourceLog = { pulled: 0, closed: false };
+    const log = watchedSource(io);
     const [count, workers, capacity, consumeMs] = [20, 4, 2, 50];
     // Started and not yet received: each worker holds one job (running, or its result waiting for room), the results channel holds `capacity`.
     // (One more for the moment between a recv() that made room and the consumer's loop body.)
@@ -1441,6 +1534,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
           io.draw(),
         );
       }
+      expectSourceHeldBack(log, { workers, capacity }, io.draw());
       if (loop.status !== 'fulfilled') {
         fail(
           `With a slow consumer, the consumer's loop ${loop.status === 'pending' ? 'never ended' : `threw ${describeError(loop.reason)}`}, though none of its jobs failed.`,
@@ -1577,7 +1671,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
         const abortAtMs = callerSignal ? abortAt : undefined;
         useFakeClock();
         const io = new SimulatedIo(100);
-        const log: SourceLog = { pulled: 0, closed: false };
+        const log = watchedSource(io);
         const controller = new AbortController();
         const boom = new Error('the job failed');
         const fails = failing !== undefined && failing.job < times.length ? failing : undefined;
@@ -1622,6 +1716,7 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
         const stopAt = Math.min(abortAtMs ?? Number.POSITIVE_INFINITY, failedAt ?? Number.POSITIVE_INFINITY);
         const finishedBefore = io.timeline.intervals.filter((i) => i.outcome === 'ok' && (i.end ?? 0) < stopAt);
         if (io.inFlight.peak > workers) fail(`Up to ${io.inFlight.peak} jobs ran at once, with ${workers} worker(s).`, drawing);
+        expectSourceHeldBack(log, { workers, capacity }, drawing);
         const before = io.timeline.intervals.filter((i) => i.start < stopAt).map((i) => ({ ...i, end: Math.min(i.end ?? stopAt, stopAt) }));
         const { idleMs, firstGap } = occupancy(before, workers);
         if (firstGap) {
