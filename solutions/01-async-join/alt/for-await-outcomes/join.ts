@@ -1,5 +1,5 @@
 // A correct alternative: loadEvery starts every task, maps each promise to an Outcome that never
-// rejects, then collects them in input order with for await.
+// rejects, then collects them in input order with an async generator and for await.
 import type { Outcome, Task } from '../../join.ts';
 export * from '../../join.ts';
 
@@ -11,6 +11,11 @@ export async function loadEvery<T>(tasks: readonly Task<T>[]): Promise<Outcome<T
     ),
   );
   const outcomes: Outcome<T>[] = [];
-  for await (const outcome of pending) outcomes.push(outcome);
+  for await (const outcome of inOrder(pending)) outcomes.push(outcome);
   return outcomes;
+}
+
+/** Yields each promise's value in the order given (they are all running already, and none rejects). */
+async function* inOrder<V>(promises: readonly Promise<V>[]): AsyncGenerator<V> {
+  for (const promise of promises) yield await promise;
 }
