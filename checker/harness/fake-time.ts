@@ -50,8 +50,47 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
 
 /** Moves fake time forward and lets every promise that can settle, settle. */
 export async function advance(msToAdvance: number): Promise<void> {
-  await vi.advanceTimersByTimeAsync(msToAdvance);
+  const clock = drainingImmediates ? fakeClock() : undefined;
+  if (!clock) {
+    await vi.advanceTimersByTimeAsync(msToAdvance);
+    return;
+  }
+  // Timer by timer, as Node runs them, with every real turn of the loop the code queued (setImmediate) in between.
+  const target = clock.now + msToAdvance;
+  await settle();
+  for (let due = nextDue(clock); due !== undefined && due <= target; due = nextDue(clock)) {
+    clock.next();
+    await settle();
+  }
+  if (clock.now < target) clock.tick(target - clock.now);
+  await settle();
 }
+
+/** The fake clock behind the faked timer functions (fake-timers puts it there), while the clock is fake. */
+interface FakeClock {
+  now: number;
+  timers?: Record<string, { callAt: number }>;
+  next(): number;
+  tick(ms: number): number;
+}
+function fakeClock(): FakeClock | undefined {
+  if (!vi.isFakeTimers()) return undefined;
+  const clock = (globalThis.setTimeout as unknown as { clock?: FakeClock }).clock;
+  return clock && typeof clock.next === 'function' && typeof clock.tick === 'function' && typeof clock.now === 'number' ? clock : undefined;
+}
+/** When the next fake timer is due, or undefined when none is scheduled. */
+function nextDue(clock: FakeClock): number | undefined {
+  const times = Object.values(clock.timers ?? {}).map((timer) => timer.callAt);
+  return times.length === 0 ? undefined : Math.min(...times);
+}
+
+/**
+ * Whether `settle` (and so `runUntilIdle` and `advance`) waits out every `setImmediate` the code queued, not
+ * just one turn of the loop. Opt in with `useFakeClock({ drainImmediates: true })`.
+ */
+let drainingImmediates = false;
+/** How many extra turns `settle` waits at most for the code's immediates (a loop that re-queues itself for ever ends here). */
+const MAX_IMMEDIATE_TURNS = 50;
 
 /**
  * Fakes the timers and the clocks the harness reads (performance.now, Date), and nothing else:
@@ -60,12 +99,18 @@ export async function advance(msToAdvance: number): Promise<void> {
  * fake clock too, as they would on Node's; their setImmediate stays real, like the global one.
  * Undo with `vi.useRealTimers()` (an `afterEach` is the usual place).
  */
-export function useFakeClock(): void {
+export function useFakeClock(options: { drainImmediates?: boolean } = {}): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+  // setImmediate stays real, and takes no fake time: with this, a callback the code queued with it runs before
+  // the clock moves on (a semaphore that hands a freed connection on with setImmediate does so at the same instant).
+  drainingImmediates = options.drainImmediates ?? false;
   driveAbortSignalTimeout();
   const restore = driveTimersPromises();
   try {
-    onTestFinished(restore);
+    onTestFinished(() => {
+      restore();
+      drainingImmediates = false;
+    });
   } catch {
     // Outside a test: nothing to hook; the patch only acts while the clock is fake.
   }
@@ -99,9 +144,24 @@ function driveAbortSignalTimeout(): void {
   }
 }
 
-/** One turn of the real event loop: every promise that can settle without time passing has settled. */
+/**
+ * One turn of the real event loop: every promise that can settle without time passing has settled. After
+ * `useFakeClock({ drainImmediates: true })`, also every `setImmediate` the code queued meanwhile has run
+ * (no fake time passes for those either), and what they queued in turn, up to a bound.
+ */
 export function settle(): Promise<void> {
+  return drainingImmediates ? drainImmediates() : oneTurn();
+}
+async function drainImmediates(): Promise<void> {
+  await oneTurn();
+  for (let turn = 0; turn < MAX_IMMEDIATE_TURNS && immediatesQueued(); turn++) await oneTurn();
+}
+function oneTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+/** A setImmediate callback is queued (Node lists each pending, ref'd one as an 'Immediate' resource). */
+function immediatesQueued(): boolean {
+  return process.getActiveResourcesInfo().includes('Immediate');
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   ranOneAfterAnother,
   runUntilIdle,
   track,
-  useFakeClock,
+  useFakeClock as useHarnessClock,
   watchHandles,
   type HandleWatch,
   type OpenHandle,
@@ -27,6 +27,9 @@ import { DeadlineError, loadAll, loadBoth, loadEvery, withDeadline, type Task } 
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** The fake clock; setImmediate takes no fake time, so whatever the code queues with it runs before the clock moves on. */
+const useFakeClock = () => useHarnessClock({ drainImmediates: true });
 
 /** One task of an adversarial case: how long it takes, and whether it fails at the end. */
 interface TaskCase {
@@ -135,6 +138,24 @@ function expectNoUnhandled(unhandled: readonly unknown[], what: string, io: Simu
   );
 }
 
+/** A failed outcome wrapped again as a success: `{ ok: true, value: { ok: false, error } }`, what `.catch(...).then(...)` gives. */
+function rewrappedFailure(outcome: unknown): boolean {
+  if (!outcome || typeof outcome !== 'object' || (outcome as { ok?: unknown }).ok !== true) return false;
+  const inner: unknown = (outcome as { value?: unknown }).value;
+  return !!inner && typeof inner === 'object' && (inner as { ok?: unknown }).ok === false && 'error' in inner;
+}
+const REWRAPPED_ADVICE = [
+  '-> the failed outcome was wrapped again, as a success: { ok: true, value: { ok: false, error } }. A `.then(...)` chained after a `.catch(...)`',
+  '   runs after the catch too, and gets what the catch returned. Put the `.then` first and the `.catch` after it, or give `then()` both',
+  '   callbacks: `.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }))`.',
+];
+/** An outcome as a learner would print it: an Error shown as itself, not as JSON's {}. */
+function showOutcome(outcome: unknown): string {
+  if (!outcome || typeof outcome !== 'object') return outcome === undefined ? 'missing' : JSON.stringify(outcome);
+  const one = (v: unknown): string => (v instanceof Error ? describeError(v) : v && typeof v === 'object' ? showOutcome(v) : v === undefined ? 'undefined' : JSON.stringify(v));
+  return `{ ${Object.entries(outcome).map(([k, v]) => `${k}: ${one(v)}`).join(', ')} }`;
+}
+
 /** Values a task may resolve with that code testing for "a value" mistakes for "no value yet". */
 const FALSY_VALUES: readonly { code: string; value: unknown }[] = [
   { code: 'undefined', value: undefined },
@@ -171,6 +192,54 @@ async function expectEmptyJoin(what: string, start: () => Promise<unknown[]>): P
       ? [
           '-> with no tasks no task ever finishes, so code that resolves when the last task finishes (a counter reaching the number of tasks,',
           `   checked in each task's callback) never resolves. Resolve with [] up front when the list is empty (Promise.${what === 'loadAll' ? 'all' : 'allSettled'}([]) does).`,
+        ]
+      : []),
+  );
+}
+
+
+/**
+ * Two joins at once, on one fake clock: A over [30 ms, 10 ms], B (started right after) over [20, 40, 5 ms].
+ * Each must resolve when its own slowest task is done, with its own results. A join that goes wrong is
+ * rerun alone (the baseline, measured now): right alone and wrong together means the calls share
+ * something each should own, most often the results or the counter, kept outside the function.
+ */
+async function expectJoinsApart(what: 'loadAll' | 'loadEvery', join: (tasks: Task<string>[]) => Promise<unknown[]>, valueOf: (item: unknown) => unknown): Promise<void> {
+  const specs = { A: [30, 10], B: [20, 40, 5] } as const;
+  const run = async (names: readonly ('A' | 'B')[]) => {
+    useFakeClock();
+    const results = names.map((name) => ({ name, result: track(join(specs[name].map((latencyMs, i) => resolvesAfter(latencyMs, `${name}${i}`)))) }));
+    await runUntilIdle(1_000);
+    results.forEach(({ result }) => stopAtTodo(result));
+    vi.useRealTimers();
+    return results;
+  };
+  const wrongWith = (name: 'A' | 'B', result: Tracked<unknown[]>): string | undefined => {
+    const expected = specs[name].map((_, i) => `${name}${i}`);
+    const readyAt = Math.max(...specs[name]);
+    const got = result.status === 'fulfilled' && Array.isArray(result.value) ? result.value.map(valueOf) : undefined;
+    if (result.status === 'fulfilled' && result.settledAtMs === readyAt && got && got.length === expected.length && got.every((v, i) => v === expected[i])) return undefined;
+    const items = what === 'loadAll' ? '' : 'outcomes whose values are ';
+    const did = result.status === 'pending' ? 'never settled' : result.status === 'rejected' ? `rejected at ${ms(result.settledAtMs ?? 0)} with ${describeError(result.reason)}` : `resolved at ${ms(result.settledAtMs ?? 0)} with ${items}${showValues(got ?? result.value)}`;
+    return `${what} ${name} ${did}; it must resolve at ${ms(readyAt)} with ${items}${showValues(expected)}`;
+  };
+  const together = await run(['A', 'B']);
+  const wrong = together.map(({ name, result }) => wrongWith(name, result)).filter((w): w is string => w !== undefined);
+  if (wrong.length === 0) return;
+  const alone = [];
+  for (const name of ['A', 'B'] as const) {
+    const [solo] = await run([name]);
+    if (solo && wrongWith(name, solo.result) === undefined) alone.push(name);
+  }
+  const setting = `Two ${what} calls at once: ${what} A over tasks of ${specs.A.map((l) => ms(l)).join(' and ')} (values "A0", "A1"), and, started right after it, ${what} B over tasks of ${specs.B.map((l) => ms(l)).join(', ')} ("B0", "B1", "B2").`;
+  fail(
+    setting,
+    `Together, ${wrong.join('; and ')}.`,
+    ...(alone.length === 2
+      ? [
+          `Alone (each run just now by itself, same tasks) both do just what they should; only together do they go wrong:`,
+          `-> the two calls share something each should own: the ${what === 'loadAll' ? 'results' : 'outcomes'} array or the count of tasks still running, kept outside ${what} (at`,
+          `   module level, say), which the second call resets and fills. Keep them in locals of ${what}, one of each per call.`,
         ]
       : []),
   );
@@ -336,6 +405,10 @@ describe('step 2: join many, keep input order', () => {
     });
   });
 
+  it('two loadAll calls at once: each resolves with its own results, when its own tasks are done', async () => {
+    await expectJoinsApart('loadAll', (tasks) => loadAll(tasks), (value) => value);
+  });
+
   it('starts each task exactly once', async () => {
     useFakeClock();
     const io = new SimulatedIo(10);
@@ -389,6 +462,9 @@ describe('step 3: fail fast, or collect every outcome', () => {
     }
     if (result.status === 'pending') fail('loadEvery was still pending at 100 ms, when the slowest task had finished.', io.draw());
     const failed = result.value?.[1];
+    if (rewrappedFailure(failed)) {
+      fail(`The image task failed with ${describeError(boom)}; loadEvery's outcome for it is ${showOutcome(failed)}: a success whose value is a failure.`, ...REWRAPPED_ADVICE);
+    }
     if (failed && failed.ok === false && failed.error !== boom) {
       fail(
         `The image task failed with ${describeError(boom)}; loadEvery's outcome for it is { ok: false, error: ${typeof failed.error === 'string' ? JSON.stringify(failed.error) : describeError(failed.error)} }, not that error itself.`,
@@ -430,8 +506,8 @@ describe('step 3: fail fast, or collect every outcome', () => {
             : outcome?.ok === true && outcome.value === `result ${i}`;
           if (!right) {
             fail(
-              `loadEvery's outcome #${i} is ${JSON.stringify(outcome) ?? 'missing'}; task ${i} ${t.fails ? `failed with "${errorOf(i).message}"` : `resolved with "result ${i}"`}.`,
-              'Outcomes follow the input order: { ok: true, value } or { ok: false, error }, one per task.',
+              `loadEvery's outcome #${i} is ${showOutcome(outcome)}; task ${i} ${t.fails ? `failed with "${errorOf(i).message}"` : `resolved with "result ${i}"`}.`,
+              ...(rewrappedFailure(outcome) ? REWRAPPED_ADVICE : ['Outcomes follow the input order: { ok: true, value } or { ok: false, error }, one per task.']),
               drawing,
             );
           }
@@ -467,7 +543,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
       if (!outcome || outcome.ok !== false || !Object.is(outcome.error, reason)) {
         fail(
           `Task 1 rejected at 20 ms with ${code}, the reason ${show(reason)}; loadEvery reported ${showOutcome(outcome)} for it. It must be { ok: false, error: ${show(reason)} }.`,
-          ...(outcome?.ok === true ? [FALSY] : ['-> an outcome carries the rejection reason as it is.']),
+          ...(rewrappedFailure(outcome) ? REWRAPPED_ADVICE : outcome?.ok === true ? [FALSY] : ['-> an outcome carries the rejection reason as it is.']),
         );
       }
       vi.useRealTimers();
@@ -495,6 +571,10 @@ describe('step 3: fail fast, or collect every outcome', () => {
     expect(result.status).toBe('fulfilled');
     if (!ranOneAfterAnother(io.timeline.intervals)) return;
     fail('loadEvery ran the tasks one after the other.', io.draw(), 'Start them all, then wait for all of them.');
+  });
+
+  it('two loadEvery calls at once: each resolves with its own outcomes, when its own tasks are done', async () => {
+    await expectJoinsApart('loadEvery', (tasks) => loadEvery(tasks), (outcome) => (outcome && typeof outcome === 'object' && 'value' in outcome ? outcome.value : outcome));
   });
 
   it('loadEvery handles an empty list, and a task that resolves with a falsy value is a success', async () => {
@@ -627,6 +707,9 @@ describe('step 4: a deadline that cleans up after itself', () => {
     const fails = shape !== 'resolves at once';
     const right = fails ? result.reason === quickError : result.value === 'cached';
     const what = `The task ${describeQuick(shape)}`;
+    if (fails && result.status === 'rejected' && result.settledAtMs === 0 && !(result.reason instanceof DeadlineError)) {
+      expectOwnError({ got: result.reason, expected: quickError, happened: `${what}; withDeadline ${gaveBack().replace(' with it', '')} at 0 ms`, gave: 'and what came out is' });
+    }
     if (!right || result.settledAtMs !== 0) {
       const did =
         result.status === 'pending'
@@ -642,6 +725,12 @@ describe('step 4: a deadline that cleans up after itself', () => {
       );
     }
   }
+
+  /** The deadline aborted the signal with no reason before it rejected: the task's own AbortError won the race, at the deadline. */
+  const abortErrorWon = (result: Tracked<unknown>, deadlineMs: number) =>
+    result.status === 'rejected' && result.settledAtMs === deadlineMs && result.reason instanceof Error && result.reason.name === 'AbortError';
+  const ABORT_ERROR_WON =
+    '-> the task\'s own AbortError won the race: the signal was aborted before the deadline rejected, and not with the DeadlineError as its reason, so the task rejected first, with an AbortError. Abort with the DeadlineError as the reason (`controller.abort(error)`), or reject before you abort.';
 
   /** How the task's signal was (not) aborted, against the deadline: "nobody aborted" is never said of a late abort. */
   function abortStory(deadlineMs: number, abortedAtMs: number | undefined): string {
@@ -677,6 +766,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
     const settledAtMs = result?.settledAtMs;
     const early = clearedEarly(watch, deadlineMs, settledAtMs);
     if (early.length > 0) return early;
+    if (result && abortErrorWon(result, deadlineMs)) return [ABORT_ERROR_WON];
     // The DeadlineError itself, but late, the moment the task ended: something waited for the task after the deadline.
     const waitedAfter = result?.status === 'rejected' && result.reason instanceof DeadlineError && settledAtMs !== undefined && settledAtMs > deadlineMs && settledAtMs === taskEndMs;
     if (abortedAtMs === deadlineMs && !listens && waitedAfter) {
@@ -740,6 +830,9 @@ describe('step 4: a deadline that cleans up after itself', () => {
   it('a task that fails early: its error comes out at once, and no timer is left', async () => {
     const broken = new Error('image CDN is down');
     const { result, openAtSettle, watch } = await runDeadline(20, (io) => io.abortableTask('image', { error: broken }), 100);
+    if (result.status === 'rejected' && result.settledAtMs === 20 && !(result.reason instanceof DeadlineError)) {
+      expectOwnError({ got: result.reason, expected: broken, happened: `The task failed at 20 ms with ${describeError(broken)}`, gave: 'withDeadline rejected with' });
+    }
     if (result.reason !== broken) fail(`The task failed at 20 ms with "${broken.message}"; withDeadline must reject with that error at once (status: ${result.status}, ${describeError(result.reason)}).`);
     expect(result.settledAtMs, 'as soon as the task failed').toBe(20);
     expectNothingLeft(openAtSettle, watch, 'The task failed at 20 ms and withDeadline rejected with its error');
@@ -780,7 +873,12 @@ describe('step 4: a deadline that cleans up after itself', () => {
   it('aborts the slow task instead of letting it run on', async () => {
     const { io, result, openAtSettle, watch, abortedAtMs } = await runDeadline(500, (io) => io.abortableTask('image'), 100);
     if (!io.started.includes('image')) fail('withDeadline never called the task.');
-    if (!(result.reason instanceof DeadlineError)) fail(`At the deadline withDeadline must reject with DeadlineError (status: ${result.status}).`);
+    if (!(result.reason instanceof DeadlineError)) {
+      fail(
+        `At the deadline withDeadline must reject with DeadlineError; it ${result.status === 'pending' ? 'was still pending' : `${result.status === 'fulfilled' ? 'resolved' : `rejected with ${describeError(result.reason)}`} at ${ms(result.settledAtMs ?? 0)}`}.`,
+        ...(abortErrorWon(result, 100) ? [ABORT_ERROR_WON] : []),
+      );
+    }
     const aborted = io.timeline.intervals.find((i) => i.label === 'image');
     if (aborted?.outcome !== 'aborted' || aborted.end !== 100) {
       fail(`The deadline passed at 100 ms, but the task was not stopped then: ${abortStory(100, abortedAtMs)}.`, io.draw(), abortAdvice(abortedAtMs, clearedEarly(watch, 100, result.settledAtMs)));
@@ -865,6 +963,9 @@ describe('step 4: a deadline that cleans up after itself', () => {
           );
         }
         if (!deadlineWins) {
+          if (c.fails && result.status === 'rejected' && result.settledAtMs === c.latencyMs && !(result.reason instanceof DeadlineError)) {
+            expectOwnError({ got: result.reason, expected: boom, happened: `The task failed at ${ms(c.latencyMs)} with ${describeError(boom)}, before the ${ms(c.deadlineMs)} deadline`, gave: 'withDeadline rejected with' });
+          }
           const expected = c.fails ? result.reason === boom : result.value === 'ada';
           if (result.settledAtMs !== c.latencyMs || !expected) {
             fail(`The task ${c.fails ? 'failed' : 'succeeded'} at ${ms(c.latencyMs)}, before the ${ms(c.deadlineMs)} deadline; withDeadline ${settledAt}. It must settle as the task did, when it did.`, drawing);
@@ -948,10 +1049,12 @@ describe('step 4: a deadline that cleans up after itself', () => {
     const did = result.status === 'pending' ? 'never settled' : `${result.status === 'fulfilled' ? `resolved with "${String(result.value)}"` : `rejected with ${describeError(result.reason)}`} at ${ms(result.settledAtMs ?? 0)}`;
     const deadlineWins = c.deadlineMs < c.latencyMs;
     if (deadlineWins && (result.settledAtMs !== c.deadlineMs || !(result.reason instanceof DeadlineError))) {
-      return `call ${k}'s deadline was ${ms(c.deadlineMs)} and its task takes ${ms(c.latencyMs)}${c.listens ? '' : ' and ignores its signal'}: withDeadline ${did}; it must reject with DeadlineError at ${ms(c.deadlineMs)} (${abortStory(c.deadlineMs, abortedAtMs)})`;
+      const story = abortErrorWon(result, c.deadlineMs) ? 'its signal was aborted on time, but not with the DeadlineError, and the task\'s own AbortError won the race' : abortStory(c.deadlineMs, abortedAtMs);
+      return `call ${k}'s deadline was ${ms(c.deadlineMs)} and its task takes ${ms(c.latencyMs)}${c.listens ? '' : ' and ignores its signal'}: withDeadline ${did}; it must reject with DeadlineError at ${ms(c.deadlineMs)} (${story})`;
     }
     if (!deadlineWins && (result.settledAtMs !== c.latencyMs || (c.fails ? (result.reason as Error | undefined)?.message !== callError(k).message : result.value !== `result ${k}`))) {
-      return `call ${k}'s task ${c.fails ? 'failed' : 'succeeded'} at ${ms(c.latencyMs)}, before its ${ms(c.deadlineMs)} deadline: withDeadline ${did}; it must settle as the task did, when it did`;
+      const wrapped = c.fails && result.reason instanceof Error && result.reason.cause instanceof Error && result.reason.cause.message === callError(k).message;
+      return `call ${k}'s task ${c.fails ? 'failed' : 'succeeded'} at ${ms(c.latencyMs)}, before its ${ms(c.deadlineMs)} deadline: withDeadline ${did}${wrapped ? ', a new error that holds the task\'s error as its cause' : ''}; it must settle as the task did, when it did${wrapped ? ', with the task\'s own error' : ''}`;
     }
     const interval = io.timeline.intervals.find((i) => i.label === `call ${k}`);
     if (deadlineWins && c.listens && (interval?.outcome !== 'aborted' || interval.end !== c.deadlineMs)) {
@@ -1075,6 +1178,10 @@ describe('step 4: a deadline that cleans up after itself', () => {
         fail(
           `With real timers: ${when.replace(/ and withDeadline .*/, '')}, and withDeadline gave ${outcome instanceof Error ? describeError(outcome) : JSON.stringify(outcome)}.`,
           ...(deadlineMs === 20 ? clearedEarly(watch, 20, undefined) : []),
+          ...(outcome instanceof Error && outcome.cause instanceof Error && expected(outcome.cause)
+            ? ['-> that is a new error that holds the task\'s error as its cause: a wrapper is another error. Pass on the very error the task failed with, as it is.']
+            : []),
+          ...(deadlineMs === 20 && outcome instanceof Error && outcome.name === 'AbortError' ? [ABORT_ERROR_WON] : []),
         );
       }
       expectNothingLeft(open, watch, when, ...why);

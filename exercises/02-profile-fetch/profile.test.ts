@@ -18,6 +18,7 @@ import {
   peakOverlap,
   pendingTimers,
   runUntilIdle,
+  settle,
   track,
   useFakeClock,
   watchHandles,
@@ -53,13 +54,14 @@ const getProfilesSafely = (userIds: readonly number[], services: ProfileServices
   return getProfilesSafelyUnderTest(userIds, services, options);
 };
 
-const fake = useFakeClock;
+// setImmediate takes no fake time: whatever the code queues with it runs before the clock moves on.
+const fake = () => useFakeClock({ drainImmediates: true });
 afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Lets every promise that can settle, settle, without moving the (fake) clock. */
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets every promise that can settle, settle, without moving the (fake) clock (setImmediate callbacks included). */
+const flush = settle;
 
 const userRow = (userId: number): UserRow => ({ id: userId, name: `user ${userId}` });
 const imageOf = (userId: number) => new Uint8Array([userId & 0xff, userId >> 8, 0x42]);
@@ -192,6 +194,21 @@ function whyConnectionsSatIdle(
       '   `limit(() => services.fetchUser(id))` for every user.',
     ];
   }
+  // Held in input order: at the gap, a query earlier in the list still ran while later ones had finished, and the next
+  // query started only when it ended; not batches, since other queries did start while earlier ones still ran.
+  const indexOf = (q: Interval) => Number(q.label.split(' ')[1]);
+  const startedBeside = queries.some((q) => q.start > 0 && queries.some((o) => o.start < q.start && (o.end === undefined || o.end > q.start)));
+  const oldest = queries.filter((q) => q.start <= gap.atMs && (q.end === undefined || q.end > gap.atMs)).sort((a, b) => indexOf(a) - indexOf(b))[0];
+  const overtook = oldest ? queries.filter((q) => indexOf(q) > indexOf(oldest) && q.end !== undefined && q.end <= gap.atMs) : [];
+  if (startedBeside && oldest && overtook.length > 0 && oldest.end !== undefined && Math.abs(oldest.end - gap.untilMs) < 0.5) {
+    return [
+      `-> behind "${oldest.label}" (it ran until ${ms(oldest.end)}), ${overtook.length} later quer${overtook.length === 1 ? 'y had' : 'ies had'} already finished, and no new query started until it ended:`,
+      '   your limiter gives results back in input order and starts nothing new while it holds finished results behind a slow query',
+      '   (node:stream\'s `Readable.map(fn, { concurrency })` does that, and so does Rust\'s `buffered(n)`). A pool starts the next query',
+      '   whenever any connection frees, and the order comes from `Promise.all` at the end: `const limit = pLimit(maxQueries)`, then',
+      '   `limit(() => services.fetchUser(id))` for every user.',
+    ];
+  }
   return [
     '-> that is what batches do: one Promise.all per group of maxQueries waits for the slowest query of its group',
     '   before the next group starts (with equal latencies it looks just like a pool). So does a limiter that makes the',
@@ -200,10 +217,32 @@ function whyConnectionsSatIdle(
   ];
 }
 
+/**
+ * Pictures that left only the moment their own row had arrived: getProfile (step 1) awaits the row before it
+ * asks for the picture, whatever the limiter does. Undefined when some late picture did not wait for its row.
+ */
+function picturesAfterOwnRow(db: SimulatedIo, cdn: SimulatedIo): { picture: Interval; row: Interval } | undefined {
+  const late = cdn.timeline.intervals.filter((i) => i.start > 0);
+  const pairs = late.map((picture) => ({ picture, row: db.timeline.intervals.find((q) => q.label === picture.label.replace(/^image /, 'user ')) }));
+  if (late.length === 0 || !pairs.every((p) => p.row?.end !== undefined && Math.abs(p.picture.start - p.row.end) < 0.5)) return undefined;
+  return pairs[0] as { picture: Interval; row: Interval };
+}
+function sequentialProfileAdvice(pair: { picture: Interval; row: Interval }): string[] {
+  return [
+    `-> each picture left only when its own row had arrived ("${pair.picture.label}" at ${ms(pair.picture.start)}, the moment "${pair.row.label}" answered): that is getProfile`,
+    '   (step 1) awaiting the row before it asks for the picture, not the limiter. Start both requests first, then await them together:',
+    '   `await Promise.all([services.fetchUser(id), services.fetchImage(id)])`.',
+  ];
+}
+
 /** Only the database is scarce: every picture request leaves at 0 ms, whatever the queries do. */
-function expectPicturesAtOnce(cdn: SimulatedIo): void {
+function expectPicturesAtOnce(cdn: SimulatedIo, db?: SimulatedIo): void {
   const late = cdn.timeline.intervals.filter((i) => i.start > 0);
   if (late.length === 0) return;
+  const afterRow = db ? picturesAfterOwnRow(db, cdn) : undefined;
+  if (afterRow) {
+    fail(`${late.length} picture request(s) started late ("${late[0]?.label}" at ${ms(late[0]?.start ?? 0)}): every picture should leave at 0 ms.`, cdn.draw(), ...sequentialProfileAdvice(afterRow));
+  }
   fail(
     `${late.length} picture request(s) started late ("${late[0]?.label}" at ${ms(late[0]?.start ?? 0)}): only the database is scarce, the CDN needs no connection.`,
     cdn.draw(),
@@ -406,7 +445,7 @@ describe('step 2: a thousand requests, ten connections', () => {
 
   it(`${USERS} users: never more than ${POOL} queries at once, all ${POOL} used, ready at exactly ${ms((USERS / POOL) * LATENCY)}`, async () => {
     fake();
-    const { db, services } = world();
+    const { db, cdn, services } = world();
     const expected = (USERS / POOL) * LATENCY;
     const result = track(getProfiles(range(USERS), services, POOL));
     // Timer by timer to the end (fast on the fake clock); the settle time is exact.
@@ -425,7 +464,10 @@ describe('step 2: a thousand requests, ten connections', () => {
       fail(
         `At ${ms(expected)} getProfiles was still pending${result.settled ? ` (it resolved only at ${ms(result.settledAtMs ?? 0)})` : ''}: ${USERS} queries through ${POOL} connections need exactly ${USERS / POOL} rounds of ${LATENCY} ms.`,
         poolReport(db, POOL),
-        'Are the image requests waiting for a connection too? Only the database is limited.',
+        ...(() => {
+          const afterRow = picturesAfterOwnRow(db, cdn);
+          return afterRow ? sequentialProfileAdvice(afterRow) : ['Are the image requests waiting for a connection too? Only the database is limited.'];
+        })(),
       );
     }
     expect(result.value, `getProfiles must resolve with ${USERS} profiles`).toHaveLength(USERS);
@@ -450,12 +492,15 @@ describe('step 2: a thousand requests, ten connections', () => {
 
   it('uses the pool size it is given (4 connections, 40 users: 10 rounds)', async () => {
     fake();
-    const { db, services } = world();
+    const { db, cdn, services } = world();
     const result = track(getProfiles(range(40), services, 4));
     await advance(10 * LATENCY);
     stopAtTodo(result);
     await expectPoolFull(db, 4, 40);
-    if (result.status !== 'fulfilled') fail(`At ${ms(10 * LATENCY)} getProfiles was still ${result.status}.`, poolReport(db, 4));
+    if (result.status !== 'fulfilled') {
+      const afterRow = picturesAfterOwnRow(db, cdn);
+      fail(`At ${ms(10 * LATENCY)} getProfiles was still ${result.status}.`, poolReport(db, 4), ...(afterRow ? sequentialProfileAdvice(afterRow) : []));
+    }
   });
 
   it('handles an empty list', async () => {
@@ -473,7 +518,7 @@ describe('step 2: a thousand requests, ten connections', () => {
     await expectLimitFromPoolSize('getProfiles', db, 4, 40);
     if (db.inFlight.peak > 4) fail(`getProfiles had ${db.inFlight.peak} database queries in flight at once, on a database with 4 connections: nothing limited them.`, poolReport(db, 4));
     expectPoolUse(db, 4, { cdn, calls: 40 });
-    expectPicturesAtOnce(cdn);
+    expectPicturesAtOnce(cdn, db);
   });
 
   it('holds for any latencies, user counts and pool sizes: never over the limit, never a connection idle while queries wait', async () => {
@@ -502,7 +547,7 @@ describe('step 2: a thousand requests, ten connections', () => {
         const queried = db.started.length;
         if (queried !== ids.length) fail(`getProfiles made ${queried} database queries for ${ids.length} users: one each.`, poolReport(db, maxQueries));
         expectPoolUse(db, maxQueries, { cdn, calls: ids.length });
-        expectPicturesAtOnce(cdn);
+        expectPicturesAtOnce(cdn, db);
         expectOrder((result.value ?? []).map((p) => p.userId), ids, 'getProfiles results (by userId)');
       },
     });
@@ -631,12 +676,12 @@ describe('step 3: a thousand requests, none dropped', () => {
     await runUntilIdle(10_000);
     stopAtTodo(result);
     await expectLimitFromPoolSize('getProfilesSafely', db, 4, 40);
-    if (db.inFlight.peak > 4) fail(`Up to ${db.inFlight.peak} database queries ran at once, on 4 connections: the limit did not hold once calls failed or timed out.`, poolReport(db, 4));
+    if (db.inFlight.peak > 4) limitBroken(db, 4, TIMEOUT, poolReport(db, 4));
     // A query stopped before it could run (its timeout started too early, or another call's timeout hit it) explains idle connections.
     if (result.status === 'fulfilled') expectTimeoutsFromCallStart(result.value ?? [], db, TIMEOUT, 4, cdn);
     // Before the verdict on the batch: a pool that lost its connections explains a batch that never settles.
     expectPoolUse(db, 4, { cdn, calls: 40 });
-    expectPicturesAtOnce(cdn);
+    expectPicturesAtOnce(cdn, db);
     if (result.status === 'rejected') fail(`getProfilesSafely rejected with ${describeError(result.reason)}: one failed request sank the whole batch of 40.`, poolReport(db, 4));
     if (result.status !== 'fulfilled') fail(`getProfilesSafely never settled for a batch of 40 where every call answers or fails within its ${ms(TIMEOUT)} timeout.`, poolReport(db, 4));
     expectTimeoutsFromCallStart(result.value ?? [], db, TIMEOUT, 4, cdn);
@@ -907,7 +952,7 @@ describe('step 3: a thousand requests, none dropped', () => {
         fetchUser: (userId, signal) => db.call(`user ${userId}`, { value: userRow(userId), signal }),
         fetchImage: (userId, signal) => cdn.call(`image ${userId}`, { value: imageOf(userId), signal, ...(slowImage && userId === 1 ? { latencyMs: 2_000 } : {}) }),
       };
-      return services;
+      return { services, db, cdn };
     };
     const paths: [string, boolean, number | undefined][] = [
       ['The batch of 4 completed', false, undefined],
@@ -922,8 +967,12 @@ describe('step 3: a thousand requests, none dropped', () => {
       // Every call ends within 40 ms: a batch still pending 2 s later never settles (and the test says so, instead of hanging).
       const NEVER = Symbol('never settled');
       let giveUp: ReturnType<typeof setTimeout> | undefined;
+      const io = realWorld(slowImage);
+      let runningAtSettle: string[] = [];
       const outcome: unknown = await Promise.race([
-        getProfilesSafely(range(4), realWorld(slowImage), { maxQueries: 2, timeoutMs: 40, signal: controller.signal }).catch((error: unknown) => error),
+        getProfilesSafely(range(4), io.services, { maxQueries: 2, timeoutMs: 40, signal: controller.signal })
+          .finally(() => (runningAtSettle = [...io.db.timeline.intervals, ...io.cdn.timeline.intervals].filter((i) => i.end === undefined).map((i) => i.label)))
+          .catch((error: unknown) => error),
         new Promise((resolve) => (giveUp = setTimeout(resolve, 2_000, NEVER))),
       ]);
       clearTimeout(giveUp);
@@ -938,6 +987,14 @@ describe('step 3: a thousand requests, none dropped', () => {
         );
       }
       if ((cancelAfterMs === undefined) !== Array.isArray(outcome)) fail(`With real timers: ${when}, and getProfilesSafely gave ${outcome instanceof Error ? describeError(outcome) : 'outcomes'}.`);
+      if (runningAtSettle.length > 0) {
+        fail(
+          `With real timers: ${when}, but when getProfilesSafely settled ${runningAtSettle.map((l) => `"${l}"`).join(', ')} ${runningAtSettle.length === 1 ? 'was' : 'were'} still running${open.length > 0 ? ', and left this behind:' : '.'}`,
+          ...(open.length > 0 ? [watch.describe(open)] : []),
+          '-> nothing of a batch may run on once it has settled: a call nobody waits for still holds a connection and a timer.',
+          ...(slowImage && runningAtSettle.includes('image 1') && cancelAfterMs === undefined ? UNABORTED_TIMEOUT : []),
+        );
+      }
       if (open.length > 0) {
         fail(
           `With real timers: ${when}, but getProfilesSafely left ${open.length === 1 ? 'this' : `these ${open.length}`} behind:`,
@@ -1000,12 +1057,12 @@ describe('step 3: a thousand requests, none dropped', () => {
         const cancelled = cancelAtMs !== undefined && !(batch.status === 'fulfilled' && (batch.settledAtMs ?? 0) < cancelAtMs);
         await expectLimitFromPoolSize('getProfilesSafely', db, maxQueries, ids.length);
         if (db.inFlight.peak > maxQueries) {
-          fail(`Up to ${db.inFlight.peak} database queries ran at once, on ${maxQueries} connection(s): the limit did not hold once calls failed or timed out.`, drawing);
+          limitBroken(db, maxQueries, TIMEOUT, drawing);
         }
         // The pool invariant of step 2, with failures, timeouts and (up to the cancel) a cancelled batch: before the
         // verdict on the batch, since connections that never came back explain a batch that never settles.
         expectPoolUse(db, maxQueries, { cdn, calls: ids.length, ...(cancelled && cancelAtMs !== undefined ? { untilMs: cancelAtMs } : {}) });
-        expectPicturesAtOnce(cdn);
+        expectPicturesAtOnce(cdn, db);
         if (cancelled) {
           expectNoCallAfterCancel(db, cdn, cancelAtMs, db.attempts.filter((a) => !a.afterCancel).length);
           const reason: unknown = batch.reason;
@@ -1122,6 +1179,27 @@ function expectNoCallAfterCancel(db: SimulatedIo, cdn: SimulatedIo, cancelledAtM
   );
 }
 
+/** A call still running (or that ran) well past its timeout: the timeout gave up waiting, but nobody aborted it. */
+function ranPastTimeout(call: Interval, io: SimulatedIo, timeoutMs: number): boolean {
+  return (call.end ?? io.timeline.now()) - call.start > timeoutMs + 0.5;
+}
+const UNABORTED_TIMEOUT = [
+  '-> the timeout gave up waiting for the call, but nobody aborted it: it runs on, holding its connection (and a limiter that was told the',
+  '   call is over gives that connection to the next query, beside the one still running). Give each call an AbortSignal and abort it',
+  '   when its timer fires: `controller.abort(new TimeoutError(timeoutMs))`, the call made with `controller.signal` (or AbortSignal.any).',
+];
+/** The "limit did not hold" report, with the cause when it shows: queries that timed out and ran on. */
+function limitBroken(db: SimulatedIo, maxQueries: number, timeoutMs: number, drawing: string): never {
+  const ranOn = queriesOf(db).filter((q) => ranPastTimeout(q, db, timeoutMs));
+  fail(
+    `Up to ${db.inFlight.peak} database queries ran at once, on ${maxQueries} connection${maxQueries === 1 ? '' : 's'}: the limit did not hold once calls failed or timed out.`,
+    drawing,
+    ...(ranOn.length > 0
+      ? [`${ranOn.length} quer${ranOn.length === 1 ? 'y' : 'ies'} ran past the ${ms(timeoutMs)} timeout ("${ranOn[0]?.label}", started at ${ms(ranOn[0]?.start ?? 0)}, ${ranOn[0]?.end === undefined ? 'still running' : `until ${ms(ranOn[0].end)}`}).`, ...UNABORTED_TIMEOUT]
+      : []),
+  );
+}
+
 /**
  * A request that timed out although its query ran less than its timeout: the clock started while it
  * waited for a connection. Says so in those words, before any other test blames something else.
@@ -1130,6 +1208,13 @@ function expectTimeoutsFromCallStart(outcomes: readonly ProfileOutcome[], db: Si
   for (const outcome of outcomes) {
     if (outcome.ok || !(outcome.reason instanceof TimeoutError)) continue;
     const query = db.timeline.intervals.find((i) => i.label === `user ${outcome.userId}`);
+    if (query && ranPastTimeout(query, db, timeoutMs)) {
+      fail(
+        `User ${outcome.userId}'s request failed with a TimeoutError, but its database query ("${query.label}", started at ${ms(query.start)}) was never stopped: ${query.end === undefined ? `it was still running ${ms(db.timeline.now() - query.start)} after it started` : `it ran ${ms(query.end - query.start)} and ended ${query.outcome ?? 'on its own'}`}, past its ${ms(timeoutMs)} timeout.`,
+        ...UNABORTED_TIMEOUT,
+        poolReport(db, maxQueries),
+      );
+    }
     const ran = query ? (query.end ?? query.start) - query.start : 0;
     if (query && ran >= timeoutMs - 0.5) continue;
     const ranText = query ? `ran only ${ms(ran)} (it started at ${ms(query.start)}${query.start > 0 ? ', after waiting that long for a free connection' : ''})` : 'never even started';
@@ -1177,9 +1262,20 @@ async function expectLimitFromPoolSize(fn: 'getProfiles' | 'getProfilesSafely', 
     const { db: probeDb, services } = world();
     const batches = sizes.map((size, k) => track(run(services, range(PROBE_USERS).map((i) => 1000 * (k + 1) + i), size)));
     await runUntilIdle(60_000);
-    return { peak: probeDb.inFlight.peak, settled: batches.every((b) => b.settled) };
+    return { peak: probeDb.inFlight.peak, settled: batches.every((b) => b.settled), db: probeDb };
   };
   const alone = await probe([sizeA]);
+  const flood = alone.peak > sizeA ? floodAfterRelease(alone.db, sizeA) : undefined;
+  if (flood) {
+    fail(
+      `${fn} had ${peak} database queries in flight at once, on a database with ${maxQueries} connection${maxQueries === 1 ? '' : 's'}: its limit held at first, then let the waiting queries through all at once.`,
+      poolReport(db, maxQueries),
+      `Called again with ${sizeA} connections (${PROBE_USERS} users), it started ${sizeA} queries at 0 ms, as it should; at ${ms(flood.atMs)} ${flood.ended} quer${flood.ended === 1 ? 'y' : 'ies'} ended and ${flood.started} started at that same moment: ${flood.ended === 1 ? 'one connection' : `${flood.ended} connections`} came free, and ${flood.started} waiting queries took ${flood.ended === 1 ? 'it' : 'them'}.`,
+      '-> one release woke every waiting query, and none of them looked again: a waiter that wakes up must check once more that a connection',
+      '   is free before it takes one (`while (running >= max) await ...`, not `if`), or the release hands its connection to exactly one waiter,',
+      '   the oldest. (p-limit does that: `pLimit(maxQueries)`.)',
+    );
+  }
   // The limit follows the size it is given (another check says what went wrong), or there is no limit at all.
   if (!alone.settled || alone.peak === sizeA || alone.peak >= PROBE_USERS) return;
   const together = await probe([sizeA, sizeB]);
@@ -1220,6 +1316,22 @@ async function expectLimitFromPoolSize(fn: 'getProfiles' | 'getProfilesSafely', 
           '-> Give the limiter the pool size the call is given: `pLimit(maxQueries)`.',
         ]),
   );
+}
+
+/**
+ * A limiter that held at first (exactly `size` queries at 0 ms) and then, the moment some queries ended, let more
+ * start than had ended: one release woke every waiter. The first such moment, or undefined.
+ */
+function floodAfterRelease(db: SimulatedIo, size: number): { atMs: number; ended: number; started: number } | undefined {
+  const queries = db.timeline.intervals;
+  if (queries.filter((q) => q.start === 0).length !== size) return undefined;
+  const ends = [...new Set(queries.map((q) => q.end).filter((end): end is number => end !== undefined))].sort((a, b) => a - b);
+  for (const atMs of ends) {
+    const ended = queries.filter((q) => q.end === atMs).length;
+    const started = queries.filter((q) => q.start === atMs).length;
+    if (started > ended) return { atMs, ended, started };
+  }
+  return undefined;
 }
 
 /** How the database was used: the peak, and a drawing of the first queries. */

@@ -1,0 +1,57 @@
+// A correct alternative: a request whose call failed because the batch was cancelled rethrows the
+// batch's reason, so Promise.all rejects with it (no check after Promise.all).
+import pLimit from 'p-limit';
+import { PLACEHOLDER_IMAGE, TimeoutError, type BatchOptions, type Profile, type ProfileOutcome, type ProfileServices } from '../../profile.ts';
+export * from '../../profile.ts';
+
+export async function getProfilesSafely(
+  userIds: readonly number[],
+  services: ProfileServices,
+  options: BatchOptions,
+): Promise<ProfileOutcome[]> {
+  const { maxQueries, timeoutMs, signal } = options;
+  signal?.throwIfAborted();
+  const limit = pLimit(maxQueries);
+  const outcomes = await Promise.all(
+    userIds.map(async (userId): Promise<ProfileOutcome> => {
+      // The picture is optional: its failure becomes a placeholder (this promise never rejects).
+      const image = withTimeout((s) => services.fetchImage(userId, s), timeoutMs, signal).then(
+        (bytes) => ({ bytes, problem: undefined }),
+        (problem: unknown) => ({ bytes: PLACEHOLDER_IMAGE, problem }),
+      );
+      try {
+        const user = await limit(() => withTimeout((s) => services.fetchUser(userId, s), timeoutMs, signal));
+        const { bytes, problem } = await image;
+        const profile: Profile = { userId, user, image: bytes };
+        if (problem !== undefined) profile.imageProblem = problem;
+        return { ok: true, profile };
+      } catch (reason) {
+        await image;
+        // A cancelled batch: this request does not own that failure, the caller does. Pass the abort on.
+        if (signal?.aborted) throw signal.reason;
+        return { ok: false, userId, reason };
+      }
+    }),
+  );
+  return outcomes;
+}
+
+/**
+ * One call with its own deadline. The timer starts when the call does (not while the call waits
+ * for a connection) and is cleared however the call ends.
+ */
+async function withTimeout<T>(
+  call: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  batch: AbortSignal | undefined,
+): Promise<T> {
+  // A call that was still queued when the batch was cancelled never starts.
+  batch?.throwIfAborted();
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new TimeoutError(timeoutMs)), timeoutMs);
+  try {
+    return await call(batch ? AbortSignal.any([batch, deadline.signal]) : deadline.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
