@@ -932,14 +932,14 @@ describe('step 2: a pipeline across threads', () => {
             drawJobs(spans),
             '-> piscina ends a thread under its task, and starts a fresh one, when that task\'s AbortSignal aborts: the job was cancelled. A failure in the pipeline does not cancel the jobs',
             '   already on the threads (unlike fan-out\'s failure, which aborts the work): give pool.run no signal that the failure aborts, let those jobs',
-            '   settle (`await Promise.allSettled(window)`), then `await pool.destroy()`.',
+            '   settle (`await Promise.allSettled(...)` over the jobs still in flight), then `await pool.destroy()`.',
           );
         }
         fail(
           `${what}, but ${jobs.join(', ')} never finished: cut off, ${cutOff.length === 1 ? 'it was running on a worker thread when that thread was ended' : 'they were running on worker threads when those threads were ended'}.`,
           drawJobs(spans),
           '-> a job that already went to a thread runs to its end, also when another job failed: let the jobs still on the threads settle',
-          '   (`await Promise.allSettled(window)`), then `await pool.destroy()`. Destroying a pool under a running job cuts it off, and races with its answer.',
+          '   (`await Promise.allSettled(...)` over the jobs still in flight), then `await pool.destroy()`. Destroying a pool under a running job cuts it off, and races with its answer.',
         );
       }
     }
