@@ -58,8 +58,9 @@ export function decodePam(bytes: Uint8Array): RgbaImage {
   if (actual !== expected) {
     throw new ImageFormatError(`the header says ${width}x${height} RGBA, that is ${expected} bytes of pixels, but ${actual} bytes follow it`);
   }
-  // A copy (Uint8Array.prototype.slice), never a view: the request body may share its memory with others.
-  return { width, height, data: bytes.slice(offset) };
+  // A copy into a buffer of its own, never a view: the request body may share its memory with others. (Not
+  // `bytes.slice()`: on a Buffer, the request body, slice() is a view, like subarray().)
+  return { width, height, data: new Uint8Array(bytes.subarray(offset)) };
 }
 
 function side(fields: Map<string, string>, key: 'WIDTH' | 'HEIGHT'): number {

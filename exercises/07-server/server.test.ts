@@ -450,7 +450,14 @@ function expectNotBusy(answer: HttpAnswer, what: string): void {
   fail(
     `${what} answered 503 (busy), though no other resize was in the server: it counted itself full with nothing in it.`,
     `  body: ${preview(answer.body)}`,
-    ...(badUploads.length > 0 ? badUploadLines(badUploads, CAPACITY) : ['-> a place is taken for each resize and must be given back on every path it ends by: answered, refused, failed or cancelled.']),
+    // A 503 with nothing in the server means every place is gone: bad uploads explain it only when there were as many as the places.
+    ...(badUploads.length >= CAPACITY
+      ? badUploadLines(badUploads, CAPACITY)
+      : [
+          '-> what decides counted the server full though it held nothing: a place is taken for each resize and must be given back on every path',
+          'it ends by (answered, refused, failed or cancelled), and the decision is that count of the resizes in the server, nothing else (a rate',
+          'limit, so many resizes a second, refuses while the server is empty).',
+        ]),
   );
 }
 
@@ -578,9 +585,10 @@ async function expectProfileFinished(what: string, labels: string[], timers: Tim
   }
   if (!(await until(() => timers.pending() === 0, 200))) {
     fail(
-      `${what}; 200 ms later ${timers.pending()} timer(s) started during the request were still pending (neither fired nor cleared): a timer the request started outlived its answer.`,
+      `${what}; 200 ms later ${timers.pending()} timer(s) started during the request were still pending and keeping the process alive (neither fired, cleared nor unref()'d): a timer the request started outlived its answer.`,
       '-> the deadline\'s timer is for the request in progress: clear it (clearTimeout) in a `finally` around the whole profile, so that every path clears it:',
-      '200, 404, 500, 504, and a client that left. A timer left behind keeps the process alive, and close() would resolve with it still pending.',
+      '200, 404, 500, 504, and a client that left. (A timer you leave to fire by itself must at least be unref()\'d, as AbortSignal.timeout() does with its',
+      'own: then it keeps nothing alive.) A timer that keeps the process alive after its answer makes close() resolve with it still pending.',
     );
   }
 }
@@ -910,7 +918,17 @@ async function measureHealthUnderResizes(server: RunningServer, blocking: Blocki
     attempts.push({ mine, theirs });
     const resizes = mine.report.route(RESIZE);
     if (resizes.byStatus[200] !== 6) {
-      fail(`Six resizes, one after another, should all be answered 200; your server answered: ${JSON.stringify(resizes.byStatus)}.`, describeLoad(mine.report));
+      fail(
+        `Six resizes, one after another, should all be answered 200; your server answered: ${JSON.stringify(resizes.byStatus)}.`,
+        describeLoad(mine.report),
+        ...((resizes.byStatus[503] ?? 0) > 0
+          ? [
+              '-> each was sent only once the one before had been answered: a 503 found no other resize in your server. What decides counted it full',
+              'though it held nothing: the decision is the count of the resizes in the server, each place given back on every path it ends by, nothing',
+              'else (a rate limit, so many resizes a second, refuses while the server is empty).',
+            ]
+          : []),
+      );
     }
     if (mine.report.route(HEALTH).p99 < theirs.report.route(HEALTH).p99 / 2) return;
     // The main thread did the work itself: that is the answer, no need to measure again.
@@ -1091,7 +1109,15 @@ describe('step 2: resizing off the event loop: /health keeps answering', () => {
     const twoSince = wallClock();
     const threadsBeforePair = workers.workers.length;
     const pair = [0, 1].map(() => encodePam(blankImage(1600, 1200)));
-    const pairTimes = (await Promise.all(pair.map((body) => post(server, body, { timeoutMs: 10_000 })))).map((outcome) => outcome.ms);
+    const pairOutcomes = await Promise.all(pair.map((body) => post(server, body, { timeoutMs: 10_000 })));
+    const pairTimes = pairOutcomes.map((outcome) => outcome.ms);
+    // Both resized: a pair refused (or failed) was not downscaled at all, one after the other or otherwise.
+    for (const outcome of pairOutcomes) {
+      const what = `One of two resizes of ${describeImage({ width: 1600, height: 1200 })} sent at once, right after six one after another,`;
+      const answer = answered(outcome, what);
+      expectNotBusy(answer, what);
+      expectStatus(answer, 200, what, ...deadlineOnResize(answer));
+    }
     const two = await work.settled({ since: twoSince, label: DOWNSCALE_LABEL }, { atLeast: 2, timeoutMs: 500 });
     // Both threads were there all along: a pool that let one of them end while the six ran one at a time starts it again now.
     const startedForPair = workers.workers.length - threadsBeforePair;
@@ -1318,7 +1344,8 @@ describe('step 3: a thousand connections at once, none dropped', () => {
       fail(
         `Your server held up to ${peak} resizes at once (their bodies read, not yet answered), though it may hold ${CAPACITY}: ${THREADS} running and ${LIMITS.maxWaitingResizes} waiting.`,
         table,
-        '-> count a resize from the moment you accept it until its answer is out, and refuse the next one while the count is at the limit.',
+        '-> count a resize from the moment you accept it until its answer is out, and refuse the next one while the count is at the limit (a count',
+        'of the resizes in the server: a rate limit, so many a second, lets more in whenever they take longer than its window).',
       );
     }
     const noRetry = refused.filter((request) => request.headers?.['retry-after'] === undefined);
@@ -1543,10 +1570,11 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
       if (cleared) continue;
       if (!inTime && round < 3) continue;
       fail(
-        `The client of GET /profile/${id} left ${seen?.endedAt === undefined ? '' : `${ms(seen.endedAt - seen.arrivedAt)} after its request arrived `}while its query and its picture were in flight; 200 ms after your server saw it leave, ${timers.pending()} timer(s) started during the request were still pending (neither fired nor cleared): a timer the request started outlived it, though the client had left.`,
+        `The client of GET /profile/${id} left ${seen?.endedAt === undefined ? '' : `${ms(seen.endedAt - seen.arrivedAt)} after its request arrived `}while its query and its picture were in flight; 200 ms after your server saw it leave, ${timers.pending()} timer(s) started during the request were still pending and keeping the process alive (neither fired, cleared nor unref()'d): a timer the request started outlived it, though the client had left.`,
         `-> the deadline's timer is for the request in progress: clear it (clearTimeout) in a \`finally\` around the whole profile, so that every path clears it,`,
-        'the return taken when the client has left (there is no answer to send) too. Left behind, it keeps running until the deadline for nobody,',
-        `and with many clients leaving, thousands of timers of ${deadline} ms pile up.`,
+        'the return taken when the client has left (there is no answer to send) too. Left behind, it keeps the process alive until the deadline for',
+        `nobody, and with many clients leaving, thousands of timers of ${deadline} ms pile up. (A timer you leave to fire by itself must at least be`,
+        "unref()'d, as AbortSignal.timeout() does with its own.)",
       );
     }
     await expectDatabaseRestored(server, 'After these clients left (one of them while its query waited for a connection)');
@@ -1560,6 +1588,7 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
     const bigBody = encodePam(big);
     // How long one such resize takes on this machine right now.
     const full = answered(await post(server, bigBody, { timeoutMs: 10_000 }), `POST /resize of ${describeImage(big)}`);
+    expectNotBusy(full, `POST /resize of ${describeImage(big)}`);
     expectStatus(full, 200, `POST /resize of ${describeImage(big)}`);
     const staysImage = blankImage(320, 242);
     // What the server hands to piscina (if it uses piscina): whether a signal goes with each task, and whether it was aborted.
@@ -1672,10 +1701,26 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
       const leftAt = wallClock();
       waiting.leave();
       watch.stop();
-      await Promise.all(holders);
+      const held = await Promise.all(holders);
       await sleep(100);
       const third = work.spans({ since: holdersSince, label: DOWNSCALE_LABEL }).filter((span) => span.detail?.rows === 962);
       if (round < 3 && third.some((span) => span.end !== undefined && span.end <= leftAt)) continue;
+      // The two running meanwhile, whose clients stayed, are answered untouched: cancelling the waiting one is its own business.
+      if (held.some((outcome) => outcome.kind !== 'answer' || outcome.status !== 200)) {
+        const holderSpans = work.spans({ since: holdersSince, label: DOWNSCALE_LABEL }).filter((span) => span.detail?.rows === 1400);
+        const ended = holderSpans.filter((span) => span.end === undefined && !workers.workers.some((worker) => !worker.exited && worker.threadId === span.threadId));
+        fail(
+          `The client of a resize left while it waited for a thread (two others were running); the two running resizes, whose clients stayed, were answered ${held.map((outcome) => describeOutcome(outcome)).join(' and ')}${ended.length > 0 ? `: thread ${ended.map((span) => span.threadId).join(' and ')}, downscaling one of them, was ended when the waiting one was cancelled` : ''}.`,
+          drawWork(work.spans({ since: holdersSince, label: DOWNSCALE_LABEL })),
+          ...(ended.length > 0
+            ? [
+                '-> the waiting resize had been handed to a thread already busy (piscina\'s concurrentTasksPerWorker above 1, or a queue of your own inside',
+                'each thread): cancelling it ended that thread, and the resize running there, another client\'s, died with it. A downscale is synchronous:',
+                'one task per thread, and a waiting resize waits in the pool\'s queue, where its signal takes it off without touching a thread.',
+              ]
+            : ['-> a client that leaves cancels its own request\'s work, and nothing else: the others are answered as if nothing happened.']),
+        );
+      }
       const ranAnyway = third.filter((span) => span.end !== undefined && span.end > leftAt);
       if (ranAnyway.length > 0) {
         fail(
@@ -1737,16 +1782,27 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
         req.end(route.body);
       });
     };
-    const listenersOf = (socket: net.Socket) => new Map(socket.eventNames().map((name) => [String(name), socket.listenerCount(name)]));
+    const listenersOf = (emitter: NodeJS.EventEmitter) => new Map(emitter.eventNames().map((name) => [String(name), emitter.listenerCount(name)]));
     try {
       for (let n = 0; n < routes.length; n++) await send(n);
       const [socket] = sockets;
       if (!socket || sockets.length !== 1) fail(`The requests were meant to share one kept-alive connection, but the server saw ${sockets.length}.`);
       const before = listenersOf(socket);
+      const serverBefore = listenersOf(server.http);
       const more = 30;
       for (let n = 0; n < more; n++) await send(n);
       const after = listenersOf(socket);
       const grown = [...after].filter(([name, count]) => count - (before.get(name) ?? 0) >= more / 3);
+      // The node:http server itself lives longer than any connection: a listener a request adds to it stays for good.
+      const serverGrown = [...listenersOf(server.http)].filter(([name, count]) => count - (serverBefore.get(name) ?? 0) >= more / 3);
+      if (serverGrown.length > 0) {
+        fail(
+          `After ${more} more requests, the node:http server itself held ${serverGrown.map(([name, count]) => `${count} '${name}' listeners (${serverBefore.get(name) ?? 0} before)`).join(', ')}: each request added one, and nothing removed it.`,
+          'The server lives as long as the process serves: a listener a request adds to it, with the response and the controller its closure holds,',
+          'is never collected. -> remove it when the request ends (in the `finally` of its handling), or keep the requests in progress in one Set',
+          'the server owns, and act on all of them from one listener of your own.',
+        );
+      }
       if (grown.length > 0) {
         fail(
           `After ${more} more requests on one kept-alive connection, the server's socket for it held ${grown.map(([name, count]) => `${count} '${name}' listeners (${before.get(name) ?? 0} before)`).join(', ')}: each request added one, and nothing removed it.`,
@@ -1893,6 +1949,25 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
           'connections (closeAllConnections) or destroying the pool under them drops work the server had promised to do.',
         );
       }
+      // A request in progress when close() began gets its result. A 503 answered after that instant is a refusal only for
+      // what arrived once close() had begun, or for a resize decided on when its body came in (admission after the body):
+      // a profile, a health check or a resize whose body the server already held, refused then, is work it had accepted, dropped.
+      const refusedInProgress = seen.filter(
+        (request) =>
+          request.status === 503 &&
+          request.arrivedAt < closeCalledAt &&
+          (request.answeredAt ?? 0) > closeCalledAt &&
+          (request.path !== '/resize' || (request.bodyReadAt !== undefined && request.bodyReadAt < closeCalledAt)),
+      );
+      if (refusedInProgress.length > 0) {
+        fail(
+          `close() began at ${ms(closeCalledAt)}, and then your server answered 503 to ${refusedInProgress.length} request(s) it had accepted before that instant, instead of their result: ${[...new Set(refusedInProgress.map((request) => request.path.replace(/\d+$/, ':id')))].join(', ')} (the first arrived at ${ms(refusedInProgress[0]!.arrivedAt)}, answered 503 at ${ms(refusedInProgress[0]!.answeredAt ?? 0)}${refusedInProgress[0]!.path === '/resize' ? ', its body read before close() began' : ''}).`,
+          table,
+          '-> a graceful shutdown finishes the work it has accepted: each request in progress when close() is called gets the answer it would have had',
+          '(the profile, the resized image). A 503 is for a request that arrives once close() has begun, or a resize refused as it comes in because the',
+          'server is full; aborting the requests in progress and refusing them drops the work the server had promised to do.',
+        );
+      }
       // Judged at the instant the pool was told to close: no resize the server had accepted may still wait for its answer.
       const arrivedLater = (at: number) => seen.filter((request) => request.path === '/resize' && request.arrivedAt > at);
       const closedUnder = poolClosed.find((event) => event.waiting.length > 0 || arrivedLater(event.at).length > 0);
@@ -1986,7 +2061,7 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
       if (left.length > 0) {
         fail(
           `After close(), the process still holds what the server opened: ${left.map(([resource, count]) => `${count - (resourcesBefore.get(resource) ?? 0)} ${resource}`).join(', ')} (process.getActiveResourcesInfo()).`,
-          'Each of these keeps the process alive: a Timeout is a timer never cleared (a deadline?), a TCPSocketWrap an open connection, a MessagePort a worker\'s.',
+          'Each of these keeps the process alive: a Timeout is a timer neither cleared nor unref()\'d (a deadline?), a TCPSocketWrap an open connection, a MessagePort a worker\'s.',
         );
       }
       // Listeners on the process itself (a server that shuts down on Ctrl-C by itself): once it is closed, they must go too.
