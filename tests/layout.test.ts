@@ -68,6 +68,11 @@ describe("the checker's layout", () => {
     expect(importsBetween('harness', ['.', 'commands', 'watch', 'running', 'grading', 'report', 'room', 'ui', 'formats'])).toEqual([]);
   });
 
+  it('groups the harness by job: its root holds only the entry (index.ts) and where.ts, every other module is in a folder', () => {
+    const loose = readdirSync(path.join(CHECKER, 'harness'), { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name);
+    expect(loose.sort()).toEqual(['index.ts', 'where.ts']);
+  });
+
   it('grades without running anything: grading imports nothing of running, the commands, watch mode, reports, the room or the screen', () => {
     expect(importsBetween('grading', ['running', 'commands', 'watch', 'report', 'room', 'ui'])).toEqual([]);
   });

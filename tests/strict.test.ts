@@ -59,9 +59,9 @@ describe('verify --strict catches', () => {
 
   it('an edited harness threshold, for every exercise', () => {
     const { verdict, own } = verdictAfter((copy) =>
-      rewrite(copy, 'checker/harness/joined.ts', (text) => text.replace('io.latencyMs * 2;', 'io.latencyMs * 20;')),
+      rewrite(copy, 'checker/harness/checks/joined.ts', (text) => text.replace('io.latencyMs * 2;', 'io.latencyMs * 20;')),
     );
-    expect(verdict.shared).toMatchObject([{ file: 'checker/harness/joined.ts', change: 'changed' }]);
+    expect(verdict.shared).toMatchObject([{ file: 'checker/harness/checks/joined.ts', change: 'changed' }]);
     expect(own).toEqual(verdict.shared);
   });
 

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { request } from '../harness/http-client.ts';
+import { request } from '../harness/http/http-client.ts';
 import { ROOT } from '../paths.ts';
 
 describe('serve', () => {

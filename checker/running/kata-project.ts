@@ -23,7 +23,7 @@ export function kataProject(target: Target, name = formatTarget(target), options
       // Steps in order, only the steps asked for, and the beacon the watchdog reads (step-runner.ts).
       runner: fileURLToPath(new URL('./step-runner.ts', import.meta.url)),
       // Worker threads started by exercise code inherit this and can load `.ts` files: piscina requires
-      // its worker file, and startWorker (harness/ts-worker.ts) does the same. tsx's require hook only,
+      // its worker file, and startWorker (harness/threads/ts-worker.ts) does the same. tsx's require hook only,
       // not its import hooks: those start a loader thread in every worker (about 0.13 s of CPU each, and
       // the proof starts some 200 workers). The preload comes first (checker/running/test-process.mjs).
       execArgv: ['--import', new URL('./test-process.mjs', import.meta.url).href, '--require', 'tsx/cjs'],

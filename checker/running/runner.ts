@@ -8,7 +8,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { Reporter, TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node';
 import { grade, stepOf, testKey, type ExerciseReport, type RawTest, type Unwritten } from '../grading/grade.ts';
 import type { Exercise } from '../exercises.ts';
-import { judgeSkip } from '../harness/declared-skips.ts';
+import { judgeSkip } from '../harness/checks/declared-skips.ts';
 import { kataPool, type Incident, type KataPool } from './kata-pool.ts';
 import { kataProject } from './kata-project.ts';
 import { ROOT, isInside, isTestFile } from '../paths.ts';

@@ -1,6 +1,6 @@
 // The image library of this exercise: you use it, you do not need to change it.
 // A raw RGBA image, and one real, CPU-heavy operation on it: a 2x box-filter downscale in linear light.
-import { reportWork } from '../../checker/harness/work-log.ts';
+import { reportWork } from '../../checker/harness/threads/work-log.ts';
 
 export interface RgbaImage {
   width: number;

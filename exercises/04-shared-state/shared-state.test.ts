@@ -42,7 +42,7 @@ import { Mutex, deposit, type Account, type MutexGuard } from './mutex.ts';
 import { CriticalSectionMonitor, explore, fc, monitorMutex, runUntilIdle, type Violation } from '../../checker/harness/index.ts';
 import { AtomicsMutex, LENGTH, LOCK, SLOTS, SharedVec, StartGate, fillFromThreads, valueFor } from './shared-vec.ts';
 // Step 3's contention arena, imported apart so the other steps' import lists stay as they are.
-import { ArenaThreads, LockArena } from '../../checker/harness/lock-arena.ts';
+import { ArenaThreads, LockArena } from '../../checker/harness/threads/lock-arena.ts';
 // What lockAsync() schedules while it waits (timers, Atomics calls), counted in its own async context.
 import { scheduledBy } from '../../checker/harness/index.ts';
 
@@ -649,7 +649,7 @@ describe('step 2: what crosses a thread', () => {
     // The counter as addOnThreads() left it when it returned, and once its threads had reported their work done.
     let early: { size: number; atReturn: number; later: number } | undefined;
     // Each attempt lines both tasks up at a start gate, and doubles the additions until the threads
-    // were under way together for a while; a lost increment ends it at once (checker/harness/race.ts).
+    // were under way together for a while; a lost increment ends it at once (checker/harness/threads/race.ts).
     const verdict = await judgeRace({
       startSize: 250_000,
       maxSize: 16_000_000,

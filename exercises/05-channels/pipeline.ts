@@ -1,6 +1,6 @@
 // Exercise 05, step 2: a pipeline across threads, with a bound on what is in flight. The worker side is
 // pipeline.worker.ts. Replace each `throw` with your code. The types are the contract: keep the signatures.
-import { reportWork } from '../../checker/harness/work-log.ts';
+import { reportWork } from '../../checker/harness/threads/work-log.ts';
 import type { Channel } from './channel.ts';
 
 // ---- Given: the jobs, their results, and the CPU work the worker threads do. No need to change them. ----

@@ -1,5 +1,5 @@
 // Exercise 06 tests. Each `describe` is one graded step.
-// Step 1 runs the real Promises/A+ suite on simulated time (checker/harness/promises-aplus.ts), after
+// Step 1 runs the real Promises/A+ suite on simulated time (checker/harness/checks/promises-aplus.ts), after
 // a few tests of the kata's own that name the classic mistakes. Step 2 watches the executor from the
 // outside: the test settles every promise a task waits for, logs the moment it settles (the task is
 // then ready) and the moment the task's code runs again (it was resumed), and checks the resumes

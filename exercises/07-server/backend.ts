@@ -2,8 +2,8 @@
 // A database and a CDN, simulated with real timers (a query really takes its 20 ms), so a real HTTP
 // server can wait on them. Every call is recorded: the tests count the queries in flight, see which
 // calls started and ended, and which ones were aborted.
-import { InFlightCounter } from '../../checker/harness/in-flight.ts';
-import { SimulatedIo } from '../../checker/harness/io.ts';
+import { InFlightCounter } from '../../checker/harness/checks/in-flight.ts';
+import { SimulatedIo } from '../../checker/harness/time/io.ts';
 
 /** A row from the users table. */
 export interface UserRow {

@@ -30,7 +30,7 @@ export function mixedReports(): ExerciseReport[] {
   const failing: RawTest = {
     ...raw(2, 'failed', 'loadAll keeps <order> & "quotes"', NASTY_MESSAGE),
     frames: [
-      { file: '/kata/checker/harness/joined.ts', line: 46 },
+      { file: '/kata/checker/harness/checks/joined.ts', line: 46 },
       { file: '/kata/exercises/08-failing/example.ts', line: 12 },
     ],
   };

@@ -4,7 +4,7 @@
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import pLimit from 'p-limit';
-import { startWorker } from '../../../../checker/harness/ts-worker.ts';
+import { startWorker } from '../../../../checker/harness/threads/ts-worker.ts';
 import type { RgbaImage } from '../../../../exercises/03-offload-cpu/image.ts';
 import type { Reply } from './resize.worker.ts';
 

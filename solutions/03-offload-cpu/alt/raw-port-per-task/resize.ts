@@ -5,7 +5,7 @@
 // queue (as does one that died of a failed task).
 import os from 'node:os';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
-import { startWorker } from '../../../../checker/harness/ts-worker.ts';
+import { startWorker } from '../../../../checker/harness/threads/ts-worker.ts';
 import type { RgbaImage } from '../../../../exercises/03-offload-cpu/image.ts';
 import type { Task } from './resize.worker.ts';
 

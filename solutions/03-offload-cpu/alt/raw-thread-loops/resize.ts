@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../../../checker/harness/ts-worker.ts';
+import { startWorker } from '../../../../checker/harness/threads/ts-worker.ts';
 import type { RgbaImage } from '../../../../exercises/03-offload-cpu/image.ts';
 
 export interface ResizerOptions {

@@ -7,7 +7,7 @@
 // a thread terminated (and replaced) to cancel its task, and a close() that drains before it ends them.
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../../../checker/harness/ts-worker.ts';
+import { startWorker } from '../../../../checker/harness/threads/ts-worker.ts';
 import type { RgbaImage } from '../../../../exercises/03-offload-cpu/image.ts';
 import type { Reply, Request } from './resize.worker.ts';
 

@@ -3,7 +3,7 @@
 // way when close() is called is cut off when close() terminates the threads.
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../../../checker/harness/ts-worker.ts';
+import { startWorker } from '../../../../checker/harness/threads/ts-worker.ts';
 import type { RgbaImage } from '../../../../exercises/03-offload-cpu/image.ts';
 import type { Reply, Request } from './resize.worker.ts';
 

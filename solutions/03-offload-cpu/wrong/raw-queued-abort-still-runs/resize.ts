@@ -3,7 +3,7 @@
 // is left there: the caller was told "aborted", and a thread later downscales it all the same.
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../../../checker/harness/ts-worker.ts';
+import { startWorker } from '../../../../checker/harness/threads/ts-worker.ts';
 import type { RgbaImage } from '../../../../exercises/03-offload-cpu/image.ts';
 import type { Reply, Request } from './resize.worker.ts';
 

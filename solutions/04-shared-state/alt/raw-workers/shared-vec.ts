@@ -3,7 +3,7 @@
 // gets its share as workerData, pushes, and exits; startWorker (the kata's helper for .ts worker files)
 // starts them. No pool to close: a thread that has finished its script ends by itself.
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../../../checker/harness/ts-worker.ts';
+import { startWorker } from '../../../../checker/harness/threads/ts-worker.ts';
 import { SharedVec, StartGate, type FillTask } from '../../shared-vec.ts';
 export * from '../../shared-vec.ts';
 

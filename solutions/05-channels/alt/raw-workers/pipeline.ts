@@ -3,7 +3,7 @@
 // and the shutdown are the reference's; the crew below is the little pool it needs: each thread takes
 // one job at a time, the rest wait in a queue, and a thread's reply (or error) settles its job.
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../../../checker/harness/ts-worker.ts';
+import { startWorker } from '../../../../checker/harness/threads/ts-worker.ts';
 import type { Channel } from '../../channel.ts';
 import type { Job, PipelineOptions, Result } from '../../pipeline.ts';
 import type { Reply } from './pipeline.worker.ts';

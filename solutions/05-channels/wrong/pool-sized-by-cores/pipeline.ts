@@ -1,7 +1,7 @@
 // Reference solution for exercise 05, step 2: a pipeline across threads, with a bound on what is in flight.
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import { reportWork } from '../../../../checker/harness/work-log.ts';
+import { reportWork } from '../../../../checker/harness/threads/work-log.ts';
 import type { Channel } from '../../channel.ts';
 
 // ---- Given: the jobs, their results, and the CPU work the worker threads do. ----

@@ -1,6 +1,6 @@
 // Reference solution for exercise 05, step 2: a pipeline across threads, with a bound on what is in flight.
 import { Piscina } from 'piscina';
-import { reportWork } from '../../../../checker/harness/work-log.ts';
+import { reportWork } from '../../../../checker/harness/threads/work-log.ts';
 import type { Channel } from '../../channel.ts';
 
 // ---- Given: the jobs, their results, and the CPU work the worker threads do. ----

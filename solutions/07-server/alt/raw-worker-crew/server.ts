@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../../../checker/harness/ts-worker.ts';
+import { startWorker } from '../../../../checker/harness/threads/ts-worker.ts';
 import { PLACEHOLDER_PICTURE, type Cdn, type Database, type UserRow } from '../../../../exercises/07-server/backend.ts';
 import { ImageFormatError, PAM_CONTENT_TYPE, decodePam, encodePam, type RgbaImage } from '../../../../exercises/07-server/pam.ts';
 
