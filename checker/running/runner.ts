@@ -426,7 +426,8 @@ function explainTimeout(message: string): string {
   const seconds = Math.round(Number(match[2]) / 1000);
   const what = match[1] === 'Hook' ? 'Setting up this test' : 'This test';
   return [
-    `${what} waited ${seconds} s for your code to finish, and it never did.`,
-    'Something it awaits never settles: a promise nobody resolves or rejects (a resolve that is never called, a wake-up that never comes), or work that never ends.',
+    `${what} waited ${seconds} s for your code to finish, and it had not finished by then.`,
+    'Most often something it awaits never settles: a promise nobody resolves or rejects (a resolve that is never called, a wake-up that never comes), or work that never ends.',
+    'On a machine whose every core is busy with other work, a right answer can also be that slow: if so, run it again when the machine is quieter.',
   ].join('\n');
 }
