@@ -47,7 +47,8 @@ describe('parallel speed-up helpers', () => {
   });
 
   it('is "slower" when every conclusive attempt falls short, "inconclusive" when none counts', async () => {
-    const same = { input: () => 0, one: () => sleep(20), all: () => sleep(20) };
+    // All threads three times slower than one: no timer's lateness on a busy machine turns that into a gain (it failed in CI with 20 ms each).
+    const same = { input: () => 0, one: () => sleep(20), all: () => sleep(60) };
     const slower = await judgeSpeedup({ bare: await started(), minMachine: 0, minShare: 10, attempts: 2, ...same });
     expect(slower.outcome).toBe('slower');
     expect(slower.attempts).toHaveLength(2);
