@@ -27,7 +27,7 @@ describe('parallel speed-up helpers', () => {
     expect(await threads.timeAll(5)).toBeGreaterThan(0);
   });
 
-  // Sleeps, not CPU work, stand in for the code under test: a 4x "speed-up" (or none) that no busy
+  // Sleeps, not CPU work, stand in for the code under test: a 10x "speed-up" (or a loss) that no busy
   // machine can change. `minMachine` decides whether the bare threads' result counts.
   it('passes on the first conclusive attempt that reaches the share', async () => {
     let inputs = 0;
