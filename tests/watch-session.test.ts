@@ -29,7 +29,8 @@ async function save(content: string): Promise<ExerciseReport> {
 
 beforeAll(async () => {
   copy = copyKata([ID]);
-  process.env.KATA_WATCHDOG_MS = '2000';
+  // Short, so the hung save costs seconds; not so short that a test process starved of CPU looks hung.
+  process.env.KATA_WATCHDOG_MS = '5000';
   // The copy's own modules, so its watcher watches the copy's files.
   const load = async <T>(relative: string) => (await import(pathToFileURL(copy.file(relative)).href)) as T;
   const { loadExercises } = await load<typeof import('../checker/exercises.ts')>('checker/exercises.ts');

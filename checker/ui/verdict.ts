@@ -60,7 +60,7 @@ export function verdictParts(exercise: Exercise, report: ExerciseReport): { head
 function editLine(exercise: Exercise): string {
   const [only, ...rest] = exercise.files;
   if (only !== undefined && rest.length === 0) return `Edit: ${path.relative(process.cwd(), path.join(exercise.dir, only))}`;
-  return `Edit in ${path.relative(process.cwd(), exercise.dir) || '.'}/: ${exercise.files.join(', ')}`;
+  return `Edit in ${path.relative(process.cwd(), exercise.dir) || '.'}${path.sep}: ${exercise.files.join(', ')}`;
 }
 
 function indent(text: string): string {
