@@ -9,6 +9,7 @@ import type { Reporter, TestCase, TestModule, TestSpecification, Vitest } from '
 import { grade, stepOf, testKey, type ExerciseReport, type RawTest, type Unwritten } from '../grading/grade.ts';
 import type { Exercise } from '../exercises.ts';
 import { judgeSkip } from '../harness/checks/declared-skips.ts';
+import { explainNodeError } from '../harness/words/node-errors.ts';
 import { kataPool, type Incident, type KataPool } from './kata-pool.ts';
 import { kataProject } from './kata-project.ts';
 import { ROOT, isInside, isTestFile } from '../paths.ts';
@@ -416,7 +417,8 @@ function rawTest(test: TestCase): RawTest {
 export function formatError(error: SerializedError & { diff?: string }): string {
   const name = error.name && !['Error', 'KataError'].includes(error.name) ? `${error.name}: ` : '';
   const diff = typeof error.diff === 'string' && error.diff ? `\n${error.diff}` : '';
-  return stripVTControlCharacters(`${name}${explainTimeout(error.message)}${diff}`).trim();
+  const explained = explainNodeError(error.message);
+  return stripVTControlCharacters(`${name}${explainTimeout(error.message)}${explained ? `\n${explained}` : ''}${diff}`).trim();
 }
 
 /** Vitest's own words ("pass a timeout value as the last argument") help a test's author, not a learner. */
