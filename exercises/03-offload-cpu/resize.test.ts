@@ -487,7 +487,7 @@ async function expectFullPool(made: Made, threadsBefore: number, fullMs: number,
 }
 
 describe('step 4: the pool\'s life', () => {
-  it('is sized from os.availableParallelism(), with every thread started up front', async () => {
+  it('is sized from its threads option, else from os.availableParallelism(), with every thread started up front', async () => {
     const made = await withDefaults();
     if (made.upFront !== CORES) {
       fail(
@@ -512,6 +512,17 @@ describe('step 4: the pool\'s life', () => {
       fail(
         `A burst of ${2 * CORES + 2} resizes at once started ${plural(added.length, 'new worker thread')} (the first ${added[0]?.createdAt}), which ended again right after: each call made threads of its own.`,
         'Create the threads once, in the constructor, and run every task on them.',
+      );
+    }
+    // The size a caller asks for: a resizer that ignores `threads` passes everything above wherever
+    // the cores happen to match the size asked for elsewhere in these tests.
+    const asked = CORES === 1 ? 2 : 1;
+    const sized = create(asked);
+    await settleWithin(sized.resizer.close(), 3000);
+    if (sized.upFront !== asked) {
+      fail(
+        `new ImageResizer({ threads: ${asked} }) started ${plural(sized.upFront, 'worker thread')} when it was created; it was asked for ${asked}.`,
+        'How many threads is the caller\'s choice (a server that shares the machine with other work asks for fewer): use `options.threads`, and os.availableParallelism() only when it is not given.',
       );
     }
   });

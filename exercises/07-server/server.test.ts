@@ -211,7 +211,20 @@ function threadFailures(): string[] {
 
 function expectStatus(answer: HttpAnswer, status: number, what: string, ...hints: string[]): void {
   if (answer.status === status) return;
-  fail(`${what} answered ${answer.status}; it should answer ${status}.`, `  body: ${preview(answer.body)}`, ...hints);
+  fail(`${what} answered ${answer.status}; it should answer ${status}.`, `  body: ${preview(answer.body)}`, ...hints, ...abortedWhileWaited(answer));
+}
+
+/**
+ * An error answer that says its work was aborted, to a client that waited for it: the cancel of step 4
+ * fired for a client that never left. Most often it listens on the request, whose 'close' comes once its body is read.
+ */
+function abortedWhileWaited(answer: HttpAnswer): string[] {
+  if (answer.status < 500 || !/abort/i.test(answer.body.subarray(0, 2000).toString('latin1'))) return [];
+  return [
+    '-> The answer says the work was aborted, yet this client was still there, waiting for it: your server cancelled the work of a client that never left.',
+    "   If a listener on the request's 'close' (`req.on('close')`) aborts it: a request's 'close' fires once its body has been read,",
+    "   not when the client leaves. Listen on the response: `res.on('close')`, and abort only if `!res.writableFinished` (the answer was not sent).",
+  ];
 }
 
 function preview(body: Buffer): string {
