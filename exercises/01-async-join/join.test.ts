@@ -65,21 +65,10 @@ function judgeFailFast(what: string, io: SimulatedIo, tasks: readonly TaskCase[]
     const slowest = Math.max(0, ...tasks.map((t) => t.latencyMs));
     if (result.status !== 'fulfilled') fail(`${what} ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'}, though no task failed.`, drawing);
     if (result.settledAtMs !== slowest) {
-      const empty = atSettle ? tasks.map((_, i) => i).filter((i) => !(i in atSettle)) : [];
       fail(
         `${what} resolved at ${ms(result.settledAtMs ?? 0)}; the slowest task was done at ${ms(slowest)}, and that is when every result is in.`,
         drawing,
-        ...(atSettle && empty.length > 0
-          ? [
-              `When it resolved, its results were ${showValues(atSettle)}: ${empty.length === 1 ? `slot ${empty[0]} was` : `slots ${empty.join(', ')} were`} still empty, holes in the array.`,
-              ...(atSettle.length === tasks.length
-                ? [
-                    `-> an array's length counts up to the highest slot set, not the slots filled: \`results[${tasks.length - 1}] = value\` makes an empty array ${tasks.length} long.`,
-                    '   A check like "results.length === tasks.length" is true once the last slot is set, whatever the others do: count the tasks that finished instead.',
-                  ]
-                : []),
-            ]
-          : []),
+        ...earlyJoinAdvice(tasks.map((t) => t.latencyMs), result.settledAtMs, atSettle),
       );
     }
     expectOrder(results(result.value) as unknown[], tasks.map((_, i) => `result ${i}`), `${what}'s results`);
@@ -176,6 +165,55 @@ function showValues(values: unknown): string {
 }
 
 /**
+ * A join's results as they were the moment it resolved: a copy taken in the very next microtask, before
+ * any later task could fill a slot (a hole stays a hole). Undefined until it resolves with an array.
+ */
+function trackJoin<T>(promise: Promise<T>): { result: Tracked<T>; atSettle: () => unknown[] | undefined } {
+  const result = track(promise);
+  let copy: unknown[] | undefined;
+  promise.then(
+    (value) => {
+      if (Array.isArray(value)) copy = (value as unknown[]).slice();
+    },
+    () => undefined,
+  );
+  return { result, atSettle: () => copy };
+}
+
+/**
+ * Why a join that resolved before its slowest task was done is wrong, from what its results held then:
+ * the empty slots, and how many tasks had finished. The array-length advice is given only when the join
+ * resolved the moment the task of the last slot finished, with that slot set (what a length check does);
+ * otherwise it resolved on some other count of finished tasks.
+ */
+function resolvedOnLength(latencies: readonly number[], settledAtMs: number | undefined, atSettle: readonly unknown[] | undefined): boolean {
+  const n = latencies.length;
+  return !!atSettle && atSettle.length === n && n - 1 in atSettle && latencies[n - 1] === settledAtMs;
+}
+/** `lengthRuledOut`: another run of the same code resolved early on something other than its last slot. */
+function earlyJoinAdvice(latencies: readonly number[], settledAtMs: number | undefined, atSettle: readonly unknown[] | undefined, lengthRuledOut = false, who = 'it'): string[] {
+  if (!atSettle || settledAtMs === undefined) return [];
+  const n = latencies.length;
+  const empty = latencies.map((_, i) => i).filter((i) => !(i in atSettle));
+  if (empty.length === 0) return [];
+  const done = latencies.filter((latencyMs) => latencyMs <= settledAtMs).length;
+  const lines = [
+    `When ${who} resolved, its results were ${showValues(atSettle)}: ${empty.length === 1 ? `slot ${empty[0]} was` : `slots ${empty.join(', ')} were`} still empty, holes in the array; ${done} of the ${n} tasks had finished.`,
+  ];
+  if (!lengthRuledOut && resolvedOnLength(latencies, settledAtMs, atSettle)) {
+    lines.push(
+      `-> an array's length counts up to the highest slot set, not the slots filled: \`results[${n - 1}] = value\` makes an empty array ${n} long.`,
+      '   A check like "results.length === tasks.length" is true once the last slot is set, whatever the others do: count the tasks that finished instead.',
+    );
+  } else {
+    lines.push(
+      `-> a join is done when every task has finished: count the tasks that finished and resolve when that count reaches tasks.length (${n} here), not one before.`,
+    );
+  }
+  return lines;
+}
+
+/**
  * A join over no tasks is done at once: [] at 0 ms. Judged on the fake clock, so a join that waits for a
  * "last task" that never comes fails here in an instant, in words, instead of running into the test's timeout.
  */
@@ -208,29 +246,35 @@ async function expectJoinsApart(what: 'loadAll' | 'loadEvery', join: (tasks: Tas
   const specs = { A: [30, 10], B: [20, 40, 5] } as const;
   const run = async (names: readonly ('A' | 'B')[]) => {
     useFakeClock();
-    const results = names.map((name) => ({ name, result: track(join(specs[name].map((latencyMs, i) => resolvesAfter(latencyMs, `${name}${i}`)))) }));
+    const results = names.map((name) => ({ name, ...trackJoin(join(specs[name].map((latencyMs, i) => resolvesAfter(latencyMs, `${name}${i}`)))) }));
     await runUntilIdle(1_000);
     results.forEach(({ result }) => stopAtTodo(result));
     vi.useRealTimers();
     return results;
   };
-  const wrongWith = (name: 'A' | 'B', result: Tracked<unknown[]>): string | undefined => {
+  const wrongWith = (name: 'A' | 'B', result: Tracked<unknown[]>, atSettle: () => unknown[] | undefined): string | undefined => {
     const expected = specs[name].map((_, i) => `${name}${i}`);
     const readyAt = Math.max(...specs[name]);
-    const got = result.status === 'fulfilled' && Array.isArray(result.value) ? result.value.map(valueOf) : undefined;
-    if (result.status === 'fulfilled' && result.settledAtMs === readyAt && got && got.length === expected.length && got.every((v, i) => v === expected[i])) return undefined;
+    // What it resolved with, as it was then (holes kept: `map` skips them, so they stay holes).
+    const then = atSettle() ?? result.value;
+    const got = result.status === 'fulfilled' && Array.isArray(then) ? then.map(valueOf) : undefined;
+    if (result.status === 'fulfilled' && result.settledAtMs === readyAt && got && got.length === expected.length && expected.every((v, i) => i in got && got[i] === v)) return undefined;
     const items = what === 'loadAll' ? '' : 'outcomes whose values are ';
     const did = result.status === 'pending' ? 'never settled' : result.status === 'rejected' ? `rejected at ${ms(result.settledAtMs ?? 0)} with ${describeError(result.reason)}` : `resolved at ${ms(result.settledAtMs ?? 0)} with ${items}${showValues(got ?? result.value)}`;
     return `${what} ${name} ${did}; it must resolve at ${ms(readyAt)} with ${items}${showValues(expected)}`;
   };
   const together = await run(['A', 'B']);
-  const wrong = together.map(({ name, result }) => wrongWith(name, result)).filter((w): w is string => w !== undefined);
+  const wrong = together.map(({ name, result, atSettle }) => wrongWith(name, result, atSettle)).filter((w): w is string => w !== undefined);
   if (wrong.length === 0) return;
   const alone = [];
   for (const name of ['A', 'B'] as const) {
     const [solo] = await run([name]);
-    if (solo && wrongWith(name, solo.result) === undefined) alone.push(name);
+    if (solo && wrongWith(name, solo.result, solo.atSettle) === undefined) alone.push(name);
   }
+  // A join that resolved before its own slowest task, as wrong alone as together: what it held then says why.
+  const earlyOnes = together.filter(({ name, result }) => result.status === 'fulfilled' && (result.settledAtMs ?? 0) < Math.max(...specs[name]));
+  const early = earlyOnes[0];
+  const lengthRuledOut = earlyOnes.some(({ name, result, atSettle }) => !resolvedOnLength(specs[name], result.settledAtMs, atSettle()));
   const setting = `Two ${what} calls at once: ${what} A over tasks of ${specs.A.map((l) => ms(l)).join(' and ')} (values "A0", "A1"), and, started right after it, ${what} B over tasks of ${specs.B.map((l) => ms(l)).join(', ')} ("B0", "B1", "B2").`;
   fail(
     setting,
@@ -241,7 +285,9 @@ async function expectJoinsApart(what: 'loadAll' | 'loadEvery', join: (tasks: Tas
           `-> the two calls share something each should own: the ${what === 'loadAll' ? 'results' : 'outcomes'} array or the count of tasks still running, kept outside ${what} (at`,
           `   module level, say), which the second call resets and fills. Keep them in locals of ${what}, one of each per call.`,
         ]
-      : []),
+      : early
+        ? earlyJoinAdvice(specs[early.name], early.result.settledAtMs, early.atSettle(), lengthRuledOut, `${what} ${early.name}`)
+        : []),
   );
 }
 
@@ -356,12 +402,17 @@ describe('step 2: join many, keep input order', () => {
   const tasksFor = (io: SimulatedIo): Task<string>[] =>
     latencies.map((latencyMs, i) => io.task(`task ${i}`, { latencyMs, value: `result ${i}` }));
 
-  it('loadAll is ready when the slowest task is (50 ms), not after the sum (150 ms)', async () => {
+  it('loadAll is ready when the slowest task is (50 ms), not after the sum (150 ms), and not before', async () => {
     useFakeClock();
     const io = new SimulatedIo(50);
-    const result = track(loadAll(tasksFor(io)));
+    const { result, atSettle } = trackJoin(loadAll(tasksFor(io)));
     await advance(50);
-    await expectJoined(io, result, { expectedMs: 50, labels: latencies.map((_, i) => `task ${i}`), what: 'loadAll' });
+    await expectJoined(io, result, {
+      expectedMs: 50,
+      labels: latencies.map((_, i) => `task ${i}`),
+      what: 'loadAll',
+      early: () => earlyJoinAdvice(latencies, result.settledAtMs, atSettle()),
+    });
   });
 
   it('returns results in input order, not in the order they finished', async () => {
@@ -379,15 +430,17 @@ describe('step 2: join many, keep input order', () => {
 
   it('a task may resolve with anything, undefined included: loadAll waits for each and keeps its value as it is', async () => {
     useFakeClock();
-    const result = track(loadAll<unknown>(FALSY_VALUES.map(({ value }, i) => resolvesAfter(10 * (i + 1), value))));
+    const { result, atSettle } = trackJoin(loadAll<unknown>(FALSY_VALUES.map(({ value }, i) => resolvesAfter(10 * (i + 1), value))));
     const lastMs = 10 * FALSY_VALUES.length;
     await advance(lastMs);
     stopAtTodo(result);
-    const values = result.value;
+    // What it resolved with, as it was then: later tasks may fill the same array in afterwards.
+    const values = atSettle() ?? result.value;
     if (result.status !== 'fulfilled' || result.settledAtMs !== lastMs || !Array.isArray(values) || values.length !== FALSY_VALUES.length || !FALSY_VALUES.every(({ value }, i) => i in values && Object.is(values[i], value))) {
       fail(
         `Task ${FALSY_VALUES.map(({ code }, i) => `${i} resolved with ${code} at ${ms(10 * (i + 1))}`).join(', task ')}; loadAll ${result.status === 'pending' ? `was still pending at ${ms(lastMs)}, when the last of them was done` : `${result.status} at ${ms(result.settledAtMs ?? 0)}${result.status === 'fulfilled' ? ` with ${showValues(values)}` : ` with ${describeError(result.reason)}`}`}. It must resolve at ${ms(lastMs)} with [${FALSY_VALUES.map(({ code }) => code).join(', ')}].`,
         ...(result.status === 'pending' ? [FALSY_VALUE_ADVICE] : []),
+        ...((result.settledAtMs ?? lastMs) < lastMs ? earlyJoinAdvice(FALSY_VALUES.map((_, i) => 10 * (i + 1)), result.settledAtMs, values) : []),
       );
     }
   });
@@ -461,6 +514,14 @@ describe('step 3: fail fast, or collect every outcome', () => {
       fail(`loadEvery rejected with ${describeError(result.reason)}: it must report failures as outcomes, not throw them.`);
     }
     if (result.status === 'pending') fail('loadEvery was still pending at 100 ms, when the slowest task had finished.', io.draw());
+    // In the order they finished (image at 30 ms, user at 50, friends at 100) instead of the order given.
+    const [first, second, third] = result.value ?? [];
+    if (first?.ok === false && first.error === boom && second?.ok === true && second.value === 'ada' && third?.ok === true && third.value === 'grace') {
+      fail(
+        `loadEvery's outcomes came back as ${(result.value ?? []).map(showOutcome).join(', ')}: in the order the tasks finished (image at 30 ms, user at 50 ms, friends at 100 ms), not in the order they were given (user, image, friends).`,
+        '-> put each outcome in the slot of its own task (`outcomes[i] = ...`, with i the task\'s index), or map allSettled\'s records, which keep the input order.',
+      );
+    }
     const failed = result.value?.[1];
     if (rewrappedFailure(failed)) {
       fail(`The image task failed with ${describeError(boom)}; loadEvery's outcome for it is ${showOutcome(failed)}: a success whose value is a failure.`, ...REWRAPPED_ADVICE);
@@ -527,7 +588,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
     ];
     const after = <T>(latencyMs: number, settle: (resolve: (value: T) => void, reject: (reason: unknown) => void) => void): Task<T> =>
       () => new Promise<T>((resolve, reject) => setTimeout(() => settle(resolve, reject), latencyMs));
-    const show = (value: unknown) => (value === undefined ? 'undefined' : JSON.stringify(value));
+    const show = (value: unknown) => (value === undefined ? 'undefined' : value instanceof Error ? `${value.name}("${value.message}")` : JSON.stringify(value));
     const showOutcome = (o: unknown) =>
       o && typeof o === 'object' ? `{ ${Object.entries(o).map(([key, value]) => `${key}: ${show(value)}`).join(', ')} }` : show(o);
     const FALSY = '-> a rejection with a falsy reason is still a rejection: tell a failure from a success by how the task settled (allSettled\'s `status`, or which callback of then() ran), never by whether the error is truthy (`error ? { ok: false } : { ok: true }`).';
@@ -739,8 +800,25 @@ describe('step 4: a deadline that cleans up after itself', () => {
     if (abortedAtMs < deadlineMs) return `its signal was aborted early, at ${ms(abortedAtMs)}, before the deadline`;
     return 'its signal was aborted on time, but the task did not stop';
   }
-  function abortAdvice(abortedAtMs: number | undefined, early: readonly string[] = []): string {
+  /**
+   * withDeadline gave up (rejected with DeadlineError, or aborted the task's signal) before its deadline: its timer fires too soon.
+   * Said instead of the advice for a deadline that fired late or not at all.
+   */
+  function earlyDeadline(deadlineMs: number, abortedAtMs: number | undefined, result?: Tracked<unknown>): string[] {
+    const gaveUpAtMs = result?.status === 'rejected' && result.reason instanceof DeadlineError && (result.settledAtMs ?? deadlineMs) < deadlineMs ? result.settledAtMs : undefined;
+    const firstMs = Math.min(gaveUpAtMs ?? Number.POSITIVE_INFINITY, abortedAtMs ?? Number.POSITIVE_INFINITY);
+    if (!(firstMs < deadlineMs)) return [];
+    const what = gaveUpAtMs === firstMs ? 'withDeadline gave up' : 'the task\'s signal was aborted';
+    return [
+      `-> ${what} at ${ms(firstMs)}, ${ms(deadlineMs - firstMs)} before the ${ms(deadlineMs)} deadline: the deadline fired too soon. Set its timer for exactly`,
+      '   deadlineMs, from when withDeadline is called (`setTimeout(..., deadlineMs)`): a task may need all of its time, to the last millisecond.',
+    ];
+  }
+
+  function abortAdvice(abortedAtMs: number | undefined, early: readonly string[] = [], deadlineMs?: number): string {
     if (early.length > 0) return early.join('\n');
+    const tooSoon = deadlineMs === undefined ? [] : earlyDeadline(deadlineMs, abortedAtMs);
+    if (tooSoon.length > 0) return tooSoon.join('\n');
     return abortedAtMs === undefined
       ? 'Pass an AbortSignal to the task and abort it when the deadline fires.'
       : 'Abort the signal in the deadline\'s own timer callback, the moment it fires: not one timer turn later (a setTimeout(..., 0) is a turn of its own), not on a check now and then.';
@@ -766,6 +844,8 @@ describe('step 4: a deadline that cleans up after itself', () => {
     const settledAtMs = result?.settledAtMs;
     const early = clearedEarly(watch, deadlineMs, settledAtMs);
     if (early.length > 0) return early;
+    const tooSoon = earlyDeadline(deadlineMs, abortedAtMs, result);
+    if (tooSoon.length > 0) return tooSoon;
     if (result && abortErrorWon(result, deadlineMs)) return [ABORT_ERROR_WON];
     // The DeadlineError itself, but late, the moment the task ended: something waited for the task after the deadline.
     const waitedAfter = result?.status === 'rejected' && result.reason instanceof DeadlineError && settledAtMs !== undefined && settledAtMs > deadlineMs && settledAtMs === taskEndMs;
@@ -851,7 +931,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
     const watch = watchHandles();
     const result = track(withDeadline(io.abortableTask('image'), 100));
     await advance(99);
-    if (result.settled) fail(`withDeadline settled after 99 ms with a 100 ms deadline (${result.status}): too early.`);
+    if (result.settled) fail(`withDeadline settled after 99 ms with a 100 ms deadline (${result.status}): too early.`, ...earlyDeadline(100, undefined, result));
     await advance(1);
     watch.stop();
     if (result.status === 'pending') {
@@ -881,7 +961,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
     }
     const aborted = io.timeline.intervals.find((i) => i.label === 'image');
     if (aborted?.outcome !== 'aborted' || aborted.end !== 100) {
-      fail(`The deadline passed at 100 ms, but the task was not stopped then: ${abortStory(100, abortedAtMs)}.`, io.draw(), abortAdvice(abortedAtMs, clearedEarly(watch, 100, result.settledAtMs)));
+      fail(`The deadline passed at 100 ms, but the task was not stopped then: ${abortStory(100, abortedAtMs)}.`, io.draw(), abortAdvice(abortedAtMs, clearedEarly(watch, 100, result.settledAtMs), 100));
     }
     expectNothingLeft(openAtSettle, watch, 'The deadline fired at 100 ms and withDeadline rejected');
   });
@@ -968,13 +1048,13 @@ describe('step 4: a deadline that cleans up after itself', () => {
           }
           const expected = c.fails ? result.reason === boom : result.value === 'ada';
           if (result.settledAtMs !== c.latencyMs || !expected) {
-            fail(`The task ${c.fails ? 'failed' : 'succeeded'} at ${ms(c.latencyMs)}, before the ${ms(c.deadlineMs)} deadline; withDeadline ${settledAt}. It must settle as the task did, when it did.`, drawing);
+            fail(`The task ${c.fails ? 'failed' : 'succeeded'} at ${ms(c.latencyMs)}, before the ${ms(c.deadlineMs)} deadline; withDeadline ${settledAt}. It must settle as the task did, when it did.`, drawing, ...earlyDeadline(c.deadlineMs, abortedAtMs, result));
           }
         }
         if (deadlineWins && c.listens) {
           const interval = io.timeline.intervals[0];
           if (interval?.outcome !== 'aborted' || interval.end !== c.deadlineMs) {
-            fail(`The deadline passed at ${ms(c.deadlineMs)}, but the task ran on: ${abortStory(c.deadlineMs, abortedAtMs)}.`, drawing, abortAdvice(abortedAtMs, clearedEarly(watch, c.deadlineMs, result.settledAtMs)));
+            fail(`The deadline passed at ${ms(c.deadlineMs)}, but the task ran on: ${abortStory(c.deadlineMs, abortedAtMs)}.`, drawing, abortAdvice(abortedAtMs, clearedEarly(watch, c.deadlineMs, result.settledAtMs), c.deadlineMs));
           }
         }
         expectNothingLeft(openAtSettle, watch, `withDeadline settled at ${ms(result.settledAtMs ?? 0)}`);

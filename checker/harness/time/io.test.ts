@@ -84,6 +84,19 @@ describe('expectJoined', () => {
     expect(message).toMatch(/image \|·+█+\| 100-200 ms/);
   });
 
+  it('fails a join that resolved before its slowest task was done, with what the test adds about it', async () => {
+    const io = new SimulatedIo(100);
+    const user = io.call('user', { latencyMs: 40 });
+    void io.call('image');
+    const result = track(user);
+    await advance(100);
+    const error = await expectJoined(io, result, { expectedMs: 100, labels: ['user', 'image'], what: 'join', early: () => ['held: nothing'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KataError);
+    const message = (error as Error).message;
+    expect(message).toContain('join resolved at 40 ms, before its tasks were done: "image" was still running then, and the last of them was done only at 100 ms.');
+    expect(message).toContain('held: nothing');
+  });
+
   it('names a task that never started', async () => {
     const io = new SimulatedIo(100);
     const result = track(io.call('user'));
