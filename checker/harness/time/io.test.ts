@@ -3,6 +3,7 @@ import { KataError } from '../words/explain.ts';
 import { advance, track, useFakeClock } from './fake-time.ts';
 import { SimulatedIo } from './io.ts';
 import { expectJoined } from '../checks/joined.ts';
+import { watchHandles } from '../checks/leaks.ts';
 
 beforeEach(() => {
   useFakeClock();
@@ -104,6 +105,21 @@ describe('expectJoined', () => {
     await expect(expectJoined(io, result, { expectedMs: 100, labels: ['user', 'image'], what: 'join' })).rejects.toThrow(
       'join never started: image',
     );
+  });
+});
+
+describe('the service\'s own listener', () => {
+  it('is not counted as a listener of the code under test on a watched signal, while the call runs', async () => {
+    const io = new SimulatedIo(10);
+    const batch = new AbortController();
+    const watch = watchHandles();
+    watch.watchListeners(batch.signal, 'the batch signal');
+    const call = io.call('running', { signal: batch.signal });
+    expect(watch.open().filter((h) => h.kind === 'listener')).toEqual([]);
+    batch.abort(new Error('gone'));
+    await expect(call).rejects.toThrow('gone');
+    expect(io.timeline.intervals[0]?.outcome).toBe('aborted');
+    watch.stop();
   });
 });
 
