@@ -164,6 +164,38 @@ function showValues(values: unknown): string {
   return `[${Array.from({ length: values.length }, (_, i) => (i in values ? one(values[i]) : '<empty slot>')).join(', ')}]`;
 }
 
+/** The tasks, wrapped to note when each was called, on the (fake) clock, counted from now. */
+function timedTasks<T>(tasks: readonly Task<T>[]): { tasks: Task<T>[]; startedAt: (number | undefined)[] } {
+  const t0 = performance.now();
+  const startedAt: (number | undefined)[] = tasks.map(() => undefined);
+  return {
+    tasks: tasks.map((task, i) => () => {
+      startedAt[i] ??= performance.now() - t0;
+      return task();
+    }),
+    startedAt,
+  };
+}
+
+/**
+ * Every task of a join starts at 0 ms. Judged before anything about when the join settled: a task that
+ * starts late also ends late, and "pending when the last task was done" would not be true of it.
+ */
+function expectStartedAtOnce(what: 'loadAll' | 'loadEvery', startedAt: readonly (number | undefined)[], byMs: number, ...drawing: string[]): void {
+  const late = startedAt.map((atMs, i) => ({ atMs, i })).filter(({ atMs }) => atMs === undefined || atMs > 0);
+  if (late.length === 0) return;
+  fail(
+    `${what} started ${startedAt.length - late.length} of the ${startedAt.length} tasks at 0 ms; ${late.map(({ i, atMs }) => (atMs === undefined ? `task ${i} not even by ${ms(byMs)}` : `task ${i} only at ${ms(atMs)}`)).join(', ')}.`,
+    ...drawing,
+    `-> every task must be started at once: call them all first, then wait for them together (\`${what === 'loadAll' ? 'Promise.all' : 'Promise.allSettled'}(tasks.map((task) => task()))\`).`,
+    startedAt.length - late.length === 1
+      ? '   An `await` inside a loop starts the next task only when the one before it is done.'
+      : '   Anything that holds tasks back until others are done (a cap on how many run at once, groups awaited one by one) starts them late.',
+  );
+}
+/** When each labelled task started, from a SimulatedIo's timeline (undefined: never). */
+const startsOf = (io: SimulatedIo, labels: readonly string[]) => labels.map((label) => io.timeline.intervals.find((i) => i.label === label)?.start);
+
 /**
  * A join's results as they were the moment it resolved: a copy taken in the very next microtask, before
  * any later task could fill a slot (a hole stays a hole). Undefined until it resolves with an array.
@@ -430,10 +462,12 @@ describe('step 2: join many, keep input order', () => {
 
   it('a task may resolve with anything, undefined included: loadAll waits for each and keeps its value as it is', async () => {
     useFakeClock();
-    const { result, atSettle } = trackJoin(loadAll<unknown>(FALSY_VALUES.map(({ value }, i) => resolvesAfter(10 * (i + 1), value))));
+    const timed = timedTasks(FALSY_VALUES.map(({ value }, i) => resolvesAfter<unknown>(10 * (i + 1), value)));
+    const { result, atSettle } = trackJoin(loadAll<unknown>(timed.tasks));
     const lastMs = 10 * FALSY_VALUES.length;
     await advance(lastMs);
     stopAtTodo(result);
+    expectStartedAtOnce('loadAll', timed.startedAt, lastMs);
     // What it resolved with, as it was then: later tasks may fill the same array in afterwards.
     const values = atSettle() ?? result.value;
     if (result.status !== 'fulfilled' || result.settledAtMs !== lastMs || !Array.isArray(values) || values.length !== FALSY_VALUES.length || !FALSY_VALUES.every(({ value }, i) => i in values && Object.is(values[i], value))) {
@@ -467,6 +501,7 @@ describe('step 2: join many, keep input order', () => {
     const io = new SimulatedIo(10);
     const result = track(loadAll(tasksFor(io)));
     await advance(100);
+    expectStartedAtOnce('loadAll', startsOf(io, latencies.map((_, i) => `task ${i}`)), 100, io.draw());
     expect(result.status).toBe('fulfilled');
     if (io.started.length !== latencies.length) {
       fail(`loadAll started ${io.started.length} tasks for a list of ${latencies.length}: each task must be called once.`);
@@ -483,6 +518,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
     const result = track(loadAll([io.task('slow', { latencyMs: 100 }), io.task('broken', { latencyMs: 30, error: boom })]));
     await advance(30);
     if (result.status === 'pending') await advance(200);
+    expectStartedAtOnce('loadAll', startsOf(io, ['slow', 'broken']), 230, io.draw());
     if (result.status === 'fulfilled') {
       fail(
         `loadAll resolved with ${JSON.stringify(result.value)} even though the task "broken" failed: the error was swallowed.`,
@@ -513,6 +549,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
     if (result.status === 'rejected') {
       fail(`loadEvery rejected with ${describeError(result.reason)}: it must report failures as outcomes, not throw them.`);
     }
+    expectStartedAtOnce('loadEvery', startsOf(io, ['user', 'image', 'friends']), 100, io.draw());
     if (result.status === 'pending') fail('loadEvery was still pending at 100 ms, when the slowest task had finished.', io.draw());
     // In the order they finished (image at 30 ms, user at 50, friends at 100) instead of the order given.
     const [first, second, third] = result.value ?? [];
@@ -552,6 +589,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
         vi.useRealTimers();
         const every = await runJoin((io) => loadEvery(tasksOf(io, tasks)));
         const drawing = every.io.draw();
+        expectStartedAtOnce('loadEvery', startsOf(every.io, tasks.map((_, i) => `task ${i}`)), every.io.timeline.now(), drawing);
         const slowest = Math.max(...tasks.map((t) => t.latencyMs));
         if (every.result.status !== 'fulfilled') {
           fail(`loadEvery ${every.result.status === 'rejected' ? `rejected with ${describeError(every.result.reason)}` : 'never settled'}: it must wait for every task and never reject.`, drawing);
@@ -594,9 +632,11 @@ describe('step 3: fail fast, or collect every outcome', () => {
     const FALSY = '-> a rejection with a falsy reason is still a rejection: tell a failure from a success by how the task settled (allSettled\'s `status`, or which callback of then() ran), never by whether the error is truthy (`error ? { ok: false } : { ok: true }`).';
     for (const { code, reason } of reasons) {
       useFakeClock();
-      const every = track(loadEvery<string>([after(10, (resolve) => resolve('ada')), after(20, (_, reject) => reject(reason)), after(30, (resolve) => resolve('grace'))]));
+      const timed = timedTasks([after<string>(10, (resolve) => resolve('ada')), after<string>(20, (_, reject) => reject(reason)), after<string>(30, (resolve) => resolve('grace'))]);
+      const every = track(loadEvery<string>(timed.tasks));
       await advance(30);
       stopAtTodo(every);
+      expectStartedAtOnce('loadEvery', timed.startedAt, 30);
       if (every.status !== 'fulfilled') {
         fail(`Task 1 rejected at 20 ms with ${code}; loadEvery ${every.status === 'rejected' ? `rejected with ${describeError(every.reason)}` : 'was still pending at 30 ms, when the last task was done'}: it must report that failure as an outcome.`);
       }
@@ -609,9 +649,11 @@ describe('step 3: fail fast, or collect every outcome', () => {
       }
       vi.useRealTimers();
       useFakeClock();
-      const all = track(loadAll<string>([after(50, (resolve) => resolve('ada')), after(20, (_, reject) => reject(reason))]));
+      const timedAll = timedTasks([after<string>(50, (resolve) => resolve('ada')), after<string>(20, (_, reject) => reject(reason))]);
+      const all = track(loadAll<string>(timedAll.tasks));
       await advance(50);
       stopAtTodo(all);
+      expectStartedAtOnce('loadAll', timedAll.startedAt, 50);
       if (all.status !== 'rejected' || all.settledAtMs !== 20 || !Object.is(all.reason, reason)) {
         fail(
           `Task 1 rejected at 20 ms with ${code}; loadAll ${all.status === 'pending' ? 'was still pending at 50 ms' : `${all.status} at ${ms(all.settledAtMs ?? 0)}${all.status === 'rejected' ? ` with ${show(all.reason)}` : ` with ${JSON.stringify(all.value)}`}`}. It must reject at once, with that reason as it is.`,
@@ -629,6 +671,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
     await advance(99);
     if (result.settled) fail('loadEvery settled before the slow task finished: it must wait for every outcome.');
     await advance(1);
+    expectStartedAtOnce('loadEvery', startsOf(io, ['broken', 'slow']), 100, io.draw());
     expect(result.status).toBe('fulfilled');
     if (!ranOneAfterAnother(io.timeline.intervals)) return;
     fail('loadEvery ran the tasks one after the other.', io.draw(), 'Start them all, then wait for all of them.');
@@ -641,10 +684,12 @@ describe('step 3: fail fast, or collect every outcome', () => {
   it('loadEvery handles an empty list, and a task that resolves with a falsy value is a success', async () => {
     await expectEmptyJoin('loadEvery', () => loadEvery([]));
     useFakeClock();
-    const every = track(loadEvery<unknown>(FALSY_VALUES.map(({ value }, i) => resolvesAfter(10 * (i + 1), value))));
+    const timed = timedTasks(FALSY_VALUES.map(({ value }, i) => resolvesAfter<unknown>(10 * (i + 1), value)));
+    const every = track(loadEvery<unknown>(timed.tasks));
     const lastMs = 10 * FALSY_VALUES.length;
     await advance(lastMs);
     stopAtTodo(every);
+    expectStartedAtOnce('loadEvery', timed.startedAt, lastMs);
     const outcomes = every.value;
     const right = every.status === 'fulfilled' && every.settledAtMs === lastMs && Array.isArray(outcomes) && outcomes.length === FALSY_VALUES.length &&
       FALSY_VALUES.every(({ value }, i) => outcomes[i]?.ok === true && Object.is(outcomes[i].value, value));
