@@ -181,15 +181,18 @@ function timedTasks<T>(tasks: readonly Task<T>[]): { tasks: Task<T>[]; startedAt
  * Every task of a join starts at 0 ms. Judged before anything about when the join settled: a task that
  * starts late also ends late, and "pending when the last task was done" would not be true of it.
  */
-function expectStartedAtOnce(what: 'loadAll' | 'loadEvery', startedAt: readonly (number | undefined)[], byMs: number, ...drawing: string[]): void {
+function expectStartedAtOnce(what: 'loadBoth' | 'loadAll' | 'loadEvery', startedAt: readonly (number | undefined)[], byMs: number, ...drawing: string[]): void {
   const late = startedAt.map((atMs, i) => ({ atMs, i })).filter(({ atMs }) => atMs === undefined || atMs > 0);
   if (late.length === 0) return;
+  const name = (i: number) => (what === 'loadBoth' ? (i === 0 ? 'the user' : 'the image') : `task ${i}`);
   fail(
-    `${what} started ${startedAt.length - late.length} of the ${startedAt.length} tasks at 0 ms; ${late.map(({ i, atMs }) => (atMs === undefined ? `task ${i} not even by ${ms(byMs)}` : `task ${i} only at ${ms(atMs)}`)).join(', ')}.`,
+    `${what} started ${startedAt.length - late.length} of the ${startedAt.length} tasks at 0 ms; ${late.map(({ i, atMs }) => (atMs === undefined ? `${name(i)} not even by ${ms(byMs)}` : `${name(i)} only at ${ms(atMs)}`)).join(', ')}.`,
     ...drawing,
-    `-> every task must be started at once: call them all first, then wait for them together (\`${what === 'loadAll' ? 'Promise.all' : 'Promise.allSettled'}(tasks.map((task) => task()))\`).`,
+    `-> every task must be started at once: call them all first, then wait for them together (\`${what === 'loadBoth' ? 'Promise.all([user(), image()])' : `${what === 'loadAll' ? 'Promise.all' : 'Promise.allSettled'}(tasks.map((task) => task()))`}\`).`,
     startedAt.length - late.length === 1
-      ? '   An `await` inside a loop starts the next task only when the one before it is done.'
+      ? what === 'loadBoth'
+        ? '   `await user()` before `image()` is called starts the image only when the user is done.'
+        : '   An `await` inside a loop starts the next task only when the one before it is done.'
       : '   Anything that holds tasks back until others are done (a cap on how many run at once, groups awaited one by one) starts them late.',
   );
 }
@@ -365,6 +368,7 @@ describe('step 1: join two waits', () => {
     }
     if (result?.status !== 'rejected') {
       await advance(100);
+      expectStartedAtOnce('loadBoth', startsOf(io, ['user', 'image']), 130, io.draw());
       // Read afresh: the clock moved since the check above.
       const current = (): Tracked<[string, string]> | undefined => result;
       const after = current();
@@ -396,9 +400,11 @@ describe('step 1: join two waits', () => {
     const pairs: [Falsy, Falsy][] = [[FALSY_VALUES[0]!, FALSY_VALUES[1]!], [FALSY_VALUES[2]!, FALSY_VALUES[0]!], [FALSY_VALUES[3]!, FALSY_VALUES[4]!]];
     for (const [first, second] of pairs) {
       useFakeClock();
-      const result = track(loadBoth<unknown, unknown>(resolvesAfter(10, first.value), resolvesAfter(20, second.value)));
+      const timed = timedTasks<unknown>([resolvesAfter(10, first.value), resolvesAfter(20, second.value)]);
+      const result = track(loadBoth<unknown, unknown>(timed.tasks[0]!, timed.tasks[1]!));
       await advance(20);
       stopAtTodo(result);
+      expectStartedAtOnce('loadBoth', timed.startedAt, 20);
       const [a, b] = result.value ?? [];
       if (result.status !== 'fulfilled' || result.settledAtMs !== 20 || !Object.is(a, first.value) || !Object.is(b, second.value)) {
         fail(
