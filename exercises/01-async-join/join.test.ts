@@ -65,21 +65,10 @@ function judgeFailFast(what: string, io: SimulatedIo, tasks: readonly TaskCase[]
     const slowest = Math.max(0, ...tasks.map((t) => t.latencyMs));
     if (result.status !== 'fulfilled') fail(`${what} ${result.status === 'rejected' ? `rejected with ${describeError(result.reason)}` : 'never settled'}, though no task failed.`, drawing);
     if (result.settledAtMs !== slowest) {
-      const empty = atSettle ? tasks.map((_, i) => i).filter((i) => !(i in atSettle)) : [];
       fail(
         `${what} resolved at ${ms(result.settledAtMs ?? 0)}; the slowest task was done at ${ms(slowest)}, and that is when every result is in.`,
         drawing,
-        ...(atSettle && empty.length > 0
-          ? [
-              `When it resolved, its results were ${showValues(atSettle)}: ${empty.length === 1 ? `slot ${empty[0]} was` : `slots ${empty.join(', ')} were`} still empty, holes in the array.`,
-              ...(atSettle.length === tasks.length
-                ? [
-                    `-> an array's length counts up to the highest slot set, not the slots filled: \`results[${tasks.length - 1}] = value\` makes an empty array ${tasks.length} long.`,
-                    '   A check like "results.length === tasks.length" is true once the last slot is set, whatever the others do: count the tasks that finished instead.',
-                  ]
-                : []),
-            ]
-          : []),
+        ...earlyJoinAdvice(tasks.map((t) => t.latencyMs), result.settledAtMs, atSettle),
       );
     }
     expectOrder(results(result.value) as unknown[], tasks.map((_, i) => `result ${i}`), `${what}'s results`);
@@ -175,6 +164,90 @@ function showValues(values: unknown): string {
   return `[${Array.from({ length: values.length }, (_, i) => (i in values ? one(values[i]) : '<empty slot>')).join(', ')}]`;
 }
 
+/** The tasks, wrapped to note when each was called, on the (fake) clock, counted from now. */
+function timedTasks<T>(tasks: readonly Task<T>[]): { tasks: Task<T>[]; startedAt: (number | undefined)[] } {
+  const t0 = performance.now();
+  const startedAt: (number | undefined)[] = tasks.map(() => undefined);
+  return {
+    tasks: tasks.map((task, i) => () => {
+      startedAt[i] ??= performance.now() - t0;
+      return task();
+    }),
+    startedAt,
+  };
+}
+
+/**
+ * Every task of a join starts at 0 ms. Judged before anything about when the join settled: a task that
+ * starts late also ends late, and "pending when the last task was done" would not be true of it.
+ */
+function expectStartedAtOnce(what: 'loadBoth' | 'loadAll' | 'loadEvery', startedAt: readonly (number | undefined)[], byMs: number, ...drawing: string[]): void {
+  const late = startedAt.map((atMs, i) => ({ atMs, i })).filter(({ atMs }) => atMs === undefined || atMs > 0);
+  if (late.length === 0) return;
+  const name = (i: number) => (what === 'loadBoth' ? (i === 0 ? 'the user' : 'the image') : `task ${i}`);
+  fail(
+    `${what} started ${startedAt.length - late.length} of the ${startedAt.length} tasks at 0 ms; ${late.map(({ i, atMs }) => (atMs === undefined ? `${name(i)} not even by ${ms(byMs)}` : `${name(i)} only at ${ms(atMs)}`)).join(', ')}.`,
+    ...drawing,
+    `-> every task must be started at once: call them all first, then wait for them together (\`${what === 'loadBoth' ? 'Promise.all([user(), image()])' : `${what === 'loadAll' ? 'Promise.all' : 'Promise.allSettled'}(tasks.map((task) => task()))`}\`).`,
+    startedAt.length - late.length === 1
+      ? what === 'loadBoth'
+        ? '   `await user()` before `image()` is called starts the image only when the user is done.'
+        : '   An `await` inside a loop starts the next task only when the one before it is done.'
+      : '   Anything that holds tasks back until others are done (a cap on how many run at once, groups awaited one by one) starts them late.',
+  );
+}
+/** When each labelled task started, from a SimulatedIo's timeline (undefined: never). */
+const startsOf = (io: SimulatedIo, labels: readonly string[]) => labels.map((label) => io.timeline.intervals.find((i) => i.label === label)?.start);
+
+/**
+ * A join's results as they were the moment it resolved: a copy taken in the very next microtask, before
+ * any later task could fill a slot (a hole stays a hole). Undefined until it resolves with an array.
+ */
+function trackJoin<T>(promise: Promise<T>): { result: Tracked<T>; atSettle: () => unknown[] | undefined } {
+  const result = track(promise);
+  let copy: unknown[] | undefined;
+  promise.then(
+    (value) => {
+      if (Array.isArray(value)) copy = (value as unknown[]).slice();
+    },
+    () => undefined,
+  );
+  return { result, atSettle: () => copy };
+}
+
+/**
+ * Why a join that resolved before its slowest task was done is wrong, from what its results held then:
+ * the empty slots, and how many tasks had finished. The array-length advice is given only when the join
+ * resolved the moment the task of the last slot finished, with that slot set (what a length check does);
+ * otherwise it resolved on some other count of finished tasks.
+ */
+function resolvedOnLength(latencies: readonly number[], settledAtMs: number | undefined, atSettle: readonly unknown[] | undefined): boolean {
+  const n = latencies.length;
+  return !!atSettle && atSettle.length === n && n - 1 in atSettle && latencies[n - 1] === settledAtMs;
+}
+/** `lengthRuledOut`: another run of the same code resolved early on something other than its last slot. */
+function earlyJoinAdvice(latencies: readonly number[], settledAtMs: number | undefined, atSettle: readonly unknown[] | undefined, lengthRuledOut = false, who = 'it'): string[] {
+  if (!atSettle || settledAtMs === undefined) return [];
+  const n = latencies.length;
+  const empty = latencies.map((_, i) => i).filter((i) => !(i in atSettle));
+  if (empty.length === 0) return [];
+  const done = latencies.filter((latencyMs) => latencyMs <= settledAtMs).length;
+  const lines = [
+    `When ${who} resolved, its results were ${showValues(atSettle)}: ${empty.length === 1 ? `slot ${empty[0]} was` : `slots ${empty.join(', ')} were`} still empty, holes in the array; ${done} of the ${n} tasks had finished.`,
+  ];
+  if (!lengthRuledOut && resolvedOnLength(latencies, settledAtMs, atSettle)) {
+    lines.push(
+      `-> an array's length counts up to the highest slot set, not the slots filled: \`results[${n - 1}] = value\` makes an empty array ${n} long.`,
+      '   A check like "results.length === tasks.length" is true once the last slot is set, whatever the others do: count the tasks that finished instead.',
+    );
+  } else {
+    lines.push(
+      `-> a join is done when every task has finished: count the tasks that finished and resolve when that count reaches tasks.length (${n} here), not one before.`,
+    );
+  }
+  return lines;
+}
+
 /**
  * A join over no tasks is done at once: [] at 0 ms. Judged on the fake clock, so a join that waits for a
  * "last task" that never comes fails here in an instant, in words, instead of running into the test's timeout.
@@ -208,29 +281,35 @@ async function expectJoinsApart(what: 'loadAll' | 'loadEvery', join: (tasks: Tas
   const specs = { A: [30, 10], B: [20, 40, 5] } as const;
   const run = async (names: readonly ('A' | 'B')[]) => {
     useFakeClock();
-    const results = names.map((name) => ({ name, result: track(join(specs[name].map((latencyMs, i) => resolvesAfter(latencyMs, `${name}${i}`)))) }));
+    const results = names.map((name) => ({ name, ...trackJoin(join(specs[name].map((latencyMs, i) => resolvesAfter(latencyMs, `${name}${i}`)))) }));
     await runUntilIdle(1_000);
     results.forEach(({ result }) => stopAtTodo(result));
     vi.useRealTimers();
     return results;
   };
-  const wrongWith = (name: 'A' | 'B', result: Tracked<unknown[]>): string | undefined => {
+  const wrongWith = (name: 'A' | 'B', result: Tracked<unknown[]>, atSettle: () => unknown[] | undefined): string | undefined => {
     const expected = specs[name].map((_, i) => `${name}${i}`);
     const readyAt = Math.max(...specs[name]);
-    const got = result.status === 'fulfilled' && Array.isArray(result.value) ? result.value.map(valueOf) : undefined;
-    if (result.status === 'fulfilled' && result.settledAtMs === readyAt && got && got.length === expected.length && got.every((v, i) => v === expected[i])) return undefined;
+    // What it resolved with, as it was then (holes kept: `map` skips them, so they stay holes).
+    const then = atSettle() ?? result.value;
+    const got = result.status === 'fulfilled' && Array.isArray(then) ? then.map(valueOf) : undefined;
+    if (result.status === 'fulfilled' && result.settledAtMs === readyAt && got && got.length === expected.length && expected.every((v, i) => i in got && got[i] === v)) return undefined;
     const items = what === 'loadAll' ? '' : 'outcomes whose values are ';
     const did = result.status === 'pending' ? 'never settled' : result.status === 'rejected' ? `rejected at ${ms(result.settledAtMs ?? 0)} with ${describeError(result.reason)}` : `resolved at ${ms(result.settledAtMs ?? 0)} with ${items}${showValues(got ?? result.value)}`;
     return `${what} ${name} ${did}; it must resolve at ${ms(readyAt)} with ${items}${showValues(expected)}`;
   };
   const together = await run(['A', 'B']);
-  const wrong = together.map(({ name, result }) => wrongWith(name, result)).filter((w): w is string => w !== undefined);
+  const wrong = together.map(({ name, result, atSettle }) => wrongWith(name, result, atSettle)).filter((w): w is string => w !== undefined);
   if (wrong.length === 0) return;
   const alone = [];
   for (const name of ['A', 'B'] as const) {
     const [solo] = await run([name]);
-    if (solo && wrongWith(name, solo.result) === undefined) alone.push(name);
+    if (solo && wrongWith(name, solo.result, solo.atSettle) === undefined) alone.push(name);
   }
+  // A join that resolved before its own slowest task, as wrong alone as together: what it held then says why.
+  const earlyOnes = together.filter(({ name, result }) => result.status === 'fulfilled' && (result.settledAtMs ?? 0) < Math.max(...specs[name]));
+  const early = earlyOnes[0];
+  const lengthRuledOut = earlyOnes.some(({ name, result, atSettle }) => !resolvedOnLength(specs[name], result.settledAtMs, atSettle()));
   const setting = `Two ${what} calls at once: ${what} A over tasks of ${specs.A.map((l) => ms(l)).join(' and ')} (values "A0", "A1"), and, started right after it, ${what} B over tasks of ${specs.B.map((l) => ms(l)).join(', ')} ("B0", "B1", "B2").`;
   fail(
     setting,
@@ -241,7 +320,9 @@ async function expectJoinsApart(what: 'loadAll' | 'loadEvery', join: (tasks: Tas
           `-> the two calls share something each should own: the ${what === 'loadAll' ? 'results' : 'outcomes'} array or the count of tasks still running, kept outside ${what} (at`,
           `   module level, say), which the second call resets and fills. Keep them in locals of ${what}, one of each per call.`,
         ]
-      : []),
+      : early
+        ? earlyJoinAdvice(specs[early.name], early.result.settledAtMs, early.atSettle(), lengthRuledOut, `${what} ${early.name}`)
+        : []),
   );
 }
 
@@ -287,6 +368,7 @@ describe('step 1: join two waits', () => {
     }
     if (result?.status !== 'rejected') {
       await advance(100);
+      expectStartedAtOnce('loadBoth', startsOf(io, ['user', 'image']), 130, io.draw());
       // Read afresh: the clock moved since the check above.
       const current = (): Tracked<[string, string]> | undefined => result;
       const after = current();
@@ -318,9 +400,11 @@ describe('step 1: join two waits', () => {
     const pairs: [Falsy, Falsy][] = [[FALSY_VALUES[0]!, FALSY_VALUES[1]!], [FALSY_VALUES[2]!, FALSY_VALUES[0]!], [FALSY_VALUES[3]!, FALSY_VALUES[4]!]];
     for (const [first, second] of pairs) {
       useFakeClock();
-      const result = track(loadBoth<unknown, unknown>(resolvesAfter(10, first.value), resolvesAfter(20, second.value)));
+      const timed = timedTasks<unknown>([resolvesAfter(10, first.value), resolvesAfter(20, second.value)]);
+      const result = track(loadBoth<unknown, unknown>(timed.tasks[0]!, timed.tasks[1]!));
       await advance(20);
       stopAtTodo(result);
+      expectStartedAtOnce('loadBoth', timed.startedAt, 20);
       const [a, b] = result.value ?? [];
       if (result.status !== 'fulfilled' || result.settledAtMs !== 20 || !Object.is(a, first.value) || !Object.is(b, second.value)) {
         fail(
@@ -356,12 +440,17 @@ describe('step 2: join many, keep input order', () => {
   const tasksFor = (io: SimulatedIo): Task<string>[] =>
     latencies.map((latencyMs, i) => io.task(`task ${i}`, { latencyMs, value: `result ${i}` }));
 
-  it('loadAll is ready when the slowest task is (50 ms), not after the sum (150 ms)', async () => {
+  it('loadAll is ready when the slowest task is (50 ms), not after the sum (150 ms), and not before', async () => {
     useFakeClock();
     const io = new SimulatedIo(50);
-    const result = track(loadAll(tasksFor(io)));
+    const { result, atSettle } = trackJoin(loadAll(tasksFor(io)));
     await advance(50);
-    await expectJoined(io, result, { expectedMs: 50, labels: latencies.map((_, i) => `task ${i}`), what: 'loadAll' });
+    await expectJoined(io, result, {
+      expectedMs: 50,
+      labels: latencies.map((_, i) => `task ${i}`),
+      what: 'loadAll',
+      early: () => earlyJoinAdvice(latencies, result.settledAtMs, atSettle()),
+    });
   });
 
   it('returns results in input order, not in the order they finished', async () => {
@@ -379,15 +468,19 @@ describe('step 2: join many, keep input order', () => {
 
   it('a task may resolve with anything, undefined included: loadAll waits for each and keeps its value as it is', async () => {
     useFakeClock();
-    const result = track(loadAll<unknown>(FALSY_VALUES.map(({ value }, i) => resolvesAfter(10 * (i + 1), value))));
+    const timed = timedTasks(FALSY_VALUES.map(({ value }, i) => resolvesAfter<unknown>(10 * (i + 1), value)));
+    const { result, atSettle } = trackJoin(loadAll<unknown>(timed.tasks));
     const lastMs = 10 * FALSY_VALUES.length;
     await advance(lastMs);
     stopAtTodo(result);
-    const values = result.value;
+    expectStartedAtOnce('loadAll', timed.startedAt, lastMs);
+    // What it resolved with, as it was then: later tasks may fill the same array in afterwards.
+    const values = atSettle() ?? result.value;
     if (result.status !== 'fulfilled' || result.settledAtMs !== lastMs || !Array.isArray(values) || values.length !== FALSY_VALUES.length || !FALSY_VALUES.every(({ value }, i) => i in values && Object.is(values[i], value))) {
       fail(
         `Task ${FALSY_VALUES.map(({ code }, i) => `${i} resolved with ${code} at ${ms(10 * (i + 1))}`).join(', task ')}; loadAll ${result.status === 'pending' ? `was still pending at ${ms(lastMs)}, when the last of them was done` : `${result.status} at ${ms(result.settledAtMs ?? 0)}${result.status === 'fulfilled' ? ` with ${showValues(values)}` : ` with ${describeError(result.reason)}`}`}. It must resolve at ${ms(lastMs)} with [${FALSY_VALUES.map(({ code }) => code).join(', ')}].`,
         ...(result.status === 'pending' ? [FALSY_VALUE_ADVICE] : []),
+        ...((result.settledAtMs ?? lastMs) < lastMs ? earlyJoinAdvice(FALSY_VALUES.map((_, i) => 10 * (i + 1)), result.settledAtMs, values) : []),
       );
     }
   });
@@ -414,6 +507,7 @@ describe('step 2: join many, keep input order', () => {
     const io = new SimulatedIo(10);
     const result = track(loadAll(tasksFor(io)));
     await advance(100);
+    expectStartedAtOnce('loadAll', startsOf(io, latencies.map((_, i) => `task ${i}`)), 100, io.draw());
     expect(result.status).toBe('fulfilled');
     if (io.started.length !== latencies.length) {
       fail(`loadAll started ${io.started.length} tasks for a list of ${latencies.length}: each task must be called once.`);
@@ -430,6 +524,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
     const result = track(loadAll([io.task('slow', { latencyMs: 100 }), io.task('broken', { latencyMs: 30, error: boom })]));
     await advance(30);
     if (result.status === 'pending') await advance(200);
+    expectStartedAtOnce('loadAll', startsOf(io, ['slow', 'broken']), 230, io.draw());
     if (result.status === 'fulfilled') {
       fail(
         `loadAll resolved with ${JSON.stringify(result.value)} even though the task "broken" failed: the error was swallowed.`,
@@ -460,7 +555,16 @@ describe('step 3: fail fast, or collect every outcome', () => {
     if (result.status === 'rejected') {
       fail(`loadEvery rejected with ${describeError(result.reason)}: it must report failures as outcomes, not throw them.`);
     }
+    expectStartedAtOnce('loadEvery', startsOf(io, ['user', 'image', 'friends']), 100, io.draw());
     if (result.status === 'pending') fail('loadEvery was still pending at 100 ms, when the slowest task had finished.', io.draw());
+    // In the order they finished (image at 30 ms, user at 50, friends at 100) instead of the order given.
+    const [first, second, third] = result.value ?? [];
+    if (first?.ok === false && first.error === boom && second?.ok === true && second.value === 'ada' && third?.ok === true && third.value === 'grace') {
+      fail(
+        `loadEvery's outcomes came back as ${(result.value ?? []).map(showOutcome).join(', ')}: in the order the tasks finished (image at 30 ms, user at 50 ms, friends at 100 ms), not in the order they were given (user, image, friends).`,
+        '-> put each outcome in the slot of its own task (`outcomes[i] = ...`, with i the task\'s index), or map allSettled\'s records, which keep the input order.',
+      );
+    }
     const failed = result.value?.[1];
     if (rewrappedFailure(failed)) {
       fail(`The image task failed with ${describeError(boom)}; loadEvery's outcome for it is ${showOutcome(failed)}: a success whose value is a failure.`, ...REWRAPPED_ADVICE);
@@ -491,6 +595,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
         vi.useRealTimers();
         const every = await runJoin((io) => loadEvery(tasksOf(io, tasks)));
         const drawing = every.io.draw();
+        expectStartedAtOnce('loadEvery', startsOf(every.io, tasks.map((_, i) => `task ${i}`)), every.io.timeline.now(), drawing);
         const slowest = Math.max(...tasks.map((t) => t.latencyMs));
         if (every.result.status !== 'fulfilled') {
           fail(`loadEvery ${every.result.status === 'rejected' ? `rejected with ${describeError(every.result.reason)}` : 'never settled'}: it must wait for every task and never reject.`, drawing);
@@ -527,15 +632,17 @@ describe('step 3: fail fast, or collect every outcome', () => {
     ];
     const after = <T>(latencyMs: number, settle: (resolve: (value: T) => void, reject: (reason: unknown) => void) => void): Task<T> =>
       () => new Promise<T>((resolve, reject) => setTimeout(() => settle(resolve, reject), latencyMs));
-    const show = (value: unknown) => (value === undefined ? 'undefined' : JSON.stringify(value));
+    const show = (value: unknown) => (value === undefined ? 'undefined' : value instanceof Error ? `${value.name}("${value.message}")` : JSON.stringify(value));
     const showOutcome = (o: unknown) =>
       o && typeof o === 'object' ? `{ ${Object.entries(o).map(([key, value]) => `${key}: ${show(value)}`).join(', ')} }` : show(o);
     const FALSY = '-> a rejection with a falsy reason is still a rejection: tell a failure from a success by how the task settled (allSettled\'s `status`, or which callback of then() ran), never by whether the error is truthy (`error ? { ok: false } : { ok: true }`).';
     for (const { code, reason } of reasons) {
       useFakeClock();
-      const every = track(loadEvery<string>([after(10, (resolve) => resolve('ada')), after(20, (_, reject) => reject(reason)), after(30, (resolve) => resolve('grace'))]));
+      const timed = timedTasks([after<string>(10, (resolve) => resolve('ada')), after<string>(20, (_, reject) => reject(reason)), after<string>(30, (resolve) => resolve('grace'))]);
+      const every = track(loadEvery<string>(timed.tasks));
       await advance(30);
       stopAtTodo(every);
+      expectStartedAtOnce('loadEvery', timed.startedAt, 30);
       if (every.status !== 'fulfilled') {
         fail(`Task 1 rejected at 20 ms with ${code}; loadEvery ${every.status === 'rejected' ? `rejected with ${describeError(every.reason)}` : 'was still pending at 30 ms, when the last task was done'}: it must report that failure as an outcome.`);
       }
@@ -548,9 +655,11 @@ describe('step 3: fail fast, or collect every outcome', () => {
       }
       vi.useRealTimers();
       useFakeClock();
-      const all = track(loadAll<string>([after(50, (resolve) => resolve('ada')), after(20, (_, reject) => reject(reason))]));
+      const timedAll = timedTasks([after<string>(50, (resolve) => resolve('ada')), after<string>(20, (_, reject) => reject(reason))]);
+      const all = track(loadAll<string>(timedAll.tasks));
       await advance(50);
       stopAtTodo(all);
+      expectStartedAtOnce('loadAll', timedAll.startedAt, 50);
       if (all.status !== 'rejected' || all.settledAtMs !== 20 || !Object.is(all.reason, reason)) {
         fail(
           `Task 1 rejected at 20 ms with ${code}; loadAll ${all.status === 'pending' ? 'was still pending at 50 ms' : `${all.status} at ${ms(all.settledAtMs ?? 0)}${all.status === 'rejected' ? ` with ${show(all.reason)}` : ` with ${JSON.stringify(all.value)}`}`}. It must reject at once, with that reason as it is.`,
@@ -568,6 +677,7 @@ describe('step 3: fail fast, or collect every outcome', () => {
     await advance(99);
     if (result.settled) fail('loadEvery settled before the slow task finished: it must wait for every outcome.');
     await advance(1);
+    expectStartedAtOnce('loadEvery', startsOf(io, ['broken', 'slow']), 100, io.draw());
     expect(result.status).toBe('fulfilled');
     if (!ranOneAfterAnother(io.timeline.intervals)) return;
     fail('loadEvery ran the tasks one after the other.', io.draw(), 'Start them all, then wait for all of them.');
@@ -580,10 +690,12 @@ describe('step 3: fail fast, or collect every outcome', () => {
   it('loadEvery handles an empty list, and a task that resolves with a falsy value is a success', async () => {
     await expectEmptyJoin('loadEvery', () => loadEvery([]));
     useFakeClock();
-    const every = track(loadEvery<unknown>(FALSY_VALUES.map(({ value }, i) => resolvesAfter(10 * (i + 1), value))));
+    const timed = timedTasks(FALSY_VALUES.map(({ value }, i) => resolvesAfter<unknown>(10 * (i + 1), value)));
+    const every = track(loadEvery<unknown>(timed.tasks));
     const lastMs = 10 * FALSY_VALUES.length;
     await advance(lastMs);
     stopAtTodo(every);
+    expectStartedAtOnce('loadEvery', timed.startedAt, lastMs);
     const outcomes = every.value;
     const right = every.status === 'fulfilled' && every.settledAtMs === lastMs && Array.isArray(outcomes) && outcomes.length === FALSY_VALUES.length &&
       FALSY_VALUES.every(({ value }, i) => outcomes[i]?.ok === true && Object.is(outcomes[i].value, value));
@@ -739,8 +851,25 @@ describe('step 4: a deadline that cleans up after itself', () => {
     if (abortedAtMs < deadlineMs) return `its signal was aborted early, at ${ms(abortedAtMs)}, before the deadline`;
     return 'its signal was aborted on time, but the task did not stop';
   }
-  function abortAdvice(abortedAtMs: number | undefined, early: readonly string[] = []): string {
+  /**
+   * withDeadline gave up (rejected with DeadlineError, or aborted the task's signal) before its deadline: its timer fires too soon.
+   * Said instead of the advice for a deadline that fired late or not at all.
+   */
+  function earlyDeadline(deadlineMs: number, abortedAtMs: number | undefined, result?: Tracked<unknown>): string[] {
+    const gaveUpAtMs = result?.status === 'rejected' && result.reason instanceof DeadlineError && (result.settledAtMs ?? deadlineMs) < deadlineMs ? result.settledAtMs : undefined;
+    const firstMs = Math.min(gaveUpAtMs ?? Number.POSITIVE_INFINITY, abortedAtMs ?? Number.POSITIVE_INFINITY);
+    if (!(firstMs < deadlineMs)) return [];
+    const what = gaveUpAtMs === firstMs ? 'withDeadline gave up' : 'the task\'s signal was aborted';
+    return [
+      `-> ${what} at ${ms(firstMs)}, ${ms(deadlineMs - firstMs)} before the ${ms(deadlineMs)} deadline: the deadline fired too soon. Set its timer for exactly`,
+      '   deadlineMs, from when withDeadline is called (`setTimeout(..., deadlineMs)`): a task may need all of its time, to the last millisecond.',
+    ];
+  }
+
+  function abortAdvice(abortedAtMs: number | undefined, early: readonly string[] = [], deadlineMs?: number): string {
     if (early.length > 0) return early.join('\n');
+    const tooSoon = deadlineMs === undefined ? [] : earlyDeadline(deadlineMs, abortedAtMs);
+    if (tooSoon.length > 0) return tooSoon.join('\n');
     return abortedAtMs === undefined
       ? 'Pass an AbortSignal to the task and abort it when the deadline fires.'
       : 'Abort the signal in the deadline\'s own timer callback, the moment it fires: not one timer turn later (a setTimeout(..., 0) is a turn of its own), not on a check now and then.';
@@ -766,6 +895,8 @@ describe('step 4: a deadline that cleans up after itself', () => {
     const settledAtMs = result?.settledAtMs;
     const early = clearedEarly(watch, deadlineMs, settledAtMs);
     if (early.length > 0) return early;
+    const tooSoon = earlyDeadline(deadlineMs, abortedAtMs, result);
+    if (tooSoon.length > 0) return tooSoon;
     if (result && abortErrorWon(result, deadlineMs)) return [ABORT_ERROR_WON];
     // The DeadlineError itself, but late, the moment the task ended: something waited for the task after the deadline.
     const waitedAfter = result?.status === 'rejected' && result.reason instanceof DeadlineError && settledAtMs !== undefined && settledAtMs > deadlineMs && settledAtMs === taskEndMs;
@@ -851,7 +982,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
     const watch = watchHandles();
     const result = track(withDeadline(io.abortableTask('image'), 100));
     await advance(99);
-    if (result.settled) fail(`withDeadline settled after 99 ms with a 100 ms deadline (${result.status}): too early.`);
+    if (result.settled) fail(`withDeadline settled after 99 ms with a 100 ms deadline (${result.status}): too early.`, ...earlyDeadline(100, undefined, result));
     await advance(1);
     watch.stop();
     if (result.status === 'pending') {
@@ -881,7 +1012,7 @@ describe('step 4: a deadline that cleans up after itself', () => {
     }
     const aborted = io.timeline.intervals.find((i) => i.label === 'image');
     if (aborted?.outcome !== 'aborted' || aborted.end !== 100) {
-      fail(`The deadline passed at 100 ms, but the task was not stopped then: ${abortStory(100, abortedAtMs)}.`, io.draw(), abortAdvice(abortedAtMs, clearedEarly(watch, 100, result.settledAtMs)));
+      fail(`The deadline passed at 100 ms, but the task was not stopped then: ${abortStory(100, abortedAtMs)}.`, io.draw(), abortAdvice(abortedAtMs, clearedEarly(watch, 100, result.settledAtMs), 100));
     }
     expectNothingLeft(openAtSettle, watch, 'The deadline fired at 100 ms and withDeadline rejected');
   });
@@ -968,13 +1099,13 @@ describe('step 4: a deadline that cleans up after itself', () => {
           }
           const expected = c.fails ? result.reason === boom : result.value === 'ada';
           if (result.settledAtMs !== c.latencyMs || !expected) {
-            fail(`The task ${c.fails ? 'failed' : 'succeeded'} at ${ms(c.latencyMs)}, before the ${ms(c.deadlineMs)} deadline; withDeadline ${settledAt}. It must settle as the task did, when it did.`, drawing);
+            fail(`The task ${c.fails ? 'failed' : 'succeeded'} at ${ms(c.latencyMs)}, before the ${ms(c.deadlineMs)} deadline; withDeadline ${settledAt}. It must settle as the task did, when it did.`, drawing, ...earlyDeadline(c.deadlineMs, abortedAtMs, result));
           }
         }
         if (deadlineWins && c.listens) {
           const interval = io.timeline.intervals[0];
           if (interval?.outcome !== 'aborted' || interval.end !== c.deadlineMs) {
-            fail(`The deadline passed at ${ms(c.deadlineMs)}, but the task ran on: ${abortStory(c.deadlineMs, abortedAtMs)}.`, drawing, abortAdvice(abortedAtMs, clearedEarly(watch, c.deadlineMs, result.settledAtMs)));
+            fail(`The deadline passed at ${ms(c.deadlineMs)}, but the task ran on: ${abortStory(c.deadlineMs, abortedAtMs)}.`, drawing, abortAdvice(abortedAtMs, clearedEarly(watch, c.deadlineMs, result.settledAtMs), c.deadlineMs));
           }
         }
         expectNothingLeft(openAtSettle, watch, `withDeadline settled at ${ms(result.settledAtMs ?? 0)}`);

@@ -640,12 +640,12 @@ describe('step 3: a thousand requests, none dropped', () => {
     const { outcomes, result, db, cdn } = await runTroubled();
     const three = profileOf(outcomes, 3, 'only its picture was slow');
     if (!(three.imageProblem instanceof TimeoutError)) {
-      fail(`User 3's picture takes 1000 ms; after ${TIMEOUT} ms it should be given up with a TimeoutError. imageProblem: ${three.imageProblem === undefined ? 'none' : describeError(three.imageProblem)}.`);
+      fail(`User 3's picture takes 1000 ms; after ${TIMEOUT} ms it should be given up with a TimeoutError. imageProblem: ${three.imageProblem === undefined ? 'none' : describeError(three.imageProblem)}.`, ...abortedWithoutReason(three.imageProblem));
     }
     if (!sameBytes(three.image, PLACEHOLDER_IMAGE)) fail('User 3\'s picture timed out, but the profile does not carry PLACEHOLDER_IMAGE.');
     const eight = outcomeOf(outcomes, 8);
     if (eight.ok || !(eight.reason instanceof TimeoutError)) {
-      fail(`User 8's database row takes 1000 ms: after ${TIMEOUT} ms its request must fail with a TimeoutError (got ${eight.ok ? 'a profile' : describeError(eight.reason)}).`);
+      fail(`User 8's database row takes 1000 ms: after ${TIMEOUT} ms its request must fail with a TimeoutError (got ${eight.ok ? 'a profile' : describeError(eight.reason)}).`, ...(eight.ok ? [] : abortedWithoutReason(eight.reason)));
     }
     const stillRunning = [...db.timeline.intervals, ...cdn.timeline.intervals].filter((i) => i.end === undefined).map((i) => i.label);
     if (stillRunning.length > 0) {
@@ -897,6 +897,7 @@ describe('step 3: a thousand requests, none dropped', () => {
           ? `rejected at ${ms(r.settledAtMs ?? 0)} with ${describeError(r.reason)}`
           : `resolved at ${ms(r.settledAtMs ?? 0)} with ${(r.value ?? []).filter((o) => !o.ok).length} failed request(s) of ${r.value?.length ?? 0}`;
     const setting = 'Two batches ran at once on one database, each with its own signal: A (users 0-9) and B (users 100-109), 2 connections each. A was cancelled at 60 ms; B never was.';
+    if (rb.status === 'fulfilled') expectEveryQueryMade(`${setting} Batch B ${said(rb)}`, db, rb.value ?? []);
     const isB = (label: string) => Number(label.split(' ')[1]) >= 100;
     const hitB = [...db.abortedWith, ...cdn.abortedWith].filter(([label, reason]) => isB(label) && reason === goneAway).map(([label]) => label);
     const bFine = rb.status === 'fulfilled' && (rb.value ?? []).every((o) => o.ok) && rb.value?.length === bIds.length;
@@ -969,9 +970,13 @@ describe('step 3: a thousand requests, none dropped', () => {
       let giveUp: ReturnType<typeof setTimeout> | undefined;
       const io = realWorld(slowImage);
       let runningAtSettle: string[] = [];
+      let cancelledAtSettle = false;
       const outcome: unknown = await Promise.race([
         getProfilesSafely(range(4), io.services, { maxQueries: 2, timeoutMs: 40, signal: controller.signal })
-          .finally(() => (runningAtSettle = [...io.db.timeline.intervals, ...io.cdn.timeline.intervals].filter((i) => i.end === undefined).map((i) => i.label)))
+          .finally(() => {
+            runningAtSettle = [...io.db.timeline.intervals, ...io.cdn.timeline.intervals].filter((i) => i.end === undefined).map((i) => i.label);
+            cancelledAtSettle = controller.signal.aborted;
+          })
           .catch((error: unknown) => error),
         new Promise((resolve) => (giveUp = setTimeout(resolve, 2_000, NEVER))),
       ]);
@@ -985,6 +990,9 @@ describe('step 3: a thousand requests, none dropped', () => {
           `With real timers, a batch of 4 (2 connections, timeout 40 ms${cancelAfterMs === undefined ? '' : `, cancelled after ${cancelAfterMs} ms`}) had not settled 2 s later, although every call ends within its 40 ms timeout.`,
           'Something in it waits for a promise that never settles: a request waiting for a connection nobody gives back, say.',
         );
+      }
+      if (Array.isArray(outcome) && !cancelledAtSettle) {
+        expectEveryQueryMade(`With real timers: ${when.replace(/ was cancelled after (\d+) ms/, ' was to be cancelled after $1 ms; it was done before that')}`, io.db, outcome as ProfileOutcome[]);
       }
       if ((cancelAfterMs === undefined) !== Array.isArray(outcome)) fail(`With real timers: ${when}, and getProfilesSafely gave ${outcome instanceof Error ? describeError(outcome) : 'outcomes'}.`);
       if (runningAtSettle.length > 0) {
@@ -1055,6 +1063,7 @@ describe('step 3: a thousand requests, none dropped', () => {
         stopAtTodo(batch);
         const drawing = `${poolReport(db, maxQueries)}\nThe pictures:\n${cdn.draw()}`;
         const cancelled = cancelAtMs !== undefined && !(batch.status === 'fulfilled' && (batch.settledAtMs ?? 0) < cancelAtMs);
+        if (!cancelled && batch.status === 'fulfilled') expectEveryQueryMade(`A batch of ${ids.length}${cancelAtMs === undefined ? ', never cancelled' : `, done at ${ms(batch.settledAtMs ?? 0)}, before the cancel at ${ms(cancelAtMs)}`}`, db, batch.value ?? [], drawing);
         await expectLimitFromPoolSize('getProfilesSafely', db, maxQueries, ids.length);
         if (db.inFlight.peak > maxQueries) {
           limitBroken(db, maxQueries, TIMEOUT, drawing);
@@ -1101,7 +1110,7 @@ describe('step 3: a thousand requests, none dropped', () => {
             const said = (reason: unknown) => (reason instanceof TimeoutError ? 'TimeoutError' : reason instanceof Error ? reason.message : String(reason));
             if (rowProblem !== undefined) {
               if (outcome.ok || said(outcome.reason) !== rowProblem) {
-                fail(`User ${id}'s query ${rowProblem === 'TimeoutError' ? `takes ${ms(u.db.latencyMs)}, over the ${ms(TIMEOUT)} timeout` : 'fails'}: its outcome must be { ok: false, reason: ${rowProblem} }; it is ${outcome.ok ? 'a profile' : `{ ok: false, reason: ${describeError(outcome.reason)} }`}.`, drawing);
+                fail(`User ${id}'s query ${rowProblem === 'TimeoutError' ? `takes ${ms(u.db.latencyMs)}, over the ${ms(TIMEOUT)} timeout` : 'fails'}: its outcome must be { ok: false, reason: ${rowProblem} }; it is ${outcome.ok ? 'a profile' : `{ ok: false, reason: ${describeError(outcome.reason)} }`}.`, drawing, ...(rowProblem === 'TimeoutError' && !outcome.ok ? abortedWithoutReason(outcome.reason) : []));
               }
               return;
             }
@@ -1112,6 +1121,7 @@ describe('step 3: a thousand requests, none dropped', () => {
               fail(
                 `User ${id}'s picture ${picProblem === undefined ? `answered in ${ms(u.cdn.latencyMs)}` : picProblem === 'TimeoutError' ? `takes ${ms(u.cdn.latencyMs)}, over the ${ms(TIMEOUT)} timeout` : 'fails'}; the profile has ${placeholder ? 'PLACEHOLDER_IMAGE' : 'its own picture'} and imageProblem ${gotProblem ?? 'none'}.`,
                 drawing,
+                ...(picProblem === 'TimeoutError' ? abortedWithoutReason(outcome.profile.imageProblem) : []),
               );
             }
           });
@@ -1161,6 +1171,34 @@ describe('step 3: a thousand requests, none dropped', () => {
 
 function outcomesOwner(outcomes: readonly ProfileOutcome[], userId: number): ProfileOutcome | undefined {
   return outcomes.find((o) => (o.ok ? o.profile.userId : o.userId) === userId);
+}
+
+/**
+ * In a batch nobody cancelled, a request fails only when one of its own calls fails: its query at least
+ * must have reached the database. A request that failed without one was stopped by something else, and
+ * in a batch that was never cancelled, that something was not this batch's cancel.
+ */
+function expectEveryQueryMade(what: string, db: SimulatedIo, outcomes: readonly ProfileOutcome[], ...context: string[]): void {
+  const asked = new Set(db.attempts.map((a) => a.label));
+  const unasked = outcomes.filter((o): o is Extract<ProfileOutcome, { ok: false }> => !o.ok && !asked.has(`user ${o.userId}`));
+  if (unasked.length === 0) return;
+  const first = unasked[0]!;
+  fail(
+    `${what}: nobody cancelled this batch, yet ${unasked.length} of its ${outcomes.length} requests failed without their query ever reaching the database (user ${first.userId} first, with ${describeError(first.reason)}).`,
+    ...context,
+    '-> in a batch nobody cancelled, a request fails only when its own call fails, so its query must be made. Look at what stopped it before the call:',
+    '   state kept between calls of getProfilesSafely (a flag or a controller at module level, set by an earlier batch\'s cancel) is inherited by',
+    '   every later batch. Keep whatever a cancel sets inside getProfilesSafely, one per batch, and look at this batch\'s own signal (`signal?.throwIfAborted()`).',
+  );
+}
+
+/** A call given up on with a generic AbortError where a TimeoutError was due: its timer aborted it with no reason. */
+function abortedWithoutReason(reason: unknown): string[] {
+  if (!(reason instanceof Error) || reason.name !== 'AbortError' || reason instanceof TimeoutError) return [];
+  return [
+    '-> that is the error `controller.abort()` gives when it is called with no reason. The services reject with their signal\'s reason, so abort',
+    '   with the TimeoutError itself: `controller.abort(new TimeoutError(timeoutMs))` in the timer, and the failure says why it happened.',
+  ];
 }
 
 /** Queued calls never start: judged on every call that reached a service once the batch was cancelled. */

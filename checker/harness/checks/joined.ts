@@ -11,6 +11,11 @@ export interface JoinExpectation {
   labels: readonly string[];
   /** What the learner's function is, for the message: "loadProfile". */
   what: string;
+  /**
+   * Said after the verdict when the join resolved before the slowest task was done (what its result held
+   * at that moment, say). The test knows the result's shape; the harness only sees that it came early.
+   */
+  early?: () => readonly string[];
 }
 
 /**
@@ -19,7 +24,19 @@ export interface JoinExpectation {
  */
 export async function expectJoined(io: SimulatedIo, result: Tracked<unknown>, expected: JoinExpectation): Promise<void> {
   const missing = () => expected.labels.filter((label) => !io.started.includes(label));
-  if (result.status === 'fulfilled' && missing().length === 0) return;
+  if (result.status === 'fulfilled' && missing().length === 0) {
+    // Ready is not enough: a join that resolved before the slowest task was done resolved without its result.
+    const took = result.settledAtMs;
+    if (took === undefined || took >= expected.expectedMs) return;
+    const ends = io.timeline.intervals.map((i) => i.end);
+    const lastEnd = ends.length > 0 && ends.every((end) => end !== undefined) ? Math.max(...ends) : undefined;
+    const running = io.timeline.intervals.filter((i) => i.end === undefined || i.end > took).map((i) => `"${i.label}"`);
+    fail(
+      `${expected.what} resolved at ${ms(took)}, before its tasks were done:${running.length > 0 ? ` ${running.join(', ')} ${running.length === 1 ? 'was' : 'were'} still running then, and` : ''} ${lastEnd === undefined ? `the slowest takes ${ms(expected.expectedMs)}` : `the last of them was done only at ${ms(lastEnd)}`}.`,
+      io.draw(),
+      ...(expected.early?.() ?? ['-> a join is ready when every task has finished, not before: wait for all of them.']),
+    );
+  }
   if (result.status === 'rejected') {
     fail(`${expected.what} rejected with: ${describeError(result.reason)}`, 'It should resolve with every result.');
   }

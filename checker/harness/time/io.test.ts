@@ -3,6 +3,7 @@ import { KataError } from '../words/explain.ts';
 import { advance, track, useFakeClock } from './fake-time.ts';
 import { SimulatedIo } from './io.ts';
 import { expectJoined } from '../checks/joined.ts';
+import { watchHandles } from '../checks/leaks.ts';
 
 beforeEach(() => {
   useFakeClock();
@@ -84,6 +85,19 @@ describe('expectJoined', () => {
     expect(message).toMatch(/image \|·+█+\| 100-200 ms/);
   });
 
+  it('fails a join that resolved before its slowest task was done, with what the test adds about it', async () => {
+    const io = new SimulatedIo(100);
+    const user = io.call('user', { latencyMs: 40 });
+    void io.call('image');
+    const result = track(user);
+    await advance(100);
+    const error = await expectJoined(io, result, { expectedMs: 100, labels: ['user', 'image'], what: 'join', early: () => ['held: nothing'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KataError);
+    const message = (error as Error).message;
+    expect(message).toContain('join resolved at 40 ms, before its tasks were done: "image" was still running then, and the last of them was done only at 100 ms.');
+    expect(message).toContain('held: nothing');
+  });
+
   it('names a task that never started', async () => {
     const io = new SimulatedIo(100);
     const result = track(io.call('user'));
@@ -91,6 +105,21 @@ describe('expectJoined', () => {
     await expect(expectJoined(io, result, { expectedMs: 100, labels: ['user', 'image'], what: 'join' })).rejects.toThrow(
       'join never started: image',
     );
+  });
+});
+
+describe('the service\'s own listener', () => {
+  it('is not counted as a listener of the code under test on a watched signal, while the call runs', async () => {
+    const io = new SimulatedIo(10);
+    const batch = new AbortController();
+    const watch = watchHandles();
+    watch.watchListeners(batch.signal, 'the batch signal');
+    const call = io.call('running', { signal: batch.signal });
+    expect(watch.open().filter((h) => h.kind === 'listener')).toEqual([]);
+    batch.abort(new Error('gone'));
+    await expect(call).rejects.toThrow('gone');
+    expect(io.timeline.intervals[0]?.outcome).toBe('aborted');
+    watch.stop();
   });
 });
 

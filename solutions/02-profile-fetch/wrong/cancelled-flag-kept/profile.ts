@@ -1,0 +1,76 @@
+// Known-wrong: the cancel is remembered in a module-level flag that queued calls check: it is never
+// reset and every batch shares it, so once one batch is cancelled, every other batch's queued calls give up too.
+import pLimit from 'p-limit';
+import {
+  PLACEHOLDER_IMAGE,
+  TimeoutError,
+  type BatchOptions,
+  type Profile,
+  type ProfileOutcome,
+  type ProfileServices,
+} from '../../profile.ts';
+export * from '../../profile.ts';
+
+// Step 3: as the reference, but the batch signal is forwarded by hand instead of AbortSignal.any.
+export async function getProfilesSafely(
+  userIds: readonly number[],
+  services: ProfileServices,
+  options: BatchOptions,
+): Promise<ProfileOutcome[]> {
+  const { maxQueries, timeoutMs, signal } = options;
+  signal?.throwIfAborted();
+  const limit = pLimit(maxQueries);
+  const outcomes = await Promise.all(
+    userIds.map(async (userId): Promise<ProfileOutcome> => {
+      // The picture is optional: its failure becomes a placeholder (this promise never rejects).
+      const image = withTimeout((s) => services.fetchImage(userId, s), timeoutMs, signal).then(
+        (bytes) => ({ bytes, problem: undefined }),
+        (problem: unknown) => ({ bytes: PLACEHOLDER_IMAGE, problem }),
+      );
+      try {
+        const user = await limit(() => withTimeout((s) => services.fetchUser(userId, s), timeoutMs, signal));
+        const { bytes, problem } = await image;
+        const profile: Profile = { userId, user, image: bytes };
+        if (problem !== undefined) profile.imageProblem = problem;
+        return { ok: true, profile };
+      } catch (reason) {
+        // No profile without the row; still, the picture must not run on after the batch is done.
+        await image;
+        return { ok: false, userId, reason };
+      }
+    }),
+  );
+  // Cancelled: the outcomes above are only "aborted", the caller wants the abort itself.
+  signal?.throwIfAborted();
+  return outcomes;
+}
+
+/**
+ * One call with its own deadline. The timer starts when the call does (not while the call waits
+ * for a connection) and is cleared however the call ends.
+ */
+/** Set when a batch is cancelled: queued calls see it and give up. */
+let cancelled = false;
+
+async function withTimeout<T>(
+  call: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  batch: AbortSignal | undefined,
+): Promise<T> {
+  // A call that was still queued when the batch was cancelled never starts.
+  if (cancelled || batch?.aborted) throw batch?.reason ?? new Error('batch cancelled');
+  // One controller per call; both reasons to stop (its timer, the batch) abort it.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new TimeoutError(timeoutMs)), timeoutMs);
+  const forward = () => {
+    cancelled = true;
+    controller.abort(batch?.reason);
+  };
+  batch?.addEventListener('abort', forward, { once: true });
+  try {
+    return await call(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    batch?.removeEventListener('abort', forward);
+  }
+}
