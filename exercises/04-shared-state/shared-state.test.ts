@@ -1308,49 +1308,86 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     const main = new AtomicsMutex(words, 0);
     const other = new AtomicsMutex(words, 0);
     if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
-    // A long hold, on the clock lockAsync()'s timers run on: 10 s pass at once while it waits (then the clock runs with real
-    // time again), so a timer it races against its wait runs out, as it would while a thread holds the lock that long.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'], shouldAdvanceTime: true, advanceTimeDelta: 5 });
-    const timersBefore = vi.getTimerCount();
-    const mainLock = track(main.lockAsync());
-    await flushMicrotasks();
-    const setTimers = vi.getTimerCount() > timersBefore;
-    const heldMs = 10_000;
-    await vi.advanceTimersByTimeAsync(heldMs);
-    // Wake lockAsync()'s wait as soon as it waits on the word (bounded: a lockAsync() that never waits goes on at once).
-    let wokeMain = 0;
-    for (let waited = 0; waited < 1_000 && !mainLock.settled; waited += 5) {
-      wokeMain = Atomics.notify(words, 0, 1);
-      if (wokeMain > 0) break;
-      await sleep(5);
-    }
-    if (mainLock.status === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
-    if (mainLock.settled) fail('lockAsync() returned while another holder still held the lock: two holders at once.');
-    // The other thread's lock(), on this thread, synchronously (lockAsync() cannot run meanwhile), until it would sleep.
-    const originals = new Map(names.map((name) => [name, atomics[name]!]));
-    const load = originals.get('load')! as (w: Int32Array, i: number) => number;
-    let otherCalls = 0;
-    let asleep: { value: number; napMs: number | undefined } | undefined;
-    let returned = false;
-    for (const name of names) {
-      const original = originals.get(name)!;
-      atomics[name] = (...args: unknown[]) => {
-        if (args[0] !== words || args[1] !== 0) return original(...args);
-        if (++otherCalls > 1_000) throw SPUN;
-        if (name === 'wait') {
-          if (load(words, 0) !== args[2]) return 'not-equal';
-          asleep = { value: Number(args[2]), napMs: args[3] === undefined || Number(args[3]) === Infinity ? undefined : Number(args[3]) };
-          throw ASLEEP;
+    // A lockAsync() that retries on microtasks alone never lets the event loop turn, and this test could not go on: count its
+    // tries on the word between two turns of the loop (real setImmediate), and past 20,000 free the word to let it through.
+    const realImmediate = setImmediate;
+    const atomicsNow = Atomics as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const breakerNames = ['load', 'store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor', 'wait', 'waitAsync'];
+    const beforeBreaker = new Map(breakerNames.map((name) => [name, atomicsNow[name]!]));
+    let sinceTurn = 0;
+    let spun = false;
+    let turning = true;
+    const turn = () => {
+      sinceTurn = 0;
+      if (turning) realImmediate(turn);
+    };
+    realImmediate(turn);
+    for (const name of breakerNames) {
+      const original = beforeBreaker.get(name)!;
+      atomicsNow[name] = (...args: unknown[]) => {
+        if (args[0] === words && args[1] === 0 && ++sinceTurn > 20_000 && !spun) {
+          spun = true;
+          beforeBreaker.get('store')!(words, 0, 0);
         }
         return original(...args);
       };
     }
-    let otherError: unknown;
+    const stopBreaker = () => {
+      turning = false;
+      for (const [name, original] of beforeBreaker) atomicsNow[name] = original;
+    };
+    let cleanedUp = false;
     try {
-      other.lock();
-      returned = true;
-    } catch (error) {
-      if (error !== ASLEEP && error !== SPUN) otherError = error;
+      // A long hold, on the clock lockAsync()'s timers run on: 10 s pass at once while it waits (then the clock runs with real
+      // time again), so a timer it races against its wait runs out, as it would while a thread holds the lock that long.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'], shouldAdvanceTime: true, advanceTimeDelta: 5 });
+      const timersBefore = vi.getTimerCount();
+      const mainLock = track(main.lockAsync());
+      await flushMicrotasks();
+      const setTimers = vi.getTimerCount() > timersBefore;
+      const heldMs = 10_000;
+      await vi.advanceTimersByTimeAsync(heldMs);
+      // Wake lockAsync()'s wait as soon as it waits on the word (bounded: a lockAsync() that never waits goes on at once).
+      let wokeMain = 0;
+      for (let waited = 0; waited < 1_000 && !mainLock.settled; waited += 5) {
+        wokeMain = Atomics.notify(words, 0, 1);
+        if (wokeMain > 0) break;
+        await sleep(5);
+      }
+      stopBreaker();
+      if (spun) {
+        fail(
+          `While another holder held the lock, lockAsync() tried it more than 20,000 times without the event loop turning once in between (the test then freed the word, to let it through).`,
+          '-> it retried on microtasks alone (`await Promise.resolve()`, or a promise that is already resolved): they run before any timer or I/O, so the main thread was kept busy. Wait for the word to change: `await Atomics.waitAsync(words, index, valueYouSaw).value`.',
+        );
+      }
+      if (mainLock.status === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
+      if (mainLock.settled) fail('lockAsync() returned while another holder still held the lock: two holders at once.');
+      // The other thread's lock(), on this thread, synchronously (lockAsync() cannot run meanwhile), until it would sleep.
+      const originals = new Map(names.map((name) => [name, atomics[name]!]));
+      const load = originals.get('load')! as (w: Int32Array, i: number) => number;
+      let otherCalls = 0;
+      let asleep: { value: number; napMs: number | undefined } | undefined;
+      let returned = false;
+      for (const name of names) {
+        const original = originals.get(name)!;
+        atomics[name] = (...args: unknown[]) => {
+          if (args[0] !== words || args[1] !== 0) return original(...args);
+          if (++otherCalls > 1_000) throw SPUN;
+          if (name === 'wait') {
+            if (load(words, 0) !== args[2]) return 'not-equal';
+            asleep = { value: Number(args[2]), napMs: args[3] === undefined || Number(args[3]) === Infinity ? undefined : Number(args[3]) };
+            throw ASLEEP;
+          }
+          return original(...args);
+        };
+      }
+      let otherError: unknown;
+      try {
+        other.lock();
+        returned = true;
+      } catch (error) {
+        if (error !== ASLEEP && error !== SPUN) otherError = error;
     } finally {
       for (const [name, original] of originals) atomics[name] = original;
     }
@@ -1399,16 +1436,25 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     if (!reached) {
       const made = calls.join(', ') || 'no Atomics call on the word';
       fail(
-        `The lock was held; lockAsync() waited for it, and then another thread went to sleep in lock() (on the word reading ${asleep.value}). The lock was let go, and lockAsync(), woken, took it`,
+        `The lock was held; lockAsync() waited for it, and then another thread went to sleep in lock() (on the word reading ${asleep.value}). The lock was let go, and ${wokeMain > 0 ? 'lockAsync(), woken, took it' : 'lockAsync() (never seen waiting in Atomics.waitAsync) found it free and took it'}`,
         `and left the word at ${wordWhenTaken}; its unlock() then made: ${made}. Nothing in it woke the thread asleep in lock(): ${asleep.napMs === undefined ? 'it sleeps for ever (a lost wake-up)' : `only its own timed wait (${ms(asleep.napMs)}) running out brings it back, and a timeout is a safety net, not the way the lock is handed over`}.`,
         staleWoken > 0 && !notifiedBeforeWrite
           ? `-> its unlock() did call Atomics.notify, and woke ${staleWoken} waiter(s), not that thread: a wait lockAsync() had started and stopped listening to was still queued on the word, ahead of it, and took the wake-up${setTimers ? ` (the lock had been held ${heldMs / 1_000} s on the clock its timers run on, so every timer it raced against a wait ran out, and it started a new wait each time)` : ''}. Do not abandon a wait: await the one you started until it resolves (a timeout of its own takes it off the queue when it runs out).`
           : notifiedBeforeWrite
           ? '-> unlock() called Atomics.notify before it wrote the lock word: the woken thread finds the lock still held and sleeps again. Free the word first, then wake: `if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)`.'
           : wordWhenTaken === 1
-          ? '-> a wake-up was lost: lockAsync() took the lock as 1, "locked, nobody waiting", after a wake-up, though others may still sleep, so its unlock() notified nobody. After waking, take it as contended: `Atomics.exchange(words, index, 2) !== 0` (wait again if that is not 0), as lock() does.'
+          ? `-> a wake-up was lost: lockAsync() took the lock as 1, "locked, nobody waiting", ${wokeMain > 0 ? 'after a wake-up' : 'when it found it free'}, though others may still sleep, so its unlock() notified nobody. After waking, take it as contended: \`Atomics.exchange(words, index, 2) !== 0\` (wait again if that is not 0), as lock() does.`
           : '-> a wake-up was lost: whatever lockAsync() leaves in the word when it takes the lock after waiting must tell its unlock() that others may still sleep.',
       );
+    }
+    cleanedUp = true;
+    } finally {
+      stopBreaker();
+      // On a path that failed early: free the word and wake every wait on it, so that no lockAsync() is left waiting.
+      if (!cleanedUp) {
+        Atomics.store(words, 0, 0);
+        Atomics.notify(words, 0);
+      }
     }
   });
 
