@@ -1272,10 +1272,12 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         );
       }
       // Not burning the CPU: each retry costs a turn of the main thread. Naps shorter than about 4 ms are polling too,
-      // the same bound lock() is held to (50 tries in 200 ms).
-      if (attempts > holdMs / 4) {
+      // the same bound lock() is held to (50 tries in 200 ms): judged by the tries, and by the naps its waits asked for
+      // (a busy machine stretches a 1 ms nap, and then fewer tries fit in the hold; the nap asked for stays 1 ms).
+      const shortNaps = scheduled.timedOutAfterMs.filter((napMs) => napMs < 4);
+      if (attempts > holdMs / 4 || shortNaps.length > 1) {
         fail(
-          `While another thread held the lock for ${holdMs} ms, lockAsync() tried the lock ${attempts.toLocaleString('en-US')} time(s) (${listAtomics(scheduled.atomics)}${timedOut > 0 ? `; ${timedOut} of its waits ran out by themselves` : ''}${timers > 0 ? `; it ${timerText}` : ''}).`,
+          `While another thread held the lock for ${holdMs} ms, lockAsync() tried the lock ${attempts.toLocaleString('en-US')} time(s) (${listAtomics(scheduled.atomics)}${timedOut > 0 ? `; ${timedOut} of its waits ran out by themselves` : ''}${shortNaps.length > 1 ? `, ${shortNaps.length} of them naps of ${ms(Math.min(...shortNaps))}` : ''}${timers > 0 ? `; it ${timerText}` : ''}).`,
           '-> it kept looking again instead of sleeping until it was woken. Wait until the word changes: `await Atomics.waitAsync(words, index, valueYouSaw).value`; a timeout, if any, only as a long safety net.',
         );
       }
@@ -1290,85 +1292,169 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
   });
 
   it('lockAsync() woken while another thread still sleeps in lock() takes the lock so that its unlock() wakes that thread', async () => {
-    // A staged schedule that does not depend on which waiter a notify picks: the lock is held (here) and lockAsync() waits
-    // for it; the test wakes lockAsync()'s wait, the only one queued on the word yet, with an Atomics.notify of its own,
-    // and before the event loop can run lockAsync() on, blocks this thread until another thread has gone to sleep in
-    // lock(); then it frees the word, without a notify, and lets lockAsync() go on. lockAsync() finds the lock free and
-    // takes it while the other thread still sleeps: whatever it leaves in the word must make its unlock() wake that thread.
-    // Tried up to 5 times, each time giving the other thread longer to fall asleep (a busy machine may not run it at once).
-    const block = new Int32Array(new SharedArrayBuffer(4));
-    const blockFor = (msToBlock: number) => Atomics.wait(block, 0, 0, msToBlock);
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      const words = new Int32Array(new SharedArrayBuffer(8));
-      const holder = new AtomicsMutex(words, 0);
-      const main = new AtomicsMutex(words, 0);
-      if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
-      const mainLock = track(main.lockAsync());
-      await sleep(20); // time for lockAsync() to get to its wait
-      if (mainLock.status === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
-      if (mainLock.settled) fail('lockAsync() returned while another holder still held the lock: two holders at once.');
-      Atomics.notify(words, 0, 1); // wakes lockAsync()'s wait, if it waits on the word: it runs on once this thread lets it
-      const progress = ThreadProbe.progressCell();
-      const sleeper = probe.run({ module: vecModule, exportName: 'AtomicsMutex', args: [words, 0], steps: [{ signal: 1 }, { call: 'lock' }, { call: 'unlock' }], progress });
-      const sleeperDone = track(sleeper);
-      // Blocking on purpose: nothing on this thread runs until the word is free. The probe thread got its task just now.
-      const arrived = Atomics.wait(progress, 0, 0, 2_000) !== 'timed-out' || Atomics.load(progress, 0) === 1;
-      if (arrived) blockFor(25 * 2 ** attempt); // time for the other thread to go to sleep in lock(): 50 ms, then 100, 200, ...
-      const releasedAt = epochNow();
-      Atomics.store(words, 0, 0);
-      if (!arrived) {
-        await waitForSignal(progress, 1, 3_000);
-        finished(await sleeper, 'lock() while the lock was held');
-        for (let waited = 0; waited < 2_000 && !mainLock.settled; waited += 5) await sleep(5);
-        if (mainLock.settled) main.unlock();
-        continue;
-      }
-      for (let waited = 0; waited < 2_000 && !mainLock.settled; waited += 5) await sleep(5);
-      if ((mainLock.status as string) === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
-      if (!mainLock.settled || sleeperDone.settled) {
-        // The other thread was not asleep yet, and took the free lock itself: let it finish, and try again.
-        finished(await sleeper, 'lock() while the lock was held');
-        for (let waited = 0; waited < 2_000 && !mainLock.settled; waited += 5) await sleep(5);
-        if (!mainLock.settled) fail('The lock was let go, and lockAsync() was still waiting 2 s later, though the lock word read 0 (free) all along after the other thread had let go of it too.');
-        main.unlock();
-        continue;
-      }
-      const wordWhenTaken = Atomics.load(words, 0);
-      // How many waiters unlock()'s notifies woke: with the other thread not woken, someone else was queued ahead of it.
-      let unlockWoke = 0;
-      const atomics = Atomics as unknown as { notify: (...args: unknown[]) => number };
-      const notify = atomics.notify;
-      atomics.notify = (...args: unknown[]) => {
-        const woke = notify.apply(Atomics, args);
-        if (args[0] === words) unlockWoke += woke;
-        return woke;
+    // A staged schedule, the same every run: the lock is held (here) and lockAsync() waits for it. The test wakes
+    // lockAsync()'s wait with an Atomics.notify of its own (the holder's unlock() would), and before the event loop can run
+    // lockAsync() on, another thread's lock() (a second AtomicsMutex on the same word, played on this thread step by step)
+    // runs until it goes to sleep in Atomics.wait. Then the word is freed and lockAsync() goes on: it finds the lock free and
+    // takes it while the other thread sleeps. Its unlock() must then wake that sleeper: an Atomics.notify, after unlock() has
+    // written the word, that reaches past any waits still queued on the word ahead of the sleeper.
+    const atomics = Atomics as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const names = ['load', 'store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor', 'notify', 'wait', 'waitAsync'];
+    const writes = new Set(['store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor']);
+    const ASLEEP = new Error('asleep in Atomics.wait');
+    const SPUN = new Error('still trying after 1,000 calls');
+    const words = new Int32Array(new SharedArrayBuffer(8));
+    const holder = new AtomicsMutex(words, 0);
+    const main = new AtomicsMutex(words, 0);
+    const other = new AtomicsMutex(words, 0);
+    if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
+    // A lockAsync() that retries on microtasks alone never lets the event loop turn, and this test could not go on: count its
+    // tries on the word between two turns of the loop (real setImmediate), and past 20,000 free the word to let it through.
+    const realImmediate = setImmediate;
+    const atomicsNow = Atomics as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const breakerNames = ['load', 'store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor', 'wait', 'waitAsync'];
+    const beforeBreaker = new Map(breakerNames.map((name) => [name, atomicsNow[name]!]));
+    let sinceTurn = 0;
+    let spun = false;
+    let turning = true;
+    const turn = () => {
+      sinceTurn = 0;
+      if (turning) realImmediate(turn);
+    };
+    realImmediate(turn);
+    for (const name of breakerNames) {
+      const original = beforeBreaker.get(name)!;
+      atomicsNow[name] = (...args: unknown[]) => {
+        if (args[0] === words && args[1] === 0 && ++sinceTurn > 20_000 && !spun) {
+          spun = true;
+          beforeBreaker.get('store')!(words, 0, 0);
+        }
+        return original(...args);
       };
-      try {
-        main.unlock();
-      } finally {
-        atomics.notify = notify;
+    }
+    const stopBreaker = () => {
+      turning = false;
+      for (const [name, original] of beforeBreaker) atomicsNow[name] = original;
+    };
+    let cleanedUp = false;
+    try {
+      // A long hold, on the clock lockAsync()'s timers run on: 10 s pass at once while it waits (then the clock runs with real
+      // time again), so a timer it races against its wait runs out, as it would while a thread holds the lock that long.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'], shouldAdvanceTime: true, advanceTimeDelta: 5 });
+      const timersBefore = vi.getTimerCount();
+      const mainLock = track(main.lockAsync());
+      await flushMicrotasks();
+      const setTimers = vi.getTimerCount() > timersBefore;
+      const heldMs = 10_000;
+      await vi.advanceTimersByTimeAsync(heldMs);
+      // Wake lockAsync()'s wait as soon as it waits on the word (bounded: a lockAsync() that never waits goes on at once).
+      let wokeMain = 0;
+      for (let waited = 0; waited < 1_000 && !mainLock.settled; waited += 5) {
+        wokeMain = Atomics.notify(words, 0, 1);
+        if (wokeMain > 0) break;
+        await sleep(5);
       }
-      for (let waited = 0; waited < 2_000 && !sleeperDone.settled; waited += 5) await sleep(5);
-      if (!sleeperDone.settled) {
-        // Lost: wake it by hand, so that the probe thread is not left behind.
-        Atomics.notify(words, 0);
-        const rescued = await sleeper;
-        const sleptSince = rescued.finished ? rescued.report.steps[1]?.startedAt : undefined;
-        if (sleptSince !== undefined && sleptSince > releasedAt - 20) continue; // it was not asleep yet when the lock was freed: again
+      stopBreaker();
+      if (spun) {
         fail(
-          'The lock was held; lockAsync() waited for it, and then another thread went to sleep in lock(). The lock was let go, and lockAsync() took it',
-          `and left the word at ${wordWhenTaken}; its unlock() then freed it, and the thread still asleep in lock() was never woken (2 s later the test woke it by hand).`,
-          unlockWoke > 0
-            ? `-> its unlock() did call Atomics.notify, and woke ${unlockWoke} waiter(s), not that thread: a wait lockAsync() had started and stopped listening to was still queued on the word, ahead of it, and took the wake-up. Do not abandon a wait: await the one you started until it resolves (a timeout of its own takes it off the queue when it runs out).`
-            : wordWhenTaken === 1
-            ? '-> a wake-up was lost: lockAsync() took the lock as 1, "locked, nobody waiting", after a wake-up, though others may still sleep, so its unlock() notified nobody. After waking, take it as contended: `Atomics.exchange(words, index, 2) !== 0` (wait again if that is not 0), as lock() does.'
-            : '-> a wake-up was lost: whatever lockAsync() leaves in the word when it takes the lock after waiting must tell its unlock() that others may still sleep.',
+          `While another holder held the lock, lockAsync() tried it more than 20,000 times without the event loop turning once in between (the test then freed the word, to let it through).`,
+          '-> it retried on microtasks alone (`await Promise.resolve()`, or a promise that is already resolved): they run before any timer or I/O, so the main thread was kept busy. Wait for the word to change: `await Atomics.waitAsync(words, index, valueYouSaw).value`.',
         );
       }
-      const outcome = await sleeper;
-      const lockCalledAt = finished(outcome, 'lock() while the lock was held').steps[1]?.startedAt;
-      if (lockCalledAt !== undefined && lockCalledAt > releasedAt - 20) continue; // it was not asleep yet when the lock was freed: nothing was judged, again
-      return;
+      if (mainLock.status === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
+      if (mainLock.settled) fail('lockAsync() returned while another holder still held the lock: two holders at once.');
+      // The other thread's lock(), on this thread, synchronously (lockAsync() cannot run meanwhile), until it would sleep.
+      const originals = new Map(names.map((name) => [name, atomics[name]!]));
+      const load = originals.get('load')! as (w: Int32Array, i: number) => number;
+      let otherCalls = 0;
+      let asleep: { value: number; napMs: number | undefined } | undefined;
+      let returned = false;
+      for (const name of names) {
+        const original = originals.get(name)!;
+        atomics[name] = (...args: unknown[]) => {
+          if (args[0] !== words || args[1] !== 0) return original(...args);
+          if (++otherCalls > 1_000) throw SPUN;
+          if (name === 'wait') {
+            if (load(words, 0) !== args[2]) return 'not-equal';
+            asleep = { value: Number(args[2]), napMs: args[3] === undefined || Number(args[3]) === Infinity ? undefined : Number(args[3]) };
+            throw ASLEEP;
+          }
+          return original(...args);
+        };
+      }
+      let otherError: unknown;
+      try {
+        other.lock();
+        returned = true;
+      } catch (error) {
+        if (error !== ASLEEP && error !== SPUN) otherError = error;
+    } finally {
+      for (const [name, original] of originals) atomics[name] = original;
+    }
+    const wordAsleep = load(words, 0);
+    if (otherError !== undefined) fail(`lock() on another AtomicsMutex over the same word, while the lock was held, failed: ${describeError(otherError)}`);
+    if (returned) fail(`lock() on another AtomicsMutex over the same word returned while the lock was held (the word read ${wordAsleep}): two holders at once.`);
+    if (!asleep) fail(`lock() on another AtomicsMutex over the same word, while the lock was held, made 1,000 Atomics calls on the word without going to sleep in Atomics.wait (it read ${wordAsleep}): a thread waiting in lock() must sleep until unlock() wakes it.`);
+    // The holder lets go (the notify that woke lockAsync() was its wake-up), and lockAsync() runs on.
+    Atomics.store(words, 0, 0);
+    for (let waited = 0; waited < 2_000 && !mainLock.settled; waited += 5) await sleep(5);
+    if ((mainLock.status as string) === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
+    if (!mainLock.settled) {
+      Atomics.notify(words, 0);
+      fail(`The lock was let go, and lockAsync() was still waiting 2 s later, though the lock word read ${load(words, 0)}${load(words, 0) === 0 ? ' (free)' : ''} (the other thread was asleep in lock(), and ${wokeMain > 0 ? 'lockAsync()\'s wait had been woken' : 'lockAsync() had not been seen waiting in Atomics.waitAsync'}).`);
+    }
+    const wordWhenTaken = load(words, 0);
+    // main.unlock(), judged at each Atomics.notify: it reaches the sleeper when it asks to wake more waiters than are still
+    // queued on the word ahead of it (waits lockAsync() started and stopped listening to), after unlock() wrote the word.
+    const calls: string[] = [];
+    let wrote = false;
+    let reached = false;
+    let staleWoken = 0;
+    let notifiedBeforeWrite = false;
+    for (const name of names) {
+      const original = originals.get(name)!;
+      atomics[name] = (...args: unknown[]) => {
+        if (args[0] !== words || args[1] !== 0) return original(...args);
+        const result = original(...args);
+        calls.push(`Atomics.${name}(${['words', 'index', ...args.slice(2).map(String)].join(', ')}) -> ${String(result)}`);
+        if (writes.has(name)) wrote = true;
+        if (name === 'notify') {
+          const asked = args[2] === undefined || Number(args[2]) === Infinity ? Infinity : Number(args[2]);
+          staleWoken += Number(result);
+          if (!wrote) notifiedBeforeWrite = true;
+          else if (asked > Number(result)) reached = true;
+        }
+        return result;
+      };
+    }
+    try {
+      main.unlock();
+    } finally {
+      for (const [name, original] of originals) atomics[name] = original;
+    }
+    Atomics.notify(words, 0); // waits lockAsync() may have left queued on the word: nobody listens to them
+    if (!reached) {
+      const made = calls.join(', ') || 'no Atomics call on the word';
+      fail(
+        `The lock was held; lockAsync() waited for it, and then another thread went to sleep in lock() (on the word reading ${asleep.value}). The lock was let go, and ${wokeMain > 0 ? 'lockAsync(), woken, took it' : 'lockAsync() (never seen waiting in Atomics.waitAsync) found it free and took it'}`,
+        `and left the word at ${wordWhenTaken}; its unlock() then made: ${made}. Nothing in it woke the thread asleep in lock(): ${asleep.napMs === undefined ? 'it sleeps for ever (a lost wake-up)' : `only its own timed wait (${ms(asleep.napMs)}) running out brings it back, and a timeout is a safety net, not the way the lock is handed over`}.`,
+        staleWoken > 0 && !notifiedBeforeWrite
+          ? `-> its unlock() did call Atomics.notify, and woke ${staleWoken} waiter(s), not that thread: a wait lockAsync() had started and stopped listening to was still queued on the word, ahead of it, and took the wake-up${setTimers ? ` (the lock had been held ${heldMs / 1_000} s on the clock its timers run on, so every timer it raced against a wait ran out, and it started a new wait each time)` : ''}. Do not abandon a wait: await the one you started until it resolves (a timeout of its own takes it off the queue when it runs out).`
+          : notifiedBeforeWrite
+          ? '-> unlock() called Atomics.notify before it wrote the lock word: the woken thread finds the lock still held and sleeps again. Free the word first, then wake: `if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)`.'
+          : wordWhenTaken === 1
+          ? `-> a wake-up was lost: lockAsync() took the lock as 1, "locked, nobody waiting", ${wokeMain > 0 ? 'after a wake-up' : 'when it found it free'}, though others may still sleep, so its unlock() notified nobody. After waking, take it as contended: \`Atomics.exchange(words, index, 2) !== 0\` (wait again if that is not 0), as lock() does.`
+          : '-> a wake-up was lost: whatever lockAsync() leaves in the word when it takes the lock after waiting must tell its unlock() that others may still sleep.',
+      );
+    }
+    cleanedUp = true;
+    } finally {
+      stopBreaker();
+      // On a path that failed early: free the word and wake every wait on it, so that no lockAsync() is left waiting.
+      if (!cleanedUp) {
+        Atomics.store(words, 0, 0);
+        Atomics.notify(words, 0);
+      }
     }
   });
 

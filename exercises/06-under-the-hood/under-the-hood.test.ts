@@ -1509,6 +1509,69 @@ describe('step 2: a runtime of your own', () => {
     }
   });
 
+  it('a task that drops itself (its own drop(), while it runs) never resumes from its next yield, its join() rejects, and the other tasks go on', async () => {
+    freezeAllTimers();
+    const runtime = new Runtime();
+    const log: string[] = [];
+    const caught: unknown[] = [];
+    const gate = manual<string>();
+    const upload: JoinHandle<string> = runtime.spawn('upload', function* () {
+      try {
+        log.push('upload waits');
+        const answer = yield gate.promise;
+        // The task gives up on itself: its own handle, dropped from its own code, while its generator runs.
+        if (answer === 'give up') upload.drop();
+        log.push('upload goes on to its next yield');
+        yield Promise.resolve();
+        log.push('upload resumed after it dropped itself');
+        return 'uploaded';
+      } catch (error) {
+        caught.push(error);
+        log.push(`upload caught ${describeError(error)}`);
+        return 'upload failed';
+      } finally {
+        log.push('upload cleans up');
+      }
+    });
+    const other = runtime.spawn('other', function* () {
+      yield gate.promise;
+      yield Promise.resolve();
+      return 'other done';
+    });
+    const result = track(upload.join());
+    const otherResult = track(other.join());
+    await drain();
+    expectStarted(log.includes('upload waits') ? ['upload'] : [], ['upload']);
+    gate.resolve('give up');
+    await drain();
+    const story = `  ${log.join(', ')}`;
+    if (log.includes('upload resumed after it dropped itself')) {
+      fail(
+        'A task dropped itself (it called its own handle.drop() while it ran), then yielded, and your executor resumed it anyway:',
+        story,
+        '-> a running generator cannot be closed: generator.return() on it throws (TypeError: Generator is already running). drop() must mark',
+        '   the task as finished first, before anything that can throw, so that the waker and the ready queue leave it alone from its next yield on.',
+      );
+    }
+    if (result.status !== 'rejected') {
+      const thrown = caught[0];
+      fail(
+        `A task dropped itself (it called its own handle.drop() while it ran): its join() ${result.status === 'pending' ? 'is still pending, so whoever joins it waits for ever' : `fulfilled with ${describeValue(result.value)}`}.`,
+        story,
+        caught.length > 0
+          ? `-> drop() threw ${describeError(thrown)} into the task's own code, where its catch block caught it, so the rest of drop() (rejecting join()) never ran. generator.return() on a running generator throws: catch that inside drop(), and reject join() all the same.`
+          : '-> a dropped task\'s join() rejects (TaskCancelled), however drop() was called: also from the task\'s own code, where its generator is running.',
+      );
+    }
+    if (otherResult.value !== 'other done') {
+      fail(
+        `A task dropped itself; another task, woken by the same promise, ${otherResult.status === 'pending' ? 'never finished' : `${otherResult.status} with ${describeError(otherResult.status === 'fulfilled' ? otherResult.value : otherResult.reason)}`}.`,
+        story,
+        '-> dropping a task leaves every other task alone, also when the task drops itself while the executor runs it.',
+      );
+    }
+  });
+
   it('a task dropped while it waits in the ready queue never runs again; dropping a finished task changes nothing', async () => {
     freezeAllTimers();
     const runtime = new Runtime();

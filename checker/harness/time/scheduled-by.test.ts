@@ -38,6 +38,22 @@ describe('scheduledBy', () => {
     expect(typeof Atomics.compareExchange).toBe('function');
   });
 
+  it('records the timeout each wait that ran out had asked for', async () => {
+    const words = new Int32Array(new SharedArrayBuffer(4));
+    // Looked up at each call: scheduledBy() counts through Atomics.waitAsync as it is while the call runs.
+    const waitAsync = (a: Int32Array, i: number, v: number, t?: number) =>
+      (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t?: number): { async: boolean; value: Promise<string> | string } }).waitAsync(a, i, v, t);
+    const seen = await scheduledBy(async () => {
+      for (const napMs of [1, 2]) {
+        const result = waitAsync(words, 0, 0, napMs);
+        if (result.async) await result.value;
+      }
+      waitAsync(words, 0, 1, 5); // 'not-equal' at once: not a nap
+    });
+    expect(seen.waits).toEqual({ 'timed-out': 2, 'not-equal': 1 });
+    expect(seen.timedOutAfterMs).toEqual([1, 2]);
+  });
+
   it('reports a rejection, and puts Atomics back', async () => {
     const original = Atomics.exchange;
     const seen = await scheduledBy(() => Promise.reject(new Error('nope')));

@@ -13,6 +13,8 @@ export interface Scheduled<T> {
   atomics: Record<string, number>;
   /** How the call's Atomics.waitAsync waits came back: 'ok' (woken), 'timed-out', 'not-equal'. */
   waits: Record<string, number>;
+  /** The timeout each waitAsync that came back 'timed-out' had asked for, in ms: what it meant to nap, however long the machine took. */
+  timedOutAfterMs: number[];
 }
 
 const ATOMICS = ['compareExchange', 'exchange', 'add', 'sub', 'and', 'or', 'xor', 'load', 'store', 'wait', 'waitAsync', 'notify'] as const;
@@ -28,7 +30,7 @@ export async function scheduledBy<T>(fn: () => Promise<T>): Promise<Scheduled<T>
   const als = new AsyncLocalStorage<object>();
   let open = true;
   const mine = () => open && als.getStore() === token;
-  const report: Omit<Scheduled<T>, 'outcome'> = { timers: 0, immediates: 0, atomics: {}, waits: {} };
+  const report: Omit<Scheduled<T>, 'outcome'> = { timers: 0, immediates: 0, atomics: {}, waits: {}, timedOutAfterMs: [] };
   const hook = createHook({
     init(_id, type) {
       if (!mine()) return;
@@ -48,7 +50,10 @@ export async function scheduledBy<T>(fn: () => Promise<T>): Promise<Scheduled<T>
       const result = original.apply(this, args);
       if (counted && name === 'waitAsync') {
         const wait = result as WaitAsyncResult;
-        const seen = (how: string) => (report.waits[how] = (report.waits[how] ?? 0) + 1);
+        const seen = (how: string) => {
+          report.waits[how] = (report.waits[how] ?? 0) + 1;
+          if (how === 'timed-out') report.timedOutAfterMs.push(Number(args[3]));
+        };
         if (wait.async) void wait.value.then(seen, () => undefined);
         else seen(wait.value);
       }

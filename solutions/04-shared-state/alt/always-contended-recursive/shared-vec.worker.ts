@@ -1,0 +1,7 @@
+// The reference worker, over this variant's SharedVec.
+import { fillInto } from '../../shared-vec.worker.ts';
+import { SharedVec, type FillTask } from './shared-vec.ts';
+
+export default function fill(task: FillTask): void {
+  fillInto(new SharedVec(task.buffer), task);
+}
