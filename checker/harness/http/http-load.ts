@@ -187,9 +187,13 @@ function startRoute(generator: typeof autocannon, base: URL, route: LoadRoute, t
       sampleInt: 20,
       requests: [request],
       setupClient: reconnectWhenTheServerCloses,
+      // Its own summary (percentiles of every histogram, decoded again) is not used: this module keeps
+      // every latency itself. Skipping it saves about 0.1 s of CPU at the end of each route of a big load.
+      skipAggregateResult: true,
     },
     (error, result) => {
-      if (!error) load.sent = result.requests.sent;
+      // Without the summary, the raw count of requests written (what the summary calls requests.sent).
+      if (!error) load.sent = (result as unknown as { totalRequests: number }).totalRequests;
       finish(load);
       markDone();
     },
