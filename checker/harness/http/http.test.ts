@@ -36,6 +36,11 @@ beforeAll(async () => {
       res.end('busy');
       return;
     }
+    if (req.url === '/close') {
+      res.setHeader('connection', 'close');
+      res.end('closed');
+      return;
+    }
     if (req.url === '/drop') {
       req.socket.destroy();
       return;
@@ -141,6 +146,19 @@ describe('http-load', () => {
     expect(report.route('probe').answered).toBeGreaterThan(0);
     expect(errorCount(report.route('GET /x'))).toBe(0);
     expect(describeLoad(report)).toMatch(/GET \/x\s+5\s+20\s+20\s+0/);
+  });
+
+  it('opens a new connection after an answer with connection: close, and counts no error for it', async () => {
+    let connections = 0;
+    const onConnection = () => connections++;
+    server.on('connection', onConnection);
+    try {
+      const report = await runLoad({ url, routes: [{ name: 'GET /close', path: '/close', connections: 3, requests: 12 }] });
+      expect(report.route('GET /close')).toMatchObject({ sent: 12, answered: 12, byStatus: { 200: 12 }, errors: {}, timeouts: 0 });
+      expect(connections).toBe(12);
+    } finally {
+      server.off('connection', onConnection);
+    }
   });
 
   it('refuses anything but a server on this machine', async () => {
