@@ -2,7 +2,7 @@
 // never move: whatever still waits afterwards was waiting for a timer. Counts (sent, received, buffered,
 // taken, delivered) are the evidence for backpressure and for "nothing lost"; no test measures speed.
 import { threadId } from 'node:worker_threads';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   SimulatedIo,
   advance,
@@ -19,7 +19,7 @@ import {
   type WorkerWatch,
 } from '../../checker/harness/index.ts';
 import { Channel, ChannelClosedError } from './channel.ts';
-import { fanOut } from './fan-out.ts';
+import { fanOut as learnersFanOut } from './fan-out.ts';
 // Steps 1 and 3's own harness pieces, imported apart so step 2's import list stays as it is.
 import { Timeline, adviceFor, explore, fc, occupancy, runUntilIdle, watchHandles, type OpenHandle } from '../../checker/harness/index.ts';
 import { checksum, processOnThreads, type Job, type Result } from './pipeline.ts';
@@ -757,6 +757,8 @@ describe('step 2: a pipeline across threads', () => {
     peakWaitingSends?: number;
     /** The most jobs taken from the source whose output.send() had not resolved yet, at any take: the bound maxInFlight. */
     peakUndelivered?: number;
+    /** When each job was taken (wall clock, the one the threads' checksum spans use). */
+    takenAt?: number[];
   }
 
   /** A source that counts what the pipeline takes, and checks the bound at every take. */
@@ -767,6 +769,7 @@ describe('step 2: a pipeline across threads', () => {
         probe.peakInFlight = Math.max(probe.peakInFlight, probe.pulled - delivered());
         probe.peakTaken = Math.max(probe.peakTaken, probe.pulled - probe.sent);
         probe.peakUndelivered = Math.max(probe.peakUndelivered ?? 0, probe.pulled - (probe.resolvedSends ?? 0));
+        (probe.takenAt ??= []).push(wallClock());
         yield job;
       }
     } finally {
@@ -998,8 +1001,18 @@ describe('step 2: a pipeline across threads', () => {
         results.push(result);
         // A slow consumer for a moment: the pipeline must stop taking jobs, not pile them up.
         if (results.length === 10) await new Promise((resolve) => setTimeout(resolve, 100));
+        // And slow again at the end, until the source has run dry and every job has run (or the output is closed): the
+        // last results must still wait for room then, not be handed to output.send() and left behind by output.close().
+        if (results.length === jobs.length - maxInFlight) await stallUntilDrained();
       }
     })();
+    async function stallUntilDrained(): Promise<void> {
+      const ranAll = () => new Set(work?.spans({ label: CHECKSUM_SPANS }).filter((span) => span.end !== undefined).map((span) => span.detail?.['job'])).size >= jobs.length;
+      for (let waited = 0; waited < 3000 && !output.closed && !(probe.sourceClosed && ranAll()); waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const pipeline = processOnThreads(source(jobs, probe, () => results.length + output.size), output, { threads: 2, maxInFlight });
     const whenSettled = threadsWhenSettled(pipeline);
     // More threads than asked for is a verdict of its own: no need to wait for the end (with piscina's
@@ -1033,6 +1046,18 @@ describe('step 2: a pipeline across threads', () => {
         `-> there is a bound, but it is one too many: take the next job only while fewer than maxInFlight are on their way, so that with the new one there are at most ${maxInFlight}.`,
       );
     }
+    // At each take, the jobs taken and not yet done on a thread, by the threads' own reports (read once they are all in).
+    const ends = (work?.spans({ label: CHECKSUM_SPANS }) ?? []).map((span) => span.end ?? Infinity);
+    const unfinished = Math.max(0, ...(probe.takenAt ?? []).map((at, i) => i + 1 - ends.filter((end) => end < at).length));
+    if (undelivered > maxInFlight + 1 && ends.length > 0 && unfinished <= maxInFlight + 1) {
+      fail(
+        `The pipeline kept the jobs on the threads within bounds (at most ${unfinished} taken and not yet done on a thread), but not the results waiting to be delivered: up to`,
+        `${undelivered} jobs were taken whose result was not in the output yet: maxInFlight is ${maxInFlight}, and ${undelivered - maxInFlight} more than maxInFlight get through it.`,
+        '-> a job is on its way from the moment it leaves the source until its result is in the output, not only while a thread runs it: a finished',
+        '   result that waits its turn (behind an earlier one, in a buffer of its own: a stream\'s map({ concurrency }) keeps finished results until',
+        '   they are read; or for room in the output) still counts. Take the next job only when fewer than maxInFlight are between the source and the output.',
+      );
+    }
     if (undelivered > maxInFlight && undelivered < jobs.length) {
       fail(
         `The pipeline took up to ${undelivered} jobs from the source that had not been delivered to the output yet; maxInFlight is ${maxInFlight}.`,
@@ -1053,6 +1078,14 @@ describe('step 2: a pipeline across threads', () => {
         `The pipeline took up to ${probe.peakInFlight} jobs from the source that had not been delivered to the output yet; maxInFlight is ${maxInFlight}.`,
         '-> no bound across the thread boundary. pool.run() and postMessage never say "no": they queue without limit.',
         '   Take the next job only when fewer than maxInFlight are on their way (deliver the oldest first).',
+      );
+    }
+    const rejectedSends = probe.rejectedSends ?? 0;
+    if (rejectedSends > 0) {
+      fail(
+        `${rejectedSends} output.send() call${rejectedSends === 1 ? ' was' : 's were'} still waiting for room in the output when it was closed, and ${rejectedSends === 1 ? 'was' : 'were'} rejected: ${rejectedSends === 1 ? 'that result is' : 'those results are'} lost (${results.length} of ${jobs.length} arrived).`,
+        `The consumer was slow at the end, after the source had run dry: your pipeline handed the last results to output.send() and closed the output without waiting for ${rejectedSends === 1 ? 'that send' : 'those sends'}.`,
+        '-> `await output.send(...)` for every result, the last ones too (the drain after the loop), and close the output only once they are all in.',
       );
     }
     const ids = results.map((r) => r.id);
@@ -1244,6 +1277,61 @@ describe('step 2: a pipeline across threads', () => {
 describe('step 3: fan-out, fan-in, and cancellation', () => {
   /** The errors earlier tests' fan-outs ended with: one that shows up again was kept across calls. */
   const earlierErrors: unknown[] = [];
+  /** This test's send() calls on a results channel fanOut() returned that came once that channel had closed. */
+  let lateSends = 0;
+  /** fanOut(), with a watch on the results channel it returns: a send() on it after it closed is a fan-in that closed it too early. */
+  const fanOut: typeof learnersFanOut = (jobs, work, options) => {
+    const results = learnersFanOut(jobs, work, options);
+    const send = typeof results?.send === 'function' ? results.send.bind(results) : undefined;
+    if (send) {
+      results.send = (value) => {
+        let closed = false;
+        try {
+          closed = results.closed;
+        } catch {
+          // (a channel whose `closed` is not written yet: nothing to judge)
+        }
+        if (closed) lateSends++;
+        return send(value);
+      };
+    }
+    return results;
+  };
+  /** Why results were lost, when a worker sent one to a results channel that had already closed. */
+  const closedTooEarly = (): string[] =>
+    lateSends === 0
+      ? []
+      : [
+          `-> ${lateSends} result${lateSends === 1 ? ' was' : 's were'} sent to the results channel after it had closed (send() rejected with ChannelClosedError): it was closed while workers were still`,
+          '   at work. Fan-in closes it once, when the producer and every worker are done (Promise.all of them all, or a count that reaches zero),',
+          '   not when one worker runs out of jobs.',
+        ];
+  // Before every test, a fresh fanOut() of two jobs, with no signal and nothing failing: whatever an earlier fan-out did (it was
+  // aborted, a job failed), this one must do both jobs. One that starts out cancelled, or ends with an old error, kept state
+  // outside its call, and every check after it would blame something else.
+  beforeEach(async () => {
+    lateSends = 0;
+    const got: number[] = [];
+    let handed = 0;
+    let ended: { error?: unknown } | undefined;
+    const loop = (async () => {
+      for await (const value of fanOut([1, 2], (job: number) => (handed++, Promise.resolve(job * 10)), { workers: 2, capacity: 1 })) got.push(value);
+    })().then(
+      () => (ended = {}),
+      (error: unknown) => (ended = { error }),
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([loop, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+    clearTimeout(timer);
+    if (!ended) return; // still running: the test itself says what is wrong
+    const earlier = ended.error !== undefined && earlierErrors.includes(ended.error);
+    if (!earlier && (ended.error !== undefined || handed > 0)) return;
+    fail(
+      `A fresh fanOut() of 2 jobs, called with no signal and with work that never fails, ${earlier ? `threw ${describeError(ended.error)}: the very Error object an earlier fanOut() call (a test before this one) ended with` : `ended ${got.length === 0 ? 'with no result' : `with ${got.length} result`} without handing work() a single job, as if it had been cancelled before it began`}.`,
+      '-> something of an earlier fanOut() call is kept outside the call, and outlives it: an AbortController, a channel, a failure or a flag',
+      '   at module level. Everything one fan-out stops by (its controller, its channels, its failure) is made inside that call.',
+    );
+  });
   /** Queued jobs never start once the fan-out is cancelled: judged on every call to work() after the abort. */
   function expectNoJobAfterAbort(io: SimulatedIo, abortedAtMs: number): void {
     const after = io.callsAfterCancel;
@@ -1336,7 +1424,15 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
     if (results.status === 'pending') fail('At 500 ms every job was done, but the results channel had not ended: close it when the last worker finishes.', io.draw());
     expectSourceHeldBack(log, { workers: 4, capacity: 2 }, io.draw());
     const values = [...(results.value ?? [])].sort((a, b) => a - b);
-    expect(values, 'each job\'s result exactly once').toEqual(Array.from({ length: 20 }, (_, job) => job * 10));
+    const expected = Array.from({ length: 20 }, (_, job) => job * 10);
+    if (values.join() !== expected.join()) {
+      const missing = expected.filter((value) => !values.includes(value));
+      fail(
+        `20 jobs went in; the consumer got ${values.length} results${missing.length > 0 ? `, missing those of job ${missing.map((value) => value / 10).join(', ')}` : ''}${values.length > new Set(values).size ? ', some more than once' : ''}: every job's result arrives exactly once.`,
+        ...closedTooEarly(),
+        io.draw(),
+      );
+    }
     expect(log.closed, 'the source was finished').toBe(true);
   });
 
@@ -1371,7 +1467,15 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
     if (io.started.length > startedAtAbort) {
       fail(`${io.started.length - startedAtAbort} jobs started after abort(): queued jobs must not start once the fan-out is cancelled.`, io.draw());
     }
-    if (log.pulled > pulledAtAbort) fail(`The producer took ${log.pulled - pulledAtAbort} more jobs from the source after abort().`);
+    if (log.pulled > pulledAtAbort) {
+      const more = log.pulled - pulledAtAbort;
+      fail(
+        `The producer took ${more} more job${more === 1 ? '' : 's'} from the source after abort() (${pulledAtAbort} before it).`,
+        '-> once the fan-out is cancelled, the producer takes nothing more from the source. A producer that waits in send() on a full jobs channel',
+        '   must learn of the abort there: close the jobs channel on abort (the waiting send() rejects, and the loop ends without another job),',
+        '   rather than going on once a worker makes room and checking the signal only after the next job is taken.',
+      );
+    }
     if (!log.closed) {
       fail(
         'After abort() the producer never let go of the source: its `finally` block never ran.',
@@ -1417,8 +1521,12 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
       if (results.status === 'fulfilled' && lost.length > 0) {
         fail(
           `The 4 jobs running at the abort (50 ms) ignored it and finished at 100 ms with ${[0, 10, 20, 30].join(', ')}; the consumer got ${delivered.length === 0 ? 'none of them' : delivered.join(', ')}${delivered.length > 0 ? `, not ${lost.join(', ')}` : ''}.`,
-          '-> an abort stops what has not started; a result that still arrives after it is delivered, not thrown away: send it to the results',
-          '   channel whether or not the signal has aborted (the channel closes only after these last results).',
+          ...(lateSends > 0
+            ? closedTooEarly()
+            : [
+                '-> an abort stops what has not started; a result that still arrives after it is delivered, not thrown away: send it to the results',
+                '   channel whether or not the signal has aborted (the channel closes only after these last results).',
+              ]),
           io.draw(),
         );
       }
@@ -1478,7 +1586,17 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
             '-> the failure outlives its call (kept in a variable outside fanOut()?): each call keeps its own failure.',
           );
         }
-        expect(loop.reason, 'the job\'s own error').toBe(boom);
+        if (loop.reason !== boom) {
+          const aborted = loop.reason instanceof Error && loop.reason.name === 'AbortError';
+          fail(
+            `Called ${how}: job 6 failed at 150 ms with ${describeError(boom)}, but the consumer's loop threw ${describeError(loop.reason)} instead.`,
+            aborted
+              ? `-> that is what the jobs the failure cancelled (${[4, 5, 7].filter((job) => signals.has(job)).join(', ') || 'the ones still running'}) rejected with once their signal aborted: their rejections came after the failure and replaced it.`
+              : '-> the consumer must get the failing job\'s own error, the very Error object work() rejected with.',
+            '   The first failure is the fan-out\'s error: keep it (failure ??= error), close the results channel with it, and let the work the stop aborted end quietly.',
+            io.draw(),
+          );
+        }
         const started = io.started.length;
         await advance(1_000);
         expect(io.started.length, 'no job starts after the failure').toBe(started);
@@ -1528,9 +1646,13 @@ describe('step 3: fan-out, fan-in, and cancellation', () => {
           `The consumer takes ${consumeMs} ms per result (the ${workers} workers make one every ${100 / workers} ms).` +
             (peakAhead > bound ? ` At ${ms(aheadAtMs)} the workers had started ${peakAhead} jobs whose results the consumer had not received yet; at most ${bound} can be (${capacity} in the results channel, one per worker, running or waiting to hand its result on, and one on its way to the consumer).` : ''),
           lost > 0 ? `-> the consumer's loop ${loop.status === 'pending' ? 'was still waiting' : loop.status === 'fulfilled' ? 'ended' : `threw ${describeError(loop.reason)}`} with only ${received.length} of the ${count} results: ${lost} result${lost === 1 ? ' was' : 's were'} lost.` : '',
-          '-> a worker that calls results.send(result) without awaiting it takes its next job at once, so a slow consumer never slows the workers;',
-          '   the results pile up as sends waiting for room, and closing the results channel rejects every send still waiting: those results are gone.',
-          '   `await results.send(result)` before the next job: that wait is the backpressure.',
+          ...(lateSends > 0 && peakAhead <= bound
+            ? closedTooEarly()
+            : [
+                '-> a worker that calls results.send(result) without awaiting it takes its next job at once, so a slow consumer never slows the workers;',
+                '   the results pile up as sends waiting for room, and closing the results channel rejects every send still waiting: those results are gone.',
+                '   `await results.send(result)` before the next job: that wait is the backpressure.',
+              ]),
           io.draw(),
         );
       }
