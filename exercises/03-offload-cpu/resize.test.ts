@@ -926,38 +926,4 @@ describe('step 4: the pool\'s life', () => {
     }
   });
 
-  it('close() called twice (a second signal to shut down) ends like one: neither call hangs, neither resolves before the work is done', async () => {
-    const made = create(1);
-    const { resizer } = made;
-    const image = createTestImage(1024, 768, 31);
-    let resized = false;
-    const resize = resizer.resize(copyImage(image)).then(
-      () => (resized = true),
-      () => (resized = true),
-    );
-    const calls = [resizer.close(), resizer.close()].map((call) =>
-      call.then(
-        () => ({ status: 'resolved' as const, workDone: resized }),
-        (reason: unknown) => ({ status: 'rejected' as const, reason, workDone: resized }),
-      ),
-    );
-    const [first, second] = await Promise.all(calls.map((call) => settleWithin(call, 5000)));
-    await settleWithin(resize, 1000);
-    const said = (outcome: typeof first | undefined) =>
-      outcome?.status !== 'fulfilled' ? 'still pending 5 s later' : outcome.value.status === 'resolved' ? 'resolved' : `rejected with ${describeError(outcome.value.reason)}`;
-    if (first?.status !== 'fulfilled' || first.value.status !== 'resolved' || second?.status !== 'fulfilled') {
-      fail(
-        `close() was called twice in a row, with one resize under way (${resized ? 'it finished' : 'it never finished'}): the first call ${said(first)}, the second ${said(second)}.`,
-        'A server can be told to stop twice (a second Ctrl-C, SIGTERM after SIGINT): every caller of close() must hear when the work is done.',
-        'Keep one promise of the shutdown and give it to every caller (`this.closing ??= this.shutDown()`), not one resolve callback that the second call replaces.',
-      );
-    }
-    const early = [first, second].findIndex((outcome) => outcome.status === 'fulfilled' && outcome.value.status === 'resolved' && !outcome.value.workDone);
-    if (early !== -1) {
-      fail(
-        `close() was called twice in a row, with one resize under way: the ${early === 0 ? 'first' : 'second'} call resolved before that resize had finished.`,
-        'Each call must wait for the same thing: the accepted work done, then the threads ended. Give every caller the one promise of the shutdown.',
-      );
-    }
-  });
 });
