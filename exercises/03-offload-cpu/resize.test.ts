@@ -925,5 +925,4 @@ describe('step 4: the pool\'s life', () => {
       );
     }
   });
-
 });
