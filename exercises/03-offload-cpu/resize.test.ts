@@ -586,7 +586,8 @@ describe('step 4: the pool\'s life', () => {
     for (let waited = 0; thread()?.exited === false && waited < 2000; waited += 20) await sleep(20);
     if (thread()?.exited === false) {
       fail(
-        `resize() rejected, but thread ${ranOn} is still running 2 s later: nothing was cancelled, the downscale went on and its result is only thrown away.`,
+        `resize() rejected, but thread ${ranOn}, which ran its downscale, had not been ended 2 s later: nothing stopped the downscale, it went on and its result is only thrown away.`,
+        'Stopping work that already runs on a thread means ending that thread (a pool starts a fresh one in its place, so it keeps its size).',
         drawWork(spans),
         'Pass the signal to piscina (`this.pool.run(task, { signal })`): it terminates the worker that runs the task. With your own threads: worker.terminate(), and start a new one in its place.',
       );
