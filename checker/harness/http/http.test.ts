@@ -41,6 +41,7 @@ beforeAll(async () => {
       res.end('closed');
       return;
     }
+    if (req.url === '/never') return; // held open, never answered (closed in afterAll)
     if (req.url === '/drop') {
       req.socket.destroy();
       return;
@@ -158,6 +159,29 @@ describe('http-load', () => {
       expect(connections).toBe(12);
     } finally {
       server.off('connection', onConnection);
+    }
+  });
+
+  it('stops a load the server has stopped answering, once it has been silent for stallSeconds', async () => {
+    const report = await runLoad({ url, routes: [{ name: 'GET /never', path: '/never', connections: 2, requests: 4 }], stallSeconds: 1 });
+    expect(report.stalled).toBe(true);
+    expect(report.route('GET /never').answered).toBe(0);
+    expect(report.elapsedMs).toBeLessThan(5000);
+  });
+
+  it('does not take a time this process itself did not run (a starved machine) for the server\'s silence', async () => {
+    // The main thread blocked for longer than stallSeconds, the server with it: once it runs again, the
+    // answers come, and nothing the server did was silence.
+    const block = setTimeout(() => {
+      const until = performance.now() + 1600;
+      while (performance.now() < until);
+    }, 50);
+    try {
+      const report = await runLoad({ url, routes: [{ name: 'GET /slow', path: '/slow', connections: 2, requests: 6 }], stallSeconds: 1 });
+      expect(report.stalled).toBe(false);
+      expect(report.route('GET /slow')).toMatchObject({ sent: 6, answered: 6, byStatus: { 200: 6 } });
+    } finally {
+      clearTimeout(block);
     }
   });
 
