@@ -1851,16 +1851,21 @@ describe('step 4: a client that leaves cancels its work; a shutdown that drops n
           '-> listen on the request and the response instead (res.on(\'close\'), which Node removes with them), or remove your listener when the answer is sent.',
         );
       }
-      // Refused ones too: the server full (six resizes of big pictures in it, on connections of their own),
-      // the client retries its resize on the same kept-alive connection and is refused (503) again and again.
-      // Every path a request ends by must take back what it added: the 503 too. A round in which the server
-      // came free before the refusals were sent proves nothing: played again.
+      // Refused ones too: the server full (a big picture's resize on every thread, small ones waiting behind
+      // them, all on connections of their own), the client retries its resize on the same kept-alive
+      // connection and is refused (503) again and again. Every path a request ends by must take back what it
+      // added: the 503 too. A round in which the server came free before the refusals were sent proves
+      // nothing: played again. (Big pictures only on the threads: the server is full just as long, for a
+      // third of the work.)
       const bigBody = encodePam(blankImage(1400, 1400));
       const resize = routes.findIndex((route) => route.path === '/resize');
       for (let round = 1; round <= (noneKeptAlive ? 0 : 3); round++) {
         const watch = watchServer(server.http);
-        const holders = Array.from({ length: CAPACITY }, () => post(server, bigBody, { timeoutMs: 20_000 }));
-        await watch.waitFor(() => watch.requests.filter((request) => request.bodyReadAt !== undefined).length >= CAPACITY, 5000);
+        const read = () => watch.requests.filter((request) => request.bodyReadAt !== undefined).length;
+        const holders = Array.from({ length: THREADS }, () => post(server, bigBody, { timeoutMs: 20_000 }));
+        await watch.waitFor(() => read() >= THREADS, 5000);
+        holders.push(...Array.from({ length: CAPACITY - THREADS }, () => post(server, small, { timeoutMs: 20_000 })));
+        await watch.waitFor(() => read() >= CAPACITY, 5000);
         const full = listenersOf(socket);
         const statuses: number[] = [];
         for (let n = 0; n < 12; n++) statuses.push(await send(resize));
