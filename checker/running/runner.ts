@@ -417,7 +417,8 @@ function rawTest(test: TestCase): RawTest {
 export function formatError(error: SerializedError & { diff?: string }): string {
   const name = error.name && !['Error', 'KataError'].includes(error.name) ? `${error.name}: ` : '';
   const diff = typeof error.diff === 'string' && error.diff ? `\n${error.diff}` : '';
-  const explained = explainNodeError(error.message);
+  // Only an error that reaches the verdict raw: a test's own failure (a KataError, an assertion) already says what it means for this test.
+  const explained = ['KataError', 'AssertionError'].includes(error.name ?? '') ? undefined : explainNodeError(error.message);
   return stripVTControlCharacters(`${name}${explainTimeout(error.message)}${explained ? `\n${explained}` : ''}${diff}`).trim();
 }
 
