@@ -901,6 +901,23 @@ describe('step 2: a pipeline across threads', () => {
     const running = await watch!.waitForExit(2_000);
     if (running > 0) {
       const restarted = watch!.workers.filter((w) => !w.exited && w.createdAt.startsWith('by a piscina pool'));
+      // A job cut off on a thread that was ended, with the pool starting threads in its place, is an aborted
+      // signal: that is the mistake to name; the threads left running are what piscina's restarts leave behind.
+      if (work && restarted.length > 0) {
+        const exitedIds = new Set(watch!.workers.filter((w) => w.exited).map((w) => w.threadId));
+        const spans = (await work.settled({ label: CHECKSUM_SPANS }, { atLeast: 0, timeoutMs: 1_000 })).filter((span) => span.threadId !== threadId);
+        const cutOff = spans.filter((span) => span.end === undefined && exitedIds.has(span.threadId));
+        if (cutOff.length > 0) {
+          const jobs = cutOff.map((span) => `job ${span.detail?.['job'] ?? '?'} (thread ${span.threadId})`);
+          fail(
+            `${what}, but ${jobs.join(', ')} never finished: cut off, and the pool started thread ${restarted.map((w) => w.threadId).join(', ')} in place of ${cutOff.length === 1 ? 'the thread' : 'threads'} it had to end; ${running} of its ${watch!.workers.length} worker threads ${running === 1 ? 'was' : 'were'} still running 2 s later.`,
+            drawJobs(spans),
+            '-> piscina ends a thread under its task, and starts a fresh one, when that task\'s AbortSignal aborts: the job was cancelled. A failure in the pipeline does not cancel the jobs',
+            '   already on the threads (unlike fan-out\'s failure, which aborts the work): give pool.run no signal that the failure aborts, let those jobs',
+            '   settle (`await Promise.allSettled(...)` over the jobs still in flight), then `await pool.destroy()`.',
+          );
+        }
+      }
       fail(
         `${what}, but ${running} of its ${watch!.workers.length} worker threads ${running === 1 ? 'was' : 'were'} still running 2 s later:`,
         ...watch!.leaks().map((leak) => `  ${leak}`),
