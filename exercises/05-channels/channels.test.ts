@@ -896,6 +896,13 @@ describe('step 2: a pipeline across threads', () => {
     fail(`The consumer's \`for await\` must end with the job's error (close the output with it); it ${consumerError === undefined ? 'ended quietly' : `threw ${describeError(consumerError)}`}.`);
   }
 
+  /** What a job cut off by its own aborted signal means, for both places that find one. */
+  const ABORTED_SIGNAL_ADVICE = [
+    '-> piscina ends a thread under its task, and starts a fresh one, when that task\'s AbortSignal aborts: the job was cancelled. A failure in the pipeline does not cancel the jobs',
+    '   already on the threads (unlike fan-out\'s failure, which aborts the work): give pool.run no signal that the failure aborts, let those jobs',
+    '   settle (`await Promise.allSettled(...)` over the jobs still in flight), then `await pool.destroy()`.',
+  ];
+
   /** No thread, port or job left behind; with `settled`, also that the pipeline settled only once its threads had exited. */
   async function expectNoThreadsLeft(what: string, settled?: { seen: { running?: number[]; of?: number }; what: string }, asked?: number) {
     const running = await watch!.waitForExit(2_000);
@@ -912,9 +919,7 @@ describe('step 2: a pipeline across threads', () => {
           fail(
             `${what}, but ${jobs.join(', ')} never finished: cut off, and the pool started thread ${restarted.map((w) => w.threadId).join(', ')} in place of ${cutOff.length === 1 ? 'the thread' : 'threads'} it had to end; ${running} of its ${watch!.workers.length} worker threads ${running === 1 ? 'was' : 'were'} still running 2 s later.`,
             drawJobs(spans),
-            '-> piscina ends a thread under its task, and starts a fresh one, when that task\'s AbortSignal aborts: the job was cancelled. A failure in the pipeline does not cancel the jobs',
-            '   already on the threads (unlike fan-out\'s failure, which aborts the work): give pool.run no signal that the failure aborts, let those jobs',
-            '   settle (`await Promise.allSettled(...)` over the jobs still in flight), then `await pool.destroy()`.',
+            ...ABORTED_SIGNAL_ADVICE,
           );
         }
       }
@@ -950,9 +955,7 @@ describe('step 2: a pipeline across threads', () => {
           fail(
             `${what}, but ${jobs.join(', ')} never finished: cut off, and the pool started ${fresh.length === 1 ? `thread ${fresh[0]!.threadId}` : `threads ${fresh.map((w) => w.threadId).join(', ')}`} in place of ${fresh.length === 1 ? 'one' : 'threads'} it had to end (${watch!.workers.length} threads started, for threads: ${asked}).`,
             drawJobs(spans),
-            '-> piscina ends a thread under its task, and starts a fresh one, when that task\'s AbortSignal aborts: the job was cancelled. A failure in the pipeline does not cancel the jobs',
-            '   already on the threads (unlike fan-out\'s failure, which aborts the work): give pool.run no signal that the failure aborts, let those jobs',
-            '   settle (`await Promise.allSettled(...)` over the jobs still in flight), then `await pool.destroy()`.',
+            ...ABORTED_SIGNAL_ADVICE,
           );
         }
         fail(
