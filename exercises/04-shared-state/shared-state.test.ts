@@ -158,16 +158,64 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
 
   const amounts = Array.from({ length: 100 }, (_, i) => i + 1); // 1 + 2 + ... + 100 = 5050
 
+  /**
+   * Counts lock() calls on the mutex the deposits are given and on every other Mutex object, while they run:
+   * a deposit that locks a `new Mutex()` of its own locks *a* mutex, just not the shared one. Install it before
+   * monitorMutex(), so that the given mutex's calls pass through it too.
+   */
+  function watchLockCalls(given: Mutex) {
+    const proto = Mutex.prototype as unknown as Record<string, unknown>;
+    const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'lock');
+    const original = proto.lock;
+    const seen = { given: 0, other: 0, others: new Set<object>() };
+    if (typeof original === 'function') {
+      proto.lock = function (this: object, ...args: unknown[]) {
+        if (this === given) seen.given++;
+        else {
+          seen.other++;
+          seen.others.add(this);
+        }
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      };
+    }
+    return {
+      seen,
+      restore() {
+        if (typeof original !== 'function') return;
+        if (hadOwn) proto.lock = original;
+        else delete proto.lock;
+      },
+    };
+  }
+
+  /** The message for deposits that locked other Mutex objects and never the one they were given; [] when they did not. */
+  function ownMutexAdvice(seen: ReturnType<typeof watchLockCalls>['seen'], deposits: number, peak: number): string[] {
+    if (seen.given > 0 || seen.other === 0) return [];
+    return [
+      `deposit() locked a mutex, but not the one it was given: over ${deposits} deposits, the mutex passed in (the third argument) was locked 0 times, while lock() was called ${seen.other} time(s) on ${seen.others.size} other Mutex object(s).`,
+      seen.others.size > 1
+        ? `-> a \`new Mutex()\` made inside deposit() is a fresh lock for every call: each deposit holds a lock that nobody else ever asks for, so the deposits never keep each other out (up to ${peak} tasks were between their read and their write at once).`
+        : `-> a lock that the other deposits do not ask for keeps nobody out (up to ${peak} tasks were between their read and their write at once).`,
+      '   The lock that excludes them is the one they share, the one each deposit is handed: `await using _guard = await mutex.lock();`.',
+    ];
+  }
+
   it('100 concurrent deposits keep every update: the balance is exactly 5050', async () => {
     useFakeClock();
     const bank = new SlowBank();
     const mutex = new Mutex();
-    // Watch the mutex from outside while deposit uses it: who held it, and when.
+    // Watch the mutex from outside while deposit uses it: who held it, and when; and which other mutexes got locked.
+    const lockCalls = watchLockCalls(mutex);
     const monitor = new CriticalSectionMonitor();
     const unwatch = monitorMutex(mutex, monitor, (n) => `task ${n}`);
-    const all = track(Promise.all(amounts.map((amount, i) => deposit(bank.view(`task ${i + 1}`), amount, mutex))));
-    await advance(amounts.length * 2 * bank.latencyMs + 10);
-    unwatch();
+    let all: ReturnType<typeof track<void[]>>;
+    try {
+      all = track(Promise.all(amounts.map((amount, i) => deposit(bank.view(`task ${i + 1}`), amount, mutex))));
+      await advance(amounts.length * 2 * bank.latencyMs + 10);
+    } finally {
+      unwatch();
+      lockCalls.restore();
+    }
     if (all.status === 'rejected') fail(`deposit rejected: ${describeError(all.reason)}`);
     if (all.status === 'pending') {
       fail(
@@ -182,6 +230,14 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
         `deposit took the mutex, but the Mutex let up to ${monitor.peak} tasks hold it at the same time: ${together.text}.`,
         monitor.draw(6),
         ...mutexAdvice(monitor.violations),
+      );
+    }
+    const ownMutex = ownMutexAdvice(lockCalls.seen, amounts.length, bank.between.peak);
+    if (bank.balance !== sum(amounts) && ownMutex.length > 0) {
+      fail(
+        `${amounts.length} deposits adding up to ${sum(amounts)} left a balance of ${bank.balance}: updates were lost.`,
+        ...ownMutex,
+        bank.draw(),
       );
     }
     if (bank.balance !== sum(amounts)) {
@@ -205,6 +261,7 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
     const unheld: string[] = [];
     const accesses = { count: 0 };
     // Who holds the mutex, seen from outside; and, at the moment each write ends, whether its task still held it.
+    const lockCalls = watchLockCalls(mutex);
     const monitor = new CriticalSectionMonitor();
     const unwatch = monitorMutex(mutex, monitor, (n) => `task ${n}`);
     const releasedMidWrite: string[] = [];
@@ -228,9 +285,14 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
         },
       };
     };
-    const all = track(Promise.all(amounts.slice(0, 10).map((amount, i) => deposit(watched(`task ${i + 1}`), amount, mutex))));
-    await advance(100);
-    unwatch();
+    let all: ReturnType<typeof track<void[]>>;
+    try {
+      all = track(Promise.all(amounts.slice(0, 10).map((amount, i) => deposit(watched(`task ${i + 1}`), amount, mutex))));
+      await advance(100);
+    } finally {
+      unwatch();
+      lockCalls.restore();
+    }
     if (all.status === 'rejected') fail(`deposit rejected: ${describeError(all.reason)}`);
     expect(all.status, 'all 10 deposits should be done after 100 ms').toBe('fulfilled');
     if (unheld.length > 0 && bank.between.peak === 1) {
@@ -250,6 +312,8 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
         '   returned without `await` from inside an `await using` block (the guard is disposed at the return), lets go of the lock mid-write.',
       );
     }
+    const ownMutex = ownMutexAdvice(lockCalls.seen, 10, bank.between.peak);
+    if (bank.between.peak !== 1 && ownMutex.length > 0) fail(...ownMutex, bank.draw());
     if (bank.between.peak !== 1) {
       fail(
         unheld.length > 0
@@ -425,6 +489,7 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
       return track(mutex.lock().then((guard) => (ticket.granted(), guard)));
     });
     await flushMicrotasks();
+    const waitingBefore = mutex.waiting;
     holder.released();
     held.release();
     await flushMicrotasks();
@@ -435,7 +500,15 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
         ...(inside === 0 ? ['Wake the oldest waiter when the lock is released.'] : mutexAdvice(monitor.violations)),
       );
     }
-    expect(mutex.waiting, 'C and D are still waiting').toBe(2);
+    const waitingAfter = mutex.waiting;
+    if (waitingAfter !== 2) {
+      fail(
+        `A held the lock with B, C and D waiting: mutex.waiting read ${waitingBefore}. A released it and B got it, so only C and D were still waiting, but mutex.waiting read ${waitingAfter}, not 2.`,
+        waitingAfter > 2 && waitingBefore === 3
+          ? `-> the count went up when B queued and did not go down when B was handed the lock: a task that gets the lock is no longer waiting. Let \`waiting\` report the queue as it is now (\`return this.#waiters.length\`), or take one off the count where the lock is handed to the next waiter.`
+          : '-> `waiting` counts the tasks queued for the lock right now: one more for each lock() that has to wait, one fewer each time a waiter is handed the lock. Reporting the queue\'s length (`return this.#waiters.length`) keeps it true.',
+      );
+    }
   });
 
   it('a task that asks right after a release queues behind the tasks already waiting: nobody barges in', async () => {
