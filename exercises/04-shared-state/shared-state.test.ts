@@ -43,6 +43,7 @@ import { CriticalSectionMonitor, explore, fc, monitorMutex, runUntilIdle, type V
 import { AtomicsMutex, LENGTH, LOCK, SLOTS, SharedVec, StartGate, fillFromThreads, valueFor } from './shared-vec.ts';
 // Step 3's contention arena, imported apart so the other steps' import lists stay as they are.
 import { ArenaThreads, LockArena } from '../../checker/harness/threads/lock-arena.ts';
+import { PlayedThread, type PlayOutcome, type PlaySession } from '../../checker/harness/threads/played-thread.ts';
 // What lockAsync() schedules while it waits (timers, Atomics calls), counted in its own async context.
 import { scheduledBy } from '../../checker/harness/index.ts';
 
@@ -157,16 +158,64 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
 
   const amounts = Array.from({ length: 100 }, (_, i) => i + 1); // 1 + 2 + ... + 100 = 5050
 
+  /**
+   * Counts lock() calls on the mutex the deposits are given and on every other Mutex object, while they run:
+   * a deposit that locks a `new Mutex()` of its own locks *a* mutex, just not the shared one. Install it before
+   * monitorMutex(), so that the given mutex's calls pass through it too.
+   */
+  function watchLockCalls(given: Mutex) {
+    const proto = Mutex.prototype as unknown as Record<string, unknown>;
+    const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'lock');
+    const original = proto.lock;
+    const seen = { given: 0, other: 0, others: new Set<object>() };
+    if (typeof original === 'function') {
+      proto.lock = function (this: object, ...args: unknown[]) {
+        if (this === given) seen.given++;
+        else {
+          seen.other++;
+          seen.others.add(this);
+        }
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      };
+    }
+    return {
+      seen,
+      restore() {
+        if (typeof original !== 'function') return;
+        if (hadOwn) proto.lock = original;
+        else delete proto.lock;
+      },
+    };
+  }
+
+  /** The message for deposits that locked other Mutex objects and never the one they were given; [] when they did not. */
+  function ownMutexAdvice(seen: ReturnType<typeof watchLockCalls>['seen'], deposits: number, peak: number): string[] {
+    if (seen.given > 0 || seen.other === 0) return [];
+    return [
+      `deposit() locked a mutex, but not the one it was given: over ${deposits} deposits, the mutex passed in (the third argument) was locked 0 times, while lock() was called ${seen.other} time(s) on ${seen.others.size} other Mutex object(s).`,
+      seen.others.size > 1
+        ? `-> a \`new Mutex()\` made inside deposit() is a fresh lock for every call: each deposit holds a lock that nobody else ever asks for, so the deposits never keep each other out (up to ${peak} tasks were between their read and their write at once).`
+        : `-> a lock that the other deposits do not ask for keeps nobody out (up to ${peak} tasks were between their read and their write at once).`,
+      '   The lock that excludes them is the one they share, the one each deposit is handed: `await using _guard = await mutex.lock();`.',
+    ];
+  }
+
   it('100 concurrent deposits keep every update: the balance is exactly 5050', async () => {
     useFakeClock();
     const bank = new SlowBank();
     const mutex = new Mutex();
-    // Watch the mutex from outside while deposit uses it: who held it, and when.
+    // Watch the mutex from outside while deposit uses it: who held it, and when; and which other mutexes got locked.
+    const lockCalls = watchLockCalls(mutex);
     const monitor = new CriticalSectionMonitor();
     const unwatch = monitorMutex(mutex, monitor, (n) => `task ${n}`);
-    const all = track(Promise.all(amounts.map((amount, i) => deposit(bank.view(`task ${i + 1}`), amount, mutex))));
-    await advance(amounts.length * 2 * bank.latencyMs + 10);
-    unwatch();
+    let all: ReturnType<typeof track<void[]>>;
+    try {
+      all = track(Promise.all(amounts.map((amount, i) => deposit(bank.view(`task ${i + 1}`), amount, mutex))));
+      await advance(amounts.length * 2 * bank.latencyMs + 10);
+    } finally {
+      unwatch();
+      lockCalls.restore();
+    }
     if (all.status === 'rejected') fail(`deposit rejected: ${describeError(all.reason)}`);
     if (all.status === 'pending') {
       fail(
@@ -181,6 +230,14 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
         `deposit took the mutex, but the Mutex let up to ${monitor.peak} tasks hold it at the same time: ${together.text}.`,
         monitor.draw(6),
         ...mutexAdvice(monitor.violations),
+      );
+    }
+    const ownMutex = ownMutexAdvice(lockCalls.seen, amounts.length, bank.between.peak);
+    if (bank.balance !== sum(amounts) && ownMutex.length > 0) {
+      fail(
+        `${amounts.length} deposits adding up to ${sum(amounts)} left a balance of ${bank.balance}: updates were lost.`,
+        ...ownMutex,
+        bank.draw(),
       );
     }
     if (bank.balance !== sum(amounts)) {
@@ -204,6 +261,7 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
     const unheld: string[] = [];
     const accesses = { count: 0 };
     // Who holds the mutex, seen from outside; and, at the moment each write ends, whether its task still held it.
+    const lockCalls = watchLockCalls(mutex);
     const monitor = new CriticalSectionMonitor();
     const unwatch = monitorMutex(mutex, monitor, (n) => `task ${n}`);
     const releasedMidWrite: string[] = [];
@@ -227,9 +285,14 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
         },
       };
     };
-    const all = track(Promise.all(amounts.slice(0, 10).map((amount, i) => deposit(watched(`task ${i + 1}`), amount, mutex))));
-    await advance(100);
-    unwatch();
+    let all: ReturnType<typeof track<void[]>>;
+    try {
+      all = track(Promise.all(amounts.slice(0, 10).map((amount, i) => deposit(watched(`task ${i + 1}`), amount, mutex))));
+      await advance(100);
+    } finally {
+      unwatch();
+      lockCalls.restore();
+    }
     if (all.status === 'rejected') fail(`deposit rejected: ${describeError(all.reason)}`);
     expect(all.status, 'all 10 deposits should be done after 100 ms').toBe('fulfilled');
     if (unheld.length > 0 && bank.between.peak === 1) {
@@ -249,6 +312,8 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
         '   returned without `await` from inside an `await using` block (the guard is disposed at the return), lets go of the lock mid-write.',
       );
     }
+    const ownMutex = ownMutexAdvice(lockCalls.seen, 10, bank.between.peak);
+    if (bank.between.peak !== 1 && ownMutex.length > 0) fail(...ownMutex, bank.draw());
     if (bank.between.peak !== 1) {
       fail(
         unheld.length > 0
@@ -424,6 +489,7 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
       return track(mutex.lock().then((guard) => (ticket.granted(), guard)));
     });
     await flushMicrotasks();
+    const waitingBefore = mutex.waiting;
     holder.released();
     held.release();
     await flushMicrotasks();
@@ -434,7 +500,15 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
         ...(inside === 0 ? ['Wake the oldest waiter when the lock is released.'] : mutexAdvice(monitor.violations)),
       );
     }
-    expect(mutex.waiting, 'C and D are still waiting').toBe(2);
+    const waitingAfter = mutex.waiting;
+    if (waitingAfter !== 2) {
+      fail(
+        `A held the lock with B, C and D waiting: mutex.waiting read ${waitingBefore}. A released it and B got it, so only C and D were still waiting, but mutex.waiting read ${waitingAfter}, not 2.`,
+        waitingAfter > 2 && waitingBefore === 3
+          ? `-> the count went up when B queued and did not go down when B was handed the lock: a task that gets the lock is no longer waiting. Let \`waiting\` report the queue as it is now (\`return this.#waiters.length\`), or take one off the count where the lock is handed to the next waiter.`
+          : '-> `waiting` counts the tasks queued for the lock right now: one more for each lock() that has to wait, one fewer each time a waiter is handed the lock. Reporting the queue\'s length (`return this.#waiters.length`) keeps it true.',
+      );
+    }
   });
 
   it('a task that asks right after a release queues behind the tasks already waiting: nobody barges in', async () => {
@@ -738,12 +812,14 @@ describe('step 2: what crosses a thread', () => {
 describe('step 3: many threads, one vector: a real mutex on shared memory', () => {
   let probe: ThreadProbe;
   let contenders: ArenaThreads;
+  // "Another thread" in a staged schedule: a real worker, run in lockstep with this one.
+  let otherThread: PlayedThread;
   const vecModule = fileURLToPath(workerUrl(new URL('./shared-vec.ts', import.meta.url)));
   beforeAll(async () => {
-    [probe, contenders] = await Promise.all([ThreadProbe.start(), ArenaThreads.start(3)]);
+    [probe, contenders, otherThread] = await Promise.all([ThreadProbe.start(), ArenaThreads.start(3), PlayedThread.start()]);
   });
   afterAll(async () => {
-    await Promise.all([probe.close(), contenders.close()]);
+    await Promise.all([probe.close(), contenders.close(), otherThread.close()]);
   });
 
   const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
@@ -961,87 +1037,67 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
     expect(Atomics.load(words, 0), 'after unlock() the lock word must be 0 (free)').toBe(0);
   });
 
-  it('unlock() frees the word and learns whether anyone waits in one atomic step: a thread that asks at any moment of unlock() is woken', () => {
-    // An adversarial schedule, on this thread, step by step: for k = 0, 1, 2, ... the lock is held (tryLock())
-    // with nobody waiting, and unlock() runs; just before its k-th Atomics call on the lock word, another
-    // thread's lock() (a second AtomicsMutex on the same word) runs until it goes to sleep in Atomics.wait.
-    // However unlock() is written, that sleeper must get an Atomics.notify after it fell asleep.
+  it('unlock() frees the word and learns whether anyone waits in one atomic step: a thread that asks at any moment of unlock() is woken', async () => {
+    // An adversarial schedule, step by step: for k = 0, 1, 2, ... the lock is held (tryLock()) with nobody waiting,
+    // and unlock() runs here; just before its k-th Atomics call on the lock word, another thread's lock() (a second
+    // AtomicsMutex on the same word, built and run on a real worker thread while this one waits) runs until it goes
+    // to sleep in Atomics.wait. However unlock() is written, that sleeper must get an Atomics.notify after it fell asleep.
     const atomics = Atomics as unknown as Record<string, (...args: unknown[]) => unknown>;
     const names = ['load', 'store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor', 'notify', 'wait'];
     const writes = new Set(['store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor']);
-    // Thrown inside the other thread's lock() to stop it where it would sleep (or, spinning, would never stop).
-    const ASLEEP = new Error('asleep in Atomics.wait');
-    const SPUN = new Error('still trying after 1,000 calls');
     const show = (name: string, args: unknown[], result: unknown) => `Atomics.${name}(${['words', 'index', ...args.slice(2).map(String)].join(', ')}) -> ${String(result)}`;
     for (let k = 0; k < 8; k++) {
       const words = new Int32Array(new SharedArrayBuffer(8));
       const holder = new AtomicsMutex(words, 0);
-      const asker = new AtomicsMutex(words, 0);
-      if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
-      const heldWord = Atomics.load(words, 0);
-      const originals = new Map(names.map((name) => [name, atomics[name]!]));
+      const asker = await otherThread.open({ module: vecModule, exportName: 'AtomicsMutex', args: [words, 0], word: [words, 0], calls: ['lock'] });
+      let asked: { outcome: PlayOutcome; word: number; before: string } | undefined;
       const calls: { name: string; text: string }[] = [];
-      let asking = false;
-      let askerCalls = 0;
-      let asked: { slept: boolean; word: number; before: string } | undefined;
-      let napMs: number | undefined; // the sleeper's own timeout, if its Atomics.wait had one
       let wokenAfter = false;
-      const ask = (before: string) => {
-        asking = true;
-        askerCalls = 0;
-        try {
-          asker.lock();
-          asked = { slept: false, word: originals.get('load')!(words, 0) as number, before };
-        } catch (error) {
-          if (error !== ASLEEP && error !== SPUN) throw error;
-          // Read with the original load: `asking` is still set, and a spinning asker has used up its calls.
-          asked = { slept: error === ASLEEP, word: originals.get('load')!(words, 0) as number, before };
-        } finally {
-          asking = false;
-        }
-      };
-      for (const name of names) {
-        const original = originals.get(name)!;
-        atomics[name] = (...args: unknown[]) => {
-          const onWord = args[0] === words && args[1] === 0;
-          if (asking) {
-            if (onWord && ++askerCalls > 1_000) throw SPUN;
-            // The other thread's sleep: it falls asleep when the word still holds the value it waits on.
-            if (name === 'wait' && onWord) {
-              if (originals.get('load')!(words, 0) !== args[2]) return 'not-equal';
-              napMs = args[3] === undefined || Number(args[3]) === Infinity ? undefined : Number(args[3]);
-              throw ASLEEP;
-            }
-            return original(...args);
-          }
-          if (!onWord) return original(...args);
-          if (calls.length === k && !asked) ask(show(name, args, '?').replace(' -> ?', ''));
-          const result = original(...args);
-          calls.push({ name, text: show(name, args, result) });
-          if (name === 'notify' && asked?.slept && (args[2] === undefined || Number(args[2]) >= 1)) wokenAfter = true;
-          return result;
-        };
-      }
       try {
-        holder.unlock();
+        if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
+        const heldWord = Atomics.load(words, 0);
+        const originals = new Map(names.map((name) => [name, atomics[name]!]));
+        for (const name of names) {
+          const original = originals.get(name)!;
+          atomics[name] = (...args: unknown[]) => {
+            if (args[0] !== words || args[1] !== 0) return original(...args);
+            if (calls.length === k && !asked) {
+              // The other thread asks now; this thread waits until its lock() returned or went to sleep.
+              const outcome = asker.call('lock');
+              asked = { outcome, word: originals.get('load')!(words, 0) as number, before: show(name, args, '?').replace(' -> ?', '') };
+            }
+            const result = original(...args);
+            calls.push({ name, text: show(name, args, result) });
+            if (name === 'notify' && asked?.outcome.kind === 'asleep' && (args[2] === undefined || Number(args[2]) >= 1)) wokenAfter = true;
+            return result;
+          };
+        }
+        try {
+          holder.unlock();
+        } finally {
+          for (const [name, original] of originals) atomics[name] = original;
+        }
+        if (!asked) break; // unlock() made fewer than k + 1 calls: every moment has been tried
+        const { outcome } = asked;
+        if (outcome.kind === 'threw') fail(`lock() on another thread, while the lock was held, failed: ${outcome.error}`);
+        if (outcome.kind === 'stuck') fail(`lock() on another thread, while the lock was held, never came back (gave up after ${ms(outcome.afterMs)}), and made no Atomics call on the lock word that the test could stop it at: is it looping on a plain read of the word?`);
+        if (outcome.kind === 'asleep' && !wokenAfter) {
+          const readFirst = calls.slice(0, k).some((c) => !writes.has(c.name) && c.name !== 'notify');
+          const wrote = writes.has(calls[k]?.name ?? '');
+          const word = Atomics.load(words, 0);
+          fail(
+            `unlock() on a lock held with nobody waiting (the word read ${heldWord}) made: ${calls.map((c) => c.text).join(', ')}.`,
+            `We let another thread call lock() just before unlock()'s call ${k + 1} (${asked.before}): it found the lock held, left the word at ${asked.word} and went to sleep in Atomics.wait.`,
+            `unlock() then went on without any Atomics.notify after that moment: ${outcome.napMs === undefined ? 'the sleeping thread is never woken (a lost wake-up)' : `nothing wakes the sleeping thread; only its own timed wait (${ms(outcome.napMs)}) running out brings it back`}, and the lock word now reads ${word}${word === 0 ? ' (free)' : ''}.`,
+            asked.word === heldWord && !calls.some((c) => c.name === 'notify')
+              ? `-> the other thread's lock() went to sleep leaving the word as it found it, ${heldWord}, the same as "held, nobody waiting": no unlock() can tell from the word that someone sleeps. Before it sleeps, lock() marks the word contended, \`Atomics.exchange(words, index, 2)\`, and sleeps on that 2 (then unlock() wakes a sleeper when it reads 2); or, with only 0 and 1, unlock() always calls Atomics.notify.`
+              : readFirst && wrote
+              ? `-> unlock() read the word in one step and wrote it in another, and a waiter came in between its read of the word and its write: what it had read (nobody waiting) was no longer true. Free the word and learn whether anyone waits in one indivisible step: \`if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)\`.`
+              : '-> whoever may have gone to sleep before the word was freed must be woken after it: free the word with one atomic step that tells you whether anyone waits (Atomics.exchange), and then Atomics.notify.',
+          );
+        }
       } finally {
-        for (const [name, original] of originals) atomics[name] = original;
-      }
-      if (!asked) break; // unlock() made fewer than k + 1 calls: every moment has been tried
-      if (asked.slept && !wokenAfter) {
-        const readFirst = calls.slice(0, k).some((c) => !writes.has(c.name) && c.name !== 'notify');
-        const wrote = writes.has(calls[k]?.name ?? '');
-        const word = Atomics.load(words, 0);
-        fail(
-          `unlock() on a lock held with nobody waiting (the word read ${heldWord}) made: ${calls.map((c) => c.text).join(', ')}.`,
-          `We let another thread call lock() just before unlock()'s call ${k + 1} (${asked.before}): it found the lock held, left the word at ${asked.word} and went to sleep in Atomics.wait.`,
-          `unlock() then went on without any Atomics.notify after that moment: ${napMs === undefined ? 'the sleeping thread is never woken (a lost wake-up)' : `nothing wakes the sleeping thread; only its own timed wait (${ms(napMs)}) running out brings it back`}, and the lock word now reads ${word}${word === 0 ? ' (free)' : ''}.`,
-          asked.word === heldWord && !calls.some((c) => c.name === 'notify')
-            ? `-> the other thread's lock() went to sleep leaving the word as it found it, ${heldWord}, the same as "held, nobody waiting": no unlock() can tell from the word that someone sleeps. Before it sleeps, lock() marks the word contended, \`Atomics.exchange(words, index, 2)\`, and sleeps on that 2 (then unlock() wakes a sleeper when it reads 2); or, with only 0 and 1, unlock() always calls Atomics.notify.`
-            : readFirst && wrote
-            ? `-> unlock() read the word in one step and wrote it in another, and a waiter came in between its read of the word and its write: what it had read (nobody waiting) was no longer true. Free the word and learn whether anyone waits in one indivisible step: \`if (Atomics.exchange(words, index, 0) === 2) Atomics.notify(words, index, 1)\`.`
-            : '-> whoever may have gone to sleep before the word was freed must be woken after it: free the word with one atomic step that tells you whether anyone waits (Atomics.exchange), and then Atomics.notify.',
-        );
+        await asker.end();
       }
     }
   });
@@ -1294,19 +1350,16 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
   it('lockAsync() woken while another thread still sleeps in lock() takes the lock so that its unlock() wakes that thread', async () => {
     // A staged schedule, the same every run: the lock is held (here) and lockAsync() waits for it. The test wakes
     // lockAsync()'s wait with an Atomics.notify of its own (the holder's unlock() would), and before the event loop can run
-    // lockAsync() on, another thread's lock() (a second AtomicsMutex on the same word, played on this thread step by step)
-    // runs until it goes to sleep in Atomics.wait. Then the word is freed and lockAsync() goes on: it finds the lock free and
+    // lockAsync() on, another thread's lock() (a second AtomicsMutex on the same word, built and run on a real worker thread
+    // while this one waits) runs until it goes to sleep in Atomics.wait. Then the word is freed and lockAsync() goes on: it finds the lock free and
     // takes it while the other thread sleeps. Its unlock() must then wake that sleeper: an Atomics.notify, after unlock() has
     // written the word, that reaches past any waits still queued on the word ahead of the sleeper.
     const atomics = Atomics as unknown as Record<string, (...args: unknown[]) => unknown>;
     const names = ['load', 'store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor', 'notify', 'wait', 'waitAsync'];
     const writes = new Set(['store', 'exchange', 'compareExchange', 'add', 'sub', 'and', 'or', 'xor']);
-    const ASLEEP = new Error('asleep in Atomics.wait');
-    const SPUN = new Error('still trying after 1,000 calls');
     const words = new Int32Array(new SharedArrayBuffer(8));
     const holder = new AtomicsMutex(words, 0);
     const main = new AtomicsMutex(words, 0);
-    const other = new AtomicsMutex(words, 0);
     if (!holder.tryLock()) fail('tryLock() on a free mutex returned false.');
     // A lockAsync() that retries on microtasks alone never lets the event loop turn, and this test could not go on: count its
     // tries on the word between two turns of the loop (real setImmediate), and past 20,000 free the word to let it through.
@@ -1337,7 +1390,9 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       for (const [name, original] of beforeBreaker) atomicsNow[name] = original;
     };
     let cleanedUp = false;
+    let other: PlaySession | undefined;
     try {
+      other = await otherThread.open({ module: vecModule, exportName: 'AtomicsMutex', args: [words, 0], word: [words, 0], calls: ['lock'] });
       // A long hold, on the clock lockAsync()'s timers run on: 10 s pass at once while it waits (then the clock runs with real
       // time again), so a timer it races against its wait runs out, as it would while a thread holds the lock that long.
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'], shouldAdvanceTime: true, advanceTimeDelta: 5 });
@@ -1363,38 +1418,16 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
       }
       if (mainLock.status === 'rejected') fail(`lockAsync() failed: ${describeError(mainLock.reason)}`);
       if (mainLock.settled) fail('lockAsync() returned while another holder still held the lock: two holders at once.');
-      // The other thread's lock(), on this thread, synchronously (lockAsync() cannot run meanwhile), until it would sleep.
+      // The other thread's lock(), on a worker, while this thread waits (lockAsync() cannot run meanwhile), until it would sleep.
+      const played = other.call('lock');
       const originals = new Map(names.map((name) => [name, atomics[name]!]));
       const load = originals.get('load')! as (w: Int32Array, i: number) => number;
-      let otherCalls = 0;
-      let asleep: { value: number; napMs: number | undefined } | undefined;
-      let returned = false;
-      for (const name of names) {
-        const original = originals.get(name)!;
-        atomics[name] = (...args: unknown[]) => {
-          if (args[0] !== words || args[1] !== 0) return original(...args);
-          if (++otherCalls > 1_000) throw SPUN;
-          if (name === 'wait') {
-            if (load(words, 0) !== args[2]) return 'not-equal';
-            asleep = { value: Number(args[2]), napMs: args[3] === undefined || Number(args[3]) === Infinity ? undefined : Number(args[3]) };
-            throw ASLEEP;
-          }
-          return original(...args);
-        };
-      }
-      let otherError: unknown;
-      try {
-        other.lock();
-        returned = true;
-      } catch (error) {
-        if (error !== ASLEEP && error !== SPUN) otherError = error;
-    } finally {
-      for (const [name, original] of originals) atomics[name] = original;
-    }
     const wordAsleep = load(words, 0);
-    if (otherError !== undefined) fail(`lock() on another AtomicsMutex over the same word, while the lock was held, failed: ${describeError(otherError)}`);
-    if (returned) fail(`lock() on another AtomicsMutex over the same word returned while the lock was held (the word read ${wordAsleep}): two holders at once.`);
-    if (!asleep) fail(`lock() on another AtomicsMutex over the same word, while the lock was held, made 1,000 Atomics calls on the word without going to sleep in Atomics.wait (it read ${wordAsleep}): a thread waiting in lock() must sleep until unlock() wakes it.`);
+    if (played.kind === 'threw') fail(`lock() on another thread's AtomicsMutex over the same word, while the lock was held, failed: ${played.error}`);
+    if (played.kind === 'stuck') fail(`lock() on another thread's AtomicsMutex over the same word, while the lock was held, never came back (gave up after ${ms(played.afterMs)}) and made no Atomics call on the word that the test could stop it at: is it looping on a plain read of the word?`);
+    if (played.kind === 'returned') fail(`lock() on another thread's AtomicsMutex over the same word returned while the lock was held (the word read ${wordAsleep}): two holders at once.`);
+    if (played.kind === 'spun') fail(`lock() on another thread's AtomicsMutex over the same word, while the lock was held, made 1,000 Atomics calls on the word without going to sleep in Atomics.wait (it read ${wordAsleep}): a thread waiting in lock() must sleep until unlock() wakes it.`);
+    const asleep = played;
     // The holder lets go (the notify that woke lockAsync() was its wake-up), and lockAsync() runs on.
     Atomics.store(words, 0, 0);
     for (let waited = 0; waited < 2_000 && !mainLock.settled; waited += 5) await sleep(5);
@@ -1455,6 +1488,7 @@ describe('step 3: many threads, one vector: a real mutex on shared memory', () =
         Atomics.store(words, 0, 0);
         Atomics.notify(words, 0);
       }
+      await other?.end();
     }
   });
 
