@@ -84,10 +84,18 @@ describe('step 1: a bounded channel', () => {
     | { kind: 'dropped' } // send(2) resolved, its value is not in the buffer and never arrives
     | { kind: 'parked' } // send(2) resolved, its value is not in the buffer, but arrives later
     | { kind: 'rejected'; reason: unknown } // send(2) rejected on an open channel
-    | { kind: 'slipped'; held: number } // send(2) waited; recv() + send(3) in one turn: the buffer went over
+    | { kind: 'slipped'; held: number; order: number[] } // send(2) waited; recv() + send(3) in one turn: the buffer went over
     | { kind: 'overtaken'; order: number[] } // send(2) waited; send(3), called later, got in first
-    | { kind: 'waits' }; // all as it should be, with one sender
+    | { kind: 'waits' } // all as it should be, with one sender
+    | { kind: 'unknown'; error: unknown }; // the probe itself threw
   async function probeFullSend(): Promise<FullSend> {
+    try {
+      return await probeFullSendOnce();
+    } catch (error) {
+      return { kind: 'unknown', error };
+    }
+  }
+  async function probeFullSendOnce(): Promise<FullSend> {
     const channel = new Channel<number>(1);
     void channel.send(1).catch(() => undefined);
     await flushMicrotasks();
@@ -98,6 +106,7 @@ describe('step 1: a bounded channel', () => {
       if (channel.size > 1) {
         const third = track(channel.send(3));
         await flushMicrotasks();
+        if (third.status === 'rejected') return { kind: 'rejected', reason: third.reason };
         return third.settled ? { kind: 'grew', held: channel.size } : { kind: 'one-late' };
       }
       return (await drainFrozen(channel, 3)).includes(2) ? { kind: 'parked' } : { kind: 'dropped' };
@@ -106,8 +115,9 @@ describe('step 1: a bounded channel', () => {
     const first = track(channel.recv());
     void channel.send(3).catch(() => undefined);
     await flushMicrotasks();
-    if (channel.size > 1) return { kind: 'slipped', held: channel.size };
+    const held = channel.size;
     const order = [...(first.value && !first.value.done ? [first.value.value] : []), ...(await drainFrozen(channel, 3))];
+    if (held > 1) return { kind: 'slipped', held, order };
     if (order.indexOf(3) !== -1 && order.indexOf(2) !== -1 && order.indexOf(3) < order.indexOf(2)) return { kind: 'overtaken', order };
     return { kind: 'waits' };
   }
@@ -142,18 +152,27 @@ describe('step 1: a bounded channel', () => {
       case 'rejected':
         return [`-> ${setup} send(2) rejected with ${describeError(seen.reason)}: on an open channel, send() waits for room.`];
       case 'slipped':
-        return [
-          `-> send() does wait on a full channel: ${setup} send(2) waited. But the freed slot was not handed over to it:`,
-          `   a recv() made room and, in the same turn, send(3) came; the buffer then held ${seen.held} values: send(3) took the free slot, and the woken`,
-          '   send(2) put its value in as well, later. When recv() makes room, move the oldest waiting sender\'s value into the buffer right there,',
-          '   before anyone else can come.',
-        ];
+        // Which got in first tells whether the woken sender came in late, or send(3) ignored a full buffer.
+        return seen.order.indexOf(3) !== -1 && seen.order.indexOf(2) > seen.order.indexOf(3)
+          ? [
+              `-> send() does wait on a full channel: ${setup} send(2) waited. But the freed slot was not handed over to it:`,
+              `   a recv() made room and, in the same turn, send(3) came; the buffer then held ${seen.held} values: send(3) took the free slot, and the woken`,
+              '   send(2) put its value in as well, later. When recv() makes room, move the oldest waiting sender\'s value into the buffer right there,',
+              '   before anyone else can come.',
+            ]
+          : [
+              `-> send() does wait on a full channel: ${setup} send(2) waited, and a recv() made room for it. But send(3), in the same turn,`,
+              `   went in too: the buffer then held ${seen.held} values (received in the order ${seen.order.join(', ')}). A send() that finds the buffer full waits,`,
+              '   also right after a recv(): check for room, not only for waiting senders.',
+            ];
       case 'overtaken':
         return [
           `-> send() does wait on a full channel: ${setup} send(2) waited. But the freed slot was not handed over to it:`,
           `   a recv() made room and, in the same turn, send(3) came and got in ahead of the waiting send(2) (received in the order ${seen.order.join(', ')}).`,
           '   When recv() makes room, move the oldest waiting sender\'s value into the buffer right there, before anyone else can come.',
         ];
+      case 'unknown':
+        return [`-> (what send() does on a full channel could not be checked on a fresh channel: ${describeError(seen.error)})`];
       case 'waits':
         return [
           `-> send() does wait on a full channel, and ${setup} recv() handed the freed slot to the waiting send(2), even with send(3) in the same turn.`,
@@ -434,8 +453,16 @@ describe('step 1: a bounded channel', () => {
     await channel.send(1);
     const waiting = track(channel.send(2));
     await flushMicrotasks();
+    // Settled before close() came: it never waited, so this test cannot judge close(); say what send() did instead.
+    const settledBeforeClose = waiting.settled;
     channel.close();
     await flushMicrotasks();
+    if (settledBeforeClose && waiting.status === 'fulfilled') {
+      fail(
+        'send(2) on a full channel (capacity 1, holding 1 value) resolved before close() was called, with nobody receiving: it never waited for room, so close() had no waiting send to reject.',
+        ...fullSendWords(await probeFullSend()),
+      );
+    }
     if (!(waiting.reason instanceof ChannelClosedError)) {
       fail(`A send() waiting for room when close() was called must reject with ChannelClosedError (status: ${waiting.status}${waiting.status === 'rejected' ? `, ${describeError(waiting.reason)}` : ''}).`);
     }
@@ -1292,15 +1319,15 @@ describe('step 2: a pipeline across threads', () => {
     if (unhandled.length === 0) return;
     // Two different mistakes leave a rejection unheard; the error tells which: the output's own ChannelClosedError
     // is a send() nobody awaited, rejected by close(); anything else is a job's promise that nobody listened to yet.
-    const closedSends = unhandled.filter((error) => error instanceof ChannelClosedError).length;
+    const closedSends = unhandled.filter((error) => error instanceof ChannelClosedError || (error instanceof Error && error.name === 'ChannelClosedError')).length;
     const others = unhandled.length - closedSends;
     fail(
       `Job ${failing} failed, and ${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.map(describeError).join('; ')}.`,
       ...(closedSends > 0
         ? [
-            `-> ${closedSends === unhandled.length ? 'they are' : `${closedSends} of them are`} the output's own ChannelClosedError: an output.send() that nobody awaited was still waiting for room when`,
-            '   the output closed, and close() rejected it (its result was lost). `await` every output.send(): a result is handed on only once the',
-            '   output has room, and a send that rejects then throws in your code, where you see it.',
+            `-> ${closedSends === unhandled.length ? 'they are' : `${closedSends} of them are`} the output's own ChannelClosedError: an output.send() that nobody awaited was rejected`,
+            '   because the output closed (it was still waiting for room when close() came, or was called after it), and its result was lost.',
+            '   `await` every output.send(): a result is handed on only once the output has room, and a send that rejects throws in your code.',
           ]
         : []),
       ...(others > 0
