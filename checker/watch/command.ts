@@ -6,6 +6,7 @@ import readline from 'node:readline';
 import type { Context } from '../context.ts';
 import { nextHint } from '../commands/hint.ts';
 import { list } from '../commands/list.ts';
+import { exercisesToRecheck } from '../commands/verify.ts';
 import type { RoomReporter } from '../room/learner.ts';
 import { renderSolution, resetExercise } from '../exercise-files.ts';
 import { AppState, type Effect } from './app-state.ts';
@@ -93,10 +94,14 @@ class WatchLoop {
     }
     if (!session || this.closing) return done;
     this.session = session;
-    // A rebuilt (or brand-new) progress file: recheck everything once so "done" is true again.
-    const first: Effect = this.ctx.store.rebuilt
-      ? (this.state.onKey('c'), { kind: 'run', exercises: this.ctx.exercises })
-      : { kind: 'run', exercises: this.state.current ? [this.state.current] : [] };
+    // A damaged progress file: the exercise in front of the learner and those whose "done" the file
+    // lost (and only their tests can tell), once, then the list, so "done" is true again.
+    const recheck = exercisesToRecheck(this.ctx);
+    if (recheck.length > 0) {
+      this.state.checkingAll = true;
+      this.state.running = true;
+    }
+    const first: Effect = { kind: 'run', exercises: this.ctx.exercises.filter((exercise) => exercise === this.state.current || recheck.includes(exercise)) };
     if (this.state.current) this.session.setFocus(this.state.current);
     this.perform(first);
     return done;
