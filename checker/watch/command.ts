@@ -122,7 +122,8 @@ class WatchLoop {
       case 'hint':
         if (this.state.current) {
           const step = this.state.stuckOn;
-          this.state.panel = { kind: 'text', text: nextHint(this.ctx, this.state.current, step), ...(step !== undefined ? { hintsFor: step } : {}) };
+          const render = nextHint(this.ctx, this.state.current, step);
+          this.state.panel = { kind: 'text', text: render(Infinity), render, ...(step !== undefined ? { hintsFor: step } : {}) };
           this.state.panelAtNewestHint = true;
         }
         break;
