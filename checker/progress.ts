@@ -63,11 +63,13 @@ export class ProgressStore {
     const aside = `${file}.broken-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const progress = parsed?.progress ?? emptyProgress();
     const doneLost = !parsed || parsed.lost.includes('every exercise') ? 'all' : new Set(parsed.doneUnknown);
+    // Rechecked by exercisesToRecheck (commands/verify.ts): a stub as shipped is not done, a changed file is tested.
+    const how = '(not done if still as shipped, else by its tests)';
     const rebuild =
       doneLost === 'all'
-        ? 'whether an exercise is done comes from its tests again (only the exercises you changed run: one still as shipped is not done)'
+        ? `whether each exercise is done is rechecked ${how}`
         : doneLost.size > 0
-          ? `whether ${[...doneLost].join(', ')} ${doneLost.size === 1 ? 'is' : 'are'} done comes from the tests again`
+          ? `whether ${[...doneLost].join(', ')} ${doneLost.size === 1 ? 'is' : 'are'} done is rechecked ${how}`
           : 'nothing needs rechecking';
     const said = parsed ? `Progress file was damaged (${why}): moved it to ${displayPath(aside)}; kept everything else in it (hints, solutions seen, what passed); ${rebuild}.` : `Progress file was unreadable (${why}): moved it to ${displayPath(aside)}; nothing in it could be read, so ${rebuild}.`;
     try {
