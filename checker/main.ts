@@ -1,5 +1,6 @@
 // The checker's command dispatcher. Exit codes: 0 success, 1 failing tests (or a "no" answer),
-// 2 bad input (unknown command, exercise id or option), 130 interrupted.
+// 2 bad input (unknown command, exercise id or option), 128 + the signal's number when interrupted
+// (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 import { USAGE, UsageError, parseCli, type ParsedArgs } from './cli-args.ts';
 import { createContext, reportStoreWarnings, type Context } from './context.ts';
 import { ExerciseSetupError, SolutionUnavailableError, UnknownExerciseError, resolveExercise } from './exercises.ts';

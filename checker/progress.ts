@@ -1,7 +1,8 @@
 // The progress store: loads .kata/progress.json, records what happened, writes it atomically
 // (temp file + rename, so Ctrl-C or a crash mid-write never leaves half a file). It never stops the
-// checker: a file it cannot read is moved aside (never deleted) and rebuilt from the tests; a folder
-// it cannot write makes it keep progress in memory for this run, with one warning.
+// checker: a damaged file is moved aside (never deleted), what can be read of it is kept (hints, the
+// current exercise, every entry that reads), and only the "done" it lost is rebuilt from the tests; a
+// folder it cannot write makes it keep progress in memory for this run, with one warning.
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -10,6 +11,7 @@ import {
   emptyProgress,
   parseProgress,
   serializeProgress,
+  type ParsedProgress,
   type ExerciseProgress,
   type Progress,
 } from './formats/progress-file.ts';
@@ -23,13 +25,15 @@ const STALE_TEMP_MS = 60_000;
 export class ProgressStore {
   private saveFailed = false;
   private readonly warnings: string[];
+  /** Exercises whose "done" was recorded (or settled) since the load: no longer in doubt. */
+  private readonly settled = new Set<string>();
 
   private constructor(
     readonly file: string,
     private data: Progress,
     warnings: string[],
-    /** True when the file could not be read and should be rebuilt by rerunning the tests. */
-    readonly rebuilt: boolean,
+    /** Whose "done" a damaged file lost: 'all' when nothing of it could be read. */
+    private readonly doneLost: 'all' | ReadonlySet<string> = new Set(),
   ) {
     this.warnings = warnings;
   }
@@ -43,29 +47,63 @@ export class ProgressStore {
     } catch (error) {
       // No file (or not even its folder): a first run. Saving will say so if the folder cannot be made.
       const { code } = error as NodeJS.ErrnoException;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return new ProgressStore(file, emptyProgress(), [], false);
-      return ProgressStore.unreadable(file, describe(error), moveAside);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return new ProgressStore(file, emptyProgress(), []);
+      return ProgressStore.damaged(file, describe(error), undefined, moveAside);
     }
     const parsed = parseProgress(text);
-    return parsed ? new ProgressStore(file, parsed, [], false) : ProgressStore.unreadable(file, 'not a progress file the kata can read', moveAside);
+    if (parsed && parsed.lost.length === 0) return new ProgressStore(file, parsed.progress, []);
+    return ProgressStore.damaged(file, parsed ? `could not read ${parsed.lost.join('; ')}` : 'not a progress file the kata can read', parsed, moveAside);
   }
 
-  /** Never lose the learner's file silently: keep it beside the new one for a human to look at. */
-  private static unreadable(file: string, why: string, moveAside: (from: string, to: string) => void): ProgressStore {
+  /**
+   * Never lose the learner's file silently: keep it beside the new one for a human to look at, keep
+   * what could be read of it, and rebuild only the "done" it lost (`needsRecheck`).
+   */
+  private static damaged(file: string, why: string, parsed: ParsedProgress | undefined, moveAside: (from: string, to: string) => void): ProgressStore {
     const aside = `${file}.broken-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const progress = parsed?.progress ?? emptyProgress();
+    const doneLost = !parsed || parsed.lost.includes('every exercise') ? 'all' : new Set(parsed.doneUnknown);
+    // Rechecked by exercisesToRecheck (commands/verify.ts): a stub as shipped is not done, a changed file is tested.
+    const how = '(not done if still as shipped, else by its tests)';
+    const rebuild =
+      doneLost === 'all'
+        ? `whether each exercise is done is rechecked ${how}`
+        : doneLost.size > 0
+          ? `whether ${[...doneLost].join(', ')} ${doneLost.size === 1 ? 'is' : 'are'} done is rechecked ${how}`
+          : 'nothing needs rechecking';
+    const said = parsed ? `Progress file was damaged (${why}): moved it to ${displayPath(aside)}; kept everything else in it (hints, solutions seen, what passed); ${rebuild}.` : `Progress file was unreadable (${why}): moved it to ${displayPath(aside)}; nothing in it could be read, so ${rebuild}.`;
     try {
       moveAside(file, aside);
-      return new ProgressStore(file, emptyProgress(), [`Progress file was unreadable (${why}); moved it to ${displayPath(aside)} and rebuilding progress from the tests.`], true);
+      const store = new ProgressStore(file, progress, [said], doneLost);
+      // The file is gone from its place now: what was kept must not depend on a later change being saved.
+      if (parsed) store.save();
+      return store;
     } catch (error) {
       const store = new ProgressStore(
         file,
-        emptyProgress(),
-        [`Progress file ${displayPath(file)} is unreadable (${why}) and cannot be moved aside (${describe(error)}): your progress is kept in memory for this run only. Fix the permissions of ${displayPath(path.dirname(file))}, or move the file away yourself.`],
-        true,
+        progress,
+        [`Progress file ${displayPath(file)} is ${parsed ? 'damaged' : 'unreadable'} (${why}) and cannot be moved aside (${describe(error)}): your progress is kept in memory for this run only. Fix the permissions of ${displayPath(path.dirname(file))}, or move the file away yourself.`],
+        doneLost,
       );
       store.saveFailed = true;
       return store;
     }
+  }
+
+  /** Whether only this exercise's tests can tell if it is done: a damaged progress file lost that. */
+  needsRecheck(id: string): boolean {
+    if (this.settled.has(id)) return false;
+    return this.doneLost === 'all' || this.doneLost.has(id);
+  }
+
+  /** Whether a damaged file left any exercise's "done" to recheck (`exercises`: the kata's). */
+  needsAnyRecheck(ids: readonly string[]): boolean {
+    return ids.some((id) => this.needsRecheck(id));
+  }
+
+  /** Known without running its tests (an exercise exactly as shipped is not done): no recheck needed. */
+  settle(id: string): void {
+    this.settled.add(id);
   }
 
   /** Warnings to show the learner once (then forgotten): the file was unreadable, or cannot be written. */
@@ -95,6 +133,7 @@ export class ProgressStore {
     for (const report of reports) {
       // A tampered exercise was not run: there is no verdict on the learner's code to record.
       if (report.status === 'tampered') continue;
+      this.settled.add(report.id);
       const entry = this.entry(report.id);
       const passed = report.status === 'passed';
       const { failingStep: _previous, ...rest } = entry;

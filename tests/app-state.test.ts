@@ -125,10 +125,10 @@ describe('the hint for the exercise on screen (`h`, and `hint`)', () => {
   it('is the next hint of the failing step, recorded; for an exercise that passes, none: nothing is stuck, nothing recorded', () => {
     const { store } = setup();
     store.recordResults([result(EXERCISE.id, 'failed')]);
-    expect(nextHint({ store }, EXERCISE, 1)).toMatch(/Step 1.*hint 1 of/);
+    expect(nextHint({ store }, EXERCISE, 1)(Infinity)).toMatch(/Step 1.*hint 1 of/);
     expect(store.entry(EXERCISE.id).hints).toEqual({ '1': 1 });
     store.recordResults([result(EXERCISE.id, 'passed')]);
-    expect(nextHint({ store }, EXERCISE, undefined)).toMatch(/passes: every step is done, no hint needed/);
+    expect(nextHint({ store }, EXERCISE, undefined)(Infinity)).toMatch(/passes: every step is done, no hint needed/);
     expect(store.entry(EXERCISE.id).hints).toEqual({ '1': 1 });
   });
 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resetExercise } from '../checker/exercise-files.ts';
 import { loadExercises } from '../checker/exercises.ts';
-import { BACKUP_DIR } from '../checker/paths.ts';
+import { BACKUP_DIR, ROOT } from '../checker/paths.ts';
 import { ProgressStore } from '../checker/progress.ts';
 import { kata, scratchStateDir } from './support/cli.ts';
 import { copyKata } from './support/kata-copy.ts';
@@ -67,18 +67,21 @@ describe('bad input', () => {
     expect(option.stderr).toContain('Usage: npm run kata');
   });
 
-  it('sets a corrupted progress file aside with a one-line warning and rebuilds it from the tests', () => {
+  it('sets a corrupted progress file aside with a one-line warning and reruns only the exercises the learner changed', () => {
     const stateDir = scratchStateDir();
     writeFileSync(path.join(stateDir, 'progress.json'), '{ "version": 1, "exercises": ');
-    // A copy with one exercise: the rebuild runs every exercise's tests, and one shows it as well as seven.
-    const { root } = copyKata(['01-async-join']);
-    const result = kata(['list'], { stateDir, cwd: root });
+    // 01 solved, 02 still the stub the kata shipped: a stub fails every test, so only 01 runs.
+    const copy = copyKata(['01-async-join', '02-profile-fetch']);
+    writeFileSync(copy.file('exercises/01-async-join/join.ts'), readFileSync(path.join(ROOT, 'solutions', '01-async-join', 'join.ts')));
+    const result = kata(['list'], { stateDir, cwd: copy.root });
     expect(result.status).toBe(0);
     expect(result.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toHaveLength(1);
+    expect(result.stderr).toContain('Rechecking 01-async-join to rebuild your progress');
     expect(readdirSync(stateDir).some((name) => name.startsWith('progress.json.broken-'))).toBe(true);
-    const rebuilt = JSON.parse(readFileSync(path.join(stateDir, 'progress.json'), 'utf8')) as { exercises: object };
-    expect(Object.keys(rebuilt.exercises)).toContain('01-async-join');
-    expect(result.stdout).toMatch(/01-async-join +✗ failed/);
+    const rebuilt = JSON.parse(readFileSync(path.join(stateDir, 'progress.json'), 'utf8')) as { exercises: Record<string, { done: boolean }> };
+    expect(rebuilt.exercises['01-async-join']?.done).toBe(true);
+    expect(result.stdout).toMatch(/01-async-join +✓ passed/);
+    expect(result.stdout).toMatch(/02-profile-fetch +· not run/);
   });
 });
 
@@ -104,7 +107,7 @@ describe('a progress store it cannot use', () => {
     mkdirSync(path.join(stateDir, 'progress.json'));
     const verified = kata(['verify', '1', '--json', '--no-strict'], { stateDir });
     expect((JSON.parse(verified.stdout) as { exercises: unknown[] }).exercises).toHaveLength(1);
-    expect(verified.stderr).toMatch(/^warning: Progress file was unreadable \(EISDIR\); moved it to/m);
+    expect(verified.stderr).toMatch(/^warning: Progress file was unreadable \(EISDIR\): moved it to/m);
   });
 });
 

@@ -79,26 +79,67 @@ describe('progress store', () => {
 
   it.each([
     ['not JSON', '{"version": 1, "exerc'],
-    ['an unknown version', '{"version": 99, "exercises": {}}'],
-    ['the wrong shape', '{"version": 1, "exercises": {"01-async-join": {"done": "yes"}}}'],
     ['empty', ''],
-  ])('sets a file that is %s aside with a warning, and starts again', (_name, content) => {
+    ['not an object', '[1, 2]'],
+  ])('sets a file that is %s aside with a warning, and leaves every "done" to the tests', (_name, content) => {
     const file = tempFile();
     writeFileSync(file, content);
     const store = ProgressStore.load(file);
-    expect(store.takeWarnings()).toEqual([expect.stringMatching(/was unreadable \(not a progress file the kata can read\); moved it to .*progress\.json\.broken-/)]);
-    expect(store.rebuilt).toBe(true);
+    expect(store.takeWarnings()).toEqual([expect.stringMatching(/was unreadable \(not a progress file the kata can read\): moved it to .*progress\.json\.broken-.*; nothing in it could be read, so whether each exercise is done is rechecked \(not done if still as shipped, else by its tests\)/)]);
+    expect(store.needsRecheck('01-async-join')).toBe(true);
     expect(store.entry('01-async-join').done).toBe(false);
     const aside = readdirSync(path.dirname(file)).find((name) => name.startsWith('progress.json.broken-'));
     expect(aside).toBeDefined();
     expect(readFileSync(path.join(path.dirname(file), aside ?? ''), 'utf8')).toBe(content);
   });
 
+  it('keeps everything a damaged file still says: a bad entry costs only what is bad in it, and only a lost "done" is rechecked', () => {
+    const file = tempFile();
+    const content = JSON.stringify({
+      version: 2,
+      current: '02-profile-fetch',
+      exercises: {
+        '01-async-join': { done: true, lastStatus: 'passed', points: 8, firstPassedAt: '2026-01-01T00:00:00.000Z', hints: { '1': 2 } },
+        '02-profile-fetch': { done: 'yes', hints: { '2': 3 }, solutionRevealed: 'early', failingStep: 2 },
+        '03-offload-cpu': 'garbage',
+        '04-shared-state': { done: false, hints: { '1': -1, '2': 1 } },
+      },
+    });
+    writeFileSync(file, content);
+    const store = ProgressStore.load(file);
+    const [warning] = store.takeWarnings();
+    expect(warning).toMatch(/was damaged \(could not read 02-profile-fetch: done; everything about 03-offload-cpu; 04-shared-state: the hint count of step 1\): moved it to .*progress\.json\.broken-.*; kept everything else in it \(hints, solutions seen, what passed\); whether 02-profile-fetch, 03-offload-cpu are done is rechecked \(not done if still as shipped, else by its tests\)\./);
+    expect(store.current).toBe('02-profile-fetch');
+    expect(store.entry('01-async-join')).toEqual({ done: true, lastStatus: 'passed', points: 8, firstPassedAt: '2026-01-01T00:00:00.000Z', hints: { '1': 2 } });
+    expect(store.entry('02-profile-fetch')).toEqual({ done: false, hints: { '2': 3 }, solutionRevealed: 'early', failingStep: 2 });
+    expect(store.entry('04-shared-state').hints).toEqual({ '2': 1 });
+    // Only the tests can say whether 02 and 03 are done; 01 and 04 said it themselves.
+    expect(['01-async-join', '02-profile-fetch', '03-offload-cpu', '04-shared-state'].filter((id) => store.needsRecheck(id))).toEqual(['02-profile-fetch', '03-offload-cpu']);
+    store.recordResults([report('02-profile-fetch', 'passed')]);
+    expect(store.needsRecheck('02-profile-fetch')).toBe(false);
+    // The damaged file is kept as it was; what was kept is on disk at once, and reads clean next time.
+    const aside = readdirSync(path.dirname(file)).find((name) => name.startsWith('progress.json.broken-'));
+    expect(readFileSync(path.join(path.dirname(file), aside ?? ''), 'utf8')).toBe(content);
+    const again = ProgressStore.load(file);
+    expect(again.takeWarnings()).toEqual([]);
+    expect(again.entry('02-profile-fetch').hints).toEqual({ '2': 3 });
+    expect(again.entry('01-async-join').done).toBe(true);
+  });
+
+  it('reads what it knows of a file of an unknown version, and says so', () => {
+    const file = tempFile();
+    writeFileSync(file, JSON.stringify({ version: 99, exercises: { '01-async-join': { done: true, hints: { '1': 1 } } } }));
+    const store = ProgressStore.load(file);
+    expect(store.takeWarnings()).toEqual([expect.stringMatching(/damaged \(could not read its version \(99\)\): moved it to .*; kept everything else in it .*; nothing needs rechecking\./)]);
+    expect(store.entry('01-async-join')).toMatchObject({ done: true, hints: { '1': 1 } });
+    expect(store.needsRecheck('01-async-join')).toBe(false);
+  });
+
   it('sets aside a folder where the file should be, and rebuilds', () => {
     const file = tempFile();
     mkdirSync(file);
     const store = ProgressStore.load(file);
-    expect(store.takeWarnings()).toEqual([expect.stringMatching(/was unreadable \(EISDIR\); moved it to/)]);
+    expect(store.takeWarnings()).toEqual([expect.stringMatching(/was unreadable \(EISDIR\): moved it to/)]);
     store.recordHint('01-async-join', 1, 1);
     expect(statSync(file).isFile()).toBe(true);
   });

@@ -5,11 +5,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { nextHint } from '../checker/commands/hint.ts';
 import { grade } from '../checker/grading/grade.ts';
 import { ProgressStore } from '../checker/progress.ts';
 import { AppState } from '../checker/watch/app-state.ts';
 import { renderScreen } from '../checker/watch/screen.ts';
 import { EXERCISE, raw } from './support/fixtures.ts';
+
+// As hints.md writes a hint: hard-wrapped at about 100 columns.
+const HINT = [
+  'A promise starts its work the moment it is created, not when you `await` it. `await user()` both',
+  'starts the user task *and* waits for it, so nothing else starts until it is done. Call both tasks',
+  'first, then wait for both at once: `Promise.all([user(), image()])`. (Awaiting the two promises one',
+  'after the other is not enough: while you wait on the first, nobody watches the second.)',
+].join('\n');
 
 const SIZE = { width: 100, height: 45 };
 const longMessage = Array.from({ length: 60 }, (_, i) => `line ${i + 1} of what the test saw`).join('\n');
@@ -22,8 +31,8 @@ function stateWith(panelLines: number) {
   return { store, state };
 }
 
-function draw(state: AppState) {
-  const screen = renderScreen(state, { exercises: [EXERCISE], store: state.ctx.store }, false, SIZE);
+function draw(state: AppState, size = SIZE) {
+  const screen = renderScreen(state, { exercises: [EXERCISE], store: state.ctx.store }, false, size);
   state.panelPage = screen.panelPage;
   return stripVTControlCharacters(screen.text).split('\n');
 }
@@ -71,5 +80,22 @@ describe('the watch screen', () => {
     const lines = draw(state);
     expect(lines).toContain('hint line 5');
     expect(lines.join('\n')).not.toMatch(/more lines|space: next page/);
+  });
+
+  it.each([80, 60])('reflows a hint to a %i-column terminal: its paragraph filled to the width, not each source line broken in two', (width) => {
+    const { state } = stateWith(0);
+    const exercise = { ...EXERCISE, hints: [[HINT], ['three'], ['four']] };
+    // As the h key does it: the hint is recorded once, and drawn at whatever width the terminal has.
+    const render = nextHint(state.ctx, exercise, 1);
+    state.panel = { kind: 'text', text: render(Infinity), render, hintsFor: 1 };
+    const lines = draw(state, { width, height: 45 });
+    const heading = lines.findIndex((line) => /Step 1 .*, hint 1 of 1$/.test(line));
+    const end = lines.findIndex((line) => line.startsWith('(that was the last hint for step 1'));
+    const body = lines.slice(heading + 1, end).filter((line) => line.trim() !== '');
+    expect(body.join(' ').split(/\s+/)).toEqual(HINT.split(/\s+/));
+    expect(body.every((line) => line.length <= width), body.join('\n')).toBe(true);
+    // Filled: after every line but the last, the next line's first word would not have fit.
+    const early = body.slice(0, -1).filter((line, i) => line.length + 1 + (body[i + 1]?.split(' ')[0]?.length ?? 0) <= width);
+    expect(early, `lines that end early, as a hard-wrapped source line does:\n${body.join('\n')}`).toEqual([]);
   });
 });

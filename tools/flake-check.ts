@@ -91,9 +91,10 @@ export async function flakeCheck(options: FlakeOptions, out: (line: string) => v
   writeFileSync(log, '');
   const hogs = startHogs(options.hogs);
   const stopHogs = () => hogs.forEach((hog) => hog.kill('SIGKILL'));
-  const interrupted = () => {
+  // 128 + the signal's number, as a shell reports it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), like the checker.
+  const interrupted = (signal: NodeJS.Signals) => {
     stopHogs();
-    process.exit(130);
+    process.exit(128 + os.constants.signals[signal]);
   };
   process.once('exit', stopHogs);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, interrupted);

@@ -89,12 +89,12 @@ function checkHooks(): Check {
 
 function checkProgress(): Check {
   if (!existsSync(PROGRESS_FILE)) return { name: 'progress', level: 'ok', detail: 'none yet (starts on first run)' };
-  const ok = parseProgress(readFileSync(PROGRESS_FILE, 'utf8')) !== undefined;
+  const ok = parseProgress(readFileSync(PROGRESS_FILE, 'utf8'))?.lost.length === 0;
   return {
     name: 'progress',
     level: ok ? 'ok' : 'warn',
-    detail: ok ? path.relative(ROOT, PROGRESS_FILE) : 'unreadable',
-    fix: 'nothing to do: the next `npm start` sets it aside and rebuilds it from the tests',
+    detail: ok ? path.relative(ROOT, PROGRESS_FILE) : 'damaged',
+    fix: 'nothing to do: the next command sets it aside, keeps what it can read and reruns only the tests it must',
   };
 }
 

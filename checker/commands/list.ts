@@ -1,13 +1,15 @@
 import type { Context } from '../context.ts';
 import { currentExercise } from '../context.ts';
 import { renderTable, type TableRow } from '../ui/table.ts';
-import { recheckAll } from './verify.ts';
+import { exercisesToRecheck, gradeAndRecord } from './verify.ts';
 
-/** `list`: every exercise with its recorded status. A rebuilt progress file is rechecked first. */
+/** `list`: every exercise with its recorded status. What a damaged progress file lost is rechecked first. */
 export async function list(ctx: Context): Promise<number> {
-  if (ctx.store.rebuilt) {
-    ctx.err('Rechecking every exercise to rebuild your progress…');
-    await recheckAll(ctx);
+  const recheck = exercisesToRecheck(ctx);
+  if (recheck.length > 0) {
+    ctx.err(`Rechecking ${recheck.map((exercise) => exercise.id).join(', ')} to rebuild your progress…`);
+    // Up to the first failing step of each: enough to know whether it is done, and which step to hint.
+    await gradeAndRecord(ctx, { kind: 'exercises' }, recheck, { stepFirst: true });
   }
   ctx.out(renderTable(progressRows(ctx)));
   return 0;

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from '../cli-args.ts';
-import { pushInterruptHandler } from '../running/interrupts.ts';
+import { interruptedBy, pushInterruptHandler } from '../running/interrupts.ts';
 import type { Context } from '../context.ts';
 import { resolveExercise } from '../exercises.ts';
 import { STATE_DIR } from '../paths.ts';
@@ -52,7 +52,8 @@ export async function serve(ctx: Context, options: ServeOptions): Promise<number
         ctx.err(`Could not start the server: ${error.message}`);
         resolve(1);
       });
-      child.once('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)));
+      // A server that did not shut down but was ended by a signal: 128 + its number, as the checker's own.
+      child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' || signal === 'SIGHUP' ? interruptedBy(signal) : 1)));
     });
   } finally {
     release();

@@ -6,6 +6,7 @@ import type { Context } from '../context.ts';
 import { resolveExercise, type Exercise } from '../exercises.ts';
 import { firstFailure, tamperedReport, totals, type ExerciseReport } from '../grading/grade.ts';
 import { checkIntegrity, explainTampered, manifestAt, tamperedFilesOf } from '../grading/integrity.ts';
+import { isAsShipped } from '../grading/pristine.ts';
 import { ROOT, SOLUTIONS_DIR } from '../paths.ts';
 import { toJsonReport } from '../report/json.ts';
 import { runTarget, type RunOptions } from '../running/runner.ts';
@@ -103,8 +104,18 @@ export async function gradeAndRecord(ctx: Context, target: Target, exercises: re
   return reports;
 }
 
-export async function recheckAll(ctx: Context): Promise<ExerciseReport[]> {
-  return gradeAndRecord(ctx, { kind: 'exercises' }, ctx.exercises);
+/**
+ * After a damaged progress file: the exercises whose "done" it lost and only their tests can tell. One
+ * whose files are still exactly the stubs the kata shipped is not done (every stub fails its tests: the
+ * kata's proof checks that), so it needs no run; the learner has usually touched only a few.
+ */
+export function exercisesToRecheck(ctx: Pick<Context, 'exercises' | 'store'>): Exercise[] {
+  return ctx.exercises.filter((exercise) => {
+    if (!ctx.store.needsRecheck(exercise.id)) return false;
+    const shipped = exercise.files.every((file) => isAsShipped(path.relative(ROOT, path.join(exercise.dir, file)).split(path.sep).join('/')));
+    if (shipped) ctx.store.settle(exercise.id);
+    return !shipped;
+  });
 }
 
 async function reportToGithub(ctx: Context, reports: readonly ExerciseReport[], env: NodeJS.ProcessEnv, hadProgress: boolean, graded: string): Promise<void> {

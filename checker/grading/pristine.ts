@@ -69,6 +69,16 @@ export function matchesBlob(content: Buffer, id: string): boolean {
   return gitBlobId(Buffer.from(content.toString('latin1').replace(/\r\n/g, '\n'), 'latin1')) === id;
 }
 
+/** Whether the file at `relativePath` is still exactly as the kata shipped it (false when unsure: no manifest, no such file). */
+export function isAsShipped(relativePath: string, root = ROOT): boolean {
+  try {
+    const id = readManifest(path.join(root, 'checker', 'manifest.json')).files[relativePath];
+    return id !== undefined && matchesBlob(readFileSync(path.join(root, relativePath)), id);
+  } catch {
+    return false;
+  }
+}
+
 export class PristineUnavailableError extends Error {
   override name = 'PristineUnavailableError';
 }

@@ -12,8 +12,11 @@ export type Effect =
   | { kind: 'reset' }
   | { kind: 'quit' };
 
-/** A text panel: the hints of one step (`hintsFor`), or a solution. */
-export type Panel = { kind: 'none' } | { kind: 'text'; text: string; hintsFor?: number } | { kind: 'list' };
+/**
+ * A text panel: the hints of one step (`hintsFor`), or a solution. `render`, when there is one, draws it
+ * at the terminal's width (hints are reflowed to it); `text` is what it says otherwise.
+ */
+export type Panel = { kind: 'none' } | { kind: 'text'; text: string; hintsFor?: number; render?: (width: number) => string } | { kind: 'list' };
 
 export interface Confirm {
   question: string;

@@ -6,12 +6,13 @@ import readline from 'node:readline';
 import type { Context } from '../context.ts';
 import { nextHint } from '../commands/hint.ts';
 import { list } from '../commands/list.ts';
+import { exercisesToRecheck } from '../commands/verify.ts';
 import type { RoomReporter } from '../room/learner.ts';
 import { renderSolution, resetExercise } from '../exercise-files.ts';
 import { AppState, type Effect } from './app-state.ts';
 import { renderScreen } from './screen.ts';
 import { WatchSession } from './session.ts';
-import { INTERRUPTED, pushInterruptHandler } from '../running/interrupts.ts';
+import { interruptedBy, pushInterruptHandler, type InterruptSignal } from '../running/interrupts.ts';
 
 /**
  * Whether our parent still exists. On Linux and macOS an orphan gets a new ppid at once; on Windows it
@@ -62,8 +63,9 @@ class WatchLoop {
     this.enterTerminal();
     this.draw();
     const done = new Promise<number>((resolve) => (this.finished = resolve));
+    let session: WatchSession | undefined;
     try {
-      this.session = await WatchSession.start(
+      const starting = WatchSession.start(
         this.ctx.exercises,
         {
           onRunStart: () => {
@@ -82,14 +84,24 @@ class WatchLoop {
         },
         this.manual,
       );
+      // A quit while vitest is still starting (Ctrl-C at once): the session that arrives later is closed
+      // at once, and the quit does not wait for it.
+      void starting.then((started) => (this.closing ? started.close() : undefined)).catch(() => undefined);
+      session = await Promise.race([starting, done.then(() => undefined)]);
     } catch (error) {
       this.leaveTerminal();
       throw error;
     }
-    // A rebuilt (or brand-new) progress file: recheck everything once so "done" is true again.
-    const first: Effect = this.ctx.store.rebuilt
-      ? (this.state.onKey('c'), { kind: 'run', exercises: this.ctx.exercises })
-      : { kind: 'run', exercises: this.state.current ? [this.state.current] : [] };
+    if (!session || this.closing) return done;
+    this.session = session;
+    // A damaged progress file: the exercise in front of the learner and those whose "done" the file
+    // lost (and only their tests can tell), once, then the list, so "done" is true again.
+    const recheck = exercisesToRecheck(this.ctx);
+    if (recheck.length > 0) {
+      this.state.checkingAll = true;
+      this.state.running = true;
+    }
+    const first: Effect = { kind: 'run', exercises: this.ctx.exercises.filter((exercise) => exercise === this.state.current || recheck.includes(exercise)) };
     if (this.state.current) this.session.setFocus(this.state.current);
     this.perform(first);
     return done;
@@ -110,7 +122,8 @@ class WatchLoop {
       case 'hint':
         if (this.state.current) {
           const step = this.state.stuckOn;
-          this.state.panel = { kind: 'text', text: nextHint(this.ctx, this.state.current, step), ...(step !== undefined ? { hintsFor: step } : {}) };
+          const render = nextHint(this.ctx, this.state.current, step);
+          this.state.panel = { kind: 'text', text: render(Infinity), render, ...(step !== undefined ? { hintsFor: step } : {}) };
           this.state.panelAtNewestHint = true;
         }
         break;
@@ -142,8 +155,9 @@ class WatchLoop {
   }
 
   private onKeypress = (text: string | undefined, key: readline.Key | undefined): void => {
+    // Raw mode turns Ctrl-C into a key, not a SIGINT: it ends watch mode as the signal would.
     if (key?.ctrl && key.name === 'c') {
-      void this.quit(INTERRUPTED);
+      void this.quit(interruptedBy('SIGINT'));
       return;
     }
     const name = key?.name ?? text ?? '';
@@ -182,7 +196,8 @@ class WatchLoop {
     // Closing the terminal or stopping `npm start` can end our parent without telling us: when it is
     // gone, nobody reads this screen any more, so quit instead of drawing into someone's shell.
     this.parentWatch = setInterval(() => {
-      if (!isAlive(this.parent)) void this.quit(INTERRUPTED);
+      // As a closed terminal: its hang-up (SIGHUP) is what usually ends the parent.
+      if (!isAlive(this.parent)) void this.quit(interruptedBy('SIGHUP'));
     }, 1000);
     this.parentWatch.unref();
   }
@@ -197,7 +212,7 @@ class WatchLoop {
     process.stdout.write('\x1b[?25h');
   }
 
-  private onSignal = (): void => void this.quit(INTERRUPTED);
+  private onSignal = (signal: InterruptSignal): void => void this.quit(interruptedBy(signal));
   private onResize = (): void => this.draw();
 
   private async quit(code: number): Promise<void> {

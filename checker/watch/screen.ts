@@ -5,6 +5,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import wrapAnsi from 'wrap-ansi';
 import type { Context } from '../context.ts';
+import { HINT_MAX_WIDTH } from '../commands/hint.ts';
 import { progressRows } from '../commands/list.ts';
 import { c } from '../ui/colors.ts';
 import { progressBar } from '../ui/progress-bar.ts';
@@ -41,7 +42,7 @@ export function renderScreen(state: AppState, ctx: Pick<Context, 'exercises' | '
     head = wrap(c.bold(`${state.current.id} · ${state.current.title}`));
     body = [c.dim('Running the tests…')];
   }
-  const panelText = renderPanel(state, ctx);
+  const panelText = renderPanel(state, ctx, width);
   const panel = panelText === undefined ? undefined : wrap(panelText);
   const bottom = [rule];
   if (state.notice) bottom.push(...wrap(state.notice.startsWith('Passed') ? c.green(state.notice) : c.yellow(state.notice)));
@@ -89,12 +90,13 @@ function keyLine(state: AppState, manual: boolean, paged: boolean): string {
   return `${c.bold('h')} hint · ${c.bold('n')} next · ${c.bold('l')} list · ${c.bold('s')} solution · ${c.bold('r')} reset · ${c.bold('c')} check all · ${c.bold('Enter')} rerun${page} · ${c.bold('q')} quit   ${status}`;
 }
 
-function renderPanel(state: AppState, ctx: Pick<Context, 'exercises' | 'store'>): string | undefined {
+function renderPanel(state: AppState, ctx: Pick<Context, 'exercises' | 'store'>, width: number): string | undefined {
   switch (state.panel.kind) {
     case 'none':
       return undefined;
     case 'text':
-      return state.panel.text;
+      // Hints reflowed to the terminal (up to the width they are written at), so they do not wrap raggedly.
+      return state.panel.render ? state.panel.render(Math.min(width, HINT_MAX_WIDTH)) : state.panel.text;
     case 'list':
       return renderTable(progressRows(ctx));
   }

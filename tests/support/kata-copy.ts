@@ -15,7 +15,7 @@ export interface KataCopy {
 
 export function copyKata(exerciseIds: readonly string[] = ['01-async-join']): KataCopy {
   const root = mkdtempSync(path.join(os.tmpdir(), 'kata-copy-'));
-  for (const entry of ['checker', 'vitest.config.ts', 'package.json', ...exerciseIds.map((id) => `exercises/${id}`)]) {
+  for (const entry of ['checker', 'vitest.config.ts', 'package.json', '.npmrc', ...exerciseIds.map((id) => `exercises/${id}`)]) {
     cpSync(path.join(ROOT, entry), path.join(root, entry), {
       recursive: true,
       filter: (source) => path.basename(source) !== 'manifest.json',
