@@ -810,6 +810,8 @@ function explainResume(point: YieldPoint, got: Outcome, points: readonly YieldPo
     );
   } else if (got.ok && got.value === point.value) {
     lines.push('Your runtime handed the task the thenable itself instead of following it: anything with a then() method is awaited like a promise (await does the same).');
+  } else if (point.settled && got.ok && got.value === undefined && point.expected.ok) {
+    lines.push('The yield gave back undefined: resume the task with what its waker heard, generator.next(value).');
   }
   lines.push(`  ${task}: ${history.join(', ')}`, `-> ${ONCE_PER_YIELD}`);
   return lines.join('\n');
@@ -1017,7 +1019,12 @@ describe('step 2: a runtime of your own', () => {
     }
     const order = outOfOrderMessage(log);
     if (order) fail(...order);
-    expect(result.value, 'each yield resumed the task with the promise\'s value').toBe('ada x2');
+    if (result.value !== 'ada x2') {
+      fail(
+        `The task yielded a promise that fulfilled with "ada", then an already fulfilled promise of 2, and returned \`\${user} x\${count}\`: its join() ${result.status === 'pending' ? 'is still pending' : `${result.status} with ${describeValue(result.status === 'fulfilled' ? result.value : result.reason)}`}, not "ada x2".`,
+        '-> each yield gives back what its promise fulfilled with: resume the task with generator.next(value), value being what the waker heard.',
+      );
+    }
   });
 
   it('two tasks that each sleep 100 ms finish together at 100 ms, on one thread', async () => {
@@ -1116,7 +1123,12 @@ describe('step 2: a runtime of your own', () => {
             : `-> expected: ${expected.join(', ')}. A yield of a plain value makes its task ready at once: it goes to the back of the ready queue and resumes with that value.`,
       );
     }
-    expect(got, 'what each yield gave back: its own value').toEqual([5, undefined]);
+    if (got.length !== 2 || got[0] !== 5 || got[1] !== undefined) {
+      fail(
+        `Task a yielded 5, then nothing (\`yield;\`): its yields gave back ${got.map(describeValue).join(' and ')}, not 5 and undefined.`,
+        '-> a yield of a plain value gives back that value, as `await 5` gives 5: resume the task with generator.next(value).',
+      );
+    }
     expect(both.status, 'both tasks finished').toBe('fulfilled');
   });
 
@@ -1663,6 +1675,7 @@ describe('step 2: a runtime of your own', () => {
         log.push('upload waits');
         const answer = yield gate.promise;
         // The task gives up on itself: its own handle, dropped from its own code, while its generator runs.
+        log.push(answer === 'give up' ? 'upload drops itself' : `upload's yield gave back ${describeValue(answer)}, so it does not drop itself`);
         if (answer === 'give up') upload.drop();
         log.push('upload goes on to its next yield');
         yield Promise.resolve();
@@ -1688,6 +1701,13 @@ describe('step 2: a runtime of your own', () => {
     gate.resolve('give up');
     await drain();
     const story = `  ${log.join(', ')}`;
+    if (log.length > 1 && !log.includes('upload drops itself')) {
+      fail(
+        'The task waited for a promise the test fulfilled with "give up", to drop itself when it got that answer; its yield gave back something else, so it never dropped itself:',
+        story,
+        '-> resume a task with the value its promise fulfilled with: generator.next(value) hands it to the yield.',
+      );
+    }
     if (log.includes('upload resumed after it dropped itself')) {
       fail(
         'A task dropped itself (it called its own handle.drop() while it ran), then yielded, and your executor resumed it anyway:',
