@@ -192,11 +192,17 @@ describe('step 1: a promise of your own', () => {
         new KataPromise<number>((resolve) => resolve(1)).then(() => new KataPromise<string>((resolve) => resolve('grace'))),
       ],
     ];
-    for (const [, promise] of followers) promise.then((value) => follow.push(`onFulfilled(${value})`));
+    // Judged by which follower called back, whatever with: the value is the next tests' business.
+    const called = followers.map(() => -1);
+    for (const [i, [, promise]] of followers.entries()) {
+      promise.then((value) => {
+        called[i] = follow.length;
+        follow.push(`onFulfilled(${String(value)})`);
+      });
+    }
     await drain();
-    for (const [how] of followers) {
-      const value = how.includes('ada') ? 'ada' : 'grace';
-      const at = follow.indexOf(`onFulfilled(${value})`);
+    for (const [i, [how]] of followers.entries()) {
+      const at = called[i] ?? -1;
       if (at === -1) {
         fail(
           `With every timer stopped, the promise made by ${how} never called its onFulfilled: it was resolved with a promise that had already fulfilled, and following it waited for something that never came.`,
@@ -223,11 +229,19 @@ describe('step 1: a promise of your own', () => {
         onFulfilled(42);
       },
     } as unknown as PromiseLike<number>;
+    const one = new KataPromise<number>((resolve) => resolve(1));
+    const chained = one.then(() => thenable);
+    if ((chained as unknown) === one) {
+      fail(
+        'then() returned the very promise it was called on, so what its callback returns (here a thenable) has nowhere to go: that promise stays fulfilled with 1.',
+        'Return a new KataPromise from then(), resolved with what the callback returns (Promises/A+ 2.2.7).',
+      );
+    }
     const cases: [string, KataPromise<number>, number][] = [
       ['resolve(a plain object with a then method)', new KataPromise<number>((resolve) => resolve(thenable)), 42],
       ['resolve(a native Promise)', new KataPromise<number>((resolve) => resolve(Promise.resolve(7))), 7],
       ['resolve(another KataPromise)', new KataPromise<number>((resolve) => resolve(new KataPromise<number>((r) => r(9)))), 9],
-      ['a then() callback that returns a thenable', new KataPromise<number>((resolve) => resolve(1)).then(() => thenable), 42],
+      ['a then() callback that returns a thenable', chained, 42],
     ];
     for (const [how, promise, expected] of cases) {
       const outcome = await settledValue(promise);
@@ -930,6 +944,10 @@ function stallMessage(log: ReadyLog, waiting: readonly LogEntry[]): string {
   } else if (spawner !== undefined) {
     lines.push(
       `-> ${first?.task ?? '?'} was spawned from inside task ${spawner}, while your executor was running, and never got its turn: a task put in the ready queue while the executor runs must still be run (in this pass, or in one spawn() schedules).`,
+    );
+  } else if (first?.rejected === true) {
+    lines.push(
+      `-> ${first.task} was made ready by a rejection (${first.why ?? ''}), and never resumed: a rejected await wakes its task like a fulfilled one. Put it in the ready queue and resume it with generator.throw(error), where its own try/catch (or, failing that, its join()) gets the error.`,
     );
   } else {
     lines.push(nothingRan(EXECUTOR_ON_A_TIMER, 'every task put in the ready queue must be run: does the executor keep taking tasks from the queue until it is empty, and get scheduled again whenever one is put in it?'));
@@ -1939,15 +1957,17 @@ describe('step 3: yielding to the event loop', () => {
       // No call here needs more than 10; a run past 100 would never end (runInChunks(Infinity, 4, work)).
       if (ranges.length > 100) throw new Error(`work was called ${ranges.length} times, the last as work(${start}, ${end}): a loop that never ends?`);
     };
+    const calls = () => ranges.map(([start, end]) => `work(${start}, ${end})`).join(', ') || 'no call of work';
     await runInChunks(10, 4, record);
-    expect(ranges, 'runInChunks(10, 4, work): the chunks it worked on').toEqual([
-      [0, 4],
-      [4, 8],
-      [8, 10],
-    ]);
+    if (calls() !== 'work(0, 4), work(4, 8), work(8, 10)') {
+      fail(
+        `runInChunks(10, 4, work) made ${calls()}; it should make work(0, 4), work(4, 8), work(8, 10).`,
+        '-> consecutive ranges of at most chunkSize, in order, covering [0, total) and nothing past it: the last one ends at total (Math.min(total, start + chunkSize)).',
+      );
+    }
     ranges.length = 0;
     await runInChunks(0, 4, record);
-    expect(ranges, 'runInChunks(0, 4, work) has nothing to do').toEqual([]);
+    if (ranges.length > 0) fail(`runInChunks(0, 4, work) has nothing to do, yet it made ${calls()}.`);
     for (const [total, chunkSize] of [
       [10, 0],
       [10, -1],
