@@ -180,6 +180,46 @@ describe('step 1: a promise of your own', () => {
         'meanwhile. A promise\'s callbacks are microtasks: queue them with queueMicrotask.',
       );
     }
+    // Following a thenable is part of settling, so it runs on the same queue: a promise resolved with an
+    // already fulfilled promise calls back from microtasks alone, before a tick queued just before it.
+    await Promise.resolve();
+    const follow: string[] = [];
+    process.nextTick(() => follow.push('a process.nextTick callback queued just before'));
+    const followers: [how: string, promise: KataPromise<string>][] = [
+      ['new KataPromise((resolve) => resolve(Promise.resolve("ada")))', new KataPromise<string>((resolve) => resolve(Promise.resolve('ada')))],
+      [
+        '.then(() => new KataPromise((resolve) => resolve("grace")))',
+        new KataPromise<number>((resolve) => resolve(1)).then(() => new KataPromise<string>((resolve) => resolve('grace'))),
+      ],
+    ];
+    // Judged by which follower called back, whatever with: the value is the next tests' business.
+    const called = followers.map(() => -1);
+    for (const [i, [, promise]] of followers.entries()) {
+      promise.then((value) => {
+        called[i] = follow.length;
+        follow.push(`onFulfilled(${String(value)})`);
+      });
+    }
+    await drain();
+    for (const [i, [how]] of followers.entries()) {
+      const at = called[i] ?? -1;
+      if (at === -1) {
+        fail(
+          `With every timer stopped, the promise made by ${how} never called its onFulfilled: it was resolved with a promise that had already fulfilled, and following it waited for something that never came.`,
+          `  what happened, in order: ${follow.join(', ')}`,
+          nothingRan(
+            'your promise follows a thenable from a timer (setTimeout or setImmediate), so every chain through a promise waits behind timers and I/O. Call x.then(resolve, reject) inside resolve() itself, or from a microtask (queueMicrotask).',
+            'resolving with a thenable x means calling x.then(resolvePromise, rejectPromise) and settling when it calls back: does your resolve() do that?',
+          ),
+        );
+      }
+      if (at < follow.indexOf('a process.nextTick callback queued just before')) continue;
+      fail(
+        `The promise made by ${how} called its onFulfilled only after a process.nextTick callback queued just before: it follows the promise it was resolved with from process.nextTick's queue, not from the microtask queue.`,
+        `  what happened, in order: ${follow.join(', ')}`,
+        'Following a thenable is part of settling, and settling happens in microtasks: call x.then(resolve, reject) inside resolve() itself, or from queueMicrotask.',
+      );
+    }
   });
 
   it('resolving with a thenable follows it, instead of fulfilling with the thenable itself', async () => {
@@ -189,11 +229,19 @@ describe('step 1: a promise of your own', () => {
         onFulfilled(42);
       },
     } as unknown as PromiseLike<number>;
+    const one = new KataPromise<number>((resolve) => resolve(1));
+    const chained = one.then(() => thenable);
+    if ((chained as unknown) === one) {
+      fail(
+        'then() returned the very promise it was called on, so what its callback returns (here a thenable) has nowhere to go: that promise stays fulfilled with 1.',
+        'Return a new KataPromise from then(), resolved with what the callback returns (Promises/A+ 2.2.7).',
+      );
+    }
     const cases: [string, KataPromise<number>, number][] = [
       ['resolve(a plain object with a then method)', new KataPromise<number>((resolve) => resolve(thenable)), 42],
       ['resolve(a native Promise)', new KataPromise<number>((resolve) => resolve(Promise.resolve(7))), 7],
       ['resolve(another KataPromise)', new KataPromise<number>((resolve) => resolve(new KataPromise<number>((r) => r(9)))), 9],
-      ['a then() callback that returns a thenable', new KataPromise<number>((resolve) => resolve(1)).then(() => thenable), 42],
+      ['a then() callback that returns a thenable', chained, 42],
     ];
     for (const [how, promise, expected] of cases) {
       const outcome = await settledValue(promise);
@@ -226,12 +274,18 @@ describe('step 1: a promise of your own', () => {
     const followed = (): { how: string; value: PromiseLike<string>; settle(): void } => {
       // A thenable that has not settled yet: it keeps the callbacks and calls them when the test says so.
       const waiting: ((value: string) => void)[] = [];
+      let settled = false;
       const thenable = {
         then(onFulfilled: (value: string) => void) {
-          waiting.push(onFulfilled);
+          if (settled) onFulfilled('followed');
+          else waiting.push(onFulfilled);
         },
       } as unknown as PromiseLike<string>;
-      return { how: 'a thenable that had not settled yet', value: thenable, settle: () => waiting.forEach((callback) => callback('followed')) };
+      const settle = () => {
+        settled = true;
+        waiting.forEach((callback) => callback('followed'));
+      };
+      return { how: 'a thenable that had not settled yet', value: thenable, settle };
     };
     const pendingNative = (): { how: string; value: PromiseLike<string>; settle(): void } => {
       const gate = manual<string>();
@@ -240,10 +294,19 @@ describe('step 1: a promise of your own', () => {
     for (const make of [followed, pendingNative]) {
       for (const [then, act] of laters) {
         const target = make();
-        const promise = new KataPromise<string>((resolve, reject) => {
-          resolve(target.value);
-          act(resolve, reject);
-        });
+        let promise: KataPromise<string>;
+        try {
+          promise = new KataPromise<string>((resolve, reject) => {
+            resolve(target.value);
+            act(resolve, reject);
+          });
+        } catch (error) {
+          fail(
+            `The executor called resolve(${target.how}), ${then}: new KataPromise(executor) threw ${describeError(error)} out of the constructor.`,
+            '-> an exception from the executor never leaves the constructor: call executor(resolve, reject) inside try { … } catch (error) { reject(error) },',
+            '   where reject(error) does nothing once resolve has been called.',
+          );
+        }
         let outcome: { status: 'pending' | 'fulfilled' | 'rejected'; value?: unknown } = { status: 'pending' };
         promise.then(
           (value) => (outcome = { status: 'fulfilled', value }),
@@ -252,17 +315,71 @@ describe('step 1: a promise of your own', () => {
         await drain();
         const before = outcome;
         target.settle();
+        // A few real turns too: this test is about what the promise settles with; the first test judges when.
         await drain();
+        for (let turn = 0; turn < 10 && outcome.status === 'pending'; turn++) await new Promise((resolve) => setTimeout(resolve, 1));
         if (before.status !== 'pending' || outcome.status !== 'fulfilled' || outcome.value !== 'followed') {
           const seen = before.status !== 'pending' ? before : outcome;
+          const shown = seen.status === 'rejected' ? describeError(seen.value) : JSON.stringify(seen.value);
+          if (before.status !== 'pending') {
+            fail(
+              `The executor called resolve(${target.how}), ${then}. Your promise was ${seen.status} with ${shown} before that thenable had settled: the second call counted, and the thenable it was following was ignored.`,
+              'Resolving with a thenable locks the promise in, even though it is still pending: from then on it follows that thenable, and every later call',
+              'of resolve or reject, or an exception from the executor, is ignored. The state alone cannot say so (it is still pending): give the',
+              'constructor\'s resolve and reject one shared `resolved` flag, set by the first call of either (ECMAScript\'s [[AlreadyResolved]]).',
+            );
+          }
           fail(
-            `The executor called resolve(${target.how}), ${then}. Your promise ${seen.status === 'pending' ? 'stayed pending after that thenable fulfilled with "followed"' : `was ${seen.status} with ${seen.status === 'rejected' ? describeError(seen.value) : JSON.stringify(seen.value)}${before.status !== 'pending' ? ' before that thenable had settled' : ''}`}: ${before.status !== 'pending' ? 'the second call counted, and the thenable it was following was ignored' : 'it did not follow the thenable it was resolved with'}.`,
-            'Resolving with a thenable locks the promise in, even though it is still pending: from then on it follows that thenable, and every later call',
-            'of resolve or reject, or an exception from the executor, is ignored. The state alone cannot say so (it is still pending): give the',
-            'constructor\'s resolve and reject one shared `resolved` flag, set by the first call of either (ECMAScript\'s [[AlreadyResolved]]).',
+            `The executor called resolve(${target.how}), ${then}. Once that thenable fulfilled with "followed", your promise ${seen.status === 'pending' ? 'stayed pending' : `was ${seen.status} with ${shown}`}: it did not follow the thenable it was resolved with.`,
+            'Resolving with a thenable x means following it: call x.then(resolvePromise, rejectPromise) and settle the way it calls back (Promises/A+ 2.3.3).',
           );
         }
       }
+    }
+  });
+
+  it('settles with whatever it is given (undefined, null, 0, false, \'\'), and an executor that throws rejects it', async () => {
+    for (const [code, value] of [
+      ['undefined', undefined],
+      ['null', null],
+      ['0', 0],
+      ['false', false],
+      ["''", ''],
+    ] as const) {
+      for (const how of ['resolve', 'reject'] as const) {
+        const promise = new KataPromise<unknown>((resolve, reject) => (how === 'resolve' ? resolve(value) : reject(value)));
+        // then() only once it has settled: the promise must know that it has, whatever the value.
+        await drain();
+        const outcome = await settledValue(promise);
+        const expected = how === 'resolve' ? 'fulfilled' : 'rejected';
+        if (outcome.status !== expected || !Object.is(outcome.value, value)) {
+          fail(
+            `new KataPromise((resolve, reject) => ${how}(${code})), then, once it had settled, .then(onFulfilled, onRejected): ${outcome.status === 'pending' ? 'neither callback ever ran' : `it was ${outcome.status} with ${describeValue(outcome.value)}`}, where it should be ${expected} with ${code}.`,
+            outcome.status === 'pending'
+              ? `-> your promise took ${code} for "no outcome yet": a then() after it settled waits for ever. Keep the state in a field of its own (pending, fulfilled, rejected), never read it off the value or the reason: ${code} is a value like any other.`
+              : '-> a promise keeps what it was settled with, as it is, and whether it was fulfilled or rejected, in a field of its own.',
+          );
+        }
+      }
+    }
+    const boom = new Error('executor failed');
+    let promise: KataPromise<never> | undefined;
+    try {
+      promise = new KataPromise<never>(() => {
+        throw boom;
+      });
+    } catch (error) {
+      fail(
+        `new KataPromise(executor), with an executor that throws, threw ${describeError(error)} out of the constructor, at whoever wrote \`new KataPromise(...)\`.`,
+        '-> an exception from the executor rejects the promise instead: call executor(resolve, reject) inside try { … } catch (error) { reject(error) }.',
+      );
+    }
+    const outcome = await settledValue(promise);
+    if (outcome.status !== 'rejected' || outcome.value !== boom) {
+      fail(
+        `new KataPromise(executor), with an executor that throws ${describeError(boom)}: your promise is ${outcome.status}${outcome.status === 'pending' ? '' : ` with ${describeError(outcome.value)}`}, not rejected with that error.`,
+        '-> an exception from the executor rejects the promise: call executor(resolve, reject) inside try { … } catch (error) { reject(error) }.',
+      );
     }
   });
 
@@ -276,15 +393,30 @@ describe('step 1: a promise of your own', () => {
         '(rejected with what it throws) (Promises/A+ 2.2.7).',
       );
     }
-    const chained = next
-      .then((x) => {
-        throw new Error(String(x * 2));
-      })
-      .then(null, (error: unknown) => Number((error as Error).message));
-    expect(await settledValue(chained), '20 -> x + 1 -> throw x * 2 -> caught').toEqual({ status: 'fulfilled', value: 42 });
-    const skipped = new KataPromise<number>((_, reject) => reject(new Error('down'))).then((x) => x + 1);
-    const outcome = await settledValue(skipped);
-    expect(outcome.status, 'with no onRejected, a rejection passes through to the next promise').toBe('rejected');
+    const show = (outcome: { status: string; value?: unknown }) =>
+      outcome.status === 'pending' ? 'still pending' : `${outcome.status} with ${outcome.status === 'rejected' ? describeError(outcome.value) : JSON.stringify(outcome.value)}`;
+    const added = await settledValue(next);
+    if (added.status !== 'fulfilled' || added.value !== 21) {
+      fail(`A promise fulfilled with 20, then .then((x) => x + 1): the promise then() returned is ${show(added)}, not fulfilled with 21. It resolves with what the callback returns (Promises/A+ 2.2.7.1).`);
+    }
+    const thrown = next.then((x) => {
+      throw new Error(String(x * 2));
+    });
+    const threw = await settledValue(thrown);
+    if (threw.status !== 'rejected' || (threw.value as Error | undefined)?.message !== '42') {
+      fail(`After .then((x) => { throw new Error(String(x * 2)) }) on a promise fulfilled with 21, the promise then() returned is ${show(threw)}, not rejected with Error: 42. It rejects with what the callback throws (Promises/A+ 2.2.7.2).`);
+    }
+    const caught = await settledValue(thrown.then(null, (error: unknown) => Number((error as Error).message)));
+    if (caught.status !== 'fulfilled' || caught.value !== 42) {
+      fail(
+        `A promise rejected with Error: 42, then .then(null, (error) => Number(error.message)): the promise then() returned is ${show(caught)}, not fulfilled with 42.`,
+        'onRejected handles the error: what it returns fulfils the next promise, exactly as onFulfilled\'s does (a .catch that recovers); only what it throws rejects it (Promises/A+ 2.2.7.1).',
+      );
+    }
+    const skipped = await settledValue(new KataPromise<number>((_, reject) => reject(new Error('down'))).then((x) => x + 1));
+    if (skipped.status !== 'rejected' || (skipped.value as Error | undefined)?.message !== 'down') {
+      fail(`A promise rejected with Error: down, then .then((x) => x + 1) with no onRejected: the promise then() returned is ${show(skipped)}. A rejection with no callback for it passes straight through, rejected with the same reason (Promises/A+ 2.2.7.4).`);
+    }
   });
 
   it('works wherever JavaScript expects a promise: await and Promise.all follow it', async () => {
@@ -358,8 +490,11 @@ const WAKER_LAG_TURNS = 3;
  * microtask turns (`.then(onFulfilled).catch(onRejected)` of a rejection a turn later than of a
  * fulfilment; a waker that wraps what it gets in a new promise of every promise two turns later, but of a
  * spawn at once). So a task made ready by a settled promise may be passed by a task made ready another
- * way, a few turns after it at most. Everything else is strict: tasks made ready the same way keep
- * their order, nobody passes a spawned task, and nobody passes anyone for longer.
+ * way, a few turns after it at most. And a spawned task may be passed by a task whose promise settled
+ * before the spawn, however late the log hears of it (its callbacks were queued first: a runtime that
+ * resumes a task right from them, as `co` does, runs it before the spawned task's first turn). Everything
+ * else is strict: tasks made ready the same way keep their order, nobody passes a spawned task that was
+ * ready first, and nobody passes anyone for longer.
  */
 class ReadyLog {
   readonly entries: LogEntry[] = [];
@@ -367,8 +502,12 @@ class ReadyLog {
   ready(task: string, why: string, rejected = false): void {
     const entry: LogEntry = { kind: 'ready', task, why, rejected };
     this.entries.push(entry);
-    // A spawn wakes its task at once, in every runtime: nothing may pass it.
-    if (why.startsWith('spawned')) return;
+    // A spawn makes its task ready at once, in every runtime: what the log hears of within the microtask
+    // turn it is in had settled before it (its callbacks were queued first), and nothing after.
+    if (why.startsWith('spawned')) {
+      queueMicrotask(() => (entry.passableUntil = this.entries.length));
+      return;
+    }
     // Each hop runs a microtask turn after the previous one: what became ready by the last hop was
     // ready no more than a few turns after this task, and may be queued before it.
     const hop = (left: number) => {
@@ -433,8 +572,13 @@ class ReadyLog {
         // A task made ready by a settled promise may be passed by a task made ready another way (a spawn, a
         // fulfilment where it had a rejection) a few turns after it at most: wakers hear of the kinds of
         // settling at different turns. Tasks made ready the same way keep their order.
+        // A spawned task may be passed only by a task whose promise had settled before the spawn: the callbacks
+        // that heard of it were queued by then, and a runtime that resumes tasks from those callbacks (as `co`
+        // does, and `await` itself) runs them before the spawned task's first turn.
         const passable = (waiting: LogEntry) =>
-          waiting.why?.startsWith('spawned') !== true && waiting.why !== resumed?.why && mine < (waiting.passableUntil ?? Infinity);
+          waiting.why?.startsWith('spawned') === true
+            ? resumed?.why?.startsWith('spawned') !== true && mine < (waiting.passableUntil ?? Infinity)
+            : waiting.why !== resumed?.why && mine < (waiting.passableUntil ?? Infinity);
         const allowed = at >= 0 && (at === 0 || passed.every(passable));
         if (!allowed && wrong === undefined) {
           const expected = queue[0]?.task;
@@ -489,9 +633,17 @@ function outOfOrderMessage(log: ReadyLog): string[] | undefined {
         : 'Every task that becomes ready must be resumed: the waker puts it in the ready queue, the executor takes it out and resumes it.',
     ];
   }
+  // A task spawned from inside another that ran at once, before anything else was logged: spawn() ran it.
+  const spawnedAt = log.entries.findLastIndex((entry, i) => i < wrong.index && entry.kind === 'ready' && entry.task === wrong.got);
+  const spawner = log.entries[spawnedAt]?.why?.match(/^spawned by (.+)$/)?.[1];
+  const eager =
+    spawner !== undefined && spawnedAt === wrong.index - 1
+      ? [`-> ${wrong.got} started the moment task ${spawner} spawned it, inside spawn(): spawn() only puts the task in the ready queue, also while the executor runs; the executor starts it when its turn comes.`]
+      : [];
   return [
     `Your executor resumed ${wrong.got} while ${wrong.expected} had been ready longer (${why ?? ''}): tasks must resume in the order they became ready (first in, first out), and these came out in the wrong order.`,
     log.draw(wrong.index),
+    ...eager,
     'A task that becomes ready goes to the back of the ready queue, behind every task that was ready before it, and the executor',
     'always resumes the task at the front (push and shift). A stack (pop), or staying with one task while others wait, breaks this order.',
     ...(why === 'its await was rejected'
@@ -672,6 +824,8 @@ function explainResume(point: YieldPoint, got: Outcome, points: readonly YieldPo
     );
   } else if (got.ok && got.value === point.value) {
     lines.push('Your runtime handed the task the thenable itself instead of following it: anything with a then() method is awaited like a promise (await does the same).');
+  } else if (point.settled && got.ok && got.value === undefined && point.expected.ok) {
+    lines.push('The yield gave back undefined: resume the task with what its waker heard, generator.next(value).');
   }
   lines.push(`  ${task}: ${history.join(', ')}`, `-> ${ONCE_PER_YIELD}`);
   return lines.join('\n');
@@ -791,6 +945,10 @@ function stallMessage(log: ReadyLog, waiting: readonly LogEntry[]): string {
     lines.push(
       `-> ${first?.task ?? '?'} was spawned from inside task ${spawner}, while your executor was running, and never got its turn: a task put in the ready queue while the executor runs must still be run (in this pass, or in one spawn() schedules).`,
     );
+  } else if (first?.rejected === true) {
+    lines.push(
+      `-> ${first.task} was made ready by a rejection (${first.why ?? ''}), and never resumed: a rejected await wakes its task like a fulfilled one. Put it in the ready queue and resume it with generator.throw(error), where its own try/catch (or, failing that, its join()) gets the error.`,
+    );
   } else {
     lines.push(nothingRan(EXECUTOR_ON_A_TIMER, 'every task put in the ready queue must be run: does the executor keep taking tasks from the queue until it is empty, and get scheduled again whenever one is put in it?'));
   }
@@ -879,7 +1037,12 @@ describe('step 2: a runtime of your own', () => {
     }
     const order = outOfOrderMessage(log);
     if (order) fail(...order);
-    expect(result.value, 'each yield resumed the task with the promise\'s value').toBe('ada x2');
+    if (result.value !== 'ada x2') {
+      fail(
+        `The task yielded a promise that fulfilled with "ada", then an already fulfilled promise of 2, and returned \`\${user} x\${count}\`: its join() ${result.status === 'pending' ? 'is still pending' : `${result.status} with ${describeValue(result.status === 'fulfilled' ? result.value : result.reason)}`}, not "ada x2".`,
+        '-> each yield gives back what its promise fulfilled with: resume the task with generator.next(value), value being what the waker heard.',
+      );
+    }
   });
 
   it('two tasks that each sleep 100 ms finish together at 100 ms, on one thread', async () => {
@@ -970,10 +1133,20 @@ describe('step 2: a runtime of your own', () => {
         `Tasks a and b were spawned together; a yielded 5 (a plain value, no promise) and then nothing (\`yield;\`), b yielded nothing once. What ran: ${log.join(', ') || 'nothing'}.`,
         early
           ? '-> your executor resumed a at once, before b, which had been ready all along: a yield is an await point, whatever it hands over. A value that is no promise is ready at once, so the task goes to the back of the ready queue, behind every task ready before it (`Promise.resolve(value).then(waker)` does it); `yield;` is how a task lets the others run.'
-          : `-> expected: ${expected.join(', ')}. A yield of a plain value makes its task ready at once: it goes to the back of the ready queue and resumes with that value.`,
+          : log.length < expected.length
+            ? `-> expected: ${expected.join(', ')}.\n${nothingRan(
+                'your runtime wakes a task that yielded a plain value with a timer. A value that is no promise is ready at once: put the task at the back of the ready queue now (Promise.resolve(value).then(waker) does it), from the microtask queue.',
+                'a task that yields a plain value must be woken too, at once: it goes to the back of the ready queue and resumes with that value (Promise.resolve(value).then(waker) does it).',
+              )}`
+            : `-> expected: ${expected.join(', ')}. A yield of a plain value makes its task ready at once: it goes to the back of the ready queue and resumes with that value.`,
       );
     }
-    expect(got, 'what each yield gave back: its own value').toEqual([5, undefined]);
+    if (got.length !== 2 || got[0] !== 5 || got[1] !== undefined) {
+      fail(
+        `Task a yielded 5, then nothing (\`yield;\`): its yields gave back ${got.map(describeValue).join(' and ')}, not 5 and undefined.`,
+        '-> a yield of a plain value gives back that value, as `await 5` gives 5: resume the task with generator.next(value).',
+      );
+    }
     expect(both.status, 'both tasks finished').toBe('fulfilled');
   });
 
@@ -1520,6 +1693,7 @@ describe('step 2: a runtime of your own', () => {
         log.push('upload waits');
         const answer = yield gate.promise;
         // The task gives up on itself: its own handle, dropped from its own code, while its generator runs.
+        log.push(answer === 'give up' ? 'upload drops itself' : `upload's yield gave back ${describeValue(answer)}, so it does not drop itself`);
         if (answer === 'give up') upload.drop();
         log.push('upload goes on to its next yield');
         yield Promise.resolve();
@@ -1545,6 +1719,13 @@ describe('step 2: a runtime of your own', () => {
     gate.resolve('give up');
     await drain();
     const story = `  ${log.join(', ')}`;
+    if (log.length > 1 && !log.includes('upload drops itself')) {
+      fail(
+        'The task waited for a promise the test fulfilled with "give up", to drop itself when it got that answer; its yield gave back something else, so it never dropped itself:',
+        story,
+        '-> resume a task with the value its promise fulfilled with: generator.next(value) hands it to the yield.',
+      );
+    }
     if (log.includes('upload resumed after it dropped itself')) {
       fail(
         'A task dropped itself (it called its own handle.drop() while it ran), then yielded, and your executor resumed it anyway:',
@@ -1734,13 +1915,13 @@ async function ticksAcrossYields(rounds = 10): Promise<number> {
 async function whyNoTurn(): Promise<string> {
   const how = await howItSettles();
   if (how === 'microtask') {
-    return 'Your yield resolves from the microtask queue (`await Promise.resolve()`, queueMicrotask): the event loop runs every microtask, including the ones queued meanwhile, before it moves on to timers or I/O, so it never got a turn.';
+    return 'Your yield resolves from the microtask queue (`await Promise.resolve()`, queueMicrotask, or a promise that had already resolved, made once and handed out again): the event loop runs every microtask, including the ones queued meanwhile, before it moves on to timers or I/O, so it never got a turn.';
   }
   if (how === 'nextTick') {
     return 'Your yield resolves from process.nextTick\'s queue, which runs to the end, even before the microtasks, before the event loop moves on to timers or I/O, so it never got a turn.';
   }
   if ((await ticksAcrossYields()) >= 5) {
-    return 'Your yieldToEventLoop() does let due timers run, but runInChunks did not give it the chance between these chunks: await it between every two chunks.';
+    return 'Your yieldToEventLoop() does let due timers run, but runInChunks did not give it the chance between these chunks: await it between every two chunks, one yield after the other (yields started together, one per chunk with Promise.all, all end in the same turn of the loop).';
   }
   return 'Your yield resolves from something the event loop delivers before its timers get a turn again (a MessageChannel, for one: Node delivers up to a thousand waiting messages in one go).';
 }
@@ -1773,23 +1954,30 @@ describe('step 3: yielding to the event loop', () => {
     const ranges: [number, number][] = [];
     const record = (start: number, end: number) => {
       ranges.push([start, end]);
-      if (ranges.length > 100) throw new Error('work was called more than 100 times for 10 items: a loop that never ends?');
+      // No call here needs more than 10; a run past 100 would never end (runInChunks(Infinity, 4, work)).
+      if (ranges.length > 100) throw new Error(`work was called ${ranges.length} times, the last as work(${start}, ${end}): a loop that never ends?`);
     };
+    const calls = () => ranges.map(([start, end]) => `work(${start}, ${end})`).join(', ') || 'no call of work';
     await runInChunks(10, 4, record);
-    expect(ranges, 'runInChunks(10, 4, work): the chunks it worked on').toEqual([
-      [0, 4],
-      [4, 8],
-      [8, 10],
-    ]);
+    if (calls() !== 'work(0, 4), work(4, 8), work(8, 10)') {
+      fail(
+        `runInChunks(10, 4, work) made ${calls()}; it should make work(0, 4), work(4, 8), work(8, 10).`,
+        '-> consecutive ranges of at most chunkSize, in order, covering [0, total) and nothing past it: the last one ends at total (Math.min(total, start + chunkSize)).',
+      );
+    }
     ranges.length = 0;
     await runInChunks(0, 4, record);
-    expect(ranges, 'runInChunks(0, 4, work) has nothing to do').toEqual([]);
+    if (ranges.length > 0) fail(`runInChunks(0, 4, work) has nothing to do, yet it made ${calls()}.`);
     for (const [total, chunkSize] of [
       [10, 0],
       [10, -1],
       [10, 2.5],
       [10.5, 4],
       [-1, 4],
+      // Not whole numbers either, though `x < 0`, `x % 1 > 0` and `Math.floor(x) !== x` let one or the other through.
+      [Number.NaN, 4],
+      [10, Number.NaN],
+      [Number.POSITIVE_INFINITY, 4],
     ] as const) {
       ranges.length = 0;
       // Rejecting is the contract; throwing at once is accepted too (the same mistake is not being made).
@@ -1802,7 +1990,7 @@ describe('step 3: yielding to the event loop', () => {
       if (!(outcome instanceof RangeError)) {
         fail(
           `runInChunks(${total}, ${chunkSize}, work) must reject with a RangeError; it ${outcome === 'resolved' ? `resolved after ${ranges.length} call(s) of work` : `failed with ${describeError(outcome)}`}.`,
-          'Check both sizes before the first chunk: whole numbers, total >= 0, chunkSize >= 1.',
+          'Check both sizes before the first chunk: whole numbers (Number.isInteger, which is false for NaN and Infinity), total >= 0, chunkSize >= 1.',
         );
       }
     }
@@ -1825,10 +2013,13 @@ describe('step 3: yielding to the event loop', () => {
     }
     const together = turnOfChunk.flatMap((turn, i) => (i > 0 && turn === turnOfChunk[i - 1] ? [i] : []));
     if (together.length > 0) {
+      const allInOne = together.length === turnOfChunk.length - 1;
       fail(
         `runInChunks(12, 1, work) ran ${together.length} of its 11 pairs of neighbouring chunks with no turn of the event loop between them (chunks ${together.map((i) => `${i} and ${i + 1}`).join(', ')}).`,
         `  the loop turn each chunk ran in: ${turnOfChunk.join(', ')}`,
-        '-> yield between every two chunks (await yieldToEventLoop()), not every few: each chunk is a slice of the loop\'s time, and what waits (a timer, a request) gets its turn after each one.',
+        allInOne
+          ? `-> all 12 chunks ran in one turn of the loop. ${await whyNoTurn()}`
+          : '-> yield between every two chunks (await yieldToEventLoop()), not every few: each chunk is a slice of the loop\'s time, and what waits (a timer, a request) gets its turn after each one.',
       );
     }
   });
