@@ -809,8 +809,8 @@ describe('step 3: a thousand requests, none dropped', () => {
       );
     }
     const reason: unknown = result?.reason;
-    if (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError')) {
-      fail(`The cancelled batch rejected with ${describeError(reason)}; reject with the signal's reason, as fetch does.`);
+    if (!carriesCancelReason(reason, goneAway)) {
+      fail(`The cancelled batch rejected with ${describeError(reason)}; reject with the signal's reason, as fetch does.`, ...lostCancelReason(reason, goneAway));
     }
   });
 
@@ -859,9 +859,10 @@ describe('step 3: a thousand requests, none dropped', () => {
       );
     }
     const reason: unknown = batch.reason;
-    if (batch.status !== 'rejected' || batch.settledAtMs !== 0 || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
+    if (batch.status !== 'rejected' || batch.settledAtMs !== 0 || !carriesCancelReason(reason, goneAway)) {
       fail(
         `The batch signal was already aborted when getProfilesSafely was called (the reason: ${describeError(goneAway)}); the batch ${did}. It must reject at once (0 ms), with the signal's reason.`,
+        ...(batch.status === 'rejected' ? lostCancelReason(reason, goneAway) : []),
         ...(batch.status === 'fulfilled' ? ['A batch cancelled before it began is still cancelled: the caller wants the abort, not a list of aborted requests.', ...NO_EVENT] : []),
       );
     }
@@ -897,8 +898,10 @@ describe('step 3: a thousand requests, none dropped', () => {
           ? `rejected at ${ms(r.settledAtMs ?? 0)} with ${describeError(r.reason)}`
           : `resolved at ${ms(r.settledAtMs ?? 0)} with ${(r.value ?? []).filter((o) => !o.ok).length} failed request(s) of ${r.value?.length ?? 0}`;
     const setting = 'Two batches ran at once on one database, each with its own signal: A (users 0-9) and B (users 100-109), 2 connections each. A was cancelled at 60 ms; B never was.';
-    if (rb.status === 'fulfilled') expectEveryQueryMade(`${setting} Batch B ${said(rb)}`, db, rb.value ?? []);
     const isB = (label: string) => Number(label.split(' ')[1]) >= 100;
+    // B's first queries reach the database at 0 ms unless something shared stopped them before A's cancel.
+    const queriedAtStart = db.attempts.some((attempt) => isB(attempt.label) && attempt.atMs === 0);
+    if (rb.status === 'fulfilled') expectEveryQueryMade(`${setting} Batch B ${said(rb)}`, db, rb.value ?? [], { beside: { name: 'batch A', cancelledAtMs: 60, queriedAtStart } });
     const hitB = [...db.abortedWith, ...cdn.abortedWith].filter(([label, reason]) => isB(label) && reason === goneAway).map(([label]) => label);
     const bFine = rb.status === 'fulfilled' && (rb.value ?? []).every((o) => o.ok) && rb.value?.length === bIds.length;
     if (hitB.length > 0 || !bFine) {
@@ -916,8 +919,8 @@ describe('step 3: a thousand requests, none dropped', () => {
       );
     }
     const reason: unknown = ra.reason;
-    if (ra.status !== 'rejected' || ra.settledAtMs !== 60 || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
-      fail(setting, `Batch A ${said(ra)}; cancelled at 60 ms, it must reject then, with its signal's reason.`, poolReport(db, 4));
+    if (ra.status !== 'rejected' || ra.settledAtMs !== 60 || !carriesCancelReason(reason, goneAway)) {
+      fail(setting, `Batch A ${said(ra)}; cancelled at 60 ms, it must reject then, with its signal's reason.`, ...(ra.status === 'rejected' ? lostCancelReason(reason, goneAway) : []), poolReport(db, 4));
     }
     if (unhandled.length > 0) {
       fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.slice(0, 3).map(describeError).join('; ')}.`, 'Every promise you create must end up awaited (or caught), even when the batch is cancelled.');
@@ -1063,7 +1066,7 @@ describe('step 3: a thousand requests, none dropped', () => {
         stopAtTodo(batch);
         const drawing = `${poolReport(db, maxQueries)}\nThe pictures:\n${cdn.draw()}`;
         const cancelled = cancelAtMs !== undefined && !(batch.status === 'fulfilled' && (batch.settledAtMs ?? 0) < cancelAtMs);
-        if (!cancelled && batch.status === 'fulfilled') expectEveryQueryMade(`A batch of ${ids.length}${cancelAtMs === undefined ? ', never cancelled' : `, done at ${ms(batch.settledAtMs ?? 0)}, before the cancel at ${ms(cancelAtMs)}`}`, db, batch.value ?? [], drawing);
+        if (!cancelled && batch.status === 'fulfilled') expectEveryQueryMade(`A batch of ${ids.length}${cancelAtMs === undefined ? ', never cancelled' : `, done at ${ms(batch.settledAtMs ?? 0)}, before the cancel at ${ms(cancelAtMs)}`}`, db, batch.value ?? [], { context: [drawing] });
         await expectLimitFromPoolSize('getProfilesSafely', db, maxQueries, ids.length);
         if (db.inFlight.peak > maxQueries) {
           limitBroken(db, maxQueries, TIMEOUT, drawing);
@@ -1087,10 +1090,11 @@ describe('step 3: a thousand requests, none dropped', () => {
                 : '-> Every call of the batch, query and picture, gets the batch signal combined with its own deadline: `AbortSignal.any([batch, own.signal])`.',
             ];
           };
-          if (batch.status !== 'rejected' || batch.settledAtMs !== cancelAtMs || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
+          if (batch.status !== 'rejected' || batch.settledAtMs !== cancelAtMs || !carriesCancelReason(reason, goneAway)) {
             fail(
               `The batch was cancelled at ${ms(cancelAtMs)}; getProfilesSafely ${batch.status === 'pending' ? 'never settled' : `${batch.status} at ${ms(batch.settledAtMs ?? 0)}${batch.status === 'rejected' ? ` with ${describeError(reason)}` : ''}`}.`,
               'A cancelled batch rejects at once, with the signal\'s reason.',
+              ...(batch.status === 'rejected' ? lostCancelReason(reason, goneAway) : []),
               ...(ranOn.length > 0 && batch.settledAtMs !== cancelAtMs ? [...ranOnText(), `It waited for ${ranOn.length === 1 ? 'it' : 'them'} before it rejected.`] : []),
               drawing,
             );
@@ -1176,20 +1180,54 @@ function outcomesOwner(outcomes: readonly ProfileOutcome[], userId: number): Pro
 /**
  * In a batch nobody cancelled, a request fails only when one of its own calls fails: its query at least
  * must have reached the database. A request that failed without one was stopped by something else, and
- * in a batch that was never cancelled, that something was not this batch's cancel.
+ * in a batch that was never cancelled, that something was not this batch's cancel. `beside` names a batch
+ * that ran at the same time and was cancelled (the two-batch test); when the judged batch still reached the
+ * database at its start, the shared state was clear then, so that batch's cancel set it, not an earlier one.
  */
-function expectEveryQueryMade(what: string, db: SimulatedIo, outcomes: readonly ProfileOutcome[], ...context: string[]): void {
+function expectEveryQueryMade(
+  what: string,
+  db: SimulatedIo,
+  outcomes: readonly ProfileOutcome[],
+  options: { beside?: { name: string; cancelledAtMs: number; queriedAtStart: boolean }; context?: string[] } = {},
+): void {
   const asked = new Set(db.attempts.map((a) => a.label));
   const unasked = outcomes.filter((o): o is Extract<ProfileOutcome, { ok: false }> => !o.ok && !asked.has(`user ${o.userId}`));
   if (unasked.length === 0) return;
   const first = unasked[0]!;
+  const beside = options.beside?.queriedAtStart ? options.beside : undefined;
   fail(
     `${what}: nobody cancelled this batch, yet ${unasked.length} of its ${outcomes.length} requests failed without their query ever reaching the database (user ${first.userId} first, with ${describeError(first.reason)}).`,
-    ...context,
+    ...(options.context ?? []),
     '-> in a batch nobody cancelled, a request fails only when its own call fails, so its query must be made. Look at what stopped it before the call:',
-    '   state kept between calls of getProfilesSafely (a flag or a controller at module level, set by an earlier batch\'s cancel) is inherited by',
-    '   every later batch. Keep whatever a cancel sets inside getProfilesSafely, one per batch, and look at this batch\'s own signal (`signal?.throwIfAborted()`).',
+    ...(beside
+      ? [
+          '   state shared by every call of getProfilesSafely (a flag or a controller at module level). It was clear when this batch began (its first',
+          `   queries reached the database), so the cancel of ${beside.name} at ${ms(beside.cancelledAtMs)}, a batch running at the same time, set it. Resetting such state`,
+          '   when a batch starts does not help: batches run side by side.',
+        ]
+      : [
+          '   state shared by every call of getProfilesSafely (a flag or a controller at module level), set by the cancel of a batch before this one',
+          '   and inherited by every later batch.',
+        ]),
+    '   Keep whatever a cancel sets inside getProfilesSafely, one per batch, and look at this batch\'s own signal (`signal?.throwIfAborted()`).',
   );
+}
+
+/**
+ * A cancelled batch rejects with its signal's reason, as fetch does. Node's own abortable APIs (events.once,
+ * timers/promises with a signal) reject with an AbortError whose `cause` is that reason: that carries it too.
+ * An AbortError the code makes up itself (no cause) loses why the caller cancelled.
+ */
+function carriesCancelReason(rejection: unknown, reason: unknown): boolean {
+  return rejection === reason || (rejection instanceof Error && rejection.name === 'AbortError' && rejection.cause === reason);
+}
+
+function lostCancelReason(rejection: unknown, reason: unknown): string[] {
+  if (carriesCancelReason(rejection, reason) || !(rejection instanceof Error) || rejection.name !== 'AbortError') return [];
+  return [
+    `-> the caller's reason was lost: the batch rejected with an AbortError of its own (${describeError(rejection)}), not with the reason the signal`,
+    `   was aborted with (${describeError(reason)}). Reject with \`signal.reason\` itself: \`signal.throwIfAborted()\` does, and so does a service that honours the signal.`,
+  ];
 }
 
 /** A call given up on with a generic AbortError where a TimeoutError was due: its timer aborted it with no reason. */
