@@ -218,6 +218,48 @@ function whyConnectionsSatIdle(
 }
 
 /**
+ * Each batch owns its pool: two batches at once on one database, each given `maxQueries` connections, each keeps
+ * its own connections busy while its own queries wait, whatever the other batch does (the pool invariant, judged
+ * per batch on the shared timeline). When one pool of that size for both batches together explains the timeline
+ * (never over it, never a connection idle while either batch waited), the message says so: the batches shared it.
+ */
+function expectOwnPools(db: SimulatedIo, batches: readonly { name: string; ids: readonly number[]; maxQueries: number; untilMs?: number }[], setting: string): void {
+  const queries = queriesOf(db);
+  const idOf = (q: Interval) => Number(q.label.split(' ')[1]);
+  for (const batch of batches) {
+    const own = queries.filter((q) => batch.ids.includes(idOf(q)));
+    const peak = peakOverlap(own.filter((q) => q.end === undefined || q.end > q.start));
+    if (peak > batch.maxQueries) {
+      fail(setting, `${batch.name} had ${peak} of its queries in flight at once, given ${batch.maxQueries} connections.`, poolReport(db, batches.reduce((n, b) => n + b.maxQueries, 0)));
+    }
+    // Both batches were handed over at 0 ms: a batch that starts late because the other took its connections waited from then.
+    const judging = { calls: batch.ids.length, fromMs: 0, ...(batch.untilMs === undefined ? {} : { untilMs: batch.untilMs }) };
+    const { firstGap } = occupancy(own, batch.maxQueries, judging);
+    if (!firstGap) continue;
+    const others = batches.filter((b) => b !== batch);
+    const othersRunning = queries.filter((q) => !batch.ids.includes(idOf(q)) && q.start <= firstGap.atMs && (q.end === undefined || q.end > firstGap.atMs));
+    const all = queries.filter((q) => batches.some((b) => b.ids.includes(idOf(q))));
+    // A batch cancelled midway needed only the queries it had made by then: the others were rightly never made.
+    const needed = batches.reduce((n, b) => n + (b.untilMs === undefined ? b.ids.length : queries.filter((q) => b.ids.includes(idOf(q))).length), 0);
+    const onePool = peakOverlap(all.filter((q) => q.end === undefined || q.end > q.start)) <= batch.maxQueries && !occupancy(all, batch.maxQueries, { calls: needed }).firstGap;
+    const until = Number.isFinite(firstGap.untilMs) ? `to ${ms(firstGap.untilMs)}` : 'on';
+    fail(
+      setting,
+      `From ${ms(firstGap.atMs)} ${until} ${batch.name} ran only ${firstGap.running} of its ${batch.maxQueries} queries at once while ${firstGap.waiting} of its queries waited` +
+        (othersRunning.length > 0 ? `, and ${othersRunning.length} quer${othersRunning.length === 1 ? 'y' : 'ies'} of ${others.map((b) => b.name).join(' and ')} ran meanwhile (${othersRunning.slice(0, 3).map((q) => `"${q.label}"`).join(', ')}).` : '.'),
+      poolReport(db, batches.reduce((n, b) => n + b.maxQueries, 0)),
+      ...(onePool
+        ? [
+            `-> counted as one pool of ${batch.maxQueries} for both batches, every connection was busy the whole time: the batches shared one limiter. A limiter kept`,
+            '   outside the call (made once at module level, or cached per pool size) hands one batch\'s connections to the other. Make the limiter',
+            '   inside the function, one per call: `const limit = pLimit(maxQueries)`, shared by that batch\'s requests only.',
+          ]
+        : ['-> A connection is held only while its query runs: the moment a query of a batch ends, that batch\'s next query takes its connection.', ...whyConnectionsSatIdle(own, batch.maxQueries, firstGap, judging)]),
+    );
+  }
+}
+
+/**
  * Pictures that left only the moment their own row had arrived: getProfile (step 1) awaits the row before it
  * asks for the picture, whatever the limiter does. Undefined when some late picture did not wait for its row.
  */
@@ -551,6 +593,23 @@ describe('step 2: a thousand requests, ten connections', () => {
         expectOrder((result.value ?? []).map((p) => p.userId), ids, 'getProfiles results (by userId)');
       },
     });
+  });
+  it('two batches at once, each given 2 connections: each batch keeps its own 2 busy, whatever the other does', async () => {
+    // Two callers, one database: each call of getProfiles owns the pool it is given. A limiter shared between calls shows here.
+    fake();
+    const { db, services } = world();
+    const aIds = range(10);
+    const bIds = range(10).map((i) => 100 + i);
+    const a = track(getProfiles(aIds, services, 2));
+    const b = track(getProfiles(bIds, services, 2));
+    await runUntilIdle(10_000);
+    stopAtTodo(a);
+    stopAtTodo(b);
+    const setting = 'Two batches ran at once on one database: A (users 0-9) and B (users 100-109), each given 2 connections.';
+    for (const [name, r] of [['A', a], ['B', b]] as const) {
+      if (r.status !== 'fulfilled') fail(setting, `getProfiles for batch ${name} ${r.status === 'rejected' ? `rejected with ${describeError(r.reason)}` : 'never settled'}.`, poolReport(db, 4));
+    }
+    expectOwnPools(db, [{ name: 'batch A', ids: aIds, maxQueries: 2 }, { name: 'batch B', ids: bIds, maxQueries: 2 }], setting);
   });
 });
 
@@ -903,6 +962,8 @@ describe('step 3: a thousand requests, none dropped', () => {
     const queriedAtStart = db.attempts.some((attempt) => isB(attempt.label) && attempt.atMs === 0);
     if (rb.status === 'fulfilled') expectEveryQueryMade(`${setting} Batch B ${said(rb)}`, db, rb.value ?? [], { beside: { name: 'batch A', cancelledAtMs: 60, queriedAtStart } });
     const hitB = [...db.abortedWith, ...cdn.abortedWith].filter(([label, reason]) => isB(label) && reason === goneAway).map(([label]) => label);
+    // Each batch owns its 2 connections: A's until its cancel, B's the whole time.
+    expectOwnPools(db, [{ name: 'batch A', ids: aIds, maxQueries: 2, untilMs: 60 }, { name: 'batch B', ids: bIds, maxQueries: 2 }], setting);
     const bFine = rb.status === 'fulfilled' && (rb.value ?? []).every((o) => o.ok) && rb.value?.length === bIds.length;
     if (hitB.length > 0 || !bFine) {
       fail(
