@@ -218,6 +218,48 @@ function whyConnectionsSatIdle(
 }
 
 /**
+ * Each batch owns its pool: two batches at once on one database, each given `maxQueries` connections, each keeps
+ * its own connections busy while its own queries wait, whatever the other batch does (the pool invariant, judged
+ * per batch on the shared timeline). When one pool of that size for both batches together explains the timeline
+ * (never over it, never a connection idle while either batch waited), the message says so: the batches shared it.
+ */
+function expectOwnPools(db: SimulatedIo, batches: readonly { name: string; ids: readonly number[]; maxQueries: number; untilMs?: number }[], setting: string): void {
+  const queries = queriesOf(db);
+  const idOf = (q: Interval) => Number(q.label.split(' ')[1]);
+  for (const batch of batches) {
+    const own = queries.filter((q) => batch.ids.includes(idOf(q)));
+    const peak = peakOverlap(own.filter((q) => q.end === undefined || q.end > q.start));
+    if (peak > batch.maxQueries) {
+      fail(setting, `${batch.name} had ${peak} of its queries in flight at once, given ${batch.maxQueries} connections.`, poolReport(db, batches.reduce((n, b) => n + b.maxQueries, 0)));
+    }
+    // Both batches were handed over at 0 ms: a batch that starts late because the other took its connections waited from then.
+    const judging = { calls: batch.ids.length, fromMs: 0, ...(batch.untilMs === undefined ? {} : { untilMs: batch.untilMs }) };
+    const { firstGap } = occupancy(own, batch.maxQueries, judging);
+    if (!firstGap) continue;
+    const others = batches.filter((b) => b !== batch);
+    const othersRunning = queries.filter((q) => !batch.ids.includes(idOf(q)) && q.start <= firstGap.atMs && (q.end === undefined || q.end > firstGap.atMs));
+    const all = queries.filter((q) => batches.some((b) => b.ids.includes(idOf(q))));
+    // A batch cancelled midway needed only the queries it had made by then: the others were rightly never made.
+    const needed = batches.reduce((n, b) => n + (b.untilMs === undefined ? b.ids.length : queries.filter((q) => b.ids.includes(idOf(q))).length), 0);
+    const onePool = peakOverlap(all.filter((q) => q.end === undefined || q.end > q.start)) <= batch.maxQueries && !occupancy(all, batch.maxQueries, { calls: needed }).firstGap;
+    const until = Number.isFinite(firstGap.untilMs) ? `to ${ms(firstGap.untilMs)}` : 'on';
+    fail(
+      setting,
+      `From ${ms(firstGap.atMs)} ${until} ${batch.name} ran only ${firstGap.running} of its ${batch.maxQueries} queries at once while ${firstGap.waiting} of its queries waited` +
+        (othersRunning.length > 0 ? `, and ${othersRunning.length} quer${othersRunning.length === 1 ? 'y' : 'ies'} of ${others.map((b) => b.name).join(' and ')} ran meanwhile (${othersRunning.slice(0, 3).map((q) => `"${q.label}"`).join(', ')}).` : '.'),
+      poolReport(db, batches.reduce((n, b) => n + b.maxQueries, 0)),
+      ...(onePool
+        ? [
+            `-> counted as one pool of ${batch.maxQueries} for both batches, every connection was busy the whole time: the batches shared one limiter. A limiter kept`,
+            '   outside the call (made once at module level, or cached per pool size) hands one batch\'s connections to the other. Make the limiter',
+            '   inside the function, one per call: `const limit = pLimit(maxQueries)`, shared by that batch\'s requests only.',
+          ]
+        : ['-> A connection is held only while its query runs: the moment a query of a batch ends, that batch\'s next query takes its connection.', ...whyConnectionsSatIdle(own, batch.maxQueries, firstGap, judging)]),
+    );
+  }
+}
+
+/**
  * Pictures that left only the moment their own row had arrived: getProfile (step 1) awaits the row before it
  * asks for the picture, whatever the limiter does. Undefined when some late picture did not wait for its row.
  */
@@ -552,6 +594,23 @@ describe('step 2: a thousand requests, ten connections', () => {
       },
     });
   });
+  it('two batches at once, each given 2 connections: each batch keeps its own 2 busy, whatever the other does', async () => {
+    // Two callers, one database: each call of getProfiles owns the pool it is given. A limiter shared between calls shows here.
+    fake();
+    const { db, services } = world();
+    const aIds = range(10);
+    const bIds = range(10).map((i) => 100 + i);
+    const a = track(getProfiles(aIds, services, 2));
+    const b = track(getProfiles(bIds, services, 2));
+    await runUntilIdle(10_000);
+    stopAtTodo(a);
+    stopAtTodo(b);
+    const setting = 'Two batches ran at once on one database: A (users 0-9) and B (users 100-109), each given 2 connections.';
+    for (const [name, r] of [['A', a], ['B', b]] as const) {
+      if (r.status !== 'fulfilled') fail(setting, `getProfiles for batch ${name} ${r.status === 'rejected' ? `rejected with ${describeError(r.reason)}` : 'never settled'}.`, poolReport(db, 4));
+    }
+    expectOwnPools(db, [{ name: 'batch A', ids: aIds, maxQueries: 2 }, { name: 'batch B', ids: bIds, maxQueries: 2 }], setting);
+  });
 });
 
 describe('step 3: a thousand requests, none dropped', () => {
@@ -809,8 +868,8 @@ describe('step 3: a thousand requests, none dropped', () => {
       );
     }
     const reason: unknown = result?.reason;
-    if (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError')) {
-      fail(`The cancelled batch rejected with ${describeError(reason)}; reject with the signal's reason, as fetch does.`);
+    if (!carriesCancelReason(reason, goneAway)) {
+      fail(`The cancelled batch rejected with ${describeError(reason)}; reject with the signal's reason, as fetch does.`, ...lostCancelReason(reason, goneAway));
     }
   });
 
@@ -859,9 +918,10 @@ describe('step 3: a thousand requests, none dropped', () => {
       );
     }
     const reason: unknown = batch.reason;
-    if (batch.status !== 'rejected' || batch.settledAtMs !== 0 || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
+    if (batch.status !== 'rejected' || batch.settledAtMs !== 0 || !carriesCancelReason(reason, goneAway)) {
       fail(
         `The batch signal was already aborted when getProfilesSafely was called (the reason: ${describeError(goneAway)}); the batch ${did}. It must reject at once (0 ms), with the signal's reason.`,
+        ...(batch.status === 'rejected' ? lostCancelReason(reason, goneAway) : []),
         ...(batch.status === 'fulfilled' ? ['A batch cancelled before it began is still cancelled: the caller wants the abort, not a list of aborted requests.', ...NO_EVENT] : []),
       );
     }
@@ -897,9 +957,13 @@ describe('step 3: a thousand requests, none dropped', () => {
           ? `rejected at ${ms(r.settledAtMs ?? 0)} with ${describeError(r.reason)}`
           : `resolved at ${ms(r.settledAtMs ?? 0)} with ${(r.value ?? []).filter((o) => !o.ok).length} failed request(s) of ${r.value?.length ?? 0}`;
     const setting = 'Two batches ran at once on one database, each with its own signal: A (users 0-9) and B (users 100-109), 2 connections each. A was cancelled at 60 ms; B never was.';
-    if (rb.status === 'fulfilled') expectEveryQueryMade(`${setting} Batch B ${said(rb)}`, db, rb.value ?? []);
     const isB = (label: string) => Number(label.split(' ')[1]) >= 100;
+    // B's first queries reach the database at 0 ms unless something shared stopped them before A's cancel.
+    const queriedAtStart = db.attempts.some((attempt) => isB(attempt.label) && attempt.atMs === 0);
+    if (rb.status === 'fulfilled') expectEveryQueryMade(`${setting} Batch B ${said(rb)}`, db, rb.value ?? [], { beside: { name: 'batch A', cancelledAtMs: 60, queriedAtStart } });
     const hitB = [...db.abortedWith, ...cdn.abortedWith].filter(([label, reason]) => isB(label) && reason === goneAway).map(([label]) => label);
+    // Each batch owns its 2 connections: A's until its cancel, B's the whole time.
+    expectOwnPools(db, [{ name: 'batch A', ids: aIds, maxQueries: 2, untilMs: 60 }, { name: 'batch B', ids: bIds, maxQueries: 2 }], setting);
     const bFine = rb.status === 'fulfilled' && (rb.value ?? []).every((o) => o.ok) && rb.value?.length === bIds.length;
     if (hitB.length > 0 || !bFine) {
       fail(
@@ -916,8 +980,8 @@ describe('step 3: a thousand requests, none dropped', () => {
       );
     }
     const reason: unknown = ra.reason;
-    if (ra.status !== 'rejected' || ra.settledAtMs !== 60 || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
-      fail(setting, `Batch A ${said(ra)}; cancelled at 60 ms, it must reject then, with its signal's reason.`, poolReport(db, 4));
+    if (ra.status !== 'rejected' || ra.settledAtMs !== 60 || !carriesCancelReason(reason, goneAway)) {
+      fail(setting, `Batch A ${said(ra)}; cancelled at 60 ms, it must reject then, with its signal's reason.`, ...(ra.status === 'rejected' ? lostCancelReason(reason, goneAway) : []), poolReport(db, 4));
     }
     if (unhandled.length > 0) {
       fail(`${unhandled.length} promise(s) rejected with nobody listening: ${unhandled.slice(0, 3).map(describeError).join('; ')}.`, 'Every promise you create must end up awaited (or caught), even when the batch is cancelled.');
@@ -1063,7 +1127,7 @@ describe('step 3: a thousand requests, none dropped', () => {
         stopAtTodo(batch);
         const drawing = `${poolReport(db, maxQueries)}\nThe pictures:\n${cdn.draw()}`;
         const cancelled = cancelAtMs !== undefined && !(batch.status === 'fulfilled' && (batch.settledAtMs ?? 0) < cancelAtMs);
-        if (!cancelled && batch.status === 'fulfilled') expectEveryQueryMade(`A batch of ${ids.length}${cancelAtMs === undefined ? ', never cancelled' : `, done at ${ms(batch.settledAtMs ?? 0)}, before the cancel at ${ms(cancelAtMs)}`}`, db, batch.value ?? [], drawing);
+        if (!cancelled && batch.status === 'fulfilled') expectEveryQueryMade(`A batch of ${ids.length}${cancelAtMs === undefined ? ', never cancelled' : `, done at ${ms(batch.settledAtMs ?? 0)}, before the cancel at ${ms(cancelAtMs)}`}`, db, batch.value ?? [], { context: [drawing] });
         await expectLimitFromPoolSize('getProfilesSafely', db, maxQueries, ids.length);
         if (db.inFlight.peak > maxQueries) {
           limitBroken(db, maxQueries, TIMEOUT, drawing);
@@ -1087,10 +1151,11 @@ describe('step 3: a thousand requests, none dropped', () => {
                 : '-> Every call of the batch, query and picture, gets the batch signal combined with its own deadline: `AbortSignal.any([batch, own.signal])`.',
             ];
           };
-          if (batch.status !== 'rejected' || batch.settledAtMs !== cancelAtMs || (reason !== goneAway && !(reason instanceof Error && reason.name === 'AbortError'))) {
+          if (batch.status !== 'rejected' || batch.settledAtMs !== cancelAtMs || !carriesCancelReason(reason, goneAway)) {
             fail(
               `The batch was cancelled at ${ms(cancelAtMs)}; getProfilesSafely ${batch.status === 'pending' ? 'never settled' : `${batch.status} at ${ms(batch.settledAtMs ?? 0)}${batch.status === 'rejected' ? ` with ${describeError(reason)}` : ''}`}.`,
               'A cancelled batch rejects at once, with the signal\'s reason.',
+              ...(batch.status === 'rejected' ? lostCancelReason(reason, goneAway) : []),
               ...(ranOn.length > 0 && batch.settledAtMs !== cancelAtMs ? [...ranOnText(), `It waited for ${ranOn.length === 1 ? 'it' : 'them'} before it rejected.`] : []),
               drawing,
             );
@@ -1176,20 +1241,54 @@ function outcomesOwner(outcomes: readonly ProfileOutcome[], userId: number): Pro
 /**
  * In a batch nobody cancelled, a request fails only when one of its own calls fails: its query at least
  * must have reached the database. A request that failed without one was stopped by something else, and
- * in a batch that was never cancelled, that something was not this batch's cancel.
+ * in a batch that was never cancelled, that something was not this batch's cancel. `beside` names a batch
+ * that ran at the same time and was cancelled (the two-batch test); when the judged batch still reached the
+ * database at its start, the shared state was clear then, so that batch's cancel set it, not an earlier one.
  */
-function expectEveryQueryMade(what: string, db: SimulatedIo, outcomes: readonly ProfileOutcome[], ...context: string[]): void {
+function expectEveryQueryMade(
+  what: string,
+  db: SimulatedIo,
+  outcomes: readonly ProfileOutcome[],
+  options: { beside?: { name: string; cancelledAtMs: number; queriedAtStart: boolean }; context?: string[] } = {},
+): void {
   const asked = new Set(db.attempts.map((a) => a.label));
   const unasked = outcomes.filter((o): o is Extract<ProfileOutcome, { ok: false }> => !o.ok && !asked.has(`user ${o.userId}`));
   if (unasked.length === 0) return;
   const first = unasked[0]!;
+  const beside = options.beside?.queriedAtStart ? options.beside : undefined;
   fail(
     `${what}: nobody cancelled this batch, yet ${unasked.length} of its ${outcomes.length} requests failed without their query ever reaching the database (user ${first.userId} first, with ${describeError(first.reason)}).`,
-    ...context,
+    ...(options.context ?? []),
     '-> in a batch nobody cancelled, a request fails only when its own call fails, so its query must be made. Look at what stopped it before the call:',
-    '   state kept between calls of getProfilesSafely (a flag or a controller at module level, set by an earlier batch\'s cancel) is inherited by',
-    '   every later batch. Keep whatever a cancel sets inside getProfilesSafely, one per batch, and look at this batch\'s own signal (`signal?.throwIfAborted()`).',
+    ...(beside
+      ? [
+          '   state shared by every call of getProfilesSafely (a flag or a controller at module level). It was clear when this batch began (its first',
+          `   queries reached the database), so the cancel of ${beside.name} at ${ms(beside.cancelledAtMs)}, a batch running at the same time, set it. Resetting such state`,
+          '   when a batch starts does not help: batches run side by side.',
+        ]
+      : [
+          '   state shared by every call of getProfilesSafely (a flag or a controller at module level), set by the cancel of a batch before this one',
+          '   and inherited by every later batch.',
+        ]),
+    '   Keep whatever a cancel sets inside getProfilesSafely, one per batch, and look at this batch\'s own signal (`signal?.throwIfAborted()`).',
   );
+}
+
+/**
+ * A cancelled batch rejects with its signal's reason, as fetch does. Node's own abortable APIs (events.once,
+ * timers/promises with a signal) reject with an AbortError whose `cause` is that reason: that carries it too.
+ * An AbortError the code makes up itself (no cause) loses why the caller cancelled.
+ */
+function carriesCancelReason(rejection: unknown, reason: unknown): boolean {
+  return rejection === reason || (rejection instanceof Error && rejection.name === 'AbortError' && rejection.cause === reason);
+}
+
+function lostCancelReason(rejection: unknown, reason: unknown): string[] {
+  if (carriesCancelReason(rejection, reason) || !(rejection instanceof Error) || rejection.name !== 'AbortError') return [];
+  return [
+    `-> the caller's reason was lost: the batch rejected with an AbortError of its own (${describeError(rejection)}), not with the reason the signal`,
+    `   was aborted with (${describeError(reason)}). Reject with \`signal.reason\` itself: \`signal.throwIfAborted()\` does, and so does a service that honours the signal.`,
+  ];
 }
 
 /** A call given up on with a generic AbortError where a TimeoutError was due: its timer aborted it with no reason. */

@@ -110,6 +110,20 @@ let speedImage: RgbaImage | undefined;
 
 const sleep = (msToWait: number) => new Promise((resolve) => setTimeout(resolve, msToWait));
 
+/**
+ * What resizeParallel() did with nothing closing (step 3): the error it rejected with, if it ever did. The close()
+ * test blames close() for a resizeParallel() that failed while it waited only when it was not seen failing on its own.
+ */
+let parallelFailedAlone: { reason: unknown } | undefined;
+async function parallelAlone(resizer: ImageResizer, image: RgbaImage): Promise<RgbaImage> {
+  try {
+    return await resizer.resizeParallel(image);
+  } catch (reason) {
+    parallelFailedAlone ??= { reason };
+    throw reason;
+  }
+}
+
 type Settled<T> = { status: 'fulfilled'; value: T } | { status: 'rejected'; reason: unknown } | { status: 'pending' };
 
 /** How `promise` stands after at most `msToWait` (real time). */
@@ -150,6 +164,31 @@ function expectSameImage(actual: RgbaImage, expected: RgbaImage, what: string, h
     `${what} gave different pixels than downscale(): first difference at x=${pixel % expected.width}, y=${y}; ${rowsWrong} of ${expected.height} rows differ.`,
     hint,
   );
+}
+
+/**
+ * How many rows of `actual` stand at another row than in `expected`, when every one of them is a row of `expected`
+ * (the pieces are right, stitched at the wrong places); undefined when some row is not a row of `expected` at all.
+ */
+function misplacedRows(actual: RgbaImage, expected: RgbaImage): number | undefined {
+  if (actual.width !== expected.width || actual.height !== expected.height || actual.data.length !== expected.data.length) return undefined;
+  const rowBytes = expected.width * 4;
+  const rowOf = (image: RgbaImage, y: number) => Buffer.from(image.data.buffer, image.data.byteOffset + y * rowBytes, rowBytes);
+  const expectedRows = new Map<string, number>();
+  for (let y = 0; y < expected.height; y++) {
+    const key = rowOf(expected, y).toString('base64');
+    expectedRows.set(key, (expectedRows.get(key) ?? 0) + 1);
+  }
+  let misplaced = 0;
+  for (let y = 0; y < actual.height; y++) {
+    const row = rowOf(actual, y);
+    const key = row.toString('base64');
+    const left = expectedRows.get(key) ?? 0;
+    if (left === 0) return undefined;
+    expectedRows.set(key, left - 1);
+    if (Buffer.compare(row, rowOf(expected, y)) !== 0) misplaced++;
+  }
+  return misplaced;
 }
 
 function describeProbe(report: EventLoopReport): string {
@@ -313,8 +352,10 @@ describe('step 2: move, don\'t copy', () => {
     const result = await resizer.resize(input);
     if (input.data.buffer.byteLength !== 0) {
       fail(
-        `After resize() the caller's image still holds its ${mb(bytes)} of pixels: they were copied to the worker (structured clone), not moved.`,
-        'A copy costs main-thread time and memory on every request. List the buffer in the transfer list:',
+        `After resize() the caller's image still holds its ${mb(bytes)} of pixels: the worker was sent a copy of them, not the caller's buffer itself.`,
+        'Either nothing was moved (a message is a structured clone unless its buffer is in the transfer list), or what was moved is a copy',
+        'made for the purpose (`image.data.slice()`, then that copy moved): the caller\'s pixels are copied either way.',
+        'A copy costs main-thread time and memory on every request. List the caller\'s own buffer in the transfer list:',
         '`this.pool.run(image, { transferList: [image.data.buffer] })` moves it, and leaves the caller\'s array empty',
         '(byteLength 0), just as a Rust value you moved into a thread is no longer yours.',
       );
@@ -348,12 +389,46 @@ describe('step 3: all cores at once', () => {
     const hint = 'Each stripe must be a whole number of 2-row pairs (output row y comes from input rows 2y and 2y+1),' +
       ' and each piece must land at its own output row.';
     const original = copyImage(big());
-    const result = await resizer.resizeParallel(original);
+    const result = await parallelAlone(resizer, original);
     expectSameImage(result, reference(), `resizeParallel() of a ${describeImage(big())} image`, hint);
     if (!sameImage(original, big())) fail('resizeParallel() changed (or used up) the caller\'s image: send copies of the stripes, not the image itself.');
     // An awkward size: 778 rows split in two is 389 rows each, an odd number.
     const awkward = createTestImage(1000, 778, 5);
-    expectSameImage(await resizer.resizeParallel(copyImage(awkward)), downscale(awkward), 'resizeParallel() of a 1000x778 image', hint);
+    expectSameImage(await parallelAlone(resizer, copyImage(awkward)), downscale(awkward), 'resizeParallel() of a 1000x778 image', hint);
+  });
+
+  it('stitches each piece at its own rows, in whatever order the pieces come back', async () => {
+    const made = await sharedMade();
+    const threads = Math.max(1, runningOf(made).length);
+    // A wide, short picture of threads + 1 output rows: cut evenly, one stripe is smaller than the others and comes back
+    // first. And a small one, whose pieces come back in any order. A stitch in arrival order shows in such a call.
+    const pictures = [createTestImage(65_536, 2 * (threads + 1), 8), createTestImage(256, 192, 9)];
+    const hint = 'Each stripe must be a whole number of 2-row pairs (output row y comes from input rows 2y and 2y+1),' +
+      ' and each piece must land at its own output row.';
+    let outOfOrder = 0;
+    for (let call = 0; call < 12 && outOfOrder < 3; call++) {
+      const picture = pictures[call % 3 === 2 ? 1 : 0]!;
+      const since = wallClock();
+      const result = await parallelAlone(made.resizer, copyImage(picture));
+      await work.settled({ since, label: DOWNSCALE_LABEL }, { timeoutMs: 1000 });
+      const pieces = work.spans({ since, label: DOWNSCALE_LABEL }).filter((span) => span.end !== undefined);
+      const byStart = [...pieces].sort((a, b) => a.start - b.start);
+      const byEnd = [...pieces].sort((a, b) => (a.end ?? 0) - (b.end ?? 0));
+      const shuffled = byStart.some((span, k) => span !== byEnd[k]);
+      if (shuffled) outOfOrder++;
+      const expected = downscale(picture);
+      if (sameImage(result, expected)) continue;
+      const misplaced = misplacedRows(result, expected);
+      if (misplaced === undefined) expectSameImage(result, expected, `resizeParallel() of a ${describeImage(picture)} image`, hint);
+      fail(
+        `resizeParallel() of a ${describeImage(picture)} image gave every output row downscale() gives, but ${misplaced} of its ${expected.height} rows at another place:`
+          + ` the pieces were put together in another order than the picture's.${shuffled ? ' In this call they came back in another order than they started:' : ''}`,
+        drawWork(pieces),
+        '-> each piece must land at its own output rows, whatever order it comes back in. Pushing the pieces onto a list as they arrive',
+        '   (in a .then) and stitching that list stitches them in arrival order. Keep each stripe\'s output row with its promise',
+        '   (`{ outRow, pixels: pool.run(...) }`), await them all (Promise.all keeps the order), then `out.set(pixels, outRow * outWidth * 4)`.',
+      );
+    }
   });
 
   it('splits the work over the pool\'s threads, and they work at the same time', async () => {
@@ -918,11 +993,20 @@ describe('step 4: the pool\'s life', () => {
         'to the pool (through the helper that counts it) before the first `await` in resizeParallel(); then await them together.',
       );
     }
+    if (parallelFailed.length > 0 && parallelFailedAlone) {
+      fail(
+        `${parallelCalls(parallelFailed.length)} made just before close() rejected while it waited (${describeError(parallelFailed[0]?.reason)}), but resizeParallel() fails with nothing closing too:`,
+        `earlier in these tests (step 3), with no close() anywhere, it rejected with ${describeError(parallelFailedAlone.reason)}.`,
+        '-> that is resizeParallel() itself, not close(): make it work on its own first (step 3), then see whether close() waits for its stripes.',
+      );
+    }
     if (parallelFailed.length > 0) {
       fail(
         `close() dropped ${parallelCalls(parallelFailed.length)} that ${parallelFailed.length === 1 ? 'was' : 'were'} under way when it was called (${describeError(parallelFailed[0]?.reason)}); the ${plural(resizeCalls, 'resize()')} accepted beside ${parallelFailed.length === 1 ? 'it' : 'them'} all finished.`,
         'Their stripes are accepted work too: close() must wait until every task it handed to the threads has settled, resizeParallel()\'s',
-        'stripes included (send them through the same helper as resize(), the one that keeps every task it lets through), and only then end the threads.',
+        'stripes included, and only then end the threads. Look at what close() waits for: are the stripes among the tasks it counts (send them',
+        'through the same helper as resize(), the one that keeps every task it lets through)? And does it wait for those tasks to settle, not',
+        'for the queue to run empty (`pool.queueSize === 0`, a \'drain\' event): the tasks last taken from the queue are still running then.',
       );
     }
   });

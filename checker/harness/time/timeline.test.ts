@@ -117,6 +117,15 @@ describe('occupancy', () => {
     expect(occupancy([{ label: 'a', start: 0, end: 10 }], 2, { calls: 1 })).toEqual({ idleMs: 0 });
   });
 
+  it('with fromMs: calls handed over then wait from then, even if the first of them started later (another batch held the slots)', () => {
+    const late: Interval[] = [
+      { label: 'a', start: 20, end: 30 },
+      { label: 'b', start: 20, end: 30 },
+    ];
+    expect(occupancy(late, 2)).toEqual({ idleMs: 0 });
+    expect(occupancy(late, 2, { fromMs: 0 })).toEqual({ idleMs: 40, firstGap: { atMs: 0, untilMs: 20, running: 0, waiting: 2 } });
+  });
+
   it('with untilMs: judged only up to that moment (a cancel), what was still to start counts as waiting', () => {
     const pool: Interval[] = [
       { label: 'a', start: 0, end: 10 },

@@ -131,6 +131,11 @@ export interface OccupancyOptions {
   calls?: number;
   /** Judge only up to this moment (a cancel, after which nothing should start). */
   untilMs?: number;
+  /**
+   * When the calls were handed over (default: the first start). A batch judged among others on one timeline may
+   * start late because another took its slots: from this moment on, its waiting counts.
+   */
+  fromMs?: number;
 }
 
 /**
@@ -147,6 +152,7 @@ export function occupancy(intervals: readonly Interval[], slots: number, options
   const neverStarted = Math.max(0, (options.calls ?? intervals.length) - judged.length);
   const marks = judged.flatMap((i) => [i.start, ...(i.end === undefined ? [] : [i.end])]).filter((t) => t <= untilMs);
   if (Number.isFinite(untilMs)) marks.push(untilMs);
+  if (options.fromMs !== undefined) marks.push(options.fromMs);
   const times = [...new Set(marks)].sort((a, b) => a - b);
   let idleMs = 0;
   let firstGap: Occupancy['firstGap'];
