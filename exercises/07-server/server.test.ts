@@ -778,6 +778,17 @@ describe('step 1: the profile route: both parts at once, ten database connection
     }
     expect200(await get(server, '/health'), 'GET /health after the bad requests');
     expect200(await get(server, '/profile/7'), 'GET /profile/7 after the bad requests');
+    // A query string is not part of the path (a load balancer's probe, a client's cache-buster): the route is the same with one.
+    for (const path of ['/health?from=probe', '/profile/7?fields=all']) {
+      const answer = answered(await get(server, path), `GET ${path}`);
+      const problem = answer.status !== 200 ? `answered ${answer.status} ${preview(answer.body)}` : path.startsWith('/profile/') ? profileProblem(jsonBody(answer), 7) : undefined;
+      if (problem !== undefined) {
+        fail(
+          `GET ${path} ${answer.status === 200 ? `answered 200, but ${problem}` : problem}, though GET ${path.split('?')[0]} answers 200: the query string after "?" is not part of the path.`,
+          "-> route on the path alone: `new URL(req.url, 'http://server').pathname`, not on req.url as it came (which includes the query string).",
+        );
+      }
+    }
     if (backend.io.started.some((label) => !label.endsWith(' 7'))) fail(`The bad requests reached the backend: ${backend.io.started.join(', ')}. Check the id before any query.`);
   });
 
