@@ -332,8 +332,8 @@ const OVER_THE_LIMIT = [
   '-> what your server decides by counts fewer resizes than it holds. Count a resize yourself when you decide to take it, before any `await`',
   '(a check, an `await` for the body, then the count: every upload under way passes the check); decide from your own count (piscina\'s',
   'queue only sees a task once its body is read, and piscina 5 applies maxQueue to no task that carries a signal); and give its place back',
-  'exactly once, in one `finally` that only a resize holding a place reaches (a release on an error path too is twice; a `finally` that the',
-  '503 passes through too gives back a place the refused resize never took, and every refusal then makes room for one more).',
+  'exactly once, in one `finally` that only a resize holding a place reaches (a place released on an error path and again in the `finally` is',
+  'given back twice; a `finally` that the 503 passes through too gives back a place the refused resize never took, and every refusal then makes room for one more).',
 ];
 
 /**
