@@ -72,6 +72,8 @@ const workers = watchWorkers();
 
 // One server for the whole file (a worker pool takes a few hundred ms to start); the last test shuts it down.
 let serverStarted: Promise<RunningServer> | undefined;
+/** What startServer() resolved with, before any check: what afterAll shuts down, a server the checks refused included. */
+let serverRaw: Promise<RunningServer> | undefined;
 let resourcesBefore = new Map<string, number>();
 /** The signals a server could listen for to shut down by itself, and how many listeners the process had for each before the server started. */
 const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -84,7 +86,7 @@ afterAll(async () => {
   lifetime?.stop();
   await closeOtherServer();
   // Clean up whatever is left, without trusting the code under test to do it.
-  const server = await serverStarted?.catch(() => undefined);
+  const server = await serverRaw?.catch(() => undefined);
   if (server && !shutDown) {
     // Its own close() first (a close() that throws, rejects or hangs is not this hook's problem).
     await within(Promise.resolve().then(() => server.close()).catch(() => undefined), 3000);
@@ -106,16 +108,36 @@ function theServer(): Promise<RunningServer> {
   serverStarted ??= (async () => {
     resourcesBefore = activeResources();
     signalListenersBefore = signalListeners();
-    const server = await startServer({ database: backend.database, cdn: backend.cdn, ...LIMITS, host: '127.0.0.1', port: 0 });
+    serverRaw = startServer({ database: backend.database, cdn: backend.cdn, ...LIMITS, host: '127.0.0.1', port: 0 });
+    const server = await serverRaw;
     if (typeof server?.url !== 'string' || !/^http:\/\/127\.0\.0\.1:\d+$/.test(server.url)) {
       fail(`startServer() resolved with url ${JSON.stringify(server?.url)}: it should be where the server listens, like http://127.0.0.1:54321.`);
     }
     if (!(server.http instanceof http.Server)) fail('startServer() must resolve with `http`: the node:http server it created (http.createServer).');
     if (!server.http.listening) fail('startServer() resolved before its server was listening: wait for listen() to call back.');
+    expectLoopback(server, "startServer({ host: '127.0.0.1', port: 0 })");
     lifetime = watchServer(server.http);
     return server;
   })();
   return serverStarted;
+}
+
+/**
+ * Where the server really listens, from the socket itself (not the url it reports): 127.0.0.1 only. A
+ * server bound to 0.0.0.0 or :: (what Node picks when listen() is given no host) answers on every network
+ * interface of the machine, so the tests reach it at 127.0.0.1 and so does anyone on the network.
+ */
+function expectLoopback(server: RunningServer, started: string): void {
+  const address = server.http.address();
+  const host = typeof address === 'object' && address !== null ? address.address : String(address);
+  if (host === '127.0.0.1') return;
+  const everywhere = host === '0.0.0.0' || host === '::';
+  fail(
+    `${started} resolved with url ${server.url}, but its server listens on ${host} (server.http.address())${everywhere ? `: every network interface of this machine${host === '::' ? ', IPv6 and IPv4' : ''}` : ', not on 127.0.0.1'}. Anyone who can reach this machine over the network can reach your server, and its url does not say so.`,
+    everywhere && host === '::'
+      ? '-> listen() given no host (or `host: undefined`) listens on ::, everywhere. Listen on options.host, and on 127.0.0.1 when it is not given: `const { host = \'127.0.0.1\', port = 0 } = options`.'
+      : '-> listen on options.host, and on 127.0.0.1 when it is not given: `server.listen({ host, port, backlog: 2048 })`.',
+  );
 }
 
 /** Every request the first server received, for the whole file: what it answered before a probe found places lost. */
@@ -124,15 +146,28 @@ let lifetime: ReturnType<typeof watchServer> | undefined;
 let fullAt = 0;
 
 let otherStarted: Promise<RunningServer> | undefined;
+/** What startServer() resolved with for the second server, before any check: what closeOtherServer() shuts down. */
+let otherRaw: Promise<RunningServer> | undefined;
 function theOtherServer(): Promise<RunningServer> {
-  otherStarted ??= startServer({ database: backend.database, cdn: backend.cdn, ...OTHER_LIMITS, host: '127.0.0.1', port: 0 });
+  // Started without host or port: 127.0.0.1 and any free port are the defaults (ServerOptions).
+  otherStarted ??= (async () => {
+    otherRaw = startServer({ database: backend.database, cdn: backend.cdn, ...OTHER_LIMITS });
+    const server = await otherRaw;
+    if (typeof server?.url !== 'string' || !/^http:\/\/127\.0\.0\.1:\d+$/.test(server.url)) {
+      fail(`startServer() given no host and no port resolved with url ${JSON.stringify(server?.url)}: the defaults are 127.0.0.1 and any free port, so it should be like http://127.0.0.1:54321.`);
+    }
+    if (server.http instanceof http.Server) expectLoopback(server, 'startServer() given no host (the default is 127.0.0.1)');
+    return server;
+  })();
   return otherStarted;
 }
 
 /** Shuts the second server down (before the last test counts what is left), without trusting its close() to end. */
 async function closeOtherServer(): Promise<void> {
-  const server = await otherStarted?.catch(() => undefined);
+  // The server as startServer() resolved it, even one the checks above refused: it is still running.
+  const server = await otherRaw?.catch(() => undefined);
   otherStarted = undefined;
+  otherRaw = undefined;
   if (!server) return;
   await within(Promise.resolve().then(() => server.close()).catch(() => undefined), 3000);
   if (server.http instanceof http.Server) {
@@ -297,7 +332,8 @@ const OVER_THE_LIMIT = [
   '-> what your server decides by counts fewer resizes than it holds. Count a resize yourself when you decide to take it, before any `await`',
   '(a check, an `await` for the body, then the count: every upload under way passes the check); decide from your own count (piscina\'s',
   'queue only sees a task once its body is read, and piscina 5 applies maxQueue to no task that carries a signal); and give its place back',
-  'exactly once, in one `finally` (a release on an error path too is twice).',
+  'exactly once, in one `finally` that only a resize holding a place reaches (a place released on an error path and again in the `finally` is',
+  'given back twice; a `finally` that the 503 passes through too gives back a place the refused resize never took, and every refusal then makes room for one more).',
 ];
 
 /**
@@ -383,7 +419,7 @@ async function expectCapacityRestored(
   const resized = statuses.filter((status) => status === '200').length;
   // The bad uploads (413, 400) the first server answered since it was last seen to take its whole limit.
   const watched = (await serverStarted?.catch(() => undefined)) === server ? lifetime : undefined;
-  const badUploads = (watched?.requests.slice(fullAt) ?? []).filter((request) => request.path === '/resize' && (request.status === 413 || request.status === 400));
+  const badUploads = (watched?.requests.slice(fullAt) ?? []).filter((request) => refusedForWhatItWas(request));
   if (watched && resized >= capacity && peak <= capacity) fullAt = watched.requests.length;
   const shape = `${limits.resizeThreads} running, ${limits.maxWaitingResizes} waiting`;
   if (peak > capacity) {
@@ -445,11 +481,22 @@ async function oneTooManyEverywhere(server: RunningServer): Promise<string[] | u
   ];
 }
 
-/** What to say when a server that lost places had answered bad uploads (413, 400) since it was last seen whole. */
+/** A request to /resize answered 4xx: refused for what it was (too large, not an image, the wrong method), not because the server was full. */
+const refusedForWhatItWas = (request: SeenRequest) =>
+  request.path === '/resize' && request.status !== undefined && request.status >= 400 && request.status < 500 && request.status !== 408 && request.status !== 429;
+
+/** What to say when a server that lost places had answered 4xx to requests to /resize (bad uploads, the wrong method) since it was last seen whole. */
 function badUploadLines(badUploads: readonly SeenRequest[], capacity: number): string[] {
+  const counts = new Map<number, number>();
+  for (const { status = 0 } of badUploads) counts.set(status, (counts.get(status) ?? 0) + 1);
+  const statuses = [...counts.keys()].map(String);
+  const some = statuses.length > 1 ? `${statuses.slice(0, -1).join(', ')} or ${statuses[statuses.length - 1]}` : statuses[0];
   return [
-    `-> since ${fullAt === 0 ? 'it started' : `it was last seen to take all ${capacity}`}, your server answered ${badUploads.length} resizes ${[...new Set(badUploads.map((request) => request.status))].join(' or ')} (bad uploads): a 413 or 400`,
-    'that returns before the place is given back (a `finally` around the pool\'s work alone) keeps its place for good.',
+    `-> since ${fullAt === 0 ? 'it started' : `it was last seen to take all ${capacity}`}, your server answered ${badUploads.length} requests to /resize with a 4xx, for what they were (${[...counts].map(([status, count]) => `${count} x ${status}`).join(', ')}): a ${some}`,
+    `that returns before the place is given back keeps its place for good (${[
+      ...(statuses.some((status) => status !== '405') ? ["a `finally` around the pool's work alone"] : []),
+      ...(counts.has(405) ? ['a place taken before the method is checked'] : []),
+    ].join('; ')}).`,
   ];
 }
 
@@ -459,7 +506,7 @@ function badUploadLines(badUploads: readonly SeenRequest[], capacity: number): s
  */
 function expectNotBusy(answer: HttpAnswer, what: string): void {
   if (answer.status !== 503) return;
-  const badUploads = (lifetime?.requests.slice(fullAt) ?? []).filter((request) => request.path === '/resize' && (request.status === 413 || request.status === 400));
+  const badUploads = (lifetime?.requests.slice(fullAt) ?? []).filter((request) => refusedForWhatItWas(request));
   fail(
     `${what} answered 503 (busy), though no other resize was in the server: it counted itself full with nothing in it.`,
     `  body: ${preview(answer.body)}`,
@@ -468,8 +515,8 @@ function expectNotBusy(answer: HttpAnswer, what: string): void {
       ? badUploadLines(badUploads, CAPACITY)
       : [
           '-> what decides counted the server full though it held nothing: a place is taken for each resize and must be given back on every path',
-          'it ends by (answered, refused, failed or cancelled), and the decision is that count of the resizes in the server, nothing else (a rate',
-          'limit, so many resizes a second, refuses while the server is empty).',
+          'it ends by (answered, refused, failed or cancelled), and the decision is that count of the resizes in the server, nothing else',
+          '(a rate limit, so many resizes a second, refuses while the server is empty).',
         ]),
   );
 }
@@ -732,6 +779,17 @@ describe('step 1: the profile route: both parts at once, ten database connection
     }
     expect200(await get(server, '/health'), 'GET /health after the bad requests');
     expect200(await get(server, '/profile/7'), 'GET /profile/7 after the bad requests');
+    // A query string is not part of the path (a load balancer's probe, a client's cache-buster): the route is the same with one.
+    for (const path of ['/health?from=probe', '/profile/7?fields=all']) {
+      const answer = answered(await get(server, path), `GET ${path}`);
+      const problem = answer.status !== 200 ? `answered ${answer.status} ${preview(answer.body)}` : path.startsWith('/profile/') ? profileProblem(jsonBody(answer), 7) : undefined;
+      if (problem !== undefined) {
+        fail(
+          `GET ${path} ${answer.status === 200 ? `answered 200, but ${problem}` : problem}, though GET ${path.split('?')[0]} answers 200: the query string after "?" is not part of the path.`,
+          "-> route on the path alone: `new URL(req.url, 'http://server').pathname`, not on req.url as it came (which includes the query string).",
+        );
+      }
+    }
     if (backend.io.started.some((label) => !label.endsWith(' 7'))) fail(`The bad requests reached the backend: ${backend.io.started.join(', ')}. Check the id before any query.`);
   });
 
@@ -1215,6 +1273,28 @@ describe('step 2: resizing off the event loop: /health keeps answering', () => {
       );
     }
     expectErrorBody(streamed, 'The 413');
+    // Chunked and not ended: every byte sent but the body's last chunk. Past the limit the 413 comes now,
+    // while the body is still open; a server that reads the whole body before it judges its size waits for
+    // an end that a client can put off forever, holding everything sent meanwhile.
+    const unended = openRequest(`${server.url}/resize`, { method: 'POST', body: oversized, headers: { 'transfer-encoding': 'chunked', 'content-type': PAM_CONTENT_TYPE }, holdBody: true, timeoutMs: 10_000 });
+    const allSent = (await within(unended.sendPart(oversized.byteLength).then(() => true), 3000)) === true;
+    const beforeEnd = await within(unended.outcome, 3000);
+    if (beforeEnd === undefined) {
+      unended.sendBody();
+      const afterEnd = await unended.outcome;
+      fail(
+        `POST /resize of ${oversized.byteLength} bytes (the limit is ${limit}), sent chunked: ${allSent ? 'with every byte sent' : 'with its bytes still being sent (your server had stopped reading them)'} but the body not yet ended, your server gave no answer for 3 s; once the client ended it, ${afterEnd.kind === 'answer' ? `it answered ${afterEnd.status}` : `the client got ${describeOutcome(afterEnd)}`}.`,
+        allSent
+          ? '-> your server reads the whole body before it judges its size: a client that sends a body without end (or of gigabytes) makes it hold all of it.'
+          : '-> your server stopped reading the body, but answered only once it ended: a client that never ends it never gets an answer.',
+        "Count the bytes as they come (req.on('data'), or a for await loop over req) and answer 413 as soon as they pass maxImageBytes, without waiting for the rest.",
+      );
+    }
+    if (beforeEnd.kind !== 'answer' || beforeEnd.status !== 413) {
+      unended.leave();
+      fail(`POST /resize of ${oversized.byteLength} bytes (the limit is ${limit}), sent chunked and not yet ended, got ${beforeEnd.kind === 'answer' ? `${beforeEnd.status} ${preview(beforeEnd.body)}` : describeOutcome(beforeEnd)}: it should be 413, Payload Too Large.`);
+    }
+    unended.leave();
     // Declared too large: the answer comes from the header alone, before a byte of the body is sent.
     const declared = openRequest(`${server.url}/resize`, { method: 'POST', body: oversized, holdBody: true, timeoutMs: 1500 });
     const early = await declared.outcome;
@@ -1358,7 +1438,8 @@ describe('step 3: a thousand connections at once, none dropped', () => {
         `Your server held up to ${peak} resizes at once (their bodies read, not yet answered), though it may hold ${CAPACITY}: ${THREADS} running and ${LIMITS.maxWaitingResizes} waiting.`,
         table,
         '-> count a resize from the moment you accept it until its answer is out, and refuse the next one while the count is at the limit (a count',
-        'of the resizes in the server: a rate limit, so many a second, lets more in whenever they take longer than its window).',
+        'of the resizes in the server: a rate limit, so many a second, lets more in whenever they take longer than its window). Give a place back',
+        'only for a resize that took one: a refusal that passes through the `finally` that gives places back makes room it never had.',
       );
     }
     const noRetry = refused.filter((request) => request.headers?.['retry-after'] === undefined);
@@ -1413,17 +1494,19 @@ describe('step 3: a thousand connections at once, none dropped', () => {
       ['not an image', () => post(server, Buffer.from('this is not an image')), 400],
       ['not an image', () => post(server, Buffer.from('neither is this')), 400],
       ['an empty body', () => post(server, new Uint8Array(0)), 400],
+      ['the wrong method (GET)', () => get(server, '/resize'), 405],
     ];
     const heldBefore = probeHeld.get(server) === true;
     const answers: string[] = [];
     for (const [what, send, status] of bad) {
       const outcome = await send();
       answers.push(outcome.kind === 'answer' ? String(outcome.status) : describeOutcome(outcome));
-      const answer = answered(outcome, `POST /resize of ${what}`);
-      expectNotBusy(answer, `POST /resize of ${what}`);
-      expectStatus(answer, status, `POST /resize of ${what}`);
+      const label = status === 405 ? 'GET /resize' : `POST /resize of ${what}`;
+      const answer = answered(outcome, label);
+      expectNotBusy(answer, label);
+      expectStatus(answer, status, label);
     }
-    await expectCapacityRestored(server, `After ${bad.length} bad uploads, answered ${answers.join(', ')}${heldBefore ? ' (before them, the test before this one found the limit held)' : ''}`, undefined, {
+    await expectCapacityRestored(server, `After ${bad.length} bad requests to /resize (5 bad uploads and a GET), answered ${answers.join(', ')}${heldBefore ? ' (before them, the test before this one found the limit held)' : ''}`, undefined, {
       overLimit: heldBefore
         ? [
             '-> each bad upload made room for one more resize than the server may hold: its place was given back twice, once on the 413 or 400 path',
