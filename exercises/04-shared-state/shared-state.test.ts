@@ -475,7 +475,15 @@ describe('step 1: one thread, many tasks: an async mutex', () => {
       );
     }
     const expected = sum(amounts.slice(0, 10)) - (amounts[2] ?? 0);
-    expect(bank.balance, 'every deposit except the failed one').toBe(expected);
+    if (bank.balance !== expected) {
+      fail(
+        `The third write failed (storage unavailable) and the other 9 deposits finished, but the balance is ${bank.balance}, not ${expected} (what the 9 that did not fail add up to).`,
+        bank.draw(),
+        bank.between.peak > 1
+          ? `-> updates were lost: up to ${bank.between.peak} tasks were between their read and their write at once. Hold the lock from before the read until after the write, in every deposit.`
+          : '-> each deposit that did not fail adds its amount exactly once, and the one whose write failed adds nothing.',
+      );
+    }
   });
 
   it('release wakes one waiter, not all of them', async () => {
