@@ -15,6 +15,7 @@
 // decides what wakes it. Real timers only.
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { tsxExecArgv } from './parallel.ts';
 
 /** What the played thread's call did. `word` is what the watched word read when it stopped. */
 export type PlayOutcome =
@@ -138,14 +139,13 @@ export class PlayedThread {
   private constructor(private readonly pool: Piscina) {}
 
   static async start(): Promise<PlayedThread> {
-    const hasTsx = process.execArgv.some((arg) => arg.includes('tsx'));
+    const execArgv = tsxExecArgv();
     const pool = new Piscina({
       filename: new URL('./played-thread.worker.ts', import.meta.url).href,
       minThreads: 1,
       maxThreads: 1,
       idleTimeout: 60_000,
-      // Piscina's execArgv replaces the inherited flags: only set it when tsx is not already inherited.
-      ...(hasTsx ? {} : { execArgv: [...process.execArgv, '--require', 'tsx/cjs'] }),
+      ...(execArgv ? { execArgv } : {}),
     });
     const played = new PlayedThread(pool);
     // Warm up (a cold TypeScript worker takes ~200 ms): a session on a module that has the class, ended at once.
