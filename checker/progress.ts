@@ -96,11 +96,6 @@ export class ProgressStore {
     return this.doneLost === 'all' || this.doneLost.has(id);
   }
 
-  /** Whether a damaged file left any exercise's "done" to recheck (`exercises`: the kata's). */
-  needsAnyRecheck(ids: readonly string[]): boolean {
-    return ids.some((id) => this.needsRecheck(id));
-  }
-
   /** Known without running its tests (an exercise exactly as shipped is not done): no recheck needed. */
   settle(id: string): void {
     this.settled.add(id);
